@@ -1,0 +1,135 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target is built with the same strict settings; CI adds `-warnings-as-errors`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "breachmail",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "breachmail", targets: ["breachmail"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C libraries: module map and shim only.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGPGME",
+            pkgConfig: "gpgme",
+            providers: [.apt(["libgpgme-dev"])]
+        ),
+
+        // One Swift wrapper per C library, the only importer of it.
+        .target(
+            name: "BreachCurl",
+            dependencies: ["CCurl", "BreachCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BreachPGP",
+            dependencies: ["CGPGME"],
+            swiftSettings: strict
+        ),
+
+        // The pure core: value types and functions, no I/O, no C.
+        .target(
+            name: "BreachCore",
+            swiftSettings: strict
+        ),
+
+        // Configuration and incident files (YAML), loaded and validated in one place.
+        .target(
+            name: "BreachConfig",
+            dependencies: ["BreachCore", "Yams"],
+            swiftSettings: strict
+        ),
+
+        // The register: GRDB/SQLite, migrations, the hash-chained history.
+        .target(
+            name: "BreachRegister",
+            dependencies: [
+                "BreachCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Composition: templates and MIME.
+        .target(
+            name: "BreachCompose",
+            dependencies: [
+                "BreachCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "breachmail",
+            dependencies: [
+                "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
+                "BreachCurl", "BreachPGP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Helpers shared by every test target: temporary directories, the CLI runner,
+        // servers on loopback, key makers.
+        .target(
+            name: "BreachTestSupport",
+            dependencies: ["BreachCore"],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "BreachCoreTests", dependencies: ["BreachCore"], swiftSettings: strict),
+        .testTarget(
+            name: "BreachConfigTests",
+            dependencies: ["BreachConfig", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachRegisterTests",
+            dependencies: ["BreachRegister", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachCLITests",
+            dependencies: ["BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachCurlTests",
+            dependencies: ["BreachCurl", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachPGPTests",
+            dependencies: ["BreachPGP", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachComposeTests",
+            dependencies: ["BreachCompose", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

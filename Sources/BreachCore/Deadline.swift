@@ -1,0 +1,62 @@
+public import Foundation
+
+/// The Art. 33(1) clock: the authority must be notified within 72 hours of awareness.
+///
+/// 72 hours are 259,200 seconds of real time, whatever the wall clock does in between
+/// (a daylight-saving change makes the local deadline hour move, not the instant).
+public struct Deadline: Sendable, Equatable {
+    public static let notificationWindow: TimeInterval = 72 * 3600
+
+    public let awareness: Date
+    public var due: Date { awareness.addingTimeInterval(Self.notificationWindow) }
+
+    public init(awareness: Date) { self.awareness = awareness }
+
+    /// Where the clock stands at `now`.
+    public func state(at now: Date) -> State {
+        let left = due.timeIntervalSince(now)
+        return left > 0 ? .running(remaining: left) : .overdue(by: -left)
+    }
+
+    /// Whether a notification made at `time` is late (at the deadline itself it is not).
+    public func isLate(at time: Date) -> Bool { time > due }
+
+    public enum State: Sendable, Equatable {
+        /// Time left before the deadline, in seconds (always > 0).
+        case running(remaining: TimeInterval)
+        /// Time since the deadline passed, in seconds (0 exactly at the deadline).
+        case overdue(by: TimeInterval)
+    }
+
+    /// Refuses a notification composed after the deadline that gives no reasons for the delay
+    /// (Art. 33(1), recital 85). Every composition path calls this before producing anything.
+    ///
+    /// - Throws: ``LateNotificationError`` when late and `delayReasons` is blank.
+    public func requireReasonsIfLate(composedAt time: Date, delayReasons: String) throws(LateNotificationError) {
+        guard isLate(at: time) else { return }
+        if delayReasons.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw LateNotificationError(due: due, composedAt: time)
+        }
+    }
+}
+
+/// A notification after 72 hours without the reasons for the delay.
+public struct LateNotificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let due: Date
+    public let composedAt: Date
+    public var description: String {
+        "the 72-hour deadline passed \(DurationText.hoursAndMinutes(composedAt.timeIntervalSince(due)))"
+            + " ago: a late notification must give the reasons for the delay (GDPR Art. 33(1), recital 85). "
+            + "Fill in `delay_reasons` in the incident file and run `breachmail incident update`."
+    }
+}
+
+/// Durations for people: `2 d 03 h 15 min`.
+public enum DurationText {
+    public static func hoursAndMinutes(_ seconds: TimeInterval) -> String {
+        let total = Int(abs(seconds) / 60)
+        let days = total / 1440, hours = total % 1440 / 60, minutes = total % 60
+        let hm = "\(hours) h \(minutes < 10 ? "0" : "")\(minutes) min"
+        return days > 0 ? "\(days) d \(hm)" : hm
+    }
+}

@@ -1,0 +1,156 @@
+public import Foundation
+
+/// A personal-data breach as the register keeps it: every field of the Art. 33(3) / CNIL
+/// notification form map (`regulatory.md` §a.2), in the order of that form.
+///
+/// The awareness time starts the 72-hour clock (Art. 33(1)); it always carries its UTC offset.
+public struct Incident: Sendable, Equatable, Codable {
+    /// Short internal title, never sent to subjects as is.
+    public var title: String
+    /// When the controller became aware of the breach (with its UTC offset).
+    public var awareness: ZonedTime
+    /// IANA time zone used to show local times (e.g. `Europe/Luxembourg`); the awareness offset otherwise.
+    public var timeZone: String?
+    /// How the breach was discovered (CNIL: *Circonstances de la découverte*).
+    public var discovery: String
+    /// When the breach happened, as far as is known.
+    public var period: Period
+    /// Loss of confidentiality, integrity and/or availability (at least one).
+    public var nature: Set<BreachNature>
+    /// What happened (CNIL: *Origine de l'incident*).
+    public var origin: BreachOrigin
+    /// Who or what caused it (CNIL: *Cause de l'incident*).
+    public var cause: BreachCause
+    /// Detailed free-text description (Art. 33(3)(a)).
+    public var description: String
+    /// Categories of personal data concerned.
+    public var dataCategories: Set<DataCategory>
+    /// Special categories (Art. 9) and data on offences (Art. 10); empty when none.
+    public var specialCategories: Set<SpecialCategory>
+    /// Approximate number of records concerned.
+    public var approximateRecords: Int
+    /// Approximate number of people concerned.
+    public var approximateSubjects: Int
+    /// Categories of people concerned.
+    public var subjectCategories: Set<SubjectCategory>
+    /// Whether minors or other vulnerable people are among them, and who.
+    public var vulnerableSubjects: VulnerableSubjects
+    /// Security measures in place before the breach (encryption, access control…).
+    public var measuresBefore: String
+    /// Likely consequences for the people (Art. 33(3)(c)).
+    public var likelyConsequences: String
+    /// Kinds of harm that may follow.
+    public var potentialHarms: Set<PotentialHarm>
+    /// Measures taken to contain and remedy the breach (Art. 33(3)(d)).
+    public var measuresTaken: String
+    /// Measures planned (Art. 33(3)(d)).
+    public var measuresPlanned: String
+    /// What the people concerned can do to protect themselves (Art. 34(2) via 33(3)(d)).
+    public var adviceToSubjects: String
+    /// Processors, hosts, joint controllers and other organisations involved.
+    public var otherOrganisations: [InvolvedOrganisation]
+    /// Whether people in other Member States are concerned, and which.
+    public var crossBorder: CrossBorder
+    /// Reasons for a notification later than 72 hours (recital 85); empty until needed.
+    public var delayReasons: String
+
+    public init(
+        title: String, awareness: ZonedTime, timeZone: String? = nil, discovery: String,
+        period: Period = Period(), nature: Set<BreachNature>, origin: BreachOrigin,
+        cause: BreachCause, description: String, dataCategories: Set<DataCategory>,
+        specialCategories: Set<SpecialCategory> = [], approximateRecords: Int,
+        approximateSubjects: Int, subjectCategories: Set<SubjectCategory>,
+        vulnerableSubjects: VulnerableSubjects = VulnerableSubjects(), measuresBefore: String,
+        likelyConsequences: String, potentialHarms: Set<PotentialHarm> = [],
+        measuresTaken: String, measuresPlanned: String = "", adviceToSubjects: String = "",
+        otherOrganisations: [InvolvedOrganisation] = [], crossBorder: CrossBorder = CrossBorder(),
+        delayReasons: String = ""
+    ) {
+        self.title = title
+        self.awareness = awareness
+        self.timeZone = timeZone
+        self.discovery = discovery
+        self.period = period
+        self.nature = nature
+        self.origin = origin
+        self.cause = cause
+        self.description = description
+        self.dataCategories = dataCategories
+        self.specialCategories = specialCategories
+        self.approximateRecords = approximateRecords
+        self.approximateSubjects = approximateSubjects
+        self.subjectCategories = subjectCategories
+        self.vulnerableSubjects = vulnerableSubjects
+        self.measuresBefore = measuresBefore
+        self.likelyConsequences = likelyConsequences
+        self.potentialHarms = potentialHarms
+        self.measuresTaken = measuresTaken
+        self.measuresPlanned = measuresPlanned
+        self.adviceToSubjects = adviceToSubjects
+        self.otherOrganisations = otherOrganisations
+        self.crossBorder = crossBorder
+        self.delayReasons = delayReasons
+    }
+
+    /// The Art. 33(1) deadline: awareness plus 72 hours.
+    public var deadline: Deadline { Deadline(awareness: awareness.instant) }
+}
+
+/// When the breach happened: start and end if known, or still ongoing.
+public struct Period: Sendable, Equatable, Codable {
+    public var start: ZonedTime?
+    public var end: ZonedTime?
+    public var ongoing: Bool
+    /// Free comment on the dates (CNIL: *Commentaires*).
+    public var comment: String
+
+    public init(start: ZonedTime? = nil, end: ZonedTime? = nil, ongoing: Bool = false, comment: String = "") {
+        self.start = start
+        self.end = end
+        self.ongoing = ongoing
+        self.comment = comment
+    }
+
+    /// Whether any date of the period is known (CNIL: *période connue*).
+    public var isKnown: Bool { start != nil || end != nil }
+}
+
+/// Minors and other vulnerable people among those concerned.
+public struct VulnerableSubjects: Sendable, Equatable, Codable {
+    public var present: Bool
+    public var details: String
+    public init(present: Bool = false, details: String = "") {
+        self.present = present
+        self.details = details
+    }
+}
+
+/// An organisation involved in the breach: processor, host, joint controller…
+public struct InvolvedOrganisation: Sendable, Equatable, Codable {
+    public enum Role: String, Sendable, Codable, CaseIterable {
+        case processor, subProcessor = "sub_processor", host, jointController = "joint_controller"
+        case recipient, other
+    }
+    public var name: String
+    public var role: Role
+    public var details: String
+    public init(name: String, role: Role, details: String = "") {
+        self.name = name
+        self.role = role
+        self.details = details
+    }
+}
+
+/// Whether people in other EU/EEA countries are concerned (Art. 56 lead authority questions).
+public struct CrossBorder: Sendable, Equatable, Codable {
+    public var concerned: Bool
+    /// ISO 3166 alpha-2 codes of the other countries where people are concerned.
+    public var countries: [String]
+    /// Other authorities notified or to be notified, free text.
+    public var otherNotifications: String
+    public init(concerned: Bool = false, countries: [String] = [], otherNotifications: String = "") {
+        self.concerned = concerned
+        self.countries = countries
+        self.otherNotifications = otherNotifications
+    }
+}

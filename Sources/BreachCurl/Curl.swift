@@ -1,0 +1,12 @@
+internal import CCurl
+
+/// libcurl, initialised once for the whole process (curl_global_init is not thread-safe).
+public enum Curl {
+    private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    /// The libcurl version string, e.g. `libcurl/7.88.1 OpenSSL/3.0.x …`.
+    public static var version: String {
+        _ = initialised
+        return String(cString: curl_version())
+    }
+}
