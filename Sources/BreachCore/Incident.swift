@@ -1,5 +1,3 @@
-public import Foundation
-
 /// A personal-data breach as the register keeps it: every field of the Art. 33(3) / CNIL
 /// notification form map (`regulatory.md` §a.2), in the order of that form.
 ///
@@ -152,5 +150,55 @@ public struct CrossBorder: Sendable, Equatable, Codable {
         self.concerned = concerned
         self.countries = countries
         self.otherNotifications = otherNotifications
+    }
+}
+
+// The register stores incidents as JSON under the incident file's own key names, with sets
+// sorted, so that the same incident always gives the same bytes (and the same hash).
+extension Incident {
+    enum CodingKeys: String, CodingKey {
+        case title, awareness, timeZone = "time_zone", discovery, period, nature, origin, cause, description
+        case dataCategories = "data_categories", specialCategories = "special_categories"
+        case approximateRecords = "approximate_records", approximateSubjects = "approximate_subjects"
+        case subjectCategories = "subject_categories", vulnerableSubjects = "vulnerable_subjects"
+        case measuresBefore = "measures_before", likelyConsequences = "likely_consequences"
+        case potentialHarms = "potential_harms", measuresTaken = "measures_taken"
+        case measuresPlanned = "measures_planned", adviceToSubjects = "advice_to_subjects"
+        case otherOrganisations = "other_organisations", crossBorder = "cross_border"
+        case delayReasons = "delay_reasons"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(title, forKey: .title)
+        try c.encode(awareness, forKey: .awareness)
+        try c.encodeIfPresent(timeZone, forKey: .timeZone)
+        try c.encode(discovery, forKey: .discovery)
+        try c.encode(period, forKey: .period)
+        try c.encode(nature.sorted(), forKey: .nature)
+        try c.encode(origin, forKey: .origin)
+        try c.encode(cause, forKey: .cause)
+        try c.encode(description, forKey: .description)
+        try c.encode(dataCategories.sorted(), forKey: .dataCategories)
+        try c.encode(specialCategories.sorted(), forKey: .specialCategories)
+        try c.encode(approximateRecords, forKey: .approximateRecords)
+        try c.encode(approximateSubjects, forKey: .approximateSubjects)
+        try c.encode(subjectCategories.sorted(), forKey: .subjectCategories)
+        try c.encode(vulnerableSubjects, forKey: .vulnerableSubjects)
+        try c.encode(measuresBefore, forKey: .measuresBefore)
+        try c.encode(likelyConsequences, forKey: .likelyConsequences)
+        try c.encode(potentialHarms.sorted(), forKey: .potentialHarms)
+        try c.encode(measuresTaken, forKey: .measuresTaken)
+        try c.encode(measuresPlanned, forKey: .measuresPlanned)
+        try c.encode(adviceToSubjects, forKey: .adviceToSubjects)
+        try c.encode(otherOrganisations, forKey: .otherOrganisations)
+        try c.encode(crossBorder, forKey: .crossBorder)
+        try c.encode(delayReasons, forKey: .delayReasons)
+    }
+}
+
+extension CrossBorder {
+    enum CodingKeys: String, CodingKey {
+        case concerned, countries, otherNotifications = "other_notifications"
     }
 }

@@ -1,0 +1,150 @@
+public import Foundation
+public import BreachCore
+
+/// The incident file: YAML with the keys of ``IncidentField/all``.
+public enum IncidentFile {
+    /// Reads and validates an incident file.
+    ///
+    /// - Throws: ``FileProblems`` listing every missing, unknown or invalid field with its line.
+    public static func load(_ url: URL) throws(FileProblems) -> Incident {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw FileProblems([FileProblem(file: url.path, line: nil, key: "",
+                                            message: "cannot be read as UTF-8 text; check the path and the encoding.")])
+        }
+        return try parse(text, file: url.path)
+    }
+
+    /// Parses incident YAML; `file` is only used to name the file in problems.
+    public static func parse(_ text: String, file: String) throws(FileProblems) -> Incident {
+        let document = YAMLDocument(file: file)
+        guard let root = document.root(text) else { throw FileProblems(document.problems) }
+        let incident = read(root)
+        root.finish(known: IncidentField.all.map(\.key))
+        try document.throwIfProblems()
+        guard let incident else {
+            throw FileProblems([FileProblem(file: file, line: nil, key: "", message: "is incomplete.")])
+        }
+        return incident
+    }
+
+    private static func read(_ r: MappingReader) -> Incident? {
+        let title = r.text("title", required: true)
+        let awareness = r.time("awareness", required: true)
+        let timeZone = r.text("time_zone")
+        if let timeZone, !timeZone.isEmpty, TimeZone(identifier: timeZone) == nil {
+            r.document.report(line: r.lineOf("time_zone"), "time_zone",
+                              "\"\(timeZone)\" is not a known IANA time zone; use e.g. Europe/Luxembourg or Europe/Paris.")
+        }
+        let discovery = r.text("discovery", required: true, expected: "how the breach was discovered")
+        let period = readPeriod(r.mapping("period"))
+        let nature = r.choices("nature", BreachNature.self, required: true)
+        let origin = r.choice("origin", BreachOrigin.self, required: true)
+        let cause = r.choice("cause", BreachCause.self, required: true)
+        let description = r.text("description", required: true, expected: "a description of what happened")
+        let data = r.choices("data_categories", DataCategory.self, required: true)
+        let special = r.choices("special_categories", SpecialCategory.self)
+        let records = r.int("approximate_records", required: true, expected: "a whole number of records, 0 or more")
+        let subjects = r.int("approximate_subjects", required: true, expected: "a whole number of people, 0 or more")
+        let subjectCategories = r.choices("subject_categories", SubjectCategory.self, required: true)
+        var vulnerable = VulnerableSubjects()
+        if let v = r.mapping("vulnerable_subjects") {
+            vulnerable.present = v.bool("present", required: true) ?? false
+            vulnerable.details = v.text("details") ?? ""
+            if vulnerable.present && vulnerable.details.isEmpty {
+                v.document.report(line: v.line, v.keyPath("details"), "is empty; say who (minors, patients…) when present is true.")
+            }
+            v.finish()
+        }
+        let before = r.text("measures_before", required: true, expected: "the security measures in place before the breach")
+        let consequences = r.text("likely_consequences", required: true, expected: "the likely consequences for the people")
+        let harms = r.choices("potential_harms", PotentialHarm.self)
+        let taken = r.text("measures_taken", required: true, expected: "the measures taken to contain the breach")
+        let planned = r.text("measures_planned") ?? ""
+        let advice = r.text("advice_to_subjects") ?? ""
+        var organisations: [InvolvedOrganisation] = []
+        for o in r.mappings("other_organisations") {
+            let name = o.text("name", required: true, expected: "the organisation's name")
+            let role = o.choice("role", InvolvedOrganisation.Role.self, required: true)
+            let details = o.text("details") ?? ""
+            o.finish()
+            if let name, let role { organisations.append(InvolvedOrganisation(name: name, role: role, details: details)) }
+        }
+        var crossBorder = CrossBorder()
+        if let c = r.mapping("cross_border") {
+            crossBorder.concerned = c.bool("concerned", required: true) ?? false
+            crossBorder.countries = c.texts("countries").map { $0.uppercased() }
+            for code in crossBorder.countries where code.count != 2 || !code.allSatisfy(\.isLetter) {
+                c.document.report(line: c.lineOf("countries"), c.keyPath("countries"),
+                                  "\"\(code)\" is not a two-letter country code (ISO 3166), e.g. FR, LU, DE.")
+            }
+            crossBorder.otherNotifications = c.text("other_notifications") ?? ""
+            c.finish()
+        }
+        let delay = r.text("delay_reasons") ?? ""
+
+        guard let title, let awareness, let discovery, let period, let nature, let origin, let cause,
+              let description, let data, let special, let records, let subjects, let subjectCategories,
+              let before, let consequences, let harms, let taken
+        else { return nil }
+        return Incident(
+            title: title, awareness: awareness, timeZone: timeZone.flatMap { $0.isEmpty ? nil : $0 },
+            discovery: discovery, period: period, nature: nature, origin: origin, cause: cause,
+            description: description, dataCategories: data, specialCategories: special,
+            approximateRecords: records, approximateSubjects: subjects, subjectCategories: subjectCategories,
+            vulnerableSubjects: vulnerable, measuresBefore: before, likelyConsequences: consequences,
+            potentialHarms: harms, measuresTaken: taken, measuresPlanned: planned, adviceToSubjects: advice,
+            otherOrganisations: organisations, crossBorder: crossBorder, delayReasons: delay)
+    }
+
+    private static func readPeriod(_ p: MappingReader?) -> Period? {
+        guard let p else { return Period() }
+        let start = p.time("start")
+        let end = p.time("end")
+        let ongoing = p.bool("ongoing") ?? false
+        let comment = p.text("comment") ?? ""
+        p.finish()
+        if let start, let end, end.instant < start.instant {
+            p.document.report(line: p.lineOf("end"), p.keyPath("end"), "is before period.start; swap them or correct the date.")
+        }
+        if ongoing, end != nil {
+            p.document.report(line: p.lineOf("ongoing"), p.keyPath("ongoing"), "is true but period.end is set; remove one of them.")
+        }
+        return Period(start: start, end: end, ongoing: ongoing, comment: comment)
+    }
+
+    /// A commented skeleton of the incident file, to fill in.
+    public static func template(language: IncidentField.Language) -> String {
+        let fr = language == .fr
+        var out = fr
+            ? "# Fiche d'incident breachmail. Remplissez chaque champ ; ceux marqués (obligatoire) ne peuvent rester vides.\n# Puis : breachmail incident open FICHIER\n\n"
+            : "# breachmail incident file. Fill in every field; those marked (required) cannot stay empty.\n# Then: breachmail incident open FILE\n\n"
+        for field in IncidentField.all {
+            let mark = field.required ? (fr ? " (obligatoire)" : " (required)") : ""
+            out += "# \(field.label.text(language))\(mark): \(field.help.text(language))\n"
+            out += templateValue(field, language) + "\n\n"
+        }
+        return out
+    }
+
+    private static func templateValue(_ field: IncidentField, _ language: IncidentField.Language) -> String {
+        switch field.key {
+        case "period":
+            return "period:\n  start:\n  end:\n  ongoing: false\n  comment: \"\""
+        case "vulnerable_subjects":
+            return "vulnerable_subjects:\n  present: false\n  details: \"\""
+        case "other_organisations":
+            return "other_organisations: []\n#  - name: Hosting SA\n#    role: host\n#    details: \"\""
+        case "cross_border":
+            return "cross_border:\n  concerned: false\n  countries: []\n  other_notifications: \"\""
+        case "description", "discovery", "measures_before", "likely_consequences", "measures_taken",
+             "measures_planned", "advice_to_subjects", "delay_reasons":
+            return "\(field.key): |\n  "
+        default:
+            let example = field.example.text(language)
+            return "\(field.key): \(example.isEmpty ? "\"\"" : example)"
+        }
+    }
+}

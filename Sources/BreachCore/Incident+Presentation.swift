@@ -1,0 +1,35 @@
+import Foundation
+
+extension Incident {
+    /// The incident's fields in form order, each with its label and its value as readable text;
+    /// one source for `incident show` and the register export.
+    public func presentedFields(_ language: IncidentField.Language) -> [(key: String, label: String, text: String)] {
+        let encoder = JSONEncoder()
+        guard let data = try? encoder.encode(self),
+              let tree = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [] }
+        return IncidentField.all.map { field in
+            (field.key, field.label.text(language), Self.render(tree[field.key], language))
+        }
+    }
+
+    private static func render(_ value: Any?, _ language: IncidentField.Language) -> String {
+        switch value {
+        case nil, is NSNull: return ""
+        case let text as String: return text
+        case let number as NSNumber:
+            // Booleans come back as NSNumber too; their Objective-C type code is "c".
+            if String(cString: number.objCType) == "c" {
+                return number.boolValue ? (language == .fr ? "oui" : "yes") : (language == .fr ? "non" : "no")
+            }
+            return number.stringValue
+        case let list as [Any]: return list.map { render($0, language) }.joined(separator: list.first is [String: Any] ? "\n" : ", ")
+        case let map as [String: Any]:
+            return map.keys.sorted().compactMap { key in
+                let text = render(map[key], language)
+                return text.isEmpty ? nil : "\(key.replacingOccurrences(of: "_", with: " ")): \(text)"
+            }.joined(separator: "; ")
+        default: return "\(value!)"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+public import Foundation
+
+/// Why the register could not do what was asked. Descriptions name the file or the incident and
+/// the fix; they never carry personal data.
+public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        case missing, newerVersion, locked, corrupt, incidentNotFound, versionNotFound, readOnly, storage
+    }
+    public let code: Code
+    public let message: String
+
+    public var description: String { message }
+
+    static func missing(_ path: String) -> Self {
+        Self(code: .missing, message: "no register at \(path); run `breachmail init DIR` first, or pass --dir to the working directory.")
+    }
+    static func newer(_ path: String, _ unknown: [String]) -> Self {
+        Self(code: .newerVersion, message: "\(path) was written by a newer breachmail (unknown migration \(unknown.joined(separator: ", "))); "
+             + "use that version or a later one: a register is never migrated backwards.")
+    }
+    static func locked(_ path: String) -> Self {
+        Self(code: .locked, message: "\(path) is locked by another process (another breachmail running?); wait for it to finish, then retry.")
+    }
+    static func corrupt(_ path: String, _ detail: String) -> Self {
+        Self(code: .corrupt, message: "\(path) is not a breachmail register or is damaged (SQLite: \(detail)); restore it from a backup.")
+    }
+    static func notFound(_ id: String) -> Self {
+        Self(code: .incidentNotFound, message: "no incident \(id) in the register; `breachmail incident list` shows the ids.")
+    }
+    static func noVersion(_ id: String, _ version: Int, _ latest: Int) -> Self {
+        Self(code: .versionNotFound, message: "incident \(id) has no version \(version); its versions are 1 to \(latest).")
+    }
+    static func readOnly(_ path: String) -> Self {
+        Self(code: .readOnly, message: "\(path) cannot be written (read-only file or directory); check its permissions.")
+    }
+    static func storage(_ path: String, _ detail: String) -> Self {
+        Self(code: .storage, message: "\(path): the register could not be used (SQLite: \(detail)).")
+    }
+}

@@ -1,0 +1,141 @@
+public import ArgumentParser
+import BreachConfig
+public import BreachCore
+import BreachRegister
+import Foundation
+
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Open, update, list and show the incidents of the register.",
+        discussion: """
+            Example:
+              breachmail incident template --lang fr > incident.yaml
+              breachmail incident open incident.yaml
+              breachmail incident show BR-2026-0001
+            """,
+        subcommands: [Template.self, Open.self, Update.self, List.self, Show.self])
+}
+
+extension IncidentField.Language: ExpressibleByArgument {}
+
+extension IncidentCommand {
+    struct Template: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a commented incident file to fill in.",
+            discussion: "Example:\n  breachmail incident template --lang fr > incident.yaml")
+
+        @Option(help: "Language of the comments: en or fr.")
+        var lang: IncidentField.Language = .en
+
+        func run() { print(IncidentFile.template(language: lang), terminator: "") }
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a new incident from an incident file; its awareness time starts the 72-hour clock.",
+            discussion: "Example:\n  breachmail incident open incident.yaml")
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident file (YAML; see `breachmail incident template`).")
+        var file: String
+
+        func run() throws {
+            let incident = try IncidentFile.load(URL(fileURLWithPath: file))
+            let ws = try workspace.open()
+            let record = try ws.register.openIncident(incident, actor: ws.actor, at: try Clock.now())
+            print("Opened \(record.id): \(incident.title)")
+            print("Notify the authority by \(TimeText.local(incident.deadline.due, ws.zone(for: incident))) (72 h after awareness, Art. 33(1)).")
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a new version of an incident; earlier versions stay in the register.",
+            discussion: "Example:\n  breachmail incident update BR-2026-0001 incident.yaml")
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident id, e.g. BR-2026-0001.")
+        var id: String
+        @Argument(help: "The incident file with the new content.")
+        var file: String
+
+        func run() throws {
+            let incident = try IncidentFile.load(URL(fileURLWithPath: file))
+            let ws = try workspace.open()
+            let current = try ws.register.incident(id)
+            if current.incident == incident {
+                print("\(id) is unchanged (version \(current.version)); nothing recorded.")
+                return
+            }
+            let record = try ws.register.updateIncident(id, to: incident, actor: ws.actor, at: try Clock.now())
+            print("Updated \(record.id) to version \(record.version).")
+            if current.incident.awareness != incident.awareness {
+                print("The awareness time changed: the deadline is now \(TimeText.local(incident.deadline.due, ws.zone(for: incident))).")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the incidents with their 72-hour clock.",
+            discussion: "Example:\n  breachmail incident list")
+
+        @OptionGroup var workspace: WorkspaceOptions
+
+        func run() throws {
+            let ws = try workspace.open()
+            let records = try ws.register.incidents()
+            if records.isEmpty {
+                print("The register holds no incident yet. Record one with `breachmail incident open FILE`.")
+                return
+            }
+            let now = try Clock.now()
+            for r in records {
+                print("\(r.id)  v\(r.version)  \(ClockText.short(r.incident.deadline.state(at: now)))  \(r.incident.title)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an incident, its current version or an earlier one.",
+            discussion: "Example:\n  breachmail incident show BR-2026-0001 --version 1")
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident id, e.g. BR-2026-0001.")
+        var id: String
+        @Option(help: "An earlier version to show.")
+        var version: Int?
+        @Option(help: "Language of the labels: en or fr.")
+        var lang: IncidentField.Language = .en
+        @Flag(help: "Print the incident as JSON (the register's own form).")
+        var json = false
+
+        func run() throws {
+            let ws = try workspace.open()
+            let record = try version.map { try ws.register.incident(id, version: $0) } ?? ws.register.incident(id)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(record.incident), as: UTF8.self))
+                return
+            }
+            print("\(record.id), version \(record.version) (recorded \(record.updatedAt))")
+            for field in record.incident.presentedFields(lang) where !field.text.isEmpty {
+                let lines = field.text.split(separator: "\n", omittingEmptySubsequences: false)
+                print("\(field.label):" + (lines.count > 1 ? "" : " \(field.text)"))
+                if lines.count > 1 { lines.forEach { print("    \($0)") } }
+            }
+        }
+    }
+}
+
+enum ClockText {
+    static func short(_ state: Deadline.State) -> String {
+        switch state {
+        case .running(let left): "\(DurationText.hoursAndMinutes(left)) left"
+        case .overdue(let by): "OVERDUE by \(DurationText.hoursAndMinutes(by))"
+        }
+    }
+}

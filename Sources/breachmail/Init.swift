@@ -1,0 +1,80 @@
+import ArgumentParser
+import BreachConfig
+import BreachRegister
+import Foundation
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a working directory: configuration, templates, register (0600) and keyring (0700).",
+        discussion: """
+            Copies Config/breachmail.yaml and the templates from breachmail's share directory \
+            (BREACHMAIL_SHARE, else found beside the executable), creates an empty register and \
+            breachmail's own GnuPG keyring. Refuses to overwrite an existing working directory.
+
+            Example:
+              breachmail init ./breach-work
+            """)
+
+    @Argument(help: "The directory to create (may exist if empty).")
+    var directory: String
+
+    func run() throws {
+        let target = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        let share = try Share.locate()
+        let fm = FileManager.default
+        let configURL = target.appendingPathComponent(Configuration.fileName)
+        if fm.fileExists(atPath: configURL.path) {
+            throw ValidationError("\(configURL.path) already exists; this is already a working directory. Choose another directory.")
+        }
+        try fm.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let configText = try String(contentsOf: share.appendingPathComponent("Config/breachmail.yaml"), encoding: .utf8)
+        let configuration = try Configuration.parse(configText, file: "Config/breachmail.yaml")
+        let templates = target.appendingPathComponent(configuration.storage.templates)
+        if !fm.fileExists(atPath: templates.path) {
+            try fm.copyItem(at: share.appendingPathComponent("Templates"), to: templates)
+        }
+        let keyring = URL(fileURLWithPath: configuration.storage.keyring, relativeTo: target)
+        try fm.createDirectory(at: keyring, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: keyring.path)
+        _ = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: target), create: true)
+        // The configuration last: its presence marks a complete working directory.
+        try writePrivate(configText, to: configURL)
+        print("Created \(target.path)")
+        print("  \(Configuration.fileName)   configuration: fill in the controller, the DPO and the authorities")
+        print("  \(configuration.storage.register)   the breach register (mode 0600)")
+        print("  \(configuration.storage.keyring)/   breachmail's own keyring (mode 0700)")
+        print("  \(configuration.storage.templates)/   message templates (fr, en, de)")
+        print("Next: breachmail incident template > incident.yaml, fill it in, then breachmail incident open --dir \(directory) incident.yaml")
+    }
+}
+
+/// Where breachmail's shipped files (Config/, Templates/) are.
+enum Share {
+    static func locate() throws -> URL {
+        let fm = FileManager.default
+        func holds(_ url: URL) -> Bool {
+            fm.fileExists(atPath: url.appendingPathComponent("Config/breachmail.yaml").path)
+                && fm.fileExists(atPath: url.appendingPathComponent("Templates").path)
+        }
+        if let env = ProcessInfo.processInfo.environment["BREACHMAIL_SHARE"] {
+            let url = URL(fileURLWithPath: env, isDirectory: true)
+            guard holds(url) else {
+                throw ValidationError("BREACHMAIL_SHARE=\(env) holds no Config/breachmail.yaml and Templates/; point it at breachmail's source checkout.")
+            }
+            return url
+        }
+        // Beside the executable: a checkout's .build/<triple>/<config>/breachmail, or an installed share dir.
+        var candidates: [URL] = []
+        let exe = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]).standardizedFileURL
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir)
+            candidates.append(dir.appendingPathComponent("share/breachmail"))
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: "/usr/local/share/breachmail"))
+        candidates.append(URL(fileURLWithPath: "/usr/share/breachmail"))
+        if let found = candidates.first(where: holds) { return found }
+        throw ValidationError("cannot find breachmail's Config/ and Templates/; set BREACHMAIL_SHARE to the directory that holds them (the source checkout).")
+    }
+}

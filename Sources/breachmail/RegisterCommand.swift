@@ -1,0 +1,70 @@
+public import ArgumentParser
+import BreachConfig
+import BreachCore
+public import BreachRegister
+import Foundation
+
+struct RegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Check and export the breach register (GDPR Art. 33(5)).",
+        discussion: """
+            Example:
+              breachmail register verify
+              breachmail register export --format html --output register.html
+            """,
+        subcommands: [Verify.self, Export.self])
+}
+
+extension RegisterExport.Format: ExpressibleByArgument {}
+
+extension RegisterCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the history chain; report the first entry that was altered or removed.",
+            discussion: "Example:\n  breachmail register verify")
+
+        @OptionGroup var workspace: WorkspaceOptions
+
+        func run() throws {
+            let ws = try workspace.open()
+            let result = try ws.register.verify()
+            if let problem = result.firstProblem {
+                print("The register history is NOT intact: \(problem).")
+                print("Checked \(result.entries) entries. Restore the register from a backup and compare.")
+                throw ExitCode(2)
+            }
+            print("The register history is intact: \(result.entries) entries, head \(result.head).")
+            print("Keep the head hash outside the register (e.g. in the incident file of your DPO) to detect a rewritten tail later.")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export every incident with its history, as CSV, JSON or an HTML report.",
+            discussion: "Example:\n  breachmail register export --format html --lang fr --output registre.html")
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Option(help: "csv, json or html.")
+        var format: RegisterExport.Format = .json
+        @Option(help: "Language of labels: en or fr.")
+        var lang: IncidentField.Language = .en
+        @Option(help: "Write to this file (mode 0600) instead of standard output.")
+        var output: String?
+
+        func run() throws {
+            let ws = try workspace.open()
+            let export = RegisterExport(
+                controller: ws.configuration.controller, incidents: try ws.register.incidents(),
+                history: try ws.register.history(), verification: try ws.register.verify(),
+                generatedAt: try Clock.now(), language: lang)
+            let text = try export.render(format)
+            if let output {
+                try writePrivate(text, to: URL(fileURLWithPath: output))
+                print("Wrote \(output) (\(export.incidents.count) incidents, \(export.history.count) history entries).")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import BreachCore
+import BreachRegister
+import Foundation
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show where an incident stands: the 72-hour clock and what is still to do.",
+        discussion: "Example:\n  breachmail status BR-2026-0001")
+
+    @OptionGroup var workspace: WorkspaceOptions
+    @Argument(help: "The incident id, e.g. BR-2026-0001.")
+    var id: String
+
+    func run() throws {
+        let ws = try workspace.open()
+        let record = try ws.register.incident(id)
+        let incident = record.incident
+        let zone = ws.zone(for: incident)
+        let now = try Clock.now()
+        let deadline = incident.deadline
+        print("\(record.id)  \(incident.title)  (version \(record.version))")
+        print("Awareness   \(TimeText.local(incident.awareness.instant, zone))")
+        print("Deadline    \(TimeText.local(deadline.due, zone))  (72 h, GDPR Art. 33(1))")
+        switch deadline.state(at: now) {
+        case .running(let left):
+            print("Clock       \(DurationText.hoursAndMinutes(left)) left")
+        case .overdue(let by):
+            print("Clock       OVERDUE by \(DurationText.hoursAndMinutes(by))")
+            if incident.delayReasons.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                print("            A notification now must give the reasons for the delay (recital 85): fill in delay_reasons and run `breachmail incident update`.")
+            } else {
+                print("            Reasons for the delay are recorded; they go with the notification.")
+            }
+        }
+    }
+}

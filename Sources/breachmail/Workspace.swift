@@ -1,0 +1,72 @@
+import ArgumentParser
+import BreachConfig
+import BreachCore
+import BreachRegister
+import Foundation
+
+/// Options every command that works on a working directory takes.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The working directory made by `breachmail init` (default: $BREACHMAIL_DIR, else the current directory).", valueName: "dir"))
+    var dir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the register's history (default: $BREACHMAIL_ACTOR, else the login name).", valueName: "name"))
+    var actor: String?
+
+    var directory: URL {
+        let path = dir ?? ProcessInfo.processInfo.environment["BREACHMAIL_DIR"] ?? FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    var actorName: String {
+        let env = ProcessInfo.processInfo.environment
+        return actor ?? env["BREACHMAIL_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+    }
+
+    func open() throws -> Workspace {
+        let directory = directory
+        let configuration = try Configuration.load(directory.appendingPathComponent(Configuration.fileName))
+        let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: directory))
+        return Workspace(directory: directory, configuration: configuration, register: register, actor: actorName)
+    }
+}
+
+/// An opened working directory: its configuration, its register, who acts, and what time it is.
+struct Workspace {
+    let directory: URL
+    let configuration: Configuration
+    let register: Register
+    let actor: String
+
+    func path(_ relative: String) -> URL { URL(fileURLWithPath: relative, relativeTo: directory).standardizedFileURL }
+
+    /// The time zone to show an incident's times in: the incident's own, else the configuration's.
+    func zone(for incident: Incident) -> TimeZone {
+        incident.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: configuration.timeZone) ?? TimeZone(secondsFromGMT: 0)!
+    }
+}
+
+/// The current time; `BREACHMAIL_NOW` (RFC 3339) fixes it, for reproducible output and tests.
+enum Clock {
+    static func now() throws -> Date {
+        guard let text = ProcessInfo.processInfo.environment["BREACHMAIL_NOW"] else { return Date() }
+        guard let time = ZonedTime(rfc3339: text) else {
+            throw ValidationError("BREACHMAIL_NOW=\(text) is not a date and time with offset; use e.g. 2026-11-20T09:30:00+01:00, or unset it.")
+        }
+        return time.instant
+    }
+}
+
+enum TimeText {
+    /// `2026-11-23 09:30 +01:00 (Europe/Luxembourg)`.
+    static func local(_ date: Date, _ zone: TimeZone) -> String {
+        let t = ZonedTime(instant: date, offsetSeconds: 0).converted(to: zone).description
+        let offset = t.hasSuffix("Z") ? "+00:00" : String(t.suffix(6))
+        return "\(t.prefix(10)) \(t.dropFirst(11).prefix(5)) \(offset) (\(zone.identifier))"
+    }
+}
+
+/// Writes `text` to `url` atomically with mode 0600: a reader never sees half a file.
+func writePrivate(_ text: String, to url: URL) throws {
+    try Data(text.utf8).write(to: url, options: [.atomic])
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+}
