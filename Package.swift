@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachCLITests",
-            dependencies: ["BreachTestSupport"],
+            dependencies: ["breachmail", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 public import Foundation
 public import BreachCore
+internal import Yams
 
 /// breachmail's configuration (`breachmail.yaml` in the working directory), loaded and validated
 /// in one place: ``Configuration/load(_:)``. Relative paths are relative to the working directory.
@@ -183,11 +184,12 @@ extension Configuration {
             if let l = c.mapping("legal_representative") {
                 representative = person(l)
             }
+            let registration = c.text("registration") ?? "", address = c.text("address") ?? ""
+            let sector = c.text("sector") ?? "", incidentPage = c.text("incident_page") ?? ""
             if let name, let country {
                 controller = Controller(
-                    name: name, registration: c.text("registration") ?? "", address: c.text("address") ?? "",
-                    country: country, sector: c.text("sector") ?? "", incidentPage: c.text("incident_page") ?? "",
-                    legalRepresentative: representative)
+                    name: name, registration: registration, address: address, country: country, sector: sector,
+                    incidentPage: incidentPage, legalRepresentative: representative)
             }
             c.finish()
         }
@@ -281,6 +283,8 @@ extension Configuration {
         let country = countryCode(a, "country", required: true)
         let channel = a.choice("channel", Authority.Channel.self, required: true)
         guard let id, let name, let country, let channel else {
+            // Still mark the other keys as known, so that only the real problems are reported.
+            for key in ["address", "key_file", "fingerprint", "portal_url", "languages"] { _ = a.value(key) }
             a.finish()
             return nil
         }
@@ -320,8 +324,8 @@ extension Configuration {
 
     /// Reads `{env: NAME}` or `{file: PATH}`; an inline value is refused so that no secret lives in the file.
     private static func secret(_ r: MappingReader, _ key: String) -> SecretReference? {
-        guard r.value(key) != nil else { return nil }
-        guard let s = r.mapping(key) else {
+        guard let node = r.value(key) else { return nil }
+        guard case .mapping = node, let s = r.mapping(key) else {
             r.document.report(line: r.lineOf(key), r.keyPath(key),
                               "must not hold the secret itself; write {env: VARIABLE} or {file: path/to/file}.")
             return nil

@@ -47,7 +47,11 @@ final class YAMLDocument {
 
     private static func problem(for error: YamlError, file: String) -> FileProblem {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return FileProblem(file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
+                               message: "appears more than once in the same mapping; keep one.")
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
             let what = [context?.text, problem].compactMap { $0 }.joined(separator: ": ")
             return FileProblem(file: file, line: mark.line, key: "",
                                message: "is not valid YAML (\(what)); check the indentation and quotes on this line.")
@@ -71,20 +75,12 @@ struct MappingReader {
         self.document = document
         self.node = node
         self.path = path
-        var entries: [(String, Node, Node)] = []
-        var firstLine: [String: Int] = [:]
+        // Yams refuses duplicate keys while parsing, so each key appears once here.
         if case .mapping(let mapping) = node {
-            for (k, v) in mapping {
-                let name = k.string ?? ""
-                if let earlier = firstLine[name] {
-                    document.report(k, Self.join(path, name), "appears twice (first on line \(earlier)); keep one.")
-                    continue
-                }
-                firstLine[name] = k.mark?.line ?? 0
-                entries.append((name, k, v))
-            }
+            entries = mapping.map { (key: $0.key.string ?? "", keyNode: $0.key, value: $0.value) }
+        } else {
+            entries = []
         }
-        self.entries = entries
         self.seen = SeenKeys()
     }
 

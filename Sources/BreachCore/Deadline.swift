@@ -15,16 +15,16 @@ public struct Deadline: Sendable, Equatable {
     /// Where the clock stands at `now`.
     public func state(at now: Date) -> State {
         let left = due.timeIntervalSince(now)
-        return left > 0 ? .running(remaining: left) : .overdue(by: -left)
+        return left >= 0 ? .running(remaining: left) : .overdue(by: -left)
     }
 
     /// Whether a notification made at `time` is late (at the deadline itself it is not).
     public func isLate(at time: Date) -> Bool { time > due }
 
     public enum State: Sendable, Equatable {
-        /// Time left before the deadline, in seconds (always > 0).
+        /// Time left before the deadline, in seconds (0 exactly at the deadline, which is still in time).
         case running(remaining: TimeInterval)
-        /// Time since the deadline passed, in seconds (0 exactly at the deadline).
+        /// Time since the deadline passed, in seconds (always > 0).
         case overdue(by: TimeInterval)
     }
 
@@ -44,6 +44,10 @@ public struct Deadline: Sendable, Equatable {
 public struct LateNotificationError: Error, Sendable, Equatable, CustomStringConvertible {
     public let due: Date
     public let composedAt: Date
+    public init(due: Date, composedAt: Date) {
+        self.due = due
+        self.composedAt = composedAt
+    }
     public var description: String {
         "the 72-hour deadline passed \(DurationText.hoursAndMinutes(composedAt.timeIntervalSince(due)))"
             + " ago: a late notification must give the reasons for the delay (GDPR Art. 33(1), recital 85). "
