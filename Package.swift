@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachRegisterTests",
-            dependencies: ["BreachRegister", "BreachTestSupport"],
+            dependencies: ["BreachRegister", "BreachConfig", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -54,7 +54,7 @@ public struct RegisterExport: Sendable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func csvField(_ value: String) -> String {
+    public static func csvField(_ value: String) -> String {
         // Formula injection: a cell starting with = + - @ is neutralised for spreadsheet users.
         var v = value
         if let first = v.first, "=+-@".contains(first) { v = "'" + v }

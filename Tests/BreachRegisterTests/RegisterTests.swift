@@ -1,0 +1,194 @@
+import BreachConfig
+import BreachCore
+import BreachRegister
+import BreachTestSupport
+import Foundation
+import Testing
+
+@Suite struct RegisterTests {
+    let dir: TemporaryDirectory
+    let url: URL
+    let incident: Incident
+    let t0 = ZonedTime(rfc3339: "2026-10-23T12:00:00+02:00")!.instant
+
+    init() throws {
+        dir = try TemporaryDirectory("register")
+        url = dir.file("register.sqlite")
+        incident = try IncidentFile.load(CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml"))
+    }
+
+    func sqlite(_ sql: String) throws -> ProcessResult {
+        try CommandRunner.run("sqlite3", [url.path, sql])
+    }
+
+    @Test func migratesFromEmptyWithOwnerOnlyPermissions() throws {
+        _ = try Register(at: url, create: true)
+        let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try sqlite("PRAGMA journal_mode;").stdout == "wal\n")
+        #expect(try sqlite("SELECT identifier FROM grdb_migrations;").stdout == "v1-register\n")
+        // Opening again migrates nothing and loses nothing.
+        let register = try Register(at: url)
+        #expect(try register.incidents().isEmpty)
+    }
+
+    @Test func aMissingRegisterIsNotCreatedUnasked() {
+        #expect(throws: RegisterError.self) { try Register(at: dir.file("none.sqlite")) }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("none.sqlite").path))
+    }
+
+    @Test func keepsEveryVersion() throws {
+        let register = try Register(at: url, create: true)
+        let opened = try register.openIncident(incident, actor: "dpo", at: t0)
+        #expect(opened.id == "BR-2026-0001")
+        var changed = incident
+        changed.approximateSubjects = 500
+        let updated = try register.updateIncident(opened.id, to: changed, actor: "dpo", at: t0.addingTimeInterval(60))
+        #expect(updated.version == 2)
+        #expect(try register.incident(opened.id).incident.approximateSubjects == 500)
+        #expect(try register.incident(opened.id, version: 1).incident == incident)
+        #expect(try register.history(incidentID: opened.id).map(\.kind) == ["incident.opened", "incident.updated"])
+        #expect(throws: RegisterError.self) { try register.incident(opened.id, version: 3) }
+        let second = try register.openIncident(incident, actor: "dpo", at: t0)
+        #expect(second.id == "BR-2026-0002")
+        #expect(try register.verify().isIntact)
+        #expect(try register.verify().entries == 3)
+    }
+
+    @Test func unknownIncidentIsNamed() throws {
+        let register = try Register(at: url, create: true)
+        #expect(throws: RegisterError.self) { try register.incident("BR-1999-0001") }
+        do { _ = try register.incident("BR-1999-0001") } catch {
+            #expect(error.description == "no incident BR-1999-0001 in the register; `breachmail incident list` shows the ids.")
+        }
+    }
+
+    private func threeEntries() throws -> Register {
+        let register = try Register(at: url, create: true)
+        let id = try register.openIncident(incident, actor: "dpo", at: t0).id
+        var changed = incident
+        changed.measuresPlanned = "Audit."
+        _ = try register.updateIncident(id, to: changed, actor: "dpo", at: t0.addingTimeInterval(60))
+        _ = try register.append(kind: "note", incidentID: id, payload: ["text": "called the processor"], actor: "dpo", at: t0.addingTimeInterval(120))
+        return register
+    }
+
+    @Test func historyIsAppendOnlyThroughSQLiteToo() throws {
+        _ = try threeEntries()
+        let result = try sqlite("UPDATE history SET actor = 'mallory' WHERE sequence = 1;")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("the register history is append-only"))
+    }
+
+    @Test func detectsAnEditedEntry() throws {
+        let register = try threeEntries()
+        _ = try sqlite("DROP TRIGGER history_append_only_update; UPDATE history SET payload = replace(payload, '412', '41') WHERE sequence = 1;")
+        let result = try register.verify()
+        #expect(result.firstProblem?.description == "entry 1: was altered: its content no longer matches its hash")
+    }
+
+    @Test func detectsAnEditedActorEvenWithItsPayloadHashRecomputed() throws {
+        let register = try threeEntries()
+        _ = try sqlite("DROP TRIGGER history_append_only_update; UPDATE history SET actor = 'mallory' WHERE sequence = 2;")
+        #expect(try register.verify().firstProblem?.description == "entry 2: was altered: its time, actor, kind or incident no longer match its hash")
+    }
+
+    @Test func detectsADeletedEntry() throws {
+        let register = try threeEntries()
+        _ = try sqlite("DROP TRIGGER history_append_only_delete; DELETE FROM history WHERE sequence = 2;")
+        #expect(try register.verify().firstProblem?.description == "entry 2: is missing: entries 2…2 were removed")
+    }
+
+    @Test func detectsADeletedLastVersion() throws {
+        let register = try Register(at: url, create: true)
+        let id = try register.openIncident(incident, actor: "dpo", at: t0).id
+        var changed = incident
+        changed.title = "Renamed"
+        _ = try register.updateIncident(id, to: changed, actor: "dpo", at: t0)
+        _ = try sqlite("DROP TRIGGER history_append_only_delete; DELETE FROM history WHERE sequence = 2;")
+        #expect(try register.verify().firstProblem?.description == "entry 2: is missing: incident \(id) is at version 2 but the history ends at version 1")
+    }
+
+    @Test func detectsARewrittenChain() throws {
+        let register = try threeEntries()
+        // An attacker who recomputes the payload hash of entry 2 still breaks the link to entry 3.
+        let hash = try sqlite("SELECT lower(hex(randomblob(32)));").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try sqlite("DROP TRIGGER history_append_only_update; UPDATE history SET entry_hash = '\(hash)' WHERE sequence = 2;")
+        #expect(try register.verify().firstProblem?.description == "entry 2: was altered: its time, actor, kind or incident no longer match its hash")
+    }
+
+    @Test func refusesARegisterFromANewerVersion() throws {
+        _ = try Register(at: url, create: true)
+        _ = try sqlite("INSERT INTO grdb_migrations VALUES ('v9-future');")
+        #expect(throws: RegisterError.self) { try Register(at: url) }
+        do { _ = try Register(at: url) } catch {
+            #expect(error.description == "\(url.path) was written by a newer breachmail (unknown migration v9-future); use that version or a later one: a register is never migrated backwards.")
+        }
+        #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "2\n")
+    }
+
+    @Test func aDamagedFileGivesAClearError() throws {
+        try Data(repeating: 0x41, count: 8192).write(to: url)
+        do {
+            _ = try Register(at: url)
+            Issue.record("a damaged register was opened")
+        } catch {
+            #expect(error.code == .corrupt)
+            #expect(error.description == "\(url.path) is not a breachmail register or is damaged (SQLite: file is not a database); restore it from a backup.")
+        }
+    }
+
+    @Test func aLockedRegisterGivesAClearError() throws {
+        let register = try Register(at: url, create: true)
+        // Another process holds the write lock for 4 s, longer than breachmail waits (2 s), then exits by itself.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(4)
+            """, url.path]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        defer { holder.terminate(); holder.waitUntilExit() }
+        let ready = output.fileHandleForReading.availableData
+        #expect(String(decoding: ready, as: UTF8.self) == "locked\n")
+        do {
+            _ = try register.openIncident(incident, actor: "dpo", at: t0)
+            Issue.record("wrote through another process's lock")
+        } catch {
+            #expect(error.code == .locked)
+            #expect(error.description == "\(url.path) is locked by another process (another breachmail running?); wait for it to finish, then retry.")
+        }
+        #expect(try register.history().isEmpty)
+    }
+
+    @Test func exportsEveryFormat() throws {
+        let register = try threeEntries()
+        let export = RegisterExport(
+            controller: Controller(name: "Club <Sport> & Co", country: "LU"), incidents: try register.incidents(),
+            history: try register.history(), verification: try register.verify(), generatedAt: t0, language: .en)
+        let csv = try export.render(.csv)
+        let lines = csv.split(separator: "\r\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("incident_id,sequence,recorded_at,actor,event,version,title,awareness,"))
+        #expect(lines[1].hasPrefix("BR-2026-0001,1,2026-10-23T10:00:00Z,dpo,incident.opened,1,Rançongiciel sur la base des adhérents,"))
+        let json = try export.render(.json)
+        let tree = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let incidents = try #require(tree["incidents"] as? [[String: Any]])
+        #expect((incidents.first?["history"] as? [Any])?.count == 3)
+        #expect((tree["chain"] as? [String: Any])?["intact"] as? Bool == true)
+        let html = try export.render(.html)
+        #expect(html.contains("Club &lt;Sport&gt; &amp; Co"))
+        #expect(html.contains("history chain intact"))
+        #expect(html.contains("<th>Approximate number of people</th><td>412</td>"))
+    }
+
+    @Test func csvNeutralisesFormulas() {
+        #expect(RegisterExport.csvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(RegisterExport.csvField("plain") == "plain")
+    }
+}
