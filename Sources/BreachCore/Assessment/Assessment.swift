@@ -14,7 +14,8 @@
 ///    exfiltration (confirmed or not ruled out: in doubt, notify), unknown recipients, lost
 ///    availability or integrity, malicious intent and many people make it at least a risk;
 ///    the ENISA band gives its own floor (low: unlikely, medium: risk, high and above: high).
-///    A trusted recipient who confirmed deletion caps the confidentiality factors at a risk.
+///    A trusted recipient who confirmed deletion caps the confidentiality factors (and the band,
+///    when that disclosure is all that is at stake) at a risk.
 /// 3. The authority is notified from a risk up (Art. 33(1)); the people are told when the
 ///    risk is high (Art. 34(1)) unless measures since removed it (Art. 34(3)(b)); people who
 ///    cannot be reached individually get a public communication (Art. 34(3)(c)).
@@ -114,7 +115,11 @@ public struct Assessment: Sendable, Equatable, Codable {
             if facts.approximateSubjects >= Self.manySubjectsThreshold {
                 floors.append((.manySubjects(facts.approximateSubjects), .risk))
             }
-            floors.append((.severity(severity), RiskLevel(severity.band)))
+            // ENISA knows nothing of containment: when a contained disclosure is all that is at
+            // stake, the band cannot make the risk high on its own.
+            let bandFloor = RiskLevel(severity.band)
+            let onlyContained = contained && !availabilityAtStake && !integrityAtStake
+            floors.append((.severity(severity), onlyContained ? min(bandFloor, .risk) : bandFloor))
         }
         let risk = floors.map(\.level).max() ?? .unlikely
         self.risk = risk
