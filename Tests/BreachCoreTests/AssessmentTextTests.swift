@@ -92,6 +92,9 @@ struct AssessmentTextTests {
         #expect(json.contains(#""band":"low""#))
         #expect(json.contains(#""ease_of_identification":"maximum""#))
         #expect(json.contains(#""action":"notify_authority""#))
+        #expect(json.contains(#""approximate_subjects":259"#))
+        #expect(json.contains(#""dpc_category":"simple""#))
+        #expect(!json.contains("approximateSubjects"))
     }
 
     @Test("question keys are unique and every answers-file key has its question")

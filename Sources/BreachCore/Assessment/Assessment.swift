@@ -42,6 +42,11 @@ public struct Assessment: Sendable, Equatable, Codable {
     /// The public communication owed to the people who cannot be reached (Art. 34(3)(c)), when any.
     public let publicCommunication: PublicCommunication?
 
+    enum CodingKeys: String, CodingKey {
+        case answers, facts, severity, risk, documentation, authority, subjects
+        case publicCommunication = "public_communication"
+    }
+
     /// The three decisions in order.
     public var decisions: [Decision] { [documentation, authority, subjects] }
 
@@ -248,6 +253,11 @@ public struct PublicCommunication: Sendable, Equatable, Codable {
     public let unreachableSubjects: Int
     /// Still to be told directly.
     public let reachableSubjects: Int
+
+    enum CodingKeys: String, CodingKey {
+        case unreachableSubjects = "unreachable_subjects"
+        case reachableSubjects = "reachable_subjects"
+    }
 
     public init(unreachableSubjects: Int, reachableSubjects: Int) {
         self.unreachableSubjects = unreachableSubjects

@@ -135,6 +135,14 @@ public struct IncidentFacts: Sendable, Equatable, Codable {
     /// Kinds of harm the incident file already foresees.
     public var potentialHarms: Set<PotentialHarm>
 
+    enum CodingKeys: String, CodingKey {
+        case nature, cause
+        case approximateSubjects = "approximate_subjects"
+        case specialCategories = "special_categories"
+        case vulnerableSubjects = "vulnerable_subjects"
+        case potentialHarms = "potential_harms"
+    }
+
     public init(
         nature: Set<BreachNature>, cause: BreachCause, approximateSubjects: Int,
         specialCategories: Set<SpecialCategory> = [], vulnerableSubjects: Bool = false,

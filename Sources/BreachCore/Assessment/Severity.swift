@@ -17,6 +17,13 @@ public struct Severity: Sendable, Equatable, Codable {
     /// The ENISA level of `score`.
     public let band: SeverityBand
 
+    enum CodingKeys: String, CodingKey {
+        case dpc
+        case dpcCategory = "dpc_category"
+        case easeOfIdentification = "ease_of_identification"
+        case circumstances, score, band
+    }
+
     /// Computes the severity from the categories the assessor scored.
     ///
     /// - Precondition: `contexts` is not empty and every score is within 1...4 (``AssessmentAnswers/validated(against:)`` checks both).
