@@ -55,7 +55,7 @@ final class GPGMEContext {
         gpgme_set_armor(handle, 1)
         gpgme_set_offline(handle, 1)
         try GPGME.check(
-            gpgme_set_keylist_mode(handle, gpgme_keylist_mode_t(GPGME_KEYLIST_MODE_LOCAL)), "gpgme_set_keylist_mode")
+            gpgme_set_keylist_mode(handle, gpgme_keylist_mode_t(GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_WITH_KEYGRIP)), "gpgme_set_keylist_mode")
     }
 
     deinit { gpgme_release(handle) }
@@ -134,12 +134,26 @@ final class GPGMEKey {
     var isDisabled: Bool { handle.pointee.disabled != 0 }
     var isInvalid: Bool { handle.pointee.invalid != 0 }
 
+    /// The keygrips of the key's subkeys (the primary included), which name gpg-agent's key files.
+    var keygrips: [String] {
+        var grips: [String] = []
+        var subkey = handle.pointee.subkeys
+        while let current = subkey {
+            if let grip = current.pointee.keygrip { grips.append(String(cString: grip)) }
+            subkey = current.pointee.next
+        }
+        return grips
+    }
+
     /// Whether a subkey (the primary included) can do `purpose` today.
-    func hasUsableSubkey(for purpose: KeyPurpose) -> Bool {
+    ///
+    /// - Parameter secretRequired: for signing, also require the subkey's secret part, which only a
+    ///   secret-key listing of a keyring reports (a listing of a file's keys does not).
+    func hasUsableSubkey(for purpose: KeyPurpose, secretRequired: Bool) -> Bool {
         var subkey = handle.pointee.subkeys
         while let current = subkey {
             let capable = purpose == .encrypt ? current.pointee.can_encrypt != 0 : current.pointee.can_sign != 0
-            let secretPresent = purpose == .encrypt || current.pointee.secret != 0
+            let secretPresent = !secretRequired || current.pointee.secret != 0
             if capable && secretPresent && current.pointee.revoked == 0 && current.pointee.expired == 0
                 && current.pointee.disabled == 0 && current.pointee.invalid == 0
             {

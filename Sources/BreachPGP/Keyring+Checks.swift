@@ -100,7 +100,10 @@ enum KeyRole {
     }
 
     /// Refuses a key that is revoked, expired, disabled, invalid or cannot do its job.
-    func check(_ key: GPGMEKey, in keyring: Keyring) throws(PGPError) {
+    ///
+    /// - Parameter inKeyring: whether `key` comes from the keyring (then a signing key must have
+    ///   its secret parts there) rather than from a listing of a key file.
+    func check(_ key: GPGMEKey, in keyring: Keyring, inKeyring: Bool) throws(PGPError) {
         if key.isRevoked {
             throw PGPError(.keyRevoked, operation: operation, "\(subject) has been revoked. \(fix)")
         }
@@ -118,12 +121,12 @@ enum KeyRole {
             throw PGPError(.keyInvalid, operation: operation, "\(subject) is not a valid OpenPGP key. \(fix)")
         }
         switch self {
-        case .recipient where !key.hasUsableSubkey(for: .encrypt):
+        case .recipient where !key.hasUsableSubkey(for: .encrypt, secretRequired: false):
             throw PGPError(
                 .noEncryptionSubkey, operation: operation,
                 "\(subject) has no usable encryption subkey (it can only sign, or its encryption subkeys "
                     + "are expired or revoked). \(fix)")
-        case .signer where !key.hasUsableSubkey(for: .sign):
+        case .signer where !key.hasUsableSubkey(for: .sign, secretRequired: inKeyring):
             throw PGPError(
                 .noSigningKey, operation: operation,
                 "\(subject) has no usable signing key with its secret part present. \(fix)")
@@ -142,12 +145,27 @@ enum KeyRole {
             }
         let error = gpgme_get_key(context.handle, pin.fingerprint.hex, &key, secret)
         guard error == 0, let key else {
+            if case .signer = self, agentHoldsSecret(in: keyring, context: context) {
+                // The secret key files are there but gpg could not list them: gpg-agent,
+                // which reads them, is what failed (gpg emits no status line for that).
+                throw keyring.agentUnreachable(signing: pin.fingerprint)
+            }
             throw GPGME.failure(
                 error == 0 ? bm_gpgme_error(GPG_ERR_EOF) : error, .keyNotInKeyring, operation: "gpgme_get_key",
                 "The \(noun) \(pin.fingerprint) is not in breachmail's keyring \(keyring.directory). Fix: "
                     + "import it from \(pin.keyFile) first.")
         }
         return GPGMEKey(taking: key)
+    }
+
+    /// Whether gpg-agent's key store in the keyring holds a secret part of the pinned key.
+    private func agentHoldsSecret(in keyring: Keyring, context: GPGMEContext) -> Bool {
+        var key: gpgme_key_t?
+        guard gpgme_get_key(context.handle, pin.fingerprint.hex, &key, 0) == 0, let key else { return false }
+        let grips = GPGMEKey(taking: key).keygrips
+        return grips.contains { grip in
+            FileManager.default.fileExists(atPath: "\(keyring.directory)/private-keys-v1.d/\(grip).key")
+        }
     }
 
     func importFailure(_ error: gpgme_error_t) -> PGPError {

@@ -77,9 +77,9 @@ public struct Keyring: Sendable {
         let context = try GPGMEContext(home: directory)
         let key = try role.single(in: listKeys(in: bytes, context: context))
         guard !key.isSecret else { throw role.holdsSecretKey() }
-        try role.check(key, in: self)
+        try role.check(key, in: self, inKeyring: false)
         try importKeys(bytes, role: role, context: context)
-        try role.check(role.lookUp(in: self, context: context), in: self)
+        try role.check(role.lookUp(in: self, context: context), in: self, inKeyring: true)
         return RecipientKey(pin: pin)
     }
 
@@ -101,7 +101,7 @@ public struct Keyring: Sendable {
                     + "key. Fix: export the controller's secret key there with "
                     + "`gpg --export-secret-keys --armor \(pin.fingerprint.hex)`.")
         }
-        try role.check(key, in: self)
+        try role.check(key, in: self, inKeyring: false)
         // gpg 2.2 moves protected secret keys to gpg-agent as they are; a passphrase is only
         // asked for in unusual set-ups, so lend it when the caller gave one.
         if let box = try PassphraseBox.read(passphrase, for: pin.fingerprint) {
@@ -109,7 +109,7 @@ public struct Keyring: Sendable {
         } else {
             try importKeys(bytes, role: role, context: context)
         }
-        try role.check(role.lookUp(in: self, context: context), in: self)
+        try role.check(role.lookUp(in: self, context: context), in: self, inKeyring: true)
         return SigningKey(pin: pin, passphrase: passphrase)
     }
 
@@ -131,7 +131,7 @@ public struct Keyring: Sendable {
         let context = try GPGMEContext(home: directory)
         let recipientRole = KeyRole.recipient(recipient.pin)
         let recipientKey = try recipientRole.lookUp(in: self, context: context)
-        try recipientRole.check(recipientKey, in: self)
+        try recipientRole.check(recipientKey, in: self, inKeyring: true)
 
         let input = try GPGMEData(copying: plaintext)
         let output = try GPGMEData()
@@ -148,7 +148,7 @@ public struct Keyring: Sendable {
 
         let signerRole = KeyRole.signer(signer.pin)
         let signerKey = try signerRole.lookUp(in: self, context: context)
-        try signerRole.check(signerKey, in: self)
+        try signerRole.check(signerKey, in: self, inKeyring: true)
         gpgme_signers_clear(context.handle)
         try GPGME.check(gpgme_signers_add(context.handle, signerKey.handle), "gpgme_signers_add")
 
@@ -222,6 +222,15 @@ public struct Keyring: Sendable {
         }
     }
 
+    /// gpg-agent, which holds the secret keys, could not be reached or started.
+    func agentUnreachable(signing fingerprint: Fingerprint) -> PGPError {
+        PGPError(
+            .agentUnreachable, operation: "reach gpg-agent",
+            "gpg-agent for breachmail's keyring \(directory) cannot be reached, so signing key \(fingerprint) "
+                + "cannot be used; nothing was encrypted. Fix: check that "
+                + "`gpgconf --homedir \(directory) --launch gpg-agent` succeeds.")
+    }
+
     private func signingFailure(_ error: gpgme_error_t, signer: SigningKey, rejected: Bool) -> PGPError {
         let code = GPGME.code(error)
         let operation = "gpgme_op_encrypt_sign"
@@ -232,11 +241,8 @@ public struct Keyring: Sendable {
                     + "Fix: correct \(signer.passphrase.origin).")
         }
         if code == GPG_ERR_NO_AGENT.rawValue || code == GPG_ERR_ASS_CONNECT_FAILED.rawValue {
-            return GPGME.failure(
-                error, .agentUnreachable, operation: operation,
-                "gpg-agent for breachmail's keyring \(directory) cannot be reached, so signing key "
-                    + "\(signer.fingerprint) cannot be used; nothing was encrypted. Fix: check that "
-                    + "`gpgconf --homedir \(directory) --launch gpg-agent` succeeds.")
+            let refusal = agentUnreachable(signing: signer.fingerprint)
+            return GPGME.failure(error, .agentUnreachable, operation: operation, refusal.message)
         }
         if [GPG_ERR_NO_PIN_ENTRY, GPG_ERR_PIN_ENTRY, GPG_ERR_CANCELED, GPG_ERR_NO_PASSPHRASE].map(\.rawValue).contains(code) {
             return GPGME.failure(
