@@ -58,10 +58,7 @@ final class Workspace {
 
 /// The fingerprint as breachmail shows it: ten groups of four.
 func grouped(_ hex: String) -> String {
-    stride(from: 0, to: hex.count, by: 4).map { offset in
-        let start = hex.index(hex.startIndex, offsetBy: offset)
-        return String(hex[start..<hex.index(start, offsetBy: 4)])
-    }.joined(separator: " ")
+    (try? Fingerprint(hex, setting: "test").description) ?? hex
 }
 
 /// Runs `body` and returns the ``PGPError`` it threw; records an issue when it returned instead.
