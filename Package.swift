@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "BreachPGP",
-            dependencies: ["CGPGME"],
+            dependencies: ["CGPGME", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 
