@@ -101,10 +101,12 @@ enum MIMEText {
 
     // MARK: Headers
 
-    /// One token of a header value, folded as a unit.
+    /// One token of a header value.
     enum Token {
+        /// Written as it is, folded as a unit.
         case plain(String)
-        case encoded(String)  // already an encoded word
+        /// Text to write as RFC 2047 encoded words, split to fit the lines.
+        case encoded(String)
     }
 
     /// Characters that may stay literal inside a Q-encoded word wherever it stands (RFC 2047 §5(3)).
@@ -117,37 +119,22 @@ enum MIMEText {
         }
     }
 
-    /// Encodes `text` as RFC 2047 Q encoded words of at most 75 characters, never splitting a
-    /// character across two words.
-    static func encodedWords(_ text: String) -> [String] {
-        let prefix = "=?utf-8?q?", suffix = "?="
-        let room = 75 - prefix.utf8.count - suffix.utf8.count
-        var words: [String] = []
-        var current: [UInt8] = []
-        for character in text {
-            var piece: [UInt8] = []
-            for b in character.utf8 {
-                if b == 32 {
-                    piece.append(UInt8(ascii: "_"))
-                } else if isQSafe(b) {
-                    piece.append(b)
-                } else {
-                    piece.append(61)
-                    piece.append(hex[Int(b >> 4)])
-                    piece.append(hex[Int(b & 15)])
-                }
+    /// The Q encoding of one character (RFC 2047 §4.2, restricted to the phrase-safe set).
+    private static func qPiece(_ character: Character, into piece: inout [UInt8]) {
+        for b in character.utf8 {
+            if b == 32 {
+                piece.append(UInt8(ascii: "_"))
+            } else if isQSafe(b) {
+                piece.append(b)
+            } else {
+                piece.append(61)
+                piece.append(hex[Int(b >> 4)])
+                piece.append(hex[Int(b & 15)])
             }
-            if current.count + piece.count > room, !current.isEmpty {
-                words.append(prefix + String(decoding: current, as: UTF8.self) + suffix)
-                current.removeAll(keepingCapacity: true)
-            }
-            current.append(contentsOf: piece)
         }
-        if !current.isEmpty || words.isEmpty {
-            words.append(prefix + String(decoding: current, as: UTF8.self) + suffix)
-        }
-        return words
     }
+
+    private static let wordPrefix = Array("=?utf-8?q?".utf8), wordSuffix = Array("?=".utf8)
 
     /// Whether a word of unstructured text can stay as it is.
     private static func isPlainWord(_ word: Substring) -> Bool {
@@ -162,7 +149,7 @@ enum MIMEText {
         var run: [Substring] = []
         func flush() {
             guard !run.isEmpty else { return }
-            tokens.append(contentsOf: encodedWords(run.joined(separator: " ")).map { .encoded($0) })
+            tokens.append(.encoded(run.joined(separator: " ")))
             run.removeAll()
         }
         for word in value.split(separator: " ", omittingEmptySubsequences: true) {
@@ -194,28 +181,52 @@ enum MIMEText {
             quoted.append("\"")
             return [.plain(quoted)]
         }
-        return encodedWords(name).map { .encoded($0) }
+        return [.encoded(name)]
     }
 
-    /// `Name: value` folded so that lines stay within 78 characters where the tokens allow,
-    /// with CRLF after the last line.
+    /// `Name: value` folded so that no line exceeds 78 characters (a plain token longer than a
+    /// line stays whole, within 998), with CRLF after the last line. Encoded text is cut into
+    /// encoded words of at most 75 characters that fill each line, never splitting a character.
     static func foldedHeader(_ name: String, _ tokens: [Token], into out: inout [UInt8]) {
         out.append(contentsOf: name.utf8)
         out.append(UInt8(ascii: ":"))
-        var lineLength = name.utf8.count + 1
+        let start = name.utf8.count + 1
+        var lineLength = start
+        func newLine() {
+            out.append(contentsOf: crlf)
+            lineLength = 0
+        }
         for token in tokens {
-            let text: String
             switch token {
-            case .plain(let t), .encoded(let t): text = t
+            case .plain(let text):
+                let width = text.utf8.count
+                if lineLength + 1 + width > 78 && lineLength > start { newLine() }
+                out.append(32)
+                out.append(contentsOf: text.utf8)
+                lineLength += 1 + width
+            case .encoded(let text):
+                let overhead = wordPrefix.count + wordSuffix.count
+                var characters = Substring(text)
+                var piece: [UInt8] = []
+                while !characters.isEmpty {
+                    // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets).
+                    if 78 - lineLength - 1 - overhead < 12 { newLine() }
+                    let payload = min(78 - lineLength - 1, 75) - overhead
+                    var word: [UInt8] = []
+                    while let c = characters.first {
+                        piece.removeAll(keepingCapacity: true)
+                        qPiece(c, into: &piece)
+                        if word.count + piece.count > payload && !word.isEmpty { break }
+                        word.append(contentsOf: piece)
+                        characters.removeFirst()
+                    }
+                    out.append(32)
+                    out.append(contentsOf: wordPrefix)
+                    out.append(contentsOf: word)
+                    out.append(contentsOf: wordSuffix)
+                    lineLength += 1 + overhead + word.count
+                }
             }
-            let width = text.utf8.count
-            if lineLength + 1 + width > 78 && lineLength > name.utf8.count + 1 {
-                out.append(contentsOf: crlf)
-                lineLength = 0
-            }
-            out.append(32)
-            out.append(contentsOf: text.utf8)
-            lineLength += 1 + width
         }
         out.append(contentsOf: crlf)
     }

@@ -35,6 +35,11 @@ public struct HeaderValueError: Error, Sendable, Equatable, CustomStringConverti
     /// The offending character's code point.
     public let character: UInt32
 
+    public init(field: String, character: UInt32) {
+        self.field = field
+        self.character = character
+    }
+
     public var description: String {
         let name: String
         switch character {
