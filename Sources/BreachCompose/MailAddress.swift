@@ -136,6 +136,11 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
     public let address: String
     public let problem: Problem
 
+    public init(address: String, problem: Problem) {
+        self.address = address
+        self.problem = problem
+    }
+
     public var description: String {
         let shown = address.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
         let what: String
