@@ -7,7 +7,7 @@ import Testing
 /// Sentences each kind must carry once decoded, per language.
 private let expected: [Language: [MessageKind: [String]]] = [
     .fr: [
-        .authorityInitial: ["Notification initiale.", "1. Type de notification", "15. Conséquences probables", "Anne Müller", "4\u{202F}200", "Sans objet : la notification intervient dans le délai de 72 heures"],
+        .authorityInitial: ["Notification initiale.", "1. Type de notification", "15. Conséquences probables", "Anne Müller", "4\u{202F}200", "Sans objet : la notification intervient dans le délai de 72 heures ; l'échéance est le 23 novembre 2026 à 09:30 (UTC+01:00)."],
         .authorityComplementary: ["Notification complémentaire à la notification initiale du 21 novembre 2026 à 05:30 (UTC+01:00)", "votre référence : CNPD-2026-1187"],
         .subject: ["Bonjour Zoé Lefèvre,", "Nous ne vous demanderons jamais votre mot de passe", "www.cs-ettelbreck.lu/incident", "Cherchez-y la référence CSE-2026-003."],
         .publicNotice: ["Communication publique sur une violation de données personnelles", "article 34, paragraphe 3, point c"],
