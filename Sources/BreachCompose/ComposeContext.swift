@@ -22,6 +22,7 @@ public struct AuthorityNotice: Sendable, Equatable {
 public struct SubjectFields: Sendable, Equatable {
     /// The person's name; may be empty (templates greet without it then).
     public var name: String
+    /// The person's address (validated when the message is written).
     public var email: String
     /// Every other CSV column, by its header (templates use `{{subject.fields.COLUMN}}`).
     public var fields: [String: String]
@@ -41,10 +42,13 @@ public struct SubjectFields: Sendable, Equatable {
 ///                              subject: SubjectFields(name: "Marie Dupont", email: "marie@example.org"))
 /// ```
 public struct ComposeContext: Sendable {
+    /// Which message.
     public var kind: MessageKind
+    /// The incident, as the register holds it.
     public var incident: Incident
     /// The breach reference people can check on the controller's own site (the register id).
     public var reference: String
+    /// The controller (for a processor notice: the controller notified).
     public var controller: Controller
     /// The DPO or other contact point (Art. 33(3)(b)).
     public var dpo: Person
@@ -52,6 +56,7 @@ public struct ComposeContext: Sendable {
     public var authority: AuthorityNotice?
     /// For a processor's notice (Art. 33(2)): the processor writing to `controller`.
     public var processor: Controller?
+    /// The language of the message.
     public var language: Language
     /// When the message is composed: the `Date:` header and the late-notification check.
     public var composedAt: Date

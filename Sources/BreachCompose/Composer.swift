@@ -4,7 +4,9 @@ internal import Mustache
 
 /// A message rendered from its template, before MIME.
 public struct RenderedMessage: Sendable, Equatable {
+    /// The kind of message.
     public let kind: MessageKind
+    /// The language it is written in.
     public let language: Language
     /// The subject line (one line, checked for header injection).
     public let subject: String
@@ -21,8 +23,10 @@ public struct RenderedMessage: Sendable, Equatable {
 /// For a campaign, ``prepare(_:)`` once and render each subject with
 /// ``PreparedComposition/render(subject:)``: the incident part is checked and built only once.
 public struct Composer: Sendable {
+    /// The templates messages are rendered from.
     public let templates: TemplateSet
 
+    /// A composer over `templates` (loaded and checked by ``TemplateSet/init(directory:)``).
     public init(templates: TemplateSet) { self.templates = templates }
 
     /// Checks completeness (Art. 33(3) / 34(2)) and lateness (recital 85), and builds everything
@@ -173,6 +177,7 @@ public struct Composer: Sendable {
 /// A composition checked and ready: render it for one subject, or for the authority.
 public struct PreparedComposition: @unchecked Sendable {
     // `@unchecked`: `base` holds only strings, booleans, arrays and dictionaries of them, never mutated.
+    /// The context it was prepared from.
     public let context: ComposeContext
     let template: LoadedTemplate
     let base: [String: Any]

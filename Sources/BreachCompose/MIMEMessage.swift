@@ -6,6 +6,7 @@ public struct Attachment: Sendable, Equatable {
     public var filename: String
     /// `type/subtype`, e.g. `application/json`.
     public var contentType: String
+    /// The content, sent in base64.
     public var data: [UInt8]
 
     public init(filename: String, contentType: String, data: [UInt8]) {
@@ -17,12 +18,17 @@ public struct Attachment: Sendable, Equatable {
 
 /// Everything the MIME layer needs to write one message.
 public struct OutgoingMessage: Sendable {
+    /// The `From:` mailbox.
     public var from: Mailbox
+    /// The `To:` mailboxes (one per message in a campaign).
     public var to: [Mailbox]
+    /// Where replies go, when not to `from`.
     public var replyTo: Mailbox?
+    /// The subject line, unencoded; non-ASCII text is encoded here.
     public var subject: String
     /// The `Date:` header; shown in `utcOffsetSeconds`.
     public var date: Date
+    /// The offset the `Date:` is written in, seconds east of UTC.
     public var utcOffsetSeconds: Int
     /// BCP 47 language of the text (`fr`, `en`, `de`), sent as `Content-Language`.
     public var language: String?
@@ -57,7 +63,9 @@ public struct OutgoingMessage: Sendable {
 /// Message-ID and the boundaries. Not for secrets.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
+    /// The same seed always gives the same sequence.
     public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

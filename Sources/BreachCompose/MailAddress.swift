@@ -134,6 +134,7 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// The address as given (it may be personal data: never log this error's text).
     public let address: String
+    /// What is wrong.
     public let problem: Problem
 
     public init(address: String, problem: Problem) {

@@ -2,6 +2,7 @@
 public struct Mailbox: Sendable, Hashable {
     /// The name shown by mail clients; `nil` or empty for a bare address.
     public let displayName: String?
+    /// The checked address.
     public let address: MailAddress
 
     /// - Throws: ``HeaderValueError`` when the display name holds CR, LF, NUL or another control

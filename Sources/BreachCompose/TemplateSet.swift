@@ -7,6 +7,7 @@ public struct TemplateProblem: Error, Sendable, Equatable, CustomStringConvertib
     public let file: String
     /// 1-based line, when the problem has one.
     public let line: Int?
+    /// What is wrong and how to fix it.
     public let message: String
 
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
@@ -14,7 +15,9 @@ public struct TemplateProblem: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A set of templates that failed to load: every problem, not just the first.
 public struct TemplateSetError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The templates directory.
     public let directory: String
+    /// Every problem found.
     public let problems: [TemplateProblem]
     public var description: String {
         "the templates in \(directory) cannot be used:\n"
@@ -43,6 +46,7 @@ struct LoadedTemplate: Sendable {
 /// let problems = TemplateSet.check(directory: URL(fileURLWithPath: "Templates"))
 /// ```
 public struct TemplateSet: Sendable {
+    /// Where the templates were read from.
     public let directory: URL
     private let templates: [String: LoadedTemplate]
 
