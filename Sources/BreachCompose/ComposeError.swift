@@ -1,0 +1,105 @@
+public import BreachCore
+
+/// Why a message was not composed. Nothing is ever produced half-filled: any of these stops it.
+public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Items the law requires are missing, by incident-file key (`likely_consequences`, `dpo.email`…).
+    case incomplete(kind: MessageKind, missing: [String])
+    /// Late (more than 72 hours) and no reasons for the delay.
+    case late(LateNotificationError)
+    /// The context lacks what this kind needs (e.g. no subject for a subject message).
+    case missingContext(kind: MessageKind, what: String)
+    /// The template uses a subject field this subject does not have.
+    case missingSubjectField(field: String, file: String, line: Int)
+    /// The templates directory has no template for this kind and language.
+    case noTemplate(kind: MessageKind, language: Language)
+    /// A value would reach a header with a line break or control character.
+    case header(HeaderValueError)
+    /// An address is invalid.
+    case address(AddressError)
+    /// The template rendered to nothing.
+    case emptyMessage(file: String)
+
+    public var description: String {
+        switch self {
+        case .incomplete(let kind, let missing):
+            let law = kind.isAuthority ? "GDPR Art. 33(3)" : (kind == .processorNotice ? "GDPR Art. 33(2)" : "GDPR Art. 34(2)")
+            let items = missing.map { key in Completeness.article(of: key, kind).map { "\(key) (\($0))" } ?? key }
+            return "cannot compose the \(kind.rawValue) message: \(law) requires \(items.joined(separator: ", ")), "
+                + "which \(missing.count == 1 ? "is" : "are") missing or empty. "
+                + "Fill \(missing.count == 1 ? "it" : "them") in (incident file, or the configuration for dpo.* and controller.*) "
+                + "and run `breachmail incident update`."
+        case .late(let error):
+            return "cannot compose the notification: \(error.description)"
+        case .missingContext(let kind, let what):
+            return "cannot compose the \(kind.rawValue) message: \(what)."
+        case .missingSubjectField(let field, let file, let line):
+            let column = field.hasPrefix("subject.fields.") ? "the CSV column `\(field.dropFirst("subject.fields.".count))`" : "`\(field.dropFirst("subject.".count))`"
+            return "render_failed: \(file):\(line) uses `{{\(field)}}`, but this subject has no value for \(column). "
+                + "Fill it in the subjects CSV, or guard the line in the template with "
+                + "{{#\(field)}}…{{/\(field)}}."
+        case .noTemplate(let kind, let language):
+            return "no template for \(kind.rawValue) in \(language.rawValue): add \(language.rawValue)/\(kind.rawValue).txt.mustache "
+                + "to the templates directory and run `breachmail templates check`."
+        case .header(let error): return error.description
+        case .address(let error): return error.description
+        case .emptyMessage(let file):
+            return "\(file) rendered an empty message; check its sections."
+        }
+    }
+}
+
+/// The legal minimum of each message kind, checked before anything is rendered.
+enum Completeness {
+    static func article(of key: String, _ kind: MessageKind) -> String? {
+        let prefix = kind.isAuthority ? "Art. 33(3)" : (kind == .processorNotice ? nil : "Art. 34(2)")
+        let letter: String?
+        switch key {
+        case "nature", "description", "data_categories", "subject_categories", "approximate_subjects", "approximate_records":
+            letter = kind.isAuthority ? "(a)" : ""
+        case "dpo.name", "dpo.email": letter = kind.isAuthority ? "(b)" : " with 33(3)(b)"
+        case "likely_consequences": letter = kind.isAuthority ? "(c)" : " with 33(3)(c)"
+        case "measures_taken": letter = kind.isAuthority ? "(d)" : " with 33(3)(d)"
+        case "advice_to_subjects": letter = ""
+        case "authority.reference", "authority.initial_date": return "Art. 33(4)"
+        default: letter = nil
+        }
+        guard let prefix, let letter else { return nil }
+        return prefix + letter
+    }
+
+    /// The keys missing for `context.kind`, in the order of the form map.
+    static func missing(_ c: ComposeContext) -> [String] {
+        let i = c.incident
+        func blank(_ s: String) -> Bool { s.trimmed().isEmpty }
+        var missing: [String] = []
+        if i.nature.isEmpty { missing.append("nature") }
+        if blank(i.description) { missing.append("description") }
+        if i.dataCategories.isEmpty { missing.append("data_categories") }
+        switch c.kind {
+        case .authorityInitial, .authorityComplementary:
+            if i.subjectCategories.isEmpty { missing.append("subject_categories") }
+            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
+            if i.approximateRecords <= 0 { missing.append("approximate_records") }
+        case .processorNotice:
+            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
+        case .subject, .publicNotice: break
+        }
+        if blank(c.dpo.name) { missing.append("dpo.name") }
+        if blank(c.dpo.email) { missing.append("dpo.email") }
+        if c.kind != .processorNotice {
+            if blank(i.likelyConsequences) { missing.append("likely_consequences") }
+            if blank(i.measuresTaken) && blank(i.measuresPlanned) { missing.append("measures_taken") }
+        }
+        if c.kind == .subject || c.kind == .publicNotice {
+            if blank(i.adviceToSubjects) { missing.append("advice_to_subjects") }
+            if blank(c.controller.incidentPage) { missing.append("controller.incident_page") }
+        }
+        if c.kind.isAuthority, blank(c.authority?.name ?? "") { missing.append("authority.name") }
+        if c.kind == .authorityComplementary {
+            if blank(c.authority?.reference ?? "") { missing.append("authority.reference") }
+            if c.authority?.initialNotificationDate == nil { missing.append("authority.initial_date") }
+        }
+        if c.kind == .processorNotice, blank(c.processor?.name ?? "") { missing.append("processor.name") }
+        return missing
+    }
+}

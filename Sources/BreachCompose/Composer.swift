@@ -1,0 +1,288 @@
+internal import BreachCore
+internal import Foundation
+internal import Mustache
+
+/// A message rendered from its template, before MIME.
+public struct RenderedMessage: Sendable, Equatable {
+    /// The kind of message.
+    public let kind: MessageKind
+    /// The language it is written in.
+    public let language: Language
+    /// The subject line (one line, checked for header injection).
+    public let subject: String
+    /// The plain-text body.
+    public let text: String
+    /// The HTML alternative (subject communication, when the template exists).
+    public let html: String?
+    /// Attachments (the authority notification as JSON).
+    public let attachments: [Attachment]
+}
+
+/// Composes messages from a ``TemplateSet``: checks the legal content, renders, and writes MIME.
+///
+/// For a campaign, ``prepare(_:)`` once and render each subject with
+/// ``PreparedComposition/render(subject:)``: the incident part is checked and built only once.
+public struct Composer: Sendable {
+    /// The templates messages are rendered from.
+    public let templates: TemplateSet
+
+    /// A composer over `templates` (loaded and checked by ``TemplateSet/init(directory:)``).
+    public init(templates: TemplateSet) { self.templates = templates }
+
+    /// Checks completeness (Art. 33(3) / 34(2)) and lateness (recital 85), and builds everything
+    /// that does not depend on the person.
+    ///
+    /// - Throws: ``ComposeError`` (`incomplete`, `late`, `missingContext`, `noTemplate`).
+    public func prepare(_ context: ComposeContext) throws(ComposeError) -> PreparedComposition {
+        let missing = Completeness.missing(context)
+        guard missing.isEmpty else { throw .incomplete(kind: context.kind, missing: missing) }
+        if context.kind.isAuthority {
+            // A complementary notification completes one already made: the clock stopped then.
+            let notifiedAt = context.kind == .authorityComplementary
+                ? (context.authority?.initialNotificationDate ?? context.composedAt) : context.composedAt
+            do {
+                try context.incident.deadline.requireReasonsIfLate(composedAt: notifiedAt, delayReasons: context.incident.delayReasons)
+            } catch {
+                throw .late(error)
+            }
+        }
+        guard let template = templates.template(context.kind, context.language) else {
+            throw .noTemplate(kind: context.kind, language: context.language)
+        }
+        var attachments: [Attachment] = []
+        if context.kind.isAuthority {
+            let name = context.kind == .authorityComplementary ? "notification-complementary" : "notification-initial"
+            attachments.append(Attachment(filename: "\(context.reference.isEmpty ? "breach" : context.reference)-\(name).json",
+                                          contentType: "application/json",
+                                          data: NotificationJSON.encode(NotificationJSON.document(context))))
+        }
+        return PreparedComposition(context: context, template: template, base: Self.variables(context), attachments: attachments)
+    }
+
+    /// Renders one message.
+    ///
+    /// - Throws: ``ComposeError``; for a subject message, `missingContext` without
+    ///   ``ComposeContext/subject`` and `missingSubjectField` when the template needs a value
+    ///   this subject lacks (the campaign marks that subject `render_failed`).
+    public func render(_ context: ComposeContext) throws(ComposeError) -> RenderedMessage {
+        try prepare(context).render(subject: context.subject)
+    }
+
+    /// The plain-text body alone (for `authority compose` and `subjects preview`).
+    ///
+    /// - Throws: as ``render(_:)``.
+    public func plainText(_ context: ComposeContext) throws(ComposeError) -> String {
+        try render(context).text
+    }
+
+    /// The full message bytes: rendered, then written as MIME.
+    ///
+    /// - Parameters:
+    ///   - from: the sender (the DPO's mailbox, or the campaign's sender).
+    ///   - to: the recipients; for a subject message, `nil` means the subject's own address.
+    ///   - replyTo: where answers go (the DPO, typically).
+    /// - Throws: ``ComposeError``, including `address` and `header` errors from MIME.
+    public func message(
+        _ context: ComposeContext, from: Mailbox, to: [Mailbox]? = nil, replyTo: Mailbox? = nil,
+        builder: MIMEBuilder
+    ) throws(ComposeError) -> BuiltMessage {
+        var random = SystemRandomNumberGenerator()
+        return try prepare(context).message(subject: context.subject, from: from, to: to, replyTo: replyTo,
+                                            builder: builder, using: &random)
+    }
+
+    // MARK: Variables
+
+    static func variables(_ c: ComposeContext) -> [String: Any] {
+        let l = c.language, i = c.incident
+        func put(_ dict: inout [String: Any], _ key: String, _ value: String) {
+            let t = value.trimmed()
+            if !t.isEmpty { dict[key] = t }
+        }
+        func person(_ p: Person) -> [String: Any] {
+            var d: [String: Any] = [:]
+            put(&d, "name", p.name); put(&d, "function", p.function); put(&d, "email", p.email); put(&d, "phone", p.phone)
+            return d
+        }
+        func organisation(_ o: Controller) -> [String: Any] {
+            var d: [String: Any] = [:]
+            put(&d, "name", o.name); put(&d, "registration", o.registration); put(&d, "address", o.address)
+            put(&d, "country", o.country); put(&d, "sector", o.sector); put(&d, "incident_page", o.incidentPage)
+            if let r = o.legalRepresentative { d["legal_representative"] = person(r) }
+            return d
+        }
+        func time(_ t: ZonedTime) -> String { Labels.dateTime(c.zoned(t.instant), l) }
+
+        var incident: [String: Any] = [:]
+        put(&incident, "title", i.title)
+        put(&incident, "awareness", time(i.awareness))
+        put(&incident, "deadline", Labels.dateTime(c.zoned(i.deadline.due), l))
+        put(&incident, "discovery", i.discovery)
+        incident["period_known"] = i.period.isKnown
+        if let s = i.period.start { put(&incident, "period_start", time(s)) }
+        if let e = i.period.end { put(&incident, "period_end", time(e)) }
+        incident["ongoing"] = i.period.ongoing
+        put(&incident, "period_comment", i.period.comment)
+        let notifiedAt = c.kind == .authorityComplementary ? (c.authority?.initialNotificationDate ?? c.composedAt) : c.composedAt
+        incident["late"] = i.deadline.isLate(at: notifiedAt)
+        put(&incident, "delay_reasons", i.delayReasons)
+        put(&incident, "nature", Labels.list(i.nature.sorted().map { Labels.nature($0, l) }, l))
+        put(&incident, "origin", Labels.origin(i.origin, l))
+        put(&incident, "cause", Labels.cause(i.cause, l))
+        put(&incident, "description", i.description)
+        put(&incident, "data_categories", Labels.list(i.dataCategories.sorted().map { Labels.dataCategory($0, l) }, l))
+        put(&incident, "special_categories", Labels.list(i.specialCategories.sorted().map { Labels.specialCategory($0, l) }, l))
+        if i.approximateRecords > 0 { incident["approximate_records"] = Labels.number(i.approximateRecords, l) }
+        if i.approximateSubjects > 0 { incident["approximate_subjects"] = Labels.number(i.approximateSubjects, l) }
+        put(&incident, "subject_categories", Labels.list(i.subjectCategories.sorted().map { Labels.subjectCategory($0, l) }, l))
+        incident["vulnerable_subjects"] = i.vulnerableSubjects.present
+        put(&incident, "vulnerable_details", i.vulnerableSubjects.details)
+        put(&incident, "measures_before", i.measuresBefore)
+        put(&incident, "likely_consequences", i.likelyConsequences)
+        put(&incident, "potential_harms", Labels.list(i.potentialHarms.sorted().map { Labels.harm($0, l) }, l))
+        put(&incident, "measures_taken", i.measuresTaken)
+        put(&incident, "measures_planned", i.measuresPlanned)
+        put(&incident, "advice_to_subjects", i.adviceToSubjects)
+        if !i.otherOrganisations.isEmpty {
+            incident["other_organisations"] = i.otherOrganisations.map { o -> [String: Any] in
+                var d: [String: Any] = ["role": Labels.role(o.role, l)]
+                put(&d, "name", o.name); put(&d, "details", o.details)
+                return d
+            }
+        }
+        incident["cross_border"] = i.crossBorder.concerned
+        put(&incident, "cross_border_countries", i.crossBorder.countries.joined(separator: ", "))
+        put(&incident, "other_notifications", i.crossBorder.otherNotifications)
+
+        var root: [String: Any] = [
+            "incident": incident,
+            "controller": organisation(c.controller),
+            "dpo": person(c.dpo),
+            "language": l.rawValue,
+            "notification": ["initial": c.kind == .authorityInitial, "complementary": c.kind == .authorityComplementary],
+        ]
+        put(&root, "reference", c.reference)
+        put(&root, "composed_at", Labels.dateTime(c.zoned(c.composedAt), l))
+        if let a = c.authority {
+            var d: [String: Any] = [:]
+            put(&d, "name", a.name); put(&d, "reference", a.reference)
+            if let date = a.initialNotificationDate { put(&d, "initial_date", Labels.dateTime(c.zoned(date), l)) }
+            root["authority"] = d
+        }
+        if let p = c.processor { root["processor"] = organisation(p) }
+        return root
+    }
+}
+
+/// A composition checked and ready: render it for one subject, or for the authority.
+public struct PreparedComposition: @unchecked Sendable {
+    // `@unchecked`: `base` holds only strings, booleans, arrays and dictionaries of them, never mutated.
+    /// The context it was prepared from.
+    public let context: ComposeContext
+    let template: LoadedTemplate
+    let base: [String: Any]
+    let attachments: [Attachment]
+
+    /// Renders the message for `subject` (ignored by kinds that have no subject).
+    ///
+    /// - Throws: ``ComposeError/missingContext(kind:what:)`` for a subject message without a
+    ///   subject, ``ComposeError/missingSubjectField(field:file:line:)`` when the template needs a
+    ///   value this subject lacks, ``ComposeError/header(_:)`` when the subject line would carry a
+    ///   line break.
+    public func render(subject: SubjectFields?) throws(ComposeError) -> RenderedMessage {
+        var root = base
+        if context.kind == .subject {
+            guard let subject else {
+                throw .missingContext(kind: .subject, what: "no subject given: a subject message is for one person (name, email)")
+            }
+            var s: [String: Any] = [:]
+            var fields: [String: Any] = [:]
+            let name = subject.name.trimmed(), email = subject.email.trimmed()
+            if !name.isEmpty { s["name"] = name }
+            if !email.isEmpty { s["email"] = email }
+            for (key, value) in subject.fields {
+                let v = value.trimmed()
+                if !v.isEmpty { fields[key] = v }
+            }
+            s["fields"] = fields
+            for need in template.requiredSubjectNames {
+                let present: Bool
+                if need.name.hasPrefix("subject.fields.") {
+                    present = fields[String(need.name.dropFirst("subject.fields.".count))] != nil
+                } else {
+                    present = s[String(need.name.dropFirst("subject.".count))] != nil
+                }
+                if !present { throw .missingSubjectField(field: need.name, file: need.file, line: need.line) }
+            }
+            root["subject"] = s
+        }
+        let subjectLine = Self.oneLine(template.subject.render(root))
+        do { try HeaderValueError.check(subjectLine, field: "Subject (\(template.file):1)") } catch { throw .header(error) }
+        let text = Self.tidy(template.body.render(root))
+        guard !text.isEmpty, !subjectLine.isEmpty else { throw .emptyMessage(file: template.file) }
+        let html = template.html.map { Self.tidy($0.render(root)) }
+        return RenderedMessage(kind: context.kind, language: context.language, subject: subjectLine, text: text,
+                               html: html, attachments: attachments)
+    }
+
+    /// Renders and writes the message as MIME.
+    ///
+    /// - Throws: as ``render(subject:)``, plus ``ComposeError/address(_:)`` for the subject's
+    ///   address and ``ComposeError/header(_:)`` for any header value with a line break.
+    public func message(
+        subject: SubjectFields?, from: Mailbox, to: [Mailbox]? = nil, replyTo: Mailbox? = nil,
+        builder: MIMEBuilder, using random: inout some RandomNumberGenerator
+    ) throws(ComposeError) -> BuiltMessage {
+        let rendered = try render(subject: subject)
+        var recipients = to ?? []
+        if to == nil, context.kind == .subject, let subject {
+            do {
+                let name = subject.name.trimmed()
+                recipients = [try Mailbox(displayName: name.isEmpty ? nil : name, address: MailAddress(subject.email))]
+            } catch let error as AddressError {
+                throw .address(error)
+            } catch let error as HeaderValueError {
+                throw .header(error)
+            } catch {
+                throw .missingContext(kind: context.kind, what: "\(error)")
+            }
+        }
+        guard !recipients.isEmpty else { throw .missingContext(kind: context.kind, what: "no recipient given") }
+        let date = context.composedAt
+        let outgoing = OutgoingMessage(
+            from: from, to: recipients, replyTo: replyTo, subject: rendered.subject, date: date,
+            utcOffsetSeconds: context.zoned(date).offsetSeconds, language: context.language.rawValue,
+            text: rendered.text, html: rendered.html, attachments: rendered.attachments)
+        do {
+            return try builder.build(outgoing, using: &random)
+        } catch let error as HeaderValueError {
+            throw .header(error)
+        } catch {
+            throw .missingContext(kind: context.kind, what: "\(error)")
+        }
+    }
+
+    private static func oneLine(_ s: String) -> String { s.trimmed() }
+
+    /// Sections left out leave empty lines behind: keep at most one empty line in a row, and no
+    /// trailing spaces.
+    static func tidy(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        var blankRun = 0
+        for line in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            var l = Substring(line)
+            while l.last == " " || l.last == "\t" || l.last == "\r" { l.removeLast() }
+            if l.isEmpty {
+                blankRun += 1
+                if blankRun > 1 || out.isEmpty { continue }
+            } else {
+                blankRun = 0
+            }
+            out += l
+            out += "\n"
+        }
+        while out.hasSuffix("\n\n") { out.removeLast() }
+        return out
+    }
+}

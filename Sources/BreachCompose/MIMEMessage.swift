@@ -1,0 +1,285 @@
+public import Foundation
+
+/// A file attached to a message: the authority notification as JSON, for example.
+public struct Attachment: Sendable, Equatable {
+    /// File name shown to the recipient; non-ASCII names are sent per RFC 2231.
+    public var filename: String
+    /// `type/subtype`, e.g. `application/json`.
+    public var contentType: String
+    /// The content, sent in base64.
+    public var data: [UInt8]
+
+    public init(filename: String, contentType: String, data: [UInt8]) {
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+    }
+}
+
+/// Everything the MIME layer needs to write one message.
+public struct OutgoingMessage: Sendable {
+    /// The `From:` mailbox.
+    public var from: Mailbox
+    /// The `To:` mailboxes (one per message in a campaign).
+    public var to: [Mailbox]
+    /// Where replies go, when not to `from`.
+    public var replyTo: Mailbox?
+    /// The subject line, unencoded; non-ASCII text is encoded here.
+    public var subject: String
+    /// The `Date:` header; shown in `utcOffsetSeconds`.
+    public var date: Date
+    /// The offset the `Date:` is written in, seconds east of UTC.
+    public var utcOffsetSeconds: Int
+    /// BCP 47 language of the text (`fr`, `en`, `de`), sent as `Content-Language`.
+    public var language: String?
+    /// The plain-text body (always sent, always first).
+    public var text: String
+    /// An optional HTML alternative of the same text.
+    public var html: String?
+    public var attachments: [Attachment]
+    /// More headers (name, value), e.g. `Auto-Submitted`; checked like every other header.
+    public var extraHeaders: [(name: String, value: String)]
+
+    public init(
+        from: Mailbox, to: [Mailbox], replyTo: Mailbox? = nil, subject: String, date: Date,
+        utcOffsetSeconds: Int = 0, language: String? = nil, text: String, html: String? = nil,
+        attachments: [Attachment] = [], extraHeaders: [(name: String, value: String)] = []
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.date = date
+        self.utcOffsetSeconds = utcOffsetSeconds
+        self.language = language
+        self.text = text
+        self.html = html
+        self.attachments = attachments
+        self.extraHeaders = extraHeaders
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) so that golden files can fix the
+/// Message-ID and the boundaries. Not for secrets.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    /// The same seed always gives the same sequence.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The finished message: its bytes and the Message-ID it carries (the campaign keeps it as a
+/// fallback key for bounces).
+public struct BuiltMessage: Sendable {
+    /// The whole message, CRLF line ends, ready for SMTP `DATA` (not dot-stuffed).
+    public let bytes: [UInt8]
+    /// The Message-ID without angle brackets, e.g. `3f2a…@mail.example.org`.
+    public let messageID: String
+}
+
+/// Writes RFC 5322 / MIME messages: headers with RFC 2047 encoded words, folded to 78
+/// characters; UTF-8 bodies in quoted-printable; attachments in base64; CRLF everywhere.
+///
+/// ```swift
+/// let builder = try MIMEBuilder(messageIDDomain: "mail.acme.example")
+/// let message = try builder.build(outgoing)
+/// ```
+public struct MIMEBuilder: Sendable {
+    /// The domain after `@` in every Message-ID (ASCII form).
+    public let messageIDDomain: String
+
+    /// - Throws: ``AddressError`` when the domain is not a valid host name.
+    public init(messageIDDomain: String) throws(AddressError) {
+        self.messageIDDomain = try MailAddress.asciiDomain(messageIDDomain)
+    }
+
+    /// Builds the message with the system's random generator for the Message-ID and boundaries.
+    ///
+    /// - Throws: ``HeaderValueError`` when a header value holds CR, LF, NUL or another control
+    ///   character, or a header name is malformed; ``MIMEError`` when there is no recipient.
+    public func build(_ message: OutgoingMessage) throws -> BuiltMessage {
+        var random = SystemRandomNumberGenerator()
+        return try build(message, using: &random)
+    }
+
+    /// Builds the message taking Message-ID and boundaries from `random` (seed it for golden files).
+    ///
+    /// - Throws: as ``build(_:)``.
+    public func build(_ message: OutgoingMessage, using random: inout some RandomNumberGenerator) throws -> BuiltMessage {
+        guard !message.to.isEmpty else { throw MIMEError.noRecipient }
+        try HeaderValueError.check(message.subject, field: "Subject")
+        for header in message.extraHeaders {
+            try Self.checkHeaderName(header.name)
+            try HeaderValueError.check(header.value, field: "header \(header.name)")
+        }
+
+        var out: [UInt8] = []
+        out.reserveCapacity(message.text.utf8.count * 2 + (message.html?.utf8.count ?? 0) * 2 + 1024)
+        let id = Self.token(&random, 16) + "@" + messageIDDomain
+
+        Self.header(&out, "Date", MIMEText.rfc5322Date(
+            secondsSince1970: Int64(message.date.timeIntervalSince1970.rounded(.down)),
+            offsetSeconds: message.utcOffsetSeconds))
+        MIMEText.foldedHeader("From", message.from.tokens, into: &out)
+        var toTokens: [MIMEText.Token] = []
+        for (index, mailbox) in message.to.enumerated() {
+            var tokens = mailbox.tokens
+            if index < message.to.count - 1, case .plain(let last) = tokens.removeLast() {
+                tokens.append(.plain(last + ","))
+            }
+            toTokens.append(contentsOf: tokens)
+        }
+        MIMEText.foldedHeader("To", toTokens, into: &out)
+        if let replyTo = message.replyTo { MIMEText.foldedHeader("Reply-To", replyTo.tokens, into: &out) }
+        MIMEText.foldedHeader("Subject", MIMEText.unstructuredTokens(message.subject), into: &out)
+        Self.header(&out, "Message-ID", "<\(id)>")
+        for header in message.extraHeaders {
+            MIMEText.foldedHeader(header.name, MIMEText.unstructuredTokens(header.value), into: &out)
+        }
+        Self.header(&out, "MIME-Version", "1.0")
+
+        // The body entity: text alone, or text and HTML as alternatives.
+        func writeBody(into out: inout [UInt8], random: inout some RandomNumberGenerator) {
+            if let html = message.html {
+                let boundary = "=_alt_" + Self.token(&random, 12)
+                Self.header(&out, "Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+                out.append(contentsOf: MIMEText.crlf)
+                Self.textPart(&out, boundary: boundary, subtype: "plain", text: message.text, language: message.language)
+                Self.textPart(&out, boundary: boundary, subtype: "html", text: html, language: message.language)
+                Self.closing(&out, boundary)
+            } else {
+                Self.textHeaders(&out, subtype: "plain", language: message.language)
+                out.append(contentsOf: MIMEText.crlf)
+                MIMEText.quotedPrintable(message.text, into: &out)
+            }
+        }
+
+        if message.attachments.isEmpty {
+            writeBody(into: &out, random: &random)
+        } else {
+            let boundary = "=_mix_" + Self.token(&random, 12)
+            Self.header(&out, "Content-Type", "multipart/mixed; boundary=\"\(boundary)\"")
+            out.append(contentsOf: MIMEText.crlf)
+            Self.opening(&out, boundary)
+            writeBody(into: &out, random: &random)
+            for attachment in message.attachments {
+                try Self.attachmentPart(&out, boundary: boundary, attachment)
+            }
+            Self.closing(&out, boundary)
+        }
+        return BuiltMessage(bytes: out, messageID: id)
+    }
+
+    // MARK: Parts
+
+    private static func header(_ out: inout [UInt8], _ name: String, _ value: String) {
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: ": ".utf8)
+        out.append(contentsOf: value.utf8)
+        out.append(contentsOf: MIMEText.crlf)
+    }
+
+    private static func opening(_ out: inout [UInt8], _ boundary: String) {
+        out.append(contentsOf: "--\(boundary)\r\n".utf8)
+    }
+
+    private static func closing(_ out: inout [UInt8], _ boundary: String) {
+        out.append(contentsOf: "--\(boundary)--\r\n".utf8)
+    }
+
+    private static func textHeaders(_ out: inout [UInt8], subtype: String, language: String?) {
+        Self.header(&out, "Content-Type", "text/\(subtype); charset=utf-8")
+        Self.header(&out, "Content-Transfer-Encoding", "quoted-printable")
+        if let language, !language.isEmpty, language.utf8.allSatisfy({ MIMEText.isAtext($0) }) {
+            Self.header(&out, "Content-Language", language)
+        }
+    }
+
+    private static func textPart(_ out: inout [UInt8], boundary: String, subtype: String, text: String, language: String?) {
+        opening(&out, boundary)
+        textHeaders(&out, subtype: subtype, language: language)
+        out.append(contentsOf: MIMEText.crlf)
+        MIMEText.quotedPrintable(text, into: &out)
+    }
+
+    private static func attachmentPart(_ out: inout [UInt8], boundary: String, _ a: Attachment) throws {
+        let type = a.contentType.utf8
+        guard type.contains(UInt8(ascii: "/")),
+              type.allSatisfy({ MIMEText.isAtext($0) || $0 == UInt8(ascii: ".") }) else {
+            throw MIMEError.invalidContentType(a.contentType)
+        }
+        try HeaderValueError.check(a.filename, field: "attachment file name")
+        opening(&out, boundary)
+        Self.header(&out, "Content-Type", a.contentType)
+        Self.header(&out, "Content-Transfer-Encoding", "base64")
+        let name = a.filename
+        if name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) && name.utf8.count <= 60 {
+            var quoted = ""
+            for c in name {
+                if c == "\"" || c == "\\" { quoted.append("\\") }
+                quoted.append(c)
+            }
+            Self.header(&out, "Content-Disposition", "attachment; filename=\"\(quoted)\"")
+        } else {
+            // RFC 2231 §4: charset'language'percent-encoded value.
+            var encoded = "utf-8''"
+            for b in name.utf8 {
+                if MIMEText.isAtext(b) && b != UInt8(ascii: "%") && b != UInt8(ascii: "'")
+                    && b != UInt8(ascii: "*") || b == UInt8(ascii: ".") {
+                    encoded.append(Character(Unicode.Scalar(b)))
+                } else {
+                    encoded += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+                }
+            }
+            MIMEText.foldedHeader("Content-Disposition", [.plain("attachment;"), .plain("filename*=\(encoded)")], into: &out)
+        }
+        out.append(contentsOf: MIMEText.crlf)
+        MIMEText.base64(a.data, into: &out)
+    }
+
+    // MARK: Identifiers
+
+    private static let alphabet: [UInt8] = Array("0123456789abcdefghijklmnopqrstuv".utf8)
+
+    /// `count` random base-32 characters.
+    private static func token(_ random: inout some RandomNumberGenerator, _ count: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var bits = random.next()
+        var left = 12
+        for _ in 0..<count {
+            if left == 0 { bits = random.next(); left = 12 }
+            bytes.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+            left -= 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func checkHeaderName(_ name: String) throws(HeaderValueError) {
+        for b in name.utf8 where b < 33 || b > 126 || b == UInt8(ascii: ":") {
+            throw HeaderValueError(field: "header name \"\(name)\"", character: UInt32(b))
+        }
+        if name.isEmpty { throw HeaderValueError(field: "header name (empty)", character: 0) }
+    }
+}
+
+/// A message that cannot be written.
+public enum MIMEError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noRecipient
+    case invalidContentType(String)
+
+    public var description: String {
+        switch self {
+        case .noRecipient: return "the message has no recipient: give at least one `To` address."
+        case .invalidContentType(let t): return "attachment content type \"\(t)\" is not of the form type/subtype."
+        }
+    }
+}

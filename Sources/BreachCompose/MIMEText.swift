@@ -1,0 +1,268 @@
+/// The low-level encoders of RFC 2045 (quoted-printable, base64) and RFC 2047 (encoded words),
+/// header folding and the RFC 5322 date, written on bytes for speed.
+enum MIMEText {
+    static let crlf: [UInt8] = [13, 10]
+    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// atext of RFC 5322 §3.2.3.
+    static func isAtext(_ b: UInt8) -> Bool {
+        switch b {
+        case 65...90, 97...122, 48...57: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "?"),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "{"),
+             UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+
+    // MARK: Bodies
+
+    /// Quoted-printable (RFC 2045 §6.7) of UTF-8 text; any line end in `text` becomes CRLF and
+    /// no encoded line is longer than 76 characters.
+    static func quotedPrintable(_ text: String, into out: inout [UInt8]) {
+        var lineLength = 0
+        var utf8 = Array(text.utf8)
+        if utf8.last != 10 { utf8.append(10) }  // the body ends with a line end
+        var i = 0
+        let n = utf8.count
+        var lineStart = true
+        while i < n {
+            let b = utf8[i]
+            if b == 13 && i + 1 < n && utf8[i + 1] == 10 { i += 1; continue }
+            if b == 10 || b == 13 {
+                out.append(contentsOf: crlf)
+                lineLength = 0
+                lineStart = true
+                i += 1
+                continue
+            }
+            let next = i + 1 < n ? utf8[i + 1] : 10
+            let atLineEnd = next == 10 || next == 13
+            let literal: Bool
+            switch b {
+            case 32, 9: literal = !atLineEnd  // trailing white space would be lost in transport
+            case 61: literal = false  // "="
+            case 33...126:
+                // "From " at the start of a line is mangled by mbox tools; a leading "." by some MTAs.
+                literal = !(lineStart && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(utf8, i))))
+            default: literal = false
+            }
+            let width = literal ? 1 : 3
+            // Keep room for the soft break "=" unless this is the last character of the line.
+            let limit = atLineEnd ? 76 : 75
+            if lineLength + width > limit {
+                out.append(61)
+                out.append(contentsOf: crlf)
+                lineLength = 0
+            }
+            if literal {
+                out.append(b)
+            } else {
+                out.append(61)
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 15)])
+            }
+            lineLength += width
+            lineStart = false
+            i += 1
+        }
+    }
+
+    private static func startsFrom(_ b: [UInt8], _ i: Int) -> Bool {
+        i + 4 < b.count && b[i + 1] == UInt8(ascii: "r") && b[i + 2] == UInt8(ascii: "o")
+            && b[i + 3] == UInt8(ascii: "m") && b[i + 4] == 32
+    }
+
+    private static let base64Alphabet: [UInt8] =
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Base64 (RFC 2045 §6.8) in lines of 76 characters, each ended by CRLF.
+    static func base64(_ data: [UInt8], into out: inout [UInt8]) {
+        var i = 0
+        var lineLength = 0
+        while i < data.count {
+            let b0 = data[i], b1 = i + 1 < data.count ? data[i + 1] : 0, b2 = i + 2 < data.count ? data[i + 2] : 0
+            out.append(base64Alphabet[Int(b0 >> 2)])
+            out.append(base64Alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(i + 1 < data.count ? base64Alphabet[Int((b1 & 15) << 2 | b2 >> 6)] : 61)
+            out.append(i + 2 < data.count ? base64Alphabet[Int(b2 & 63)] : 61)
+            i += 3
+            lineLength += 4
+            if lineLength == 76 {
+                out.append(contentsOf: crlf)
+                lineLength = 0
+            }
+        }
+        if lineLength > 0 { out.append(contentsOf: crlf) }
+    }
+
+    // MARK: Headers
+
+    /// One token of a header value.
+    enum Token {
+        /// Written as it is, folded as a unit.
+        case plain(String)
+        /// Text to write as RFC 2047 encoded words, split to fit the lines.
+        case encoded(String)
+    }
+
+    /// Characters that may stay literal inside a Q-encoded word wherever it stands (RFC 2047 §5(3)).
+    private static func isQSafe(_ b: UInt8) -> Bool {
+        switch b {
+        case 65...90, 97...122, 48...57, UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: "-"), UInt8(ascii: "/"):
+            return true
+        default: return false
+        }
+    }
+
+    /// The Q encoding of one character (RFC 2047 §4.2, restricted to the phrase-safe set).
+    private static func qPiece(_ character: Character, into piece: inout [UInt8]) {
+        for b in character.utf8 {
+            if b == 32 {
+                piece.append(UInt8(ascii: "_"))
+            } else if isQSafe(b) {
+                piece.append(b)
+            } else {
+                piece.append(61)
+                piece.append(hex[Int(b >> 4)])
+                piece.append(hex[Int(b & 15)])
+            }
+        }
+    }
+
+    private static let wordPrefix = Array("=?utf-8?q?".utf8), wordSuffix = Array("?=".utf8)
+
+    /// Whether a word of unstructured text can stay as it is.
+    private static func isPlainWord(_ word: Substring) -> Bool {
+        word.utf8.count <= 70 && !word.contains("=?") && word.utf8.allSatisfy { $0 > 32 && $0 < 127 }
+    }
+
+    /// Tokens of an unstructured value (Subject): ASCII words stay readable, runs of words that
+    /// need encoding become encoded words (the spaces between them go inside, since white space
+    /// between adjacent encoded words is dropped by decoders).
+    static func unstructuredTokens(_ value: String) -> [Token] {
+        var tokens: [Token] = []
+        var run: [Substring] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            tokens.append(.encoded(run.joined(separator: " ")))
+            run.removeAll()
+        }
+        for word in value.split(separator: " ", omittingEmptySubsequences: true) {
+            if isPlainWord(word) {
+                flush()
+                tokens.append(.plain(String(word)))
+            } else {
+                run.append(word)
+            }
+        }
+        flush()
+        return tokens
+    }
+
+    /// Tokens of a display name (RFC 5322 phrase): atoms as they are, a quoted string when it
+    /// has specials, encoded words when it has non-ASCII text or is too long to quote.
+    static func phraseTokens(_ name: String) -> [Token] {
+        let bytes = Array(name.utf8)
+        if bytes.allSatisfy({ isAtext($0) || $0 == 32 }) && !name.contains("=?") {
+            let words = name.split(separator: " ")
+            if words.allSatisfy({ $0.utf8.count <= 70 }) { return words.map { .plain(String($0)) } }
+        }
+        if bytes.allSatisfy({ $0 >= 32 && $0 < 127 }) && bytes.count <= 60 && !name.contains("=?") {
+            var quoted = "\""
+            for c in name {
+                if c == "\"" || c == "\\" { quoted.append("\\") }
+                quoted.append(c)
+            }
+            quoted.append("\"")
+            return [.plain(quoted)]
+        }
+        return [.encoded(name)]
+    }
+
+    /// `Name: value` folded so that no line exceeds 78 characters (a plain token longer than a
+    /// line stays whole, within 998), with CRLF after the last line. Encoded text is cut into
+    /// encoded words of at most 75 characters that fill each line, never splitting a character.
+    static func foldedHeader(_ name: String, _ tokens: [Token], into out: inout [UInt8]) {
+        out.append(contentsOf: name.utf8)
+        out.append(UInt8(ascii: ":"))
+        let start = name.utf8.count + 1
+        var lineLength = start
+        func newLine() {
+            out.append(contentsOf: crlf)
+            lineLength = 0
+        }
+        for token in tokens {
+            switch token {
+            case .plain(let text):
+                let width = text.utf8.count
+                if lineLength + 1 + width > 78 && lineLength > start { newLine() }
+                out.append(32)
+                out.append(contentsOf: text.utf8)
+                lineLength += 1 + width
+            case .encoded(let text):
+                let overhead = wordPrefix.count + wordSuffix.count
+                var characters = Substring(text)
+                var piece: [UInt8] = []
+                while !characters.isEmpty {
+                    // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets).
+                    if 78 - lineLength - 1 - overhead < 12 { newLine() }
+                    let payload = min(78 - lineLength - 1, 75) - overhead
+                    var word: [UInt8] = []
+                    while let c = characters.first {
+                        piece.removeAll(keepingCapacity: true)
+                        qPiece(c, into: &piece)
+                        if word.count + piece.count > payload && !word.isEmpty { break }
+                        word.append(contentsOf: piece)
+                        characters.removeFirst()
+                    }
+                    out.append(32)
+                    out.append(contentsOf: wordPrefix)
+                    out.append(contentsOf: word)
+                    out.append(contentsOf: wordSuffix)
+                    lineLength += 1 + overhead + word.count
+                }
+            }
+        }
+        out.append(contentsOf: crlf)
+    }
+
+    // MARK: Date
+
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// RFC 5322 §3.3 date-time, e.g. `Fri, 20 Nov 2026 09:30:00 +0100`.
+    static func rfc5322Date(secondsSince1970: Int64, offsetSeconds: Int) -> String {
+        let local = secondsSince1970 + Int64(offsetSeconds)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secs = Int(local - days * 86_400)
+        let (y, m, d) = CivilDate.fromDays(Int(days))
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        let sign = offsetSeconds < 0 ? "-" : "+"
+        let off = abs(offsetSeconds) / 60
+        return "\(weekday), \(d) \(months[m - 1]) \(y) \(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60)) "
+            + "\(sign)\(two(off / 60))\(two(off % 60))"
+    }
+
+    static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+}
+
+/// Howard Hinnant's civil-date algorithm (days since 1970-01-01 → year, month, day).
+enum CivilDate {
+    static func fromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

@@ -1,0 +1,188 @@
+internal import Foundation
+
+/// An e-mail address checked against RFC 5321/5322, ready for an SMTP envelope and a header.
+///
+/// The domain is stored in its ASCII form: an internationalised domain (`bücher.example`) is
+/// converted label by label to Punycode (`xn--bcher-kva.example`). The local part must be ASCII:
+/// non-ASCII local parts need SMTPUTF8 (RFC 6531), which breachmail does not use.
+public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The part before `@`, as written (case is kept: local parts may be case-sensitive).
+    public let localPart: String
+    /// The domain in ASCII (A-labels), lowercased.
+    public let domain: String
+
+    /// `local@domain` in ASCII.
+    public var description: String { "\(localPart)@\(domain)" }
+
+    /// Validates `text` and converts an internationalised domain to Punycode.
+    ///
+    /// ```swift
+    /// let a = try MailAddress("marie@bücher.example")  // marie@xn--bcher-kva.example
+    /// ```
+    /// - Throws: ``AddressError`` naming what is wrong and how to fix it.
+    public init(_ text: String) throws(AddressError) {
+        if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw AddressError(address: text, problem: .controlCharacter(bad.value))
+        }
+        let trimmed = text.trimmingASCIISpaces()
+        guard !trimmed.isEmpty else { throw AddressError(address: text, problem: .empty) }
+        guard let at = trimmed.lastIndex(of: "@") else {
+            throw AddressError(address: text, problem: .noAt)
+        }
+        let local = String(trimmed[..<at])
+        let rawDomain = String(trimmed[trimmed.index(after: at)...])
+        guard !local.isEmpty else { throw AddressError(address: text, problem: .emptyLocalPart) }
+        guard local.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw AddressError(address: text, problem: .nonASCIILocalPart)
+        }
+        guard local.utf8.count <= 64 else {
+            throw AddressError(address: text, problem: .localPartTooLong(local.utf8.count))
+        }
+        guard Self.isDotAtom(local) else {
+            throw AddressError(address: text, problem: .invalidLocalPart)
+        }
+        let domain = try Self.asciiDomain(rawDomain, address: text)
+        let total = local.utf8.count + 1 + domain.utf8.count
+        guard total <= 254 else { throw AddressError(address: text, problem: .tooLong(total)) }
+        self.localPart = local
+        self.domain = domain
+    }
+
+    /// A domain name in ASCII: Unicode labels are lowercased, NFC-normalised and Punycode-encoded.
+    ///
+    /// - Throws: ``AddressError`` when a label is empty, too long or has characters no
+    ///   host name may carry.
+    public static func asciiDomain(_ raw: String, address: String? = nil) throws(AddressError) -> String {
+        let context = address ?? raw
+        var name = raw
+        if name.hasSuffix(".") { name.removeLast() }  // a trailing root dot is allowed
+        guard !name.isEmpty else { throw AddressError(address: context, problem: .emptyDomain) }
+        if name.hasPrefix("[") {
+            throw AddressError(address: context, problem: .addressLiteral)
+        }
+        // U+3002 and friends are label separators in IDNA (RFC 3490 §3.1).
+        let separators: Set<Character> = [".", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
+        var labels: [String] = []
+        for rawLabel in name.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }) {
+            let label = String(rawLabel)
+            guard !label.isEmpty else {
+                throw AddressError(address: context, problem: .emptyLabel)
+            }
+            var ascii: String
+            if label.unicodeScalars.allSatisfy(\.isASCII) {
+                ascii = label.lowercased()
+            } else {
+                let mapped = label.lowercased().precomposedStringWithCanonicalMapping
+                guard let encoded = Punycode.encode(mapped) else {
+                    throw AddressError(address: context, problem: .invalidLabel(label))
+                }
+                ascii = "xn--" + encoded
+            }
+            guard ascii.utf8.count <= 63 else {
+                throw AddressError(address: context, problem: .labelTooLong(label))
+            }
+            guard Self.isLDH(ascii) else {
+                throw AddressError(address: context, problem: .invalidLabel(label))
+            }
+            labels.append(ascii)
+        }
+        let result = labels.joined(separator: ".")
+        guard result.utf8.count <= 253 else {
+            throw AddressError(address: context, problem: .domainTooLong(result.utf8.count))
+        }
+        guard labels.count >= 2 || result == "localhost" else {
+            throw AddressError(address: context, problem: .singleLabelDomain)
+        }
+        return result
+    }
+
+    // atext of RFC 5322 §3.2.3, joined by single dots.
+    private static func isDotAtom(_ s: String) -> Bool {
+        var previousDot = true
+        for b in s.utf8 {
+            if b == UInt8(ascii: ".") {
+                if previousDot { return false }
+                previousDot = true
+            } else if MIMEText.isAtext(b) {
+                previousDot = false
+            } else {
+                return false
+            }
+        }
+        return !previousDot
+    }
+
+    // Letters, digits, hyphen; no hyphen first or last (RFC 5890/1123).
+    private static func isLDH(_ label: String) -> Bool {
+        let b = Array(label.utf8)
+        guard let first = b.first, let last = b.last,
+              first != UInt8(ascii: "-"), last != UInt8(ascii: "-") else { return false }
+        return b.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+    }
+}
+
+/// An address breachmail cannot use, with what to fix.
+public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the address.
+    public enum Problem: Sendable, Equatable {
+        case empty, noAt, emptyLocalPart, nonASCIILocalPart, invalidLocalPart
+        case localPartTooLong(Int), tooLong(Int)
+        case emptyDomain, addressLiteral, emptyLabel, singleLabelDomain
+        case labelTooLong(String), invalidLabel(String), domainTooLong(Int)
+        case controlCharacter(UInt32)
+    }
+
+    /// The address as given (it may be personal data: never log this error's text).
+    public let address: String
+    /// What is wrong.
+    public let problem: Problem
+
+    public init(address: String, problem: Problem) {
+        self.address = address
+        self.problem = problem
+    }
+
+    public var description: String {
+        let shown = address.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+        let what: String
+        switch problem {
+        case .empty: what = "is empty; give an address such as name@example.org"
+        case .noAt: what = "has no `@`; write it as local-part@domain"
+        case .emptyLocalPart: what = "has nothing before `@`"
+        case .nonASCIILocalPart:
+            what = "has non-ASCII characters before `@`; such addresses need SMTPUTF8 (RFC 6531), "
+                + "which breachmail does not support: ask the person for an ASCII address"
+        case .invalidLocalPart:
+            what = "has characters or dots before `@` that an unquoted address cannot carry "
+                + "(RFC 5322 dot-atom); quoted local parts are not supported"
+        case .localPartTooLong(let n): what = "has a local part of \(n) octets; RFC 5321 allows at most 64"
+        case .tooLong(let n): what = "is \(n) octets long; RFC 5321 allows at most 254"
+        case .emptyDomain: what = "has no domain after `@`"
+        case .addressLiteral: what = "uses an address literal ([…]) as domain, which is not accepted"
+        case .emptyLabel: what = "has an empty label in its domain (two dots in a row, or a leading dot)"
+        case .singleLabelDomain: what = "has a domain without a dot; give a fully qualified domain"
+        case .labelTooLong(let l): what = "has a domain label `\(l)` longer than 63 octets (after Punycode)"
+        case .invalidLabel(let l):
+            what = "has a domain label `\(l)` with characters a host name cannot carry "
+                + "(letters, digits and inner hyphens only)"
+        case .domainTooLong(let n): what = "has a domain of \(n) octets; at most 253 are allowed"
+        case .controlCharacter(let v):
+            what = "contains the control character U+\(String(v, radix: 16, uppercase: true).leftPadded(4)); "
+                + "remove line breaks and other control characters"
+        }
+        return "invalid e-mail address \"\(shown)\": it \(what)."
+    }
+}
+
+extension String {
+    func trimmingASCIISpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+
+    func leftPadded(_ width: Int, with c: Character = "0") -> String {
+        count >= width ? self : String(repeating: c, count: width - count) + self
+    }
+}

@@ -1,0 +1,80 @@
+import BreachCompose
+import BreachCore
+import BreachTestSupport
+import Foundation
+
+/// A ransomware breach at a Luxembourg sports club, every form-map field filled.
+enum Fixture {
+    static let awareness = ZonedTime(rfc3339: "2026-11-20T09:30:00+01:00")!
+    /// 20 hours after awareness: on time.
+    static let onTime = awareness.instant.addingTimeInterval(20 * 3600)
+    /// 80 hours after awareness: late.
+    static let late = awareness.instant.addingTimeInterval(80 * 3600)
+    static let fixedDate = onTime
+
+    static var incident: Incident {
+        Incident(
+            title: "Ransomware on the members' file server",
+            awareness: awareness, timeZone: "Europe/Luxembourg",
+            discovery: "The IT provider saw encrypted files and a ransom note on the file server.",
+            period: Period(start: ZonedTime(rfc3339: "2026-11-19T22:10:00+01:00"), end: ZonedTime(rfc3339: "2026-11-20T08:45:00+01:00")),
+            nature: [.confidentiality, .availability], origin: .ransomware, cause: .externalMalicious,
+            description: "An attacker entered our file server through a flaw in its remote-access software, copied the members' file and encrypted it.",
+            dataCategories: [.civilStatus, .contactDetails, .financial],
+            specialCategories: [.health],
+            approximateRecords: 12_500, approximateSubjects: 4_200,
+            subjectCategories: [.members, .minors],
+            vulnerableSubjects: VulnerableSubjects(present: true, details: "about 900 junior members under 16"),
+            measuresBefore: "Daily encrypted back-ups; access limited to two staff accounts.",
+            likelyConsequences: "The copied data could be used for targeted phishing messages or to attempt fraud with bank details.",
+            potentialHarms: [.fraud, .identityTheft],
+            measuresTaken: "We cut the server off the network, restored the data from the back-up of 19 November, changed every password and filed a complaint with the police.",
+            measuresPlanned: "Replace the remote-access software by 15 December.",
+            adviceToSubjects: "Watch your bank statements and tell your bank about any debit you do not recognise. Be wary of any message that mentions the club and asks for money or personal details.",
+            otherOrganisations: [InvolvedOrganisation(name: "Hébergeur Sàrl", role: .host, details: "runs the file server")],
+            crossBorder: CrossBorder(concerned: true, countries: ["FR", "DE"], otherNotifications: "none")
+        )
+    }
+
+    static let controller = Controller(
+        name: "Club Sportif Ëttelbréck", registration: "F 1234", address: "1 rue du Stade, L-9000 Ettelbruck",
+        country: "LU", sector: "sport", incidentPage: "www.cs-ettelbreck.lu/incident",
+        legalRepresentative: Person(name: "Jean Weber", function: "Président", email: "president@cs-ettelbreck.lu"))
+
+    static let dpo = Person(name: "Anne Müller", function: "Déléguée à la protection des données", email: "dpo@cs-ettelbreck.lu", phone: "+352 20 00 00 00")
+
+    static let processor = Controller(name: "Hébergeur Sàrl", country: "LU")
+
+    static let subject = SubjectFields(name: "Zoé Lefèvre", email: "zoe.lefevre@exemple.fr", fields: ["member_no": "M-0042"])
+
+    static func context(_ kind: MessageKind, _ language: Language, at date: Date = onTime, incident: Incident = incident) -> ComposeContext {
+        var authority: AuthorityNotice?
+        if kind.isAuthority {
+            authority = AuthorityNotice(name: "Commission nationale pour la protection des données (CNPD)",
+                                        reference: kind == .authorityComplementary ? "CNPD-2026-1187" : "",
+                                        initialNotificationDate: kind == .authorityComplementary ? onTime : nil)
+        }
+        return ComposeContext(kind: kind, incident: incident, reference: "CSE-2026-003", controller: controller, dpo: dpo,
+                              authority: authority, processor: kind == .processorNotice ? processor : nil,
+                              language: language, composedAt: date, subject: kind == .subject ? subject : nil)
+    }
+
+    static var templatesDirectory: URL { MIMECheck.repositoryRoot.appendingPathComponent("Templates") }
+
+    static let composer: Composer = {
+        do { return Composer(templates: try TemplateSet(directory: templatesDirectory)) } catch { fatalError("\(error)") }
+    }()
+
+    static let sender = try! Mailbox(displayName: "Club Sportif Ëttelbréck – DPO", address: "dpo@cs-ettelbreck.lu")
+    static let authorityBox = try! Mailbox(displayName: "CNPD", address: "databreach@cnpd.lu")
+    static let builder = try! MIMEBuilder(messageIDDomain: "mail.cs-ettelbreck.lu")
+
+    /// The full message with a fixed Message-ID and boundaries.
+    static func message(_ kind: MessageKind, _ language: Language, seed: UInt64 = 7) throws -> BuiltMessage {
+        let context = context(kind, language)
+        var random = SeededRandom(seed: seed)
+        let to: [Mailbox]? = kind == .subject ? nil : [kind == .processorNotice ? sender : authorityBox]
+        return try composer.prepare(context).message(subject: context.subject, from: sender, to: to, replyTo: sender,
+                                                     builder: builder, using: &random)
+    }
+}
