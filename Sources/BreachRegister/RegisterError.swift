@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Why the register could not do what was asked. Descriptions name the file or the incident and
 /// the fix; they never carry personal data.
