@@ -57,10 +57,12 @@ public struct LateNotificationError: Error, Sendable, Equatable, CustomStringCon
 
 /// Durations for people: `2 d 03 h 15 min`.
 public enum DurationText {
+    /// Hours and minutes up to 99 hours (the 72-hour clock reads best in hours), days beyond.
     public static func hoursAndMinutes(_ seconds: TimeInterval) -> String {
         let total = Int(abs(seconds) / 60)
-        let days = total / 1440, hours = total % 1440 / 60, minutes = total % 60
-        let hm = "\(hours) h \(minutes < 10 ? "0" : "")\(minutes) min"
-        return days > 0 ? "\(days) d \(hm)" : hm
+        let minutes = total % 60
+        let mm = "\(minutes < 10 ? "0" : "")\(minutes) min"
+        if total < 100 * 60 { return "\(total / 60) h \(mm)" }
+        return "\(total / 1440) d \(total % 1440 / 60) h \(mm)"
     }
 }

@@ -50,7 +50,7 @@ enum Clock {
     static func now() throws -> Date {
         guard let text = ProcessInfo.processInfo.environment["BREACHMAIL_NOW"] else { return Date() }
         guard let time = ZonedTime(rfc3339: text) else {
-            throw ValidationError("BREACHMAIL_NOW=\(text) is not a date and time with offset; use e.g. 2026-11-20T09:30:00+01:00, or unset it.")
+            throw CLIError("BREACHMAIL_NOW=\(text) is not a date and time with offset; use e.g. 2026-11-20T09:30:00+01:00, or unset it.")
         }
         return time.instant
     }
