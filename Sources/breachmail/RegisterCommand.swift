@@ -35,7 +35,7 @@ extension RegisterCommand {
                 throw ExitCode(2)
             }
             print("The register history is intact: \(result.entries) entries, head \(result.head).")
-            print("Keep the head hash outside the register (e.g. in the incident file of your DPO) to detect a rewritten tail later.")
+            print("Keep the head hash outside the register (a signed e-mail, a paper file) to detect a rewritten tail later.")
         }
     }
 
