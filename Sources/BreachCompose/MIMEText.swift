@@ -1,3 +1,4 @@
+internal import BreachCore
 /// The low-level encoders of RFC 2045 (quoted-printable, base64) and RFC 2047 (encoded words),
 /// header folding and the RFC 5322 date, written on bytes for speed.
 enum MIMEText {
@@ -250,19 +251,4 @@ enum MIMEText {
     }
 
     static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-}
-
-/// Howard Hinnant's civil-date algorithm (days since 1970-01-01 → year, month, day).
-enum CivilDate {
-    static func fromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 }

@@ -98,7 +98,7 @@ enum RFC3339 {
         guard i == b.count, (1...12).contains(month), hour < 24, minute < 60, second < 61,
               (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
         return ZonedTime(instant: Date(timeIntervalSince1970: seconds), offsetSeconds: offset)
     }
@@ -107,7 +107,7 @@ enum RFC3339 {
         let local = Int(t.instant.timeIntervalSince1970.rounded(.down)) + t.offsetSeconds
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secs = local - days * 86_400
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d) = CivilDate.fromDays(days)
         let sign = t.offsetSeconds < 0 ? "-" : "+"
         let off = abs(t.offsetSeconds)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))"
@@ -130,9 +130,11 @@ enum RFC3339 {
         default: return 31
         }
     }
+}
 
-    // Howard Hinnant's civil-date algorithms.
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+/// Howard Hinnant's civil-date algorithms: days since 1970-01-01 to and from year, month, day.
+public enum CivilDate {
+    public static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -141,7 +143,7 @@ enum RFC3339 {
         return era * 146_097 + doe - 719_468
     }
 
-    private static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+    public static func fromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -140,7 +140,7 @@ import Testing
 
     @Test func aLockedRegisterGivesAClearError() throws {
         let register = try Register(at: url, create: true)
-        // Another process holds the write lock for 4 s, longer than breachmail waits (2 s), then exits by itself.
+        // Another process holds the write lock for up to 10 s, longer than breachmail waits (2 s); the test stops it sooner.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         holder.arguments = ["-c", """
@@ -148,13 +148,14 @@ import Testing
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
-            time.sleep(4)
+            time.sleep(10)
             """, url.path]
         let output = Pipe()
         holder.standardOutput = output
         try holder.run()
         defer { holder.terminate(); holder.waitUntilExit() }
-        let ready = output.fileHandleForReading.availableData
+        var ready = Data()
+        for _ in 0..<100 where !ready.contains(10) { ready += output.fileHandleForReading.availableData }
         #expect(String(decoding: ready, as: UTF8.self) == "locked\n")
         do {
             _ = try register.openIncident(incident, actor: "dpo", at: t0)
