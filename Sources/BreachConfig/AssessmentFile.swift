@@ -71,8 +71,13 @@ public struct AssessmentFile: Sendable {
         FileProblems(problems.problems.map { Self.place($0, file: file, lines: lines) })
     }
 
-    /// The line of `key`, else of the nearest enclosing key that is in the file (a missing
-    /// `circumstances.malicious` points at `circumstances:`); nil when none is.
+    /// The line of the problem's key; for a missing answer, the line of the nearest enclosing
+    /// key (a missing `circumstances.malicious` points at `circumstances:`), else of the answer
+    /// that makes it needed (`key_compromised` at `encrypted:`); nil when none is in the file.
+    static func line(of problem: AssessmentProblem, in lines: [String: Int]) -> Int? {
+        line(of: problem.key, in: lines) ?? problem.relatedKeys.lazy.compactMap { line(of: $0, in: lines) }.first
+    }
+
     static func line(of key: String, in lines: [String: Int]) -> Int? {
         var path = Substring(key)
         while !path.isEmpty {
@@ -84,7 +89,7 @@ public struct AssessmentFile: Sendable {
     }
 
     private static func place(_ problem: AssessmentProblem, file: String, lines: [String: Int]) -> FileProblem {
-        FileProblem(file: file, line: line(of: problem.key, in: lines), key: problem.key, message: problem.message + ".")
+        FileProblem(file: file, line: line(of: problem, in: lines), key: problem.key, message: problem.message + ".")
     }
 }
 

@@ -79,7 +79,7 @@ extension IncidentCommand {
                 source = answers
             } else {
                 guard interactive || isatty(STDIN_FILENO) == 1 else {
-                    throw ValidationError("standard input is not a terminal, so the questions cannot be asked; give the answers with --answers FILE (see Config/examples/assessment.yaml).")
+                    throw AssessRefusal("standard input is not a terminal, so the questions cannot be asked; give the answers with --answers FILE (see Config/examples/assessment.yaml).")
                 }
                 var questionnaire = Questionnaire(facts: facts, language: lang, terminal: terminal)
                 assessment = try questionnaire.run()
@@ -119,7 +119,7 @@ extension IncidentCommand {
                         assessment, notifyAuthority: overrideAuthority?.flag, communicateToSubjects: overrideSubjects?.flag,
                         reason: reason ?? "")
                 } catch {
-                    throw ValidationError("\(error) Nothing was recorded.")
+                    throw AssessRefusal("\(error) Nothing was recorded.")
                 }
             }
             guard asking else { return .pending(assessment) }
@@ -152,6 +152,12 @@ extension IncidentCommand {
             }
         }
     }
+}
+
+/// A refusal that is not about the command line's syntax, so no usage follows it.
+struct AssessRefusal: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// How an assessment reads on the terminal, in the DPO's language.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import BreachCore
 import Foundation
 
@@ -9,7 +8,7 @@ struct Terminal {
     func readAnswer(for key: String) throws -> String {
         write("> ")
         guard let line = readLine(strippingNewline: true) else {
-            throw ValidationError("standard input ended before \(key) was answered; nothing was recorded. Answer every question, or use --answers FILE.")
+            throw AssessRefusal("standard input ended before \(key) was answered; nothing was recorded. Answer every question, or use --answers FILE.")
         }
         return line.trimmingCharacters(in: .whitespaces)
     }
@@ -68,7 +67,7 @@ struct Questionnaire {
         guard let intro = AssessmentQuestion.named("dpc") else { return }
         terminal.say("\n" + intro.text(language: language) + "  (dpc)")
         var entries: [RawAnswer] = []
-        repeat {
+        while true {
             let index = entries.count
             var entry: [String: RawAnswer] = [:]
             for field in ["category", "score", "factors"] {
@@ -77,14 +76,14 @@ struct Questionnaire {
             }
             raw["dpc"] = .list(entries + [.map(entry)])
             let problems = currentProblems().filter { $0.key.hasPrefix("dpc[\(index)]") }
-            if problems.isEmpty {
-                entries.append(.map(entry))
-            } else {
+            guard problems.isEmpty else {
+                // Ask this category again, from its name.
                 problems.forEach { terminal.say("  \($0); \(again)") }
-                raw["dpc"] = entries.isEmpty ? nil : .list(entries)
                 continue
             }
-        } while try yesNo(language == .fr ? "Une autre catégorie ?" : "Another category?", key: "dpc")
+            entries.append(.map(entry))
+            if try !yesNo(language == .fr ? "Une autre catégorie ?" : "Another category?", key: "dpc") { break }
+        }
         raw["dpc"] = .list(entries)
     }
 
