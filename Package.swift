@@ -126,6 +126,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BreachAssessCLITests",
+            dependencies: ["breachmail", "BreachConfig", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BreachCurlTests",
             dependencies: ["BreachCurl", "BreachTestSupport"],
             swiftSettings: strict

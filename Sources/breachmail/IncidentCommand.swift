@@ -14,7 +14,7 @@ struct IncidentCommand: ParsableCommand {
               breachmail incident open incident.yaml
               breachmail incident show BR-2026-0001
             """,
-        subcommands: [Template.self, Open.self, Update.self, List.self, Show.self])
+        subcommands: [Template.self, Open.self, Update.self, List.self, Show.self, Assess.self])
 }
 
 extension IncidentField.Language: ExpressibleByArgument {}

@@ -33,5 +33,25 @@ struct Status: ParsableCommand {
                 print("            Reasons for the delay are recorded; they go with the notification.")
             }
         }
+        try printAssessment(ws)
+    }
+}
+
+extension Status {
+    /// The assessment in force: the last `assessment.recorded` entry of the incident's history.
+    func printAssessment(_ ws: Workspace) throws {
+        guard let entry = try ws.register.history(incidentID: id).last(where: { $0.kind == AssessmentRecord.kind }) else {
+            print("Assessment  none yet: run `breachmail incident assess \(id)`")
+            return
+        }
+        guard let record = try? JSONDecoder().decode(AssessmentRecord.self, from: Data(entry.payload.utf8)) else {
+            print("Assessment  entry \(entry.sequence) cannot be read by this version of breachmail")
+            return
+        }
+        let decision = record.decision
+        let severity = record.assessment.severity
+        print("Assessment  ENISA \(severity.score) (\(severity.band.name(language: .en))), \(AssessmentText.decisions(decision, language: .en))")
+        print("            \(AssessmentText.status(decision.status, by: entry.actor, language: .en)) at \(entry.recordedAt) (entry \(entry.sequence))")
+        if let reason = decision.reason { print("            Reason: \(reason)") }
     }
 }

@@ -1,0 +1,237 @@
+public import ArgumentParser
+import BreachConfig
+public import BreachCore
+import BreachRegister
+import Foundation
+
+extension AssessmentLanguage: ExpressibleByArgument {}
+
+/// `yes` or `no`, for the decisions the DPO sets against the recommendation.
+enum YesNo: String, CaseIterable, ExpressibleByArgument {
+    case yes, no
+
+    var flag: Bool { self == .yes }
+}
+
+extension IncidentCommand {
+    struct Assess: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assess the risk of an incident (ENISA severity, Art. 33 and 34) and record the DPO's decision.",
+            discussion: """
+                Without --answers, the questions are asked on the terminal. The recommendation, its \
+                reasons and the DPO's decision go into the register's history in one entry. Without \
+                --confirm or an override, an answers file is recorded as a recommendation still to \
+                be confirmed; run the command again with --confirm, or with --override-… and --reason.
+
+                Example:
+                  breachmail incident assess BR-2026-0001
+                  breachmail incident assess BR-2026-0001 --answers assessment.yaml --lang fr
+                  breachmail incident assess BR-2026-0001 --answers assessment.yaml --confirm
+                  breachmail incident assess BR-2026-0001 --answers assessment.yaml \\
+                      --override-subjects no --reason "All members were phoned on 24 October."
+                """)
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident id, e.g. BR-2026-0001.")
+        var id: String
+        @Option(help: ArgumentHelp("The answers, as YAML (see Config/examples/assessment.yaml); without it the questions are asked.", valueName: "file"))
+        var answers: String?
+        @Flag(help: "Print the assessment as JSON.")
+        var json = false
+        @Option(help: "Language of the questions and reasons: en or fr.")
+        var lang: AssessmentLanguage = .en
+        @Flag(help: "The DPO confirms the recommended decisions.")
+        var confirm = false
+        @Option(name: .customLong("override-authority"), help: "The DPO decides to notify the authority (yes) or not (no), against the recommendation.")
+        var overrideAuthority: YesNo?
+        @Option(name: .customLong("override-subjects"), help: "The DPO decides to tell the people (yes) or not (no), against the recommendation.")
+        var overrideSubjects: YesNo?
+        @Option(help: "The DPO's written reason for an override (required with --override-…); recorded in the register.")
+        var reason: String?
+        /// Asks the questions even when standard input is not a terminal (for tests and scripts that type the answers).
+        @Flag(help: .hidden)
+        var interactive = false
+
+        private var overrides: Bool { overrideAuthority != nil || overrideSubjects != nil }
+
+        func validate() throws {
+            if confirm && overrides {
+                throw ValidationError("--confirm and --override-… exclude each other: confirm the recommendation, or override it with --reason.")
+            }
+            if overrides && (reason ?? "").allSatisfy(\.isWhitespace) {
+                throw ValidationError("--override-authority and --override-subjects need --reason \"…\": the DPO's written reason goes into the register.")
+            }
+            if reason != nil && !overrides {
+                throw ValidationError("--reason goes with --override-authority or --override-subjects; to confirm the recommendation, use --confirm alone.")
+            }
+        }
+
+        func run() throws {
+            let ws = try workspace.open()
+            let record = try ws.register.incident(id)
+            let facts = IncidentFacts(record.incident)
+            let terminal = Terminal()
+            let assessment: Assessment
+            let source: String
+            let asking = answers == nil
+            if let answers {
+                assessment = try AssessmentFile.load(URL(fileURLWithPath: answers)).assess(against: facts)
+                source = answers
+            } else {
+                guard interactive || isatty(STDIN_FILENO) == 1 else {
+                    throw AssessRefusal("standard input is not a terminal, so the questions cannot be asked; give the answers with --answers FILE (see Config/examples/assessment.yaml).")
+                }
+                var questionnaire = Questionnaire(facts: facts, language: lang, terminal: terminal)
+                assessment = try questionnaire.run()
+                source = "terminal"
+            }
+
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(assessment), as: UTF8.self))
+            } else {
+                print(AssessmentText.report(assessment, id: record.id, language: lang))
+            }
+
+            let decision = try decide(assessment, asking: asking, terminal: terminal)
+            let entry = try ws.register.append(
+                kind: AssessmentRecord.kind, incidentID: record.id,
+                payload: AssessmentRecord(language: lang, source: source, assessment: assessment, decision: decision),
+                actor: ws.actor, at: try Clock.now())
+            // With --json, standard output holds the JSON alone.
+            func say(_ text: String) { if json { terminal.say(text) } else { print(text) } }
+            say(AssessmentText.recorded(decision, entry: entry, language: lang))
+            if decision.status == .recommended {
+                let file = answers ?? "FILE"
+                say(lang == .fr
+                    ? "Confirmer : breachmail incident assess \(record.id) --answers \(file) --confirm\nOu décider autrement : … --override-authority yes|no --override-subjects yes|no --reason \"…\""
+                    : "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"")
+            }
+        }
+
+        /// The options when given; otherwise, on a terminal, the DPO's answer; otherwise pending.
+        private func decide(_ assessment: Assessment, asking: Bool, terminal: Terminal) throws -> DPODecision {
+            if confirm { return .confirmed(assessment) }
+            if overrides {
+                do {
+                    return try DPODecision.overriding(
+                        assessment, notifyAuthority: overrideAuthority?.flag, communicateToSubjects: overrideSubjects?.flag,
+                        reason: reason ?? "")
+                } catch {
+                    throw AssessRefusal("\(error) Nothing was recorded.")
+                }
+            }
+            guard asking else { return .pending(assessment) }
+            let fr = lang == .fr
+            while true {
+                if try ask(fr ? "Confirmer ces décisions ?" : "Confirm these decisions?", terminal) { return .confirmed(assessment) }
+                let authority = try ask(fr ? "Notifier l'autorité de contrôle ?" : "Notify the supervisory authority?", terminal)
+                let subjects = try ask(fr ? "Communiquer aux personnes concernées ?" : "Communicate to the people concerned?", terminal)
+                terminal.say(fr ? "\nMotif écrit de la décision (consigné dans le registre) :" : "\nWritten reason for the decision (kept in the register):")
+                var reason = ""
+                while reason.isEmpty {
+                    reason = try terminal.readAnswer(for: "reason")
+                    if reason.isEmpty { terminal.say(fr ? "  Un motif est nécessaire." : "  A reason is needed.") }
+                }
+                do {
+                    return try DPODecision.overriding(assessment, notifyAuthority: authority, communicateToSubjects: subjects, reason: reason)
+                } catch {
+                    terminal.say(fr ? "  Ces décisions sont celles recommandées." : "  These are the recommended decisions.")
+                }
+            }
+        }
+
+        private func ask(_ question: String, _ terminal: Terminal) throws -> Bool {
+            terminal.say("\n\(question) [\(lang == .fr ? "o" : "y")/n]")
+            while true {
+                if case .success(.bool(let value)) = Questionnaire.parse(try terminal.readAnswer(for: "the decision"), kind: .boolean) {
+                    return value
+                }
+                terminal.say(lang == .fr ? "  Répondez o (oui) ou n (non)." : "  Answer y (yes) or n (no).")
+            }
+        }
+    }
+}
+
+/// A refusal that is not about the command line's syntax, so no usage follows it.
+struct AssessRefusal: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// How an assessment reads on the terminal, in the DPO's language.
+enum AssessmentText {
+    static func report(_ a: Assessment, id: String, language: AssessmentLanguage) -> String {
+        let fr = language == .fr
+        let s = a.severity
+        let separator = fr ? "," : "."
+        func score(_ quarters: Int) -> String { SeverityScore(quarters: quarters).formatted(decimalSeparator: separator) }
+        var lines: [String] = []
+        lines.append(fr ? "\(id) : évaluation du risque" : "\(id): risk assessment")
+        lines.append((fr ? "Gravité ENISA : " : "ENISA severity: ")
+            + "\(score(s.score.quarters)) (\(s.band.name(language: language))) = DPC \(s.dpc) (\(s.dpcCategory.rawValue)) × EI \(score(s.easeOfIdentification.quarters)) + CB \(score(s.circumstances.quarters))")
+        lines.append((fr ? "Risque : " : "Risk: ") + risk(a.risk, language))
+        lines.append("")
+        for decision in a.decisions {
+            lines.append(decision.text(language: language))
+        }
+        if let communication = a.publicCommunication {
+            lines.append(fr
+                ? "Communication publique pour \(communication.unreachableSubjects) personnes injoignables ; \(communication.reachableSubjects) sont informées directement."
+                : "Public communication for \(communication.unreachableSubjects) people who cannot be reached; \(communication.reachableSubjects) are told directly.")
+        }
+        lines.append("")
+        lines.append(fr ? "Motifs pris en compte :" : "Reasons weighed:")
+        var seen: [AssessmentReason] = []
+        for reason in a.decisions.flatMap(\.reasons) where !seen.contains(reason) {
+            seen.append(reason)
+            lines.append("  - " + reason.text(language: language))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func risk(_ level: RiskLevel, _ language: AssessmentLanguage) -> String {
+        switch (level, language) {
+        case (.unlikely, .en): "unlikely to result in a risk"
+        case (.risk, .en): "likely to result in a risk"
+        case (.high, .en): "likely to result in a high risk"
+        case (.unlikely, .fr): "risque improbable"
+        case (.risk, .fr): "risque probable"
+        case (.high, .fr): "risque élevé probable"
+        }
+    }
+
+    /// `notify the authority: yes, tell the people: no (overridden)`.
+    static func decisions(_ d: DPODecision, language: AssessmentLanguage) -> String {
+        let fr = language == .fr
+        func word(_ flag: Bool) -> String { flag ? (fr ? "oui" : "yes") : (fr ? "non" : "no") }
+        func mark(_ action: AssessmentAction) -> String {
+            d.overridden.contains(action) ? (fr ? " (décision du DPO contre la recommandation)" : " (DPO's decision against the recommendation)") : ""
+        }
+        return fr
+            ? "notifier l'autorité : \(word(d.notifyAuthority))\(mark(.notifyAuthority)), informer les personnes : \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))"
+            : "notify the authority: \(word(d.notifyAuthority))\(mark(.notifyAuthority)), tell the people: \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))"
+    }
+
+    /// `confirmed by dpo`, `recommendation recorded by dpo, not yet confirmed`.
+    static func status(_ status: DPODecision.Status, by actor: String, language: AssessmentLanguage) -> String {
+        switch (status, language) {
+        case (.recommended, .en): "recommendation recorded by \(actor), not yet confirmed"
+        case (.confirmed, .en): "confirmed by \(actor)"
+        case (.overridden, .en): "overridden by \(actor)"
+        case (.recommended, .fr): "recommandation consignée par \(actor), pas encore confirmée"
+        case (.confirmed, .fr): "confirmé par \(actor)"
+        case (.overridden, .fr): "décidé autrement par \(actor)"
+        }
+    }
+
+    static func recorded(_ d: DPODecision, entry: HistoryEntry, language: AssessmentLanguage) -> String {
+        let fr = language == .fr
+        var text = fr
+            ? "\nConsigné au registre (entrée \(entry.sequence), \(AssessmentRecord.kind)) : \(status(d.status, by: entry.actor, language: language)) ; \(decisions(d, language: language))."
+            : "\nRecorded in the register (entry \(entry.sequence), \(AssessmentRecord.kind)): \(status(d.status, by: entry.actor, language: language)); \(decisions(d, language: language))."
+        if let reason = d.reason { text += (fr ? "\nMotif : " : "\nReason: ") + reason }
+        return text
+    }
+}
