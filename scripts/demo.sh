@@ -15,6 +15,7 @@ step() { printf '\n\033[1m$ breachmail %s\033[0m\n' "$*"; "$bm" "$@"; }
 step init "$work"
 step incident open Config/examples/incident.yaml
 step incident list
+step incident assess BR-2026-0001 --answers Config/examples/assessment.yaml --confirm
 step status BR-2026-0001
 step register verify
 step register export --format html --output "$work/register.html"
