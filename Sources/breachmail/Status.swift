@@ -33,5 +33,6 @@ struct Status: ParsableCommand {
                 print("            Reasons for the delay are recorded; they go with the notification.")
             }
         }
+        try printNotifications(ws, incidentID: record.id, zone: zone)
     }
 }
