@@ -99,7 +99,7 @@ extension Register {
             delivered_to TEXT NOT NULL,
             refusal_kind TEXT NOT NULL,
             reason TEXT NOT NULL,
-            history_sequence INTEGER NOT NULL REFERENCES history(sequence)
+            history_sequence INTEGER NOT NULL REFERENCES history(sequence) DEFERRABLE INITIALLY DEFERRED
         );
         CREATE INDEX notification_incident ON notification(incident_id, authority_id, phase);
         """

@@ -171,7 +171,7 @@ struct AuthoritySendPGPTests {
 
         let inner = try w.decrypt(files[0])
         #expect(inner.contains("protected-headers=\"v1\""))
-        #expect(inner.contains("Subject: =?utf-8?"), "the real subject travels inside, encoded")
+        #expect(inner.contains("\r\nSubject: Notification d'une violation de =?utf-8?q?donn=C3=A9es?= personnelles\r\n"), "the real subject travels inside")
         let body = decodeQuotedPrintable(inner)
         #expect(body.contains("Notification d'une violation de données à caractère personnel") || body.contains("8. Nature de la violation"))
         #expect(body.contains("15. Conséquences probables"))
