@@ -87,6 +87,7 @@ let package = Package(
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
                 "BreachCurl", "BreachPGP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -128,6 +129,11 @@ let package = Package(
         .testTarget(
             name: "BreachAssessCLITests",
             dependencies: ["breachmail", "BreachConfig", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachAuthorityCLITests",
+            dependencies: ["breachmail", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

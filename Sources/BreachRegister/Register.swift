@@ -79,6 +79,9 @@ public final class Register: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2-notifications") { db in
+            try db.execute(sql: Register.notificationSchema)
+        }
         return migrator
     }
 
@@ -255,7 +258,7 @@ public final class Register: Sendable {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
         do { return try pool.read(body) } catch { throw Self.map(error, path) }
     }
 

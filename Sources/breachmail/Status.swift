@@ -34,6 +34,7 @@ struct Status: ParsableCommand {
             }
         }
         try printAssessment(ws)
+        try printNotifications(ws, incidentID: record.id, zone: zone)
     }
 }
 

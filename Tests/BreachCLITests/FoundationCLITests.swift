@@ -83,6 +83,7 @@ import Testing
             Deadline    2026-10-26 09:00 +01:00 (Europe/Luxembourg)  (72 h, GDPR Art. 33(1))
             Clock       48 h 00 min left
             Assessment  none yet: run `breachmail incident assess BR-2026-0001`
+            Authority   not notified yet: breachmail authority send BR-2026-0001
 
             """)
         let late = try bm(["status", "BR-2026-0001"], ["BREACHMAIL_NOW": "2026-10-26T12:30:00+01:00"])

@@ -1,0 +1,173 @@
+import ArgumentParser
+import BreachCompose
+import BreachConfig
+import BreachCore
+import BreachRegister
+import Foundation
+
+struct AuthorityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authority",
+        abstract: "Compose, send and record the notification to the supervisory authority (GDPR Art. 33).",
+        discussion: """
+            Each authority in the configuration has a channel: email-pgp (encrypted to its pinned key), \
+            email (clear text, only where configured) or portal (text and HTML to paste into its online form).
+
+            Example:
+              breachmail authority compose BR-2026-0001
+              breachmail authority send BR-2026-0001 --authority cnpd
+              breachmail authority send BR-2026-0001 --authority cnil
+              breachmail authority record BR-2026-0001 --authority cnil --reference 2026-123456
+              breachmail authority send BR-2026-0001 --authority cnpd --complementary
+            """,
+        subcommands: [Compose.self, Send.self, Record.self])
+}
+
+/// The incident, the authority and the phase every `authority` subcommand takes.
+struct AuthoritySelection: ParsableArguments {
+    @OptionGroup var workspace: WorkspaceOptions
+    @Argument(help: "The incident id, e.g. BR-2026-0001.")
+    var id: String
+    @Option(help: "The authority's id or name in the configuration (default: the first configured).")
+    var authority: String?
+    @Flag(help: "A complementary notification (Art. 33(4)), referring to the initial one.")
+    var complementary = false
+}
+
+extension AuthorityCommand {
+    struct Compose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the notification to the authority, checked for the Art. 33(3) items and lateness.",
+            discussion: "Nothing is sent or recorded.\n\nExample:\n  breachmail authority compose BR-2026-0001 --authority cnpd --lang fr")
+
+        @OptionGroup var selection: AuthoritySelection
+        @Option(help: "Language: fr, en or de (default: the authority's first language).")
+        var lang: String?
+        @Flag(help: "Print the full MIME message (as sent in clear, before any encryption).")
+        var mime = false
+
+        func run() throws {
+            let ws = try selection.workspace.open()
+            let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
+                                              language: lang, complementary: selection.complementary)
+            do {
+                if mime {
+                    print(String(decoding: try n.message().bytes, as: UTF8.self), terminator: "")
+                } else {
+                    let rendered = try n.render()
+                    print("Subject: \(rendered.subject)\n")
+                    print(rendered.text, terminator: rendered.text.hasSuffix("\n") ? "" : "\n")
+                }
+            } catch let refusal as AuthorityRefusal {
+                printError("Refused: \(refusal.description)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Send: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send the notification by the authority's channel and record it in the register.",
+            discussion: """
+                email-pgp: encrypted (PGP/MIME) to the key pinned in the configuration; email: in clear, only \
+                because the configuration says so; portal: written as text and HTML to paste into the \
+                authority's form, then `authority record` stores the reference it gives. Until the SMTP \
+                transport lands, e-mail goes to the outbox Maildir of mail.transport (outbox:DIR). \
+                Every refusal is recorded too; nothing is sent then.
+
+                Example:
+                  breachmail authority send BR-2026-0001 --authority cnpd
+                """)
+
+        @OptionGroup var selection: AuthoritySelection
+        @Option(help: "Language: fr, en or de (default: the authority's first language).")
+        var lang: String?
+
+        func run() throws {
+            let ws = try selection.workspace.open()
+            let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
+                                              language: lang, complementary: selection.complementary)
+            let a = n.authority
+            if n.phase == .initial, let initial = try ws.register.initialNotification(incidentID: n.record.id, authorityID: a.id) {
+                throw ValidationError("the initial notification of \(n.record.id) to \(a.id) was already \(initial.status.rawValue) at \(initial.recordedAt); "
+                    + "to add or correct information send a complementary one: breachmail authority send \(n.record.id) --authority \(a.id) --complementary")
+            }
+            let outcome: AuthorityNotification.Outcome
+            do {
+                outcome = try n.send()
+            } catch let refusal as AuthorityRefusal {
+                try ws.register.recordNotification(
+                    NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: a.channel.rawValue,
+                                       status: .refused, recordedAt: n.now, refusalKind: refusal.kind, reason: refusal.description),
+                    actor: ws.actor, at: n.now)
+                printError("Refused: \(refusal.description)")
+                printError("Nothing was sent. The refusal is recorded in the register (notification.refused).")
+                throw ExitCode(1)
+            }
+            let files = outcome.deliveredTo.map(n.relative)
+            try ws.register.recordNotification(
+                NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: a.channel.rawValue,
+                                   status: outcome.status, recordedAt: n.now, messageID: outcome.messageID,
+                                   plaintextSHA256: outcome.plaintextSHA256, sentSHA256: outcome.sentSHA256,
+                                   deliveredTo: files.joined(separator: " ")),
+                actor: ws.actor, at: n.now)
+            switch a.channel {
+            case .emailPGP, .email:
+                if a.channel == .email {
+                    print("WARNING: sent in clear text, because authorities[\(n.index)].channel is email in \(Configuration.fileName).")
+                }
+                print("The \(n.phaseName) notification of \(n.record.id) to \(a.id) is in the outbox: \(files[0])")
+                print(a.channel == .emailPGP
+                    ? "Encrypted (PGP/MIME) to the pinned key \(a.fingerprint); the outer subject says nothing of the breach."
+                    : "Not encrypted.")
+                print("Message-ID <\(outcome.messageID)>, SHA-256 \(outcome.sentSHA256); recorded in the register (notification.sent).")
+                print("SMTP sending is not available yet in this build: deliver the message from the outbox.")
+            case .portal:
+                print("\(a.name) takes notifications only through its online form: nothing was sent.")
+                print("The \(n.phaseName) notification of \(n.record.id), in the form's section order, is ready to paste:")
+                files.forEach { print("  \($0)") }
+                print("Open \(a.portalURL), fill in the form from these files, submit it, then record the reference it gives:")
+                print("  breachmail authority record \(n.record.id) --authority \(a.id)\(n.phase == .complementary ? " --complementary" : "") --reference REF")
+            }
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a notification was submitted (portal) or acknowledged, with the authority's reference.",
+            discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference 2026-123456")
+
+        @OptionGroup var selection: AuthoritySelection
+        @Option(help: "The reference the authority gave (its acknowledgement or the form's receipt).")
+        var reference: String
+
+        func run() throws {
+            let ref = reference.trimmingCharacters(in: .whitespaces)
+            guard !ref.isEmpty, ref.count <= 200, !ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ValidationError("--reference must be the authority's reference on one line (at most 200 characters), e.g. --reference 2026-123456.")
+            }
+            let ws = try selection.workspace.open()
+            let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
+                                              language: nil, complementary: selection.complementary)
+            let a = n.authority
+            guard let made = try ws.register.notifications(incidentID: n.record.id, authorityID: a.id)
+                .last(where: { $0.phase == n.phase && ($0.status == .prepared || $0.status == .sent) })
+            else {
+                throw ValidationError("no \(n.phaseName) notification of \(n.record.id) to \(a.id) was prepared or sent: "
+                    + "run `breachmail authority send \(n.record.id) --authority \(a.id)\(n.phase == .complementary ? " --complementary" : "")` first.")
+            }
+            try ws.register.recordNotification(
+                NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: made.channel,
+                                   status: .recorded, recordedAt: n.now, messageID: made.messageID,
+                                   plaintextSHA256: made.plaintextSHA256, sentSHA256: made.sentSHA256,
+                                   authorityReference: ref, deliveredTo: made.deliveredTo),
+                actor: ws.actor, at: n.now)
+            let what = made.status == .prepared ? "submission of the" : "reference for the"
+            print("Recorded the \(what) \(n.phaseName) notification of \(n.record.id) to \(a.id): reference \(ref) (notification.recorded).")
+        }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,26 @@
+import BreachCore
+import BreachRegister
+import Foundation
+
+extension Status {
+    /// The notifications to authorities: sent, prepared for a portal, recorded, refused.
+    func printNotifications(_ ws: Workspace, incidentID: String, zone: TimeZone) throws {
+        let notifications = try ws.register.notifications(incidentID: incidentID)
+        guard !notifications.isEmpty else {
+            print("Authority   not notified yet: breachmail authority send \(incidentID)")
+            return
+        }
+        print("Authority notifications")
+        for n in notifications {
+            let when = n.recordedDate.map { TimeText.local($0, zone) } ?? n.recordedAt
+            var line = "  \(when)  \(n.authorityID)  \(n.phase.rawValue)  \(n.channel)  \(n.status.rawValue)"
+            switch n.status {
+            case .sent: line += "  Message-ID <\(n.messageID)>"
+            case .prepared: line += "  \(n.deliveredTo): submit on the form, then `authority record`"
+            case .recorded: line += "  reference \(n.authorityReference)"
+            case .refused: line += "  \(n.refusalKind): nothing sent"
+            }
+            print(line)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import BreachCompose
+import BreachConfig
+import Foundation
+
+struct TemplatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "templates",
+        abstract: "Check message templates.",
+        discussion: """
+            Example:
+              breachmail templates check
+              breachmail templates check ./my-templates
+            """,
+        subcommands: [Check.self])
+}
+
+extension TemplatesCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report Mustache syntax errors, unknown variables and missing mandatory sections, with file and line.",
+            discussion: "Exits with status 1 when there is any problem.\n\nExample:\n  breachmail templates check ./my-templates")
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The templates directory (default: the working directory's storage.templates).")
+        var directory: String?
+
+        func run() throws {
+            let url: URL
+            if let directory {
+                url = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+            } else {
+                let dir = workspace.directory
+                let configuration = try Configuration.load(dir.appendingPathComponent(Configuration.fileName))
+                url = URL(fileURLWithPath: configuration.storage.templates, relativeTo: dir).standardizedFileURL
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("\(url.path) is not a directory; give the templates directory (one folder per language: fr, en, de).")
+            }
+            let problems = TemplateSet.check(directory: url)
+            if problems.isEmpty {
+                print("The templates in \(url.path) are fine: \(MessageKind.allCases.count) kinds in \(Language.allCases.count) languages.")
+                return
+            }
+            for problem in problems { print("\(url.path)/\(problem)") }
+            print("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(url.path); fix them and run `breachmail templates check` again.")
+            throw ExitCode(1)
+        }
+    }
+}

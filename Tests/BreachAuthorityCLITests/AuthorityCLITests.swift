@@ -1,0 +1,306 @@
+import BreachTestSupport
+import Foundation
+import Testing
+
+/// A working directory made by the real binary, holding the example incident BR-2026-0001.
+final class Workdir: @unchecked Sendable {
+    let temp: TemporaryDirectory
+    var url: URL { temp.url.appendingPathComponent("work") }
+    static let now = "2026-10-24T10:00:00+02:00"
+    static let id = "BR-2026-0001"
+
+    init() throws {
+        temp = try TemporaryDirectory("authority")
+        let made = try CommandRunner.breachmail(["init", temp.url.appendingPathComponent("work").path])
+        try #require(made.status == 0, "\(made.stderr)")
+        let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml").path
+        let opened = try run(["incident", "open", example])
+        try #require(opened.stdout.contains("Opened \(Self.id)"), "\(opened.stderr)")
+    }
+
+    deinit { GPGHome.killAgent(home: url.appendingPathComponent("demo-authority-secret").path) }
+
+    /// `breachmail ARGS --dir WORKDIR` at `now`.
+    @discardableResult
+    func run(_ arguments: [String], now: String = Workdir.now) throws -> ProcessResult {
+        try CommandRunner.breachmail(arguments + ["--dir", url.path], environment: ["BREACHMAIL_NOW": now])
+    }
+
+    func demoKey() throws -> String {
+        let result = try run(["demo", "authority-key"])
+        try #require(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("THROWAWAY DEMO KEY"))
+        #expect(result.stdout.contains("NEVER use it for a real notification"))
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("Fingerprint") })
+        return String(line.split(separator: " ")[1])
+    }
+
+    func outboxFiles() -> [URL] {
+        let dir = url.appendingPathComponent("outbox/new")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    func sql(_ query: String) throws -> String {
+        let result = try CommandRunner.run("sqlite3", [url.appendingPathComponent("register.sqlite").path, query])
+        try #require(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func decrypt(_ file: URL) throws -> String {
+        let home = url.appendingPathComponent("demo-authority-secret").path
+        let message = Array(try Data(contentsOf: file))
+        let output = try GPGHome.run(["--decrypt"], home: home, input: message)
+        return String(decoding: output.stdout, as: UTF8.self)
+    }
+
+    func setConfig(_ transform: (String) -> String) throws {
+        let config = url.appendingPathComponent("breachmail.yaml")
+        try transform(try String(contentsOf: config, encoding: .utf8)).write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    func expectRegisterIntact() throws {
+        let verify = try run(["register", "verify"])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("The register history is intact"))
+    }
+
+    static func mode(_ url: URL) throws -> Int {
+        try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int) & 0o777
+    }
+}
+
+/// Quoted-printable bodies decoded, so that tests can look for French text.
+func decodeQuotedPrintable(_ text: String) -> String {
+    let bytes = Array(text.replacingOccurrences(of: "=\r\n", with: "").utf8)
+    var out: [UInt8] = []
+    var i = 0
+    while i < bytes.count {
+        if bytes[i] == UInt8(ascii: "="), i + 2 < bytes.count,
+           let value = UInt8(String(decoding: bytes[i + 1...i + 2], as: UTF8.self), radix: 16) {
+            out.append(value)
+            i += 3
+        } else {
+            out.append(bytes[i])
+            i += 1
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+@Suite("templates check")
+struct TemplatesCheckTests {
+    @Test func shippedTemplatesAreFine() throws {
+        let w = try Workdir()
+        let result = try w.run(["templates", "check"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("are fine"))
+    }
+
+    @Test func unknownVariableIsReportedWithFileAndLine() throws {
+        let temp = try TemporaryDirectory("templates")
+        let copy = temp.url.appendingPathComponent("templates")
+        try FileManager.default.copyItem(at: CommandRunner.packageRoot.appendingPathComponent("Templates"), to: copy)
+        let file = copy.appendingPathComponent("en/public.txt.mustache")
+        var lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")
+        lines.insert("Also: {{incident.colour_of_the_sky}}", at: 4)   // line 5
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+
+        let result = try CommandRunner.breachmail(["templates", "check", copy.path])
+        #expect(result.status == 1)
+        let report = try #require(result.stdout.split(separator: "\n").first { $0.contains("colour_of_the_sky") })
+        #expect(report.hasPrefix("\(copy.path)/en/public.txt.mustache:5: "))
+        #expect(result.stdout.contains("1 problem in \(copy.path)"))
+    }
+}
+
+@Suite("authority compose")
+struct AuthorityComposeTests {
+    @Test func printsTheFrenchNotificationWithTheArticle33Items() throws {
+        let w = try Workdir()
+        let result = try w.run(["authority", "compose", Workdir.id])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = result.stdout
+        #expect(text.hasPrefix("Subject: Notification d'une violation de données personnelles (RGPD art. 33) – Exemple SARL – réf. BR-2026-0001\n"))
+        #expect(text.contains("À l'attention de : Commission nationale pour la protection des données"))
+        for section in ["8. Nature de la violation", "11. Nature des données concernées", "13. Personnes concernées",
+                        "4. Personne à contacter (délégué à la protection des données)", "15. Conséquences probables",
+                        "16. Mesures prises et envisagées"] {
+            #expect(text.contains("\n\(section)\n"), "missing \(section)")
+        }
+        #expect(text.contains("Marie Dupont"))
+        #expect(text.contains("Courriel : dpo@exemple.lu"))
+        #expect(text.contains("Nombre approximatif : 412"))
+        #expect(text.contains("hameçonnage"))
+        #expect(text.contains("plainte déposée auprès de la police grand-ducale"))
+    }
+
+    @Test func lateWithoutReasonsIsRefused() throws {
+        let w = try Workdir()
+        let result = try w.run(["authority", "compose", Workdir.id], now: "2026-10-27T10:00:00+01:00")
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == """
+            Refused: cannot compose the notification: the 72-hour deadline passed 25 h 00 min ago: a late notification \
+            must give the reasons for the delay (GDPR Art. 33(1), recital 85). Fill in `delay_reasons` in the incident file \
+            and run `breachmail incident update`.
+
+            """)
+    }
+}
+
+@Suite("authority send, e-mail with PGP")
+struct AuthoritySendPGPTests {
+    @Test func encryptsToTheDemoKeyAndRecordsIt() throws {
+        let w = try Workdir()
+        let fingerprint = try w.demoKey()
+        #expect(fingerprint.count == 40)
+        let config = try String(contentsOf: w.url.appendingPathComponent("breachmail.yaml"), encoding: .utf8)
+        #expect(config.contains("fingerprint: \"\(fingerprint)\""))
+        #expect(try Workdir.mode(w.url.appendingPathComponent("demo-authority-secret")) == 0o700)
+
+        let sent = try w.run(["authority", "send", Workdir.id, "--authority", "cnpd"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let files = w.outboxFiles()
+        try #require(files.count == 1)
+        #expect(try Workdir.mode(files[0]) == 0o600)
+        let outer = try String(contentsOf: files[0], encoding: .utf8)
+        #expect(outer.contains("\r\nSubject: Encrypted message\r\n"))
+        #expect(outer.contains("multipart/encrypted; protocol=\"application/pgp-encrypted\""))
+        #expect(!outer.contains("violation") && !outer.contains("BR-2026"))
+
+        let inner = try w.decrypt(files[0])
+        #expect(inner.contains("protected-headers=\"v1\""))
+        #expect(inner.contains("\r\nSubject: Notification d'une violation de =?utf-8?q?donn=C3=A9es?= personnelles\r\n"), "the real subject travels inside")
+        let body = decodeQuotedPrintable(inner)
+        #expect(body.contains("Notification d'une violation de données à caractère personnel") || body.contains("8. Nature de la violation"))
+        #expect(body.contains("15. Conséquences probables"))
+        #expect(body.contains("hameçonnage"))
+
+        let messageID = try w.sql("SELECT message_id FROM notification WHERE status = 'sent'")
+        #expect(inner.contains("Message-ID: <\(messageID)>"))
+        let row = try w.sql("SELECT incident_id, authority_id, phase, channel, length(plaintext_sha256), length(sent_sha256) FROM notification")
+        #expect(row == "BR-2026-0001|cnpd|initial|email-pgp|64|64")
+        let sha = try w.sql("SELECT sent_sha256 FROM notification")
+        let actual = try CommandRunner.run("sha256sum", [files[0].path]).stdout.prefix(64)
+        #expect(sha == String(actual))
+        #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.sent")
+
+        let status = try w.run(["status", Workdir.id])
+        #expect(status.stdout.contains("cnpd  initial  email-pgp  sent  Message-ID <\(messageID)>"))
+
+        // A second initial is refused; a complementary one refers to the initial.
+        let again = try w.run(["authority", "send", Workdir.id])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("--complementary"))
+        let complement = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T15:00:00+02:00")
+        #expect(complement.status == 0, "\(complement.stderr)")
+        let after = w.outboxFiles()
+        try #require(after.count == 2)
+        let second = try #require(after.first { $0 != files[0] })
+        let complementary = decodeQuotedPrintable(try w.decrypt(second))
+        #expect(complementary.contains("Notification complémentaire"))
+        #expect(complementary.contains("notification initiale du 24"))
+        #expect(complementary.contains("Message-ID <\(messageID)>"))
+        #expect(try w.sql("SELECT phase FROM notification ORDER BY id") == "initial\ncomplementary")
+        try w.expectRegisterIntact()
+    }
+
+    @Test func complementaryWithoutInitialIsRefusedAndRecorded() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        let result = try w.run(["authority", "send", Workdir.id, "--complementary"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no initial notification to cnpd is recorded for BR-2026-0001"))
+        #expect(result.stderr.contains("Nothing was sent."))
+        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.sql("SELECT status, phase, refusal_kind FROM notification") == "refused|complementary|noInitialNotification")
+        try w.expectRegisterIntact()
+    }
+
+    @Test func emptyFingerprintIsRefusedNamingTheSetting() throws {
+        let w = try Workdir()
+        let result = try w.run(["authority", "send", Workdir.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("Refused: `authorities[0].fingerprint` (cnpd) is empty in breachmail.yaml"))
+        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.sql("SELECT refusal_kind FROM notification") == "fingerprintMissing")
+        #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.refused")
+    }
+
+    @Test func wrongFingerprintIsRefusedAndNothingSent() throws {
+        let w = try Workdir()
+        let fingerprint = try w.demoKey()
+        let wrong = String(fingerprint.dropLast()) + (fingerprint.hasSuffix("0") ? "1" : "0")
+        try w.setConfig { $0.replacingOccurrences(of: fingerprint, with: wrong) }
+        let result = try w.run(["authority", "send", Workdir.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("authorities[0].fingerprint"))
+        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|fingerprintMismatch")
+        let status = try w.run(["status", Workdir.id])
+        #expect(status.stdout.contains("cnpd  initial  email-pgp  refused  fingerprintMismatch: nothing sent"))
+        try w.expectRegisterIntact()
+    }
+
+    @Test func missingKeyFileIsRefusedAndNothingSent() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        try FileManager.default.removeItem(at: w.url.appendingPathComponent("keys/cnpd.asc"))
+        let result = try w.run(["authority", "send", Workdir.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("authorities[0].key_file"))
+        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|keyFileMissing")
+    }
+
+    @Test func smtpTransportIsNotAvailableYet() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        try w.setConfig { $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtps://relay.example.lu:465") }
+        let result = try w.run(["authority", "send", Workdir.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("SMTP sending is not available yet in this build; nothing was sent"))
+        #expect(try w.sql("SELECT refusal_kind FROM notification") == "transportUnavailable")
+    }
+}
+
+@Suite("authority send, CNIL portal")
+struct AuthorityPortalTests {
+    @Test func writesTheFormTextAndRecordsTheReference() throws {
+        let w = try Workdir()
+        let sent = try w.run(["authority", "send", Workdir.id, "--authority", "cnil"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("https://notifications.cnil.fr/notifications/index"))
+        let txt = w.url.appendingPathComponent("portal/BR-2026-0001-cnil-initial.txt")
+        let html = w.url.appendingPathComponent("portal/BR-2026-0001-cnil-initial.html")
+        #expect(try Workdir.mode(txt) == 0o600)
+        #expect(try Workdir.mode(html) == 0o600)
+        let text = try String(contentsOf: txt, encoding: .utf8)
+        #expect(text.contains("À l'attention de : Commission nationale de l'informatique et des libertés"))
+        let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "18. Conseils"]
+        let positions = try order.map { try #require(text.range(of: $0)).lowerBound }
+        #expect(positions == positions.sorted())
+        #expect(try String(contentsOf: html, encoding: .utf8).contains("<h2>8. Nature de la violation</h2>"))
+        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.sql("SELECT status FROM notification") == "prepared")
+
+        // Complementary before the submission is recorded: refused.
+        let early = try w.run(["authority", "send", Workdir.id, "--authority", "cnil", "--complementary"])
+        #expect(early.status == 1)
+
+        let recorded = try w.run(["authority", "record", Workdir.id, "--authority", "cnil", "--reference", "CNIL-2026-0042"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(try w.sql("SELECT status, authority_reference FROM notification WHERE status = 'recorded'") == "recorded|CNIL-2026-0042")
+        #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.recorded")
+        let status = try w.run(["status", Workdir.id])
+        #expect(status.stdout.contains("cnil  initial  portal  recorded  reference CNIL-2026-0042"))
+
+        let complement = try w.run(["authority", "send", Workdir.id, "--authority", "cnil", "--complementary"],
+                                   now: "2026-10-25T15:00:00+02:00")
+        #expect(complement.status == 0, "\(complement.stderr)")
+        let second = try String(contentsOf: w.url.appendingPathComponent("portal/BR-2026-0001-cnil-complementary.txt"), encoding: .utf8)
+        #expect(second.contains("votre référence CNIL-2026-0042"))
+        try w.expectRegisterIntact()
+    }
+}
