@@ -16,8 +16,27 @@ step init "$work"
 step incident open Config/examples/incident.yaml
 step incident list
 step incident assess BR-2026-0001 --answers Config/examples/assessment.yaml --confirm
+step authority compose BR-2026-0001 --authority cnpd | head -25
+echo "  [… the whole notification, in the order of the authorities' form]"
+step demo authority-key
+step authority send BR-2026-0001 --authority cnpd
+sent="$(ls "$work"/outbox/new/* | head -1)"
+printf '\n\033[1m$ gpg --homedir %s/demo-authority-secret --decrypt %s\033[0m  (the demo key reads what was sent)\n' "$work" "$sent"
+gpg --batch --homedir "$work/demo-authority-secret" --decrypt "$sent" 2>/dev/null | python3 -c '
+import email, email.header, sys
+m = email.message_from_binary_file(sys.stdin.buffer)
+print("Subject (protected, inside the encryption):", email.header.make_header(email.header.decode_header(m["Subject"])))
+body = next(p for p in m.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+print("\n".join(body.splitlines()[:12]))'
+step authority send BR-2026-0001 --authority cnil
+step authority record BR-2026-0001 --authority cnil --reference CNIL-DEMO-0042
 step status BR-2026-0001
 step register verify
 step register export --format html --output "$work/register.html"
 echo
-echo "Demo working directory: $work (register.html is the register as a report)"
+echo "Demo working directory: $work"
+echo "  outbox/new/   the encrypted notification to the (demo) CNPD key"
+echo "  portal/       the CNIL form content, ready to paste"
+echo "  register.html the register as a report"
+gpgconf --homedir "$work/keyring" --kill all 2>/dev/null || true
+gpgconf --homedir "$work/demo-authority-secret" --kill all 2>/dev/null || true
