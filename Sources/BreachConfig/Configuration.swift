@@ -51,9 +51,26 @@ public struct Configuration: Sendable, Equatable {
         public var bouncePrefix: String = "bounce"
         /// Key for the VERP tokens' HMAC, by reference only.
         public var bounceSecret: SecretReference?
+        /// Signing of authority mail with the controller's own key (encrypted-and-signed); nil: not signed.
+        public var signing: Signing?
         public init(from: String, messageIDDomain: String) {
             self.from = from
             self.messageIDDomain = messageIDDomain
+        }
+    }
+
+    /// The controller's own OpenPGP secret key, to sign what it sends to an authority.
+    public struct Signing: Sendable, Equatable {
+        /// Armored secret key file, imported into breachmail's keyring.
+        public var keyFile: String
+        /// Its full 40-hex-digit fingerprint.
+        public var fingerprint: String
+        /// The key's passphrase by reference; nil to rely on gpg-agent.
+        public var passphrase: SecretReference?
+        public init(keyFile: String, fingerprint: String, passphrase: SecretReference?) {
+            self.keyFile = keyFile
+            self.fingerprint = fingerprint
+            self.passphrase = passphrase
         }
     }
 
@@ -273,6 +290,15 @@ extension Configuration {
             mail.bounceSecret = secret(b, "secret")
             b.finish()
         }
+        if let g = m.mapping("signing") {
+            let keyFile = g.text("key_file", required: true, expected: "the controller's armored secret key file")
+            let fingerprint = normalisedFingerprint(g, "fingerprint", required: true)
+            let passphrase = secret(g, "passphrase")
+            g.finish()
+            if let keyFile, let fingerprint {
+                mail.signing = Signing(keyFile: keyFile, fingerprint: fingerprint, passphrase: passphrase)
+            }
+        }
         m.finish()
         return mail
     }
@@ -291,12 +317,7 @@ extension Configuration {
         var authority = Authority(id: id, name: name, country: country, channel: channel)
         authority.address = a.text("address") ?? ""
         authority.keyFile = a.text("key_file") ?? ""
-        let fingerprint = (a.text("fingerprint") ?? "").replacingOccurrences(of: " ", with: "").uppercased()
-        if !fingerprint.isEmpty && (fingerprint.count != 40 || !fingerprint.allSatisfy(\.isHexDigit)) {
-            a.document.report(line: a.lineOf("fingerprint"), a.keyPath("fingerprint"),
-                              "must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got \(fingerprint.count) characters.")
-        }
-        authority.fingerprint = fingerprint
+        authority.fingerprint = normalisedFingerprint(a, "fingerprint", required: false) ?? ""
         authority.portalURL = a.text("portal_url") ?? ""
         let languages = a.texts("languages")
         if !languages.isEmpty { authority.languages = languages }
@@ -311,6 +332,18 @@ extension Configuration {
         }
         a.finish()
         return authority
+    }
+
+    /// A fingerprint without spaces, upper case; empty is allowed unless `required`.
+    private static func normalisedFingerprint(_ r: MappingReader, _ key: String, required: Bool) -> String? {
+        let fingerprint = (r.text(key, required: required, expected: "the key's full fingerprint, 40 hexadecimal digits") ?? "")
+            .replacingOccurrences(of: " ", with: "").uppercased()
+        if !fingerprint.isEmpty && (fingerprint.count != 40 || !fingerprint.allSatisfy(\.isHexDigit)) {
+            r.document.report(line: r.lineOf(key), r.keyPath(key),
+                              "must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got \(fingerprint.count) characters.")
+            return nil
+        }
+        return fingerprint.isEmpty && required ? nil : fingerprint
     }
 
     private static func countryCode(_ r: MappingReader, _ key: String, required: Bool) -> String? {

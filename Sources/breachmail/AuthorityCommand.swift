@@ -89,7 +89,7 @@ extension AuthorityCommand {
                                               language: lang, complementary: selection.complementary)
             let a = n.authority
             if n.phase == .initial, let initial = try ws.register.initialNotification(incidentID: n.record.id, authorityID: a.id) {
-                throw ValidationError("the initial notification of \(n.record.id) to \(a.id) was already \(initial.status.rawValue) at \(initial.recordedAt); "
+                throw CLIError("the initial notification of \(n.record.id) to \(a.id) was already \(initial.status.rawValue) at \(initial.recordedAt); "
                     + "to add or correct information send a complementary one: breachmail authority send \(n.record.id) --authority \(a.id) --complementary")
             }
             let outcome: AuthorityNotification.Outcome
@@ -144,7 +144,7 @@ extension AuthorityCommand {
         func run() throws {
             let ref = reference.trimmingCharacters(in: .whitespaces)
             guard !ref.isEmpty, ref.count <= 200, !ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw ValidationError("--reference must be the authority's reference on one line (at most 200 characters), e.g. --reference 2026-123456.")
+                throw CLIError("--reference must be the authority's reference on one line (at most 200 characters), e.g. --reference 2026-123456.")
             }
             let ws = try selection.workspace.open()
             let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
@@ -153,7 +153,7 @@ extension AuthorityCommand {
             guard let made = try ws.register.notifications(incidentID: n.record.id, authorityID: a.id)
                 .last(where: { $0.phase == n.phase && ($0.status == .prepared || $0.status == .sent) })
             else {
-                throw ValidationError("no \(n.phaseName) notification of \(n.record.id) to \(a.id) was prepared or sent: "
+                throw CLIError("no \(n.phaseName) notification of \(n.record.id) to \(a.id) was prepared or sent: "
                     + "run `breachmail authority send \(n.record.id) --authority \(a.id)\(n.phase == .complementary ? " --complementary" : "")` first.")
             }
             try ws.register.recordNotification(

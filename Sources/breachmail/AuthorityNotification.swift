@@ -30,11 +30,11 @@ struct AuthorityNotification {
         record = try ws.register.incident(incidentID)
         let all = ws.configuration.authorities
         guard !all.isEmpty else {
-            throw ValidationError("no authority is configured: add one under `authorities` in \(Configuration.fileName).")
+            throw CLIError("no authority is configured: add one under `authorities` in \(Configuration.fileName).")
         }
         if let name {
             guard let i = all.firstIndex(where: { $0.id.lowercased() == name.lowercased() || $0.name == name }) else {
-                throw ValidationError("--authority \(name): no such authority in \(Configuration.fileName); configured: \(all.map(\.id).joined(separator: ", ")).")
+                throw CLIError("--authority \(name): no such authority in \(Configuration.fileName); configured: \(all.map(\.id).joined(separator: ", ")).")
             }
             index = i
         } else {
@@ -43,10 +43,10 @@ struct AuthorityNotification {
         authority = all[index]
         let code = lang ?? authority.languages.first ?? "fr"
         guard let language = Language(rawValue: code) else {
-            throw ValidationError("--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw CLIError("--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         guard authority.languages.contains(code) else {
-            throw ValidationError("\(authority.id) takes notifications in \(authority.languages.joined(separator: ", ")) (authorities[\(index)].languages), not \(code); choose one of those with --lang.")
+            throw CLIError("\(authority.id) takes notifications in \(authority.languages.joined(separator: ", ")) (authorities[\(index)].languages), not \(code); choose one of those with --lang.")
         }
         self.language = language
         phase = complementary ? .complementary : .initial
@@ -156,12 +156,13 @@ struct AuthorityNotification {
         case .emailPGP:
             let outbox = try outbox()
             let (keyring, key) = try pinnedKey()
+            let signer = try signingKey(keyring)
             let built = try message()
             let (headers, inner) = MessageSplit.protectedHeaders(built.bytes)
             let encrypted: PGPMIMEMessage
             do {
                 // The CLI runs on the main thread, not on the cooperative pool: blocking on gpg is fine here.
-                encrypted = try PGPMIME.encrypt(inner, headers: headers, to: key, signedBy: nil, in: keyring)
+                encrypted = try PGPMIME.encrypt(inner, headers: headers, to: key, signedBy: signer, in: keyring)
             } catch {
                 throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
             }
@@ -226,6 +227,26 @@ struct AuthorityNotification {
             throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
         } catch {
             throw AuthorityRefusal(kind: "key", description: "\(error)")
+        }
+    }
+
+    /// The controller's own key when `mail.signing` is configured: the message is then encrypted and signed.
+    private func signingKey(_ keyring: Keyring) throws -> SigningKey? {
+        guard let signing = ws.configuration.mail.signing else { return nil }
+        let passphrase: PassphraseSource
+        switch signing.passphrase {
+        case nil: passphrase = .agent
+        case .environment(let name)?: passphrase = .environment(name)
+        case .file(let path)?: passphrase = .file(ws.path(path).path)
+        }
+        do {
+            let pin = try KeyPin(keyFile: ws.path(signing.keyFile).path, keyFileSetting: "mail.signing.key_file",
+                                 fingerprint: signing.fingerprint, fingerprintSetting: "mail.signing.fingerprint")
+            return try keyring.importSigningKey(pin, passphrase: passphrase)
+        } catch let error as PGPError {
+            throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
+        } catch {
+            throw AuthorityRefusal(kind: "signingKey", description: "\(error)")
         }
     }
 

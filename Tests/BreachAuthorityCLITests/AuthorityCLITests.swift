@@ -304,3 +304,48 @@ struct AuthorityPortalTests {
         try w.expectRegisterIntact()
     }
 }
+
+@Suite("authority send, encrypted and signed")
+struct AuthoritySendSignedTests {
+    @Test func signsWithTheControllersKeyWhenConfigured() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        // The controller's own key, made by real gpg, its secret half exported into the working directory.
+        let controller = try GPGHome()
+        let fingerprint = try controller.makeKey(.ed25519, userID: "Exemple SARL <dpo@exemple.lu>", passphrase: "correct horse")
+        try Data(try controller.exportSecret(fingerprint, passphrase: "correct horse"))
+            .write(to: w.url.appendingPathComponent("keys/controller-secret.asc"))
+        try w.setConfig {
+            $0.replacingOccurrences(of: """
+                  # signing:
+                  #   key_file: keys/controller-secret.asc
+                  #   fingerprint: ""
+                  #   passphrase: {env: BREACHMAIL_SIGNING_PASSPHRASE}
+                """, with: """
+                  signing:
+                    key_file: keys/controller-secret.asc
+                    fingerprint: "\(fingerprint)"
+                    passphrase: {env: BREACHMAIL_SIGNING_PASSPHRASE}
+                """)
+        }
+        let unset = try CommandRunner.breachmail(["authority", "send", Workdir.id, "--dir", w.url.path],
+                                                 environment: ["BREACHMAIL_NOW": Workdir.now])
+        #expect(unset.status != 0)
+        #expect(unset.stderr.contains("BREACHMAIL_SIGNING_PASSPHRASE"))
+        #expect(w.outboxFiles().isEmpty)
+
+        let sent = try CommandRunner.breachmail(
+            ["authority", "send", Workdir.id, "--dir", w.url.path],
+            environment: ["BREACHMAIL_NOW": Workdir.now, "BREACHMAIL_SIGNING_PASSPHRASE": "correct horse"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let file = try #require(w.outboxFiles().first)
+        // The authority's side: it knows the controller's public key and checks the signature.
+        let authority = w.url.appendingPathComponent("demo-authority-secret").path
+        _ = try GPGHome.run(["--import"], home: authority, input: try controller.exportPublic(fingerprint))
+        let decrypted = try GPGHome.run(["--status-fd", "2", "--decrypt"], home: authority, input: Array(try Data(contentsOf: file)))
+        #expect(decrypted.stderr.contains("[GNUPG:] VALIDSIG \(fingerprint)"))
+        #expect(decrypted.stderr.contains("[GNUPG:] GOODSIG"))
+        #expect(!sent.stdout.contains("correct horse") && !sent.stderr.contains("correct horse"))
+        try w.expectRegisterIntact()
+    }
+}

@@ -31,12 +31,12 @@ import Testing
 
     @Test func anInlineSecretIsRefused() throws {
         #expect(try problems("secret: {file: secrets/verp.key}", "secret: hunter2") == [
-            "breachmail.yaml:48: mail.bounces.secret: must not hold the secret itself; write {env: VARIABLE} or {file: path/to/file}."])
+            "breachmail.yaml:53: mail.bounces.secret: must not hold the secret itself; write {env: VARIABLE} or {file: path/to/file}."])
     }
 
     @Test func aShortFingerprintIsRefused() throws {
         #expect(try problems("fingerprint: \"\"", "fingerprint: \"ABCD 1234\"") == [
-            "breachmail.yaml:60: authorities[1].fingerprint: must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got 8 characters."])
+            "breachmail.yaml:65: authorities[1].fingerprint: must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got 8 characters."])
     }
 
     @Test func aBadTransportAndCountryAreNamed() throws {
