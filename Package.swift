@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachImportTests",
-            dependencies: ["BreachImport", "BreachRegister", "BreachTestSupport"],
+            dependencies: ["BreachImport", "BreachRegister", "BreachConfig", "BreachCore", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

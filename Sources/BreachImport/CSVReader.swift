@@ -137,6 +137,10 @@ public final class CSVReader {
             if counts[b] != nil { counts[b]! += 1 }
         }
         if !sawText { throw ImportError(file: file, .empty) }
+        // Binary formats carry NUL and control bytes everywhere; a CSV may have a stray one in a
+        // row (refused with that row), not dozens in its first 64 KiB.
+        let controls = head.reduce(0) { $0 + (($1 < 0x20 && $1 != 9 && $1 != 10 && $1 != 13) || $1 == 0x7F ? 1 : 0) }
+        if controls >= 8 && controls * 100 >= head.count { throw ImportError(file: file, .binary) }
         if options.delimiter == nil {
             // Prefer `;` then TAB then `,` on a tie: a French header rarely has semicolons inside.
             let best = [UInt8(ascii: ";"), 9, UInt8(ascii: ",")].max { counts[$0]! < counts[$1]! }!

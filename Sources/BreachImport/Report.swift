@@ -48,7 +48,9 @@ final class Report {
         field(String(record.line), first: true)
         field(outcome)
         field(reason)
-        field(record.rawTruncated ? record.raw + "…" : record.raw)
+        // A NUL would make the report itself a broken CSV: show it as ␀.
+        let raw = record.raw.contains("\u{0}") ? record.raw.replacingOccurrences(of: "\u{0}", with: "␀") : record.raw
+        field(record.rawTruncated ? raw + "…" : raw)
         buffer += [13, 10]
         if buffer.count >= 64 * 1024 { try flush() }
     }
