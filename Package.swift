@@ -116,7 +116,7 @@ let package = Package(
         // `swift run -c release ImportBenchmark`.
         .executableTarget(
             name: "ImportBenchmark",
-            dependencies: ["BreachImport", "BreachRegister", "BreachCore"],
+            dependencies: ["BreachImport", "BreachRegister", "BreachConfig", "BreachCore"],
             path: "Benchmarks/ImportBenchmark",
             swiftSettings: strict
         ),

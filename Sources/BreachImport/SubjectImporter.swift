@@ -147,7 +147,7 @@ public enum SubjectImporter {
         }
         func value(_ field: ColumnMapping.Field) -> String {
             guard let i = mapping.columns[field], i < fields.count else { return "" }
-            return fields[i].trimmingCharacters(in: .whitespaces)
+            return fields[i].trimmingASCIISpaces()
         }
 
         // Names reach a header (To: "Marie Dupont" <…>): refuse anything that could break out of it.
@@ -165,7 +165,10 @@ public enum SubjectImporter {
         }
         var extras: [String: String] = [:]
         for (index, header) in mapping.extras where index < fields.count {
-            let text = fields[index].replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            var text = fields[index]
+            if text.utf8.contains(13) {
+                text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            }
             if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && isControl($0) }) {
                 return .rejected("\(name(index + 1)) contains a control character; remove it")
             }
@@ -196,6 +199,8 @@ public enum SubjectImporter {
 
     /// `fr`, `FR`, `fr-BE`, `français`, `Deutsch`, `anglais`… → the language; nil when empty or unknown.
     static func languageOf(_ text: String) -> Language? {
+        if text.isEmpty { return nil }
+        if let language = Language(rawValue: text) { return language }  // the common case, without Foundation
         let folded = ColumnMapping.fold(text)
         if folded.isEmpty { return nil }
         if let language = languageNames[folded] { return language }
@@ -222,6 +227,7 @@ public enum SubjectImporter {
 
     /// `Bcc: someone@…` or `x-anything:` inside a name: harmless once encoded, but never a name.
     static func looksLikeHeader(_ text: String) -> Bool {
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return false }
         let lower = text.lowercased()
         for name in headerNames {
             var search = lower[...]
@@ -240,6 +246,19 @@ public enum SubjectImporter {
         let text = error.description
         guard let range = text.range(of: "\": it ") else { return text }
         return String(text[range.upperBound...])
+    }
+}
+
+extension String {
+    /// Spaces and tabs off both ends, without Foundation (this runs for every field of every row).
+    func trimmingASCIISpaces() -> String {
+        let u = utf8
+        guard let first = u.first, let last = u.last,
+              first == 32 || first == 9 || last == 32 || last == 9 else { return self }
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
     }
 }
 
