@@ -7,7 +7,7 @@ import GRDB
 /// append-only history of every change. One SQLite file in WAL mode, created `0600`.
 public final class Register: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens the register at `url`; with `create`, makes a new one when none exists.
     ///
@@ -82,6 +82,7 @@ public final class Register: Sendable {
         migrator.registerMigration("v2-notifications") { db in
             try db.execute(sql: Register.notificationSchema)
         }
+        registerSubjectMigrations(&migrator)
         return migrator
     }
 
@@ -224,7 +225,7 @@ public final class Register: Sendable {
     // MARK: Plumbing
 
     @discardableResult
-    private static func append(_ db: Database, kind: String, incidentID: String?, version: Int?, payload: String,
+    static func append(_ db: Database, kind: String, incidentID: String?, version: Int?, payload: String,
                                actor: String, at now: Date) throws -> HistoryEntry {
         let last = try Row.fetchOne(db, sql: "SELECT sequence, entry_hash FROM history ORDER BY sequence DESC LIMIT 1")
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1

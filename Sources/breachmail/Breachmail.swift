@@ -19,7 +19,7 @@ struct Breachmail: ParsableCommand {
               breachmail incident open --dir ./breach-work incident.yaml
             """,
         version: version,
-        subcommands: [Init.self, IncidentCommand.self, Status.self, RegisterCommand.self,
+        subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
                       TemplatesCommand.self, AuthorityCommand.self, DemoCommand.self]
     )
 

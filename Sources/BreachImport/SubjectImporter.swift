@@ -1,0 +1,267 @@
+public import Foundation
+public import BreachRegister
+public import BreachCompose
+import BreachCore
+import Crypto
+
+/// Imports the data subjects of an incident from a CSV file into the register.
+///
+/// Every data row ends in exactly one of: accepted (state `queued`, or `no_address` when its
+/// address is missing or invalid: still recorded, never dropped), duplicate (the incident already
+/// has that address) or rejected (the row cannot be trusted: NUL byte, oversized field, not text,
+/// a line break or a mail header inside a name…). Rows read = accepted + duplicates + rejected.
+/// Everything but the clean rows goes to a report beside the register. The whole import is one
+/// transaction.
+public enum SubjectImporter {
+    /// What to import and how.
+    public struct Options: Sendable {
+        public var csv: CSVOptions
+        /// `COLUMN=FIELD` texts from `--map`.
+        public var maps: [String]
+        /// For rows whose language is empty or not fr, en or de.
+        public var defaultLanguage: Language
+
+        public init(csv: CSVOptions = CSVOptions(), maps: [String] = [], defaultLanguage: Language = .fr) {
+            self.csv = csv
+            self.maps = maps
+            self.defaultLanguage = defaultLanguage
+        }
+    }
+
+    /// The counts of one import, as printed and recorded in the history (never a name or an address).
+    public struct Summary: Sendable, Equatable, Encodable {
+        public var file: String
+        public var sha256 = ""
+        public var encoding = CSVEncoding.utf8.rawValue
+        public var delimiter = ""
+        public var rows = 0
+        public var accepted = 0
+        public var queued = 0
+        public var noAddress = 0
+        public var duplicates = 0
+        public var rejected = 0
+        /// Accepted rows whose language was empty or unknown and got the default.
+        public var languageDefaulted = 0
+        public var blankLines = 0
+        /// The report, relative to the register's directory; nil when every row was clean.
+        public var report: String?
+
+        enum CodingKeys: String, CodingKey {
+            case file, sha256, encoding, delimiter, rows, accepted, queued, noAddress = "no_address", duplicates, rejected
+            case languageDefaulted = "language_defaulted", blankLines = "blank_lines", report
+        }
+    }
+
+    /// Reads `file` and records its subjects in `incidentID`, writing the report of the rows to
+    /// look at under `reportDirectory` (mode 0600).
+    ///
+    /// - Throws: ``ImportError`` for a file that cannot be imported at all, ``RegisterError`` for
+    ///   an unknown incident or a register failure. Nothing is recorded then, and no report is left.
+    public static func run(file: URL, into register: Register, incidentID: String, options: Options,
+                           reportDirectory: URL, actor: String, at now: Date) throws -> Summary {
+        let reader = try CSVReader(file: file, options: options.csv)
+        var summary = Summary(file: file.lastPathComponent)
+        let report = try Report.create(in: reportDirectory, incidentID: incidentID, at: now, delimiter: reader.delimiter)
+        do {
+            _ = try register.importSubjects(incidentID: incidentID, actor: actor, at: now) { writer in
+                try importRows(reader, writer, options, report, &summary)
+                summary.sha256 = reader.sha256
+                summary.encoding = (reader.encoding ?? .utf8).rawValue
+                summary.delimiter = reader.delimiter == 9 ? "tab" : String(UnicodeScalar(reader.delimiter))
+                summary.blankLines = reader.blankLines
+                try report.finish()
+                if report.rows > 0 {
+                    summary.report = reportDirectory.lastPathComponent + "/" + report.url.lastPathComponent
+                }
+                return summary
+            }
+        } catch {
+            report.discard()
+            throw error
+        }
+        if report.rows == 0 { report.discard() }
+        return summary
+    }
+
+    /// Where the report of an import into `register` goes: `imports/` beside the register file.
+    public static func reportDirectory(for register: Register) -> URL {
+        URL(fileURLWithPath: register.path).deletingLastPathComponent().appendingPathComponent("imports", isDirectory: true)
+    }
+
+    private static func importRows(_ reader: CSVReader, _ writer: SubjectWriter, _ options: Options, _ report: Report,
+                                   _ summary: inout Summary) throws {
+        guard let header = try reader.next() else { throw ImportError(file: reader.file, .empty) }
+        if header.problem != nil { throw ImportError(file: reader.file, line: header.line, .binary) }
+        let mapping = try ColumnMapping(header: header.fields, maps: options.maps, file: reader.file, singleColumn: header.fields.count == 1)
+        while let record = try reader.next() {
+            summary.rows += 1
+            switch classify(record, mapping, options) {
+            case .rejected(let reason):
+                summary.rejected += 1
+                try report.add(record, outcome: "rejected", reason: reason)
+            case .subject(let subject, let languageDefaulted):
+                switch try writer.insert(subject) {
+                case .inserted:
+                    summary.accepted += 1
+                    if languageDefaulted { summary.languageDefaulted += 1 }
+                    if subject.state == .noAddress {
+                        summary.noAddress += 1
+                        try report.add(record, outcome: "no_address", reason: subject.reason ?? "")
+                    } else {
+                        summary.queued += 1
+                    }
+                case .duplicate(let line, let earlier):
+                    summary.duplicates += 1
+                    try report.add(record, outcome: "duplicate", reason: earlier
+                        ? "already recorded from line \(line) by an earlier import"
+                        : "same \(subject.email == nil ? "row" : "address") as line \(line); merged")
+                }
+            }
+        }
+    }
+
+    enum Outcome {
+        case subject(NewSubject, languageDefaulted: Bool)
+        case rejected(String)
+    }
+
+    /// Turns one record into a subject, or the reason it is refused (which names the field and the fix).
+    static func classify(_ record: CSVRecord, _ mapping: ColumnMapping, _ options: Options) -> Outcome {
+        let headers = mapping.headers
+        func name(_ field: Int) -> String { field <= headers.count ? "field \(field) (\(ImportError.short(headers[field - 1])))" : "field \(field)" }
+        if let problem = record.problem {
+            switch problem {
+            case .nul(let f): return .rejected("\(name(f)) contains a NUL byte; remove it")
+            case .fieldTooLong(let f, let limit): return .rejected("\(name(f)) is longer than \(limit) bytes; shorten it or check the quoting")
+            case .notText(let f, let encoding):
+                return .rejected(encoding == .utf8
+                    ? "\(name(f)) is not valid UTF-8 text; save the file as CSV UTF-8, or pass --encoding windows-1252"
+                    : "\(name(f)) is not valid \(encoding.displayName) text; pass the right --encoding")
+            case .textAfterQuote(let f):
+                return .rejected("\(name(f)) has text after its closing quote; write a quote inside a quoted field as \"\"")
+            }
+        }
+        let fields = record.fields
+        if fields.count > headers.count, fields[headers.count...].contains(where: { !$0.isEmpty }) {
+            return .rejected("has \(fields.count) fields but the header has \(headers.count); check the quoting and separators of this line")
+        }
+        func value(_ field: ColumnMapping.Field) -> String {
+            guard let i = mapping.columns[field], i < fields.count else { return "" }
+            return fields[i].trimmingASCIISpaces()
+        }
+
+        // Names reach a header (To: "Marie Dupont" <…>): refuse anything that could break out of it.
+        var names: [ColumnMapping.Field: String] = [:]
+        for field in [ColumnMapping.Field.firstName, .lastName] {
+            let text = value(field)
+            guard !text.isEmpty, let column = mapping.columns[field] else { continue }
+            if text.unicodeScalars.contains(where: isControl) {
+                return .rejected("\(name(column + 1)) contains a line break or control character, which could inject mail headers; remove it")
+            }
+            if looksLikeHeader(text) {
+                return .rejected("\(name(column + 1)) contains a mail header field (such as Bcc:); correct the name")
+            }
+            names[field] = text
+        }
+        var extras: [String: String] = [:]
+        for (index, header) in mapping.extras where index < fields.count {
+            var text = fields[index]
+            if text.utf8.contains(13) {
+                text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            }
+            if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && isControl($0) }) {
+                return .rejected("\(name(index + 1)) contains a control character; remove it")
+            }
+            if !text.isEmpty { extras[header] = text }
+        }
+
+        let languageText = value(.language)
+        let language = languageOf(languageText)
+        var subject = NewSubject(line: record.line, email: nil, firstName: names[.firstName], lastName: names[.lastName],
+                                 language: (language ?? options.defaultLanguage).rawValue, fields: extras,
+                                 state: .queued, reason: nil, rowKey: nil)
+        let address = value(.email)
+        let emailHeader = headers[mapping.columns[.email]!]
+        do {
+            let parsed = try MailAddress(fields[safe: mapping.columns[.email]!] ?? "")
+            subject.email = parsed.localPart.lowercased() + "@" + parsed.domain
+        } catch {
+            subject.state = .noAddress
+            subject.reason = address.isEmpty ? "no address" : "invalid address: " + addressReason(error)
+            // Keep what was written, so that the person can still be reached another way.
+            if !address.isEmpty { subject.fields[emailHeader] = address }
+            var hasher = SHA256()
+            for f in fields { hasher.update(data: Data(f.utf8)); hasher.update(data: [0x1F]) }
+            subject.rowKey = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        }
+        return .subject(subject, languageDefaulted: language == nil)
+    }
+
+    /// `fr`, `FR`, `fr-BE`, `français`, `Deutsch`, `anglais`… → the language; nil when empty or unknown.
+    static func languageOf(_ text: String) -> Language? {
+        if text.isEmpty { return nil }
+        if let language = Language(rawValue: text) { return language }  // the common case, without Foundation
+        let folded = ColumnMapping.fold(text)
+        if folded.isEmpty { return nil }
+        if let language = languageNames[folded] { return language }
+        // A locale: fr_FR, de-CH, en-GB…
+        if folded.count == 4, let language = Language(rawValue: String(folded.prefix(2))),
+           text.contains(where: { $0 == "-" || $0 == "_" }) {
+            return language
+        }
+        return nil
+    }
+
+    static let languageNames: [String: Language] = [
+        "fr": .fr, "fra": .fr, "fre": .fr, "french": .fr, "francais": .fr, "franzosisch": .fr,
+        "en": .en, "eng": .en, "english": .en, "anglais": .en, "englisch": .en,
+        "de": .de, "deu": .de, "ger": .de, "german": .de, "deutsch": .de, "allemand": .de,
+    ]
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+
+    static let headerNames = ["bcc", "cc", "to", "from", "sender", "reply-to", "subject", "return-path", "received",
+                              "mime-version", "content-type", "content-transfer-encoding", "message-id", "date"]
+
+    /// `Bcc: someone@…` or `x-anything:` inside a name: harmless once encoded, but never a name.
+    static func looksLikeHeader(_ text: String) -> Bool {
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return false }
+        let lower = text.lowercased()
+        for name in headerNames {
+            var search = lower[...]
+            while let range = search.range(of: name) {
+                let before = range.lowerBound == lower.startIndex ? nil : lower[lower.index(before: range.lowerBound)]
+                let after = lower[range.upperBound...].drop { $0 == " " || $0 == "\t" }
+                if (before == nil || !(before!.isLetter || before!.isNumber || before == "-")), after.first == ":" { return true }
+                search = lower[range.upperBound...]
+            }
+        }
+        return false
+    }
+
+    /// The address error without the address (it goes to the register, which must not repeat it).
+    static func addressReason(_ error: AddressError) -> String {
+        let text = error.description
+        guard let range = text.range(of: "\": it ") else { return text }
+        return String(text[range.upperBound...])
+    }
+}
+
+extension String {
+    /// Spaces and tabs off both ends, without Foundation (this runs for every field of every row).
+    func trimmingASCIISpaces() -> String {
+        let u = utf8
+        guard let first = u.first, let last = u.last,
+              first == 32 || first == 9 || last == 32 || last == 9 else { return self }
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,342 @@
+public import Foundation
+public import BreachCore
+import GRDB
+
+// The data subjects of an incident (Art. 34): imported from a CSV, then notified by the campaign.
+//
+// Re-importing merges: a subject is identified by its normalised address within the incident, so
+// rows already recorded (by this file or an earlier import) count as duplicates and are never
+// recorded twice. Rows without a usable address are identified by `row_key` (a hash of the row's
+// fields), so importing the same file twice records nothing new; importing a corrected file
+// adds only the people who were missing.
+
+extension Register {
+    static func registerSubjectMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2-subjects") { db in
+            // No CHECK on `state`: the campaign may add states; SubjectState is the vocabulary.
+            try db.execute(sql: """
+                CREATE TABLE subject (
+                    id INTEGER PRIMARY KEY,
+                    incident_id TEXT NOT NULL REFERENCES incident(id),
+                    import_entry INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    email TEXT,
+                    first_name TEXT,
+                    last_name TEXT,
+                    language TEXT NOT NULL,
+                    fields TEXT NOT NULL DEFAULT '{}',
+                    state TEXT NOT NULL DEFAULT 'queued',
+                    state_reason TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at TEXT,
+                    imported_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    message_id TEXT,
+                    last_reply TEXT,
+                    row_key TEXT,
+                    UNIQUE (incident_id, email),
+                    UNIQUE (incident_id, row_key)
+                );
+                CREATE INDEX subject_state ON subject(incident_id, state, id);
+                """)
+        }
+    }
+
+    /// Imports subjects into `incidentID` in one transaction: either every row `body` inserts and
+    /// the `subjects.imported` history entry are recorded, or nothing is.
+    ///
+    /// `body` inserts through the ``SubjectWriter`` and returns the history payload (counts and
+    /// the file's SHA-256, never its content). An error thrown by `body` is rethrown unchanged
+    /// after the rollback.
+    /// - Throws: ``RegisterError`` when the incident does not exist or the register fails;
+    ///   whatever `body` throws.
+    public func importSubjects<Payload: Encodable>(
+        incidentID: String, actor: String, at now: Date, _ body: (SubjectWriter) throws -> Payload
+    ) throws -> HistoryEntry {
+        var bodyError: (any Error)?
+        do {
+            return try pool.write { db in
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incident WHERE id = ?", arguments: [incidentID]) == true else {
+                    throw RegisterError.notFound(incidentID)
+                }
+                // We hold the write lock: the entry appended at the end gets exactly this number,
+                // which ties every subject to the import that recorded it.
+                let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM history") ?? 0) + 1
+                let writer = try SubjectWriter(db: db, incidentID: incidentID, importEntry: next, stamp: RFC3339UTC.format(now))
+                let payload: Payload
+                do { payload = try body(writer) } catch { bodyError = error; throw error }
+                return try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
+                                       payload: Self.json(payload), actor: actor, at: now)
+            }
+        } catch {
+            if let bodyError { throw bodyError }
+            throw Self.map(error, path)
+        }
+    }
+
+    /// Subjects of an incident in id order, a page at a time: pass the last id seen as `after`.
+    ///
+    /// ```swift
+    /// var after: Int64 = 0
+    /// while case let page = try register.subjects(incidentID: id, states: [.queued], after: after), !page.isEmpty {
+    ///     for subject in page { … }
+    ///     after = page.last!.id
+    /// }
+    /// ```
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func subjects(incidentID: String, states: Set<SubjectState>? = nil, after: Int64 = 0, limit: Int = 1000) throws(RegisterError) -> [Subject] {
+        do {
+            return try pool.read { db in
+                var sql = "SELECT * FROM subject WHERE incident_id = ? AND id > ?"
+                var arguments: [any DatabaseValueConvertible] = [incidentID, after]
+                if let states {
+                    sql += " AND state IN (\(Array(repeating: "?", count: states.count).joined(separator: ",")))"
+                    arguments += states.map(\.rawValue).sorted()
+                }
+                sql += " ORDER BY id LIMIT ?"
+                arguments.append(limit)
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Subject.init(row:))
+            }
+        } catch { throw Self.map(error, path) }
+    }
+
+    /// How many subjects of an incident are in each state (states with none are absent).
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func subjectCounts(incidentID: String) throws(RegisterError) -> [String: Int] {
+        do {
+            return try pool.read { db in
+                var counts: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM subject WHERE incident_id = ? GROUP BY state",
+                                            arguments: [incidentID]) {
+                    counts[row["state"]] = row["n"]
+                }
+                return counts
+            }
+        } catch { throw Self.map(error, path) }
+    }
+
+    /// Applies state changes in one transaction and returns how many subjects changed.
+    ///
+    /// A change with `from` applies only when the subject is still in one of those states, so
+    /// that two runs of a campaign cannot both move the same subject.
+    /// - Throws: ``RegisterError`` when the register cannot be written.
+    @discardableResult
+    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> Int {
+        let stamp = RFC3339UTC.format(now)
+        do {
+            return try pool.write { db in
+                var changed = 0
+                for u in updates {
+                    var sql = """
+                        UPDATE subject SET state = ?, state_reason = ?, updated_at = ?,
+                            attempts = attempts + ?, next_attempt_at = ?,
+                            message_id = COALESCE(?, message_id), last_reply = COALESCE(?, last_reply)
+                        WHERE id = ?
+                        """
+                    var arguments: [(any DatabaseValueConvertible)?] = [
+                        u.state.rawValue, u.reason, stamp, u.countsAsAttempt ? 1 : 0, u.nextAttemptAt.map(RFC3339UTC.format),
+                        u.messageID, u.lastReply, u.id,
+                    ]
+                    if let from = u.from {
+                        sql += " AND state IN (\(Array(repeating: "?", count: from.count).joined(separator: ",")))"
+                        arguments += from.map(\.rawValue).sorted()
+                    }
+                    try db.execute(sql: sql, arguments: StatementArguments(arguments))
+                    changed += db.changesCount
+                }
+                return changed
+            }
+        } catch { throw Self.map(error, path) }
+    }
+}
+
+extension HistoryEntry.Kind {
+    /// A CSV of data subjects was imported; the payload has the counts and the file's SHA-256.
+    public static let subjectsImported = "subjects.imported"
+}
+
+/// A subject as the import hands it to the register.
+public struct NewSubject: Sendable, Equatable {
+    /// The physical line of the CSV where the row starts.
+    public var line: Int
+    /// The normalised address (ASCII, lowercased), or nil when the row had none usable.
+    public var email: String?
+    public var firstName: String?
+    public var lastName: String?
+    /// `fr`, `en` or `de`.
+    public var language: String
+    /// Other columns by header, for templates (`subject.fields.COLUMN`).
+    public var fields: [String: String]
+    /// `.queued`, or `.noAddress` with `reason`.
+    public var state: SubjectState
+    public var reason: String?
+    /// Identifies a row without address, so that importing it again is recognised (a hash, hex).
+    public var rowKey: String?
+
+    public init(line: Int, email: String?, firstName: String?, lastName: String?, language: String,
+                fields: [String: String], state: SubjectState, reason: String?, rowKey: String?) {
+        self.line = line
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.language = language
+        self.fields = fields
+        self.state = state
+        self.reason = reason
+        self.rowKey = rowKey
+    }
+}
+
+/// What became of one ``NewSubject``.
+public enum SubjectInsertion: Sendable, Equatable {
+    /// Recorded with this id.
+    case inserted(id: Int64)
+    /// Already recorded from `line`; `earlierImport` when by an earlier import, not this file.
+    case duplicate(line: Int, earlierImport: Bool)
+}
+
+/// Inserts subjects inside ``Register/importSubjects(incidentID:actor:at:_:)``; valid only there.
+public final class SubjectWriter {
+    private let db: Database
+    private let incidentID: String
+    private let importEntry: Int64
+    private let stamp: String
+    private let insert: Statement
+
+    init(db: Database, incidentID: String, importEntry: Int64, stamp: String) throws {
+        self.db = db
+        self.incidentID = incidentID
+        self.importEntry = importEntry
+        self.stamp = stamp
+        insert = try db.makeStatement(sql: """
+            INSERT INTO subject (incident_id, import_entry, line, email, first_name, last_name, language, fields,
+                                 state, state_reason, imported_at, updated_at, row_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Records `subject` unless the incident already has it (same address, or same row without one).
+    /// - Throws: a database error, which rolls the whole import back.
+    public func insert(_ s: NewSubject) throws -> SubjectInsertion {
+        let fields = Self.json(s.fields)
+        try insert.execute(arguments: [incidentID, importEntry, s.line, s.email, s.firstName, s.lastName, s.language, fields,
+                                       s.state.rawValue, s.reason, stamp, stamp, s.rowKey])
+        if db.changesCount == 1 { return .inserted(id: db.lastInsertedRowID) }
+        let row = try Row.fetchOne(db, sql: """
+            SELECT line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
+            """, arguments: [incidentID, s.email, s.rowKey])
+        guard let row else { throw RegisterError.storage("subject", "a conflicting subject could not be found") }
+        return .duplicate(line: row["line"], earlierImport: (row["import_entry"] as Int64) != importEntry)
+    }
+}
+
+extension SubjectWriter {
+    /// `{"key":"value",…}` with sorted keys, as JSONEncoder writes it, without its cost per row.
+    static func json(_ fields: [String: String]) -> String {
+        if fields.isEmpty { return "{}" }
+        var out = "{"
+        for (n, key) in fields.keys.sorted().enumerated() {
+            if n > 0 { out += "," }
+            escape(key, into: &out)
+            out += ":"
+            escape(fields[key]!, into: &out)
+        }
+        return out + "}"
+    }
+
+    private static func escape(_ text: String, into out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+/// One data subject of an incident, as the campaign reads it.
+public struct Subject: Sendable, Equatable {
+    /// Unique in the register (for VERP tokens and logs: log this, never the address or name).
+    public let id: Int64
+    public let incidentID: String
+    /// The physical line of the imported CSV where the row started.
+    public let line: Int
+    /// Normalised ASCII address; nil in state `no_address`.
+    public let email: String?
+    public let firstName: String?
+    public let lastName: String?
+    /// `fr`, `en` or `de`.
+    public let language: String
+    /// Other CSV columns by header.
+    public let fields: [String: String]
+    /// The raw state: a ``SubjectState`` raw value (kept as text so a newer state is still read).
+    public let state: String
+    public let stateReason: String?
+    public let attempts: Int
+    /// RFC 3339 UTC; when a deferred subject may be tried again.
+    public let nextAttemptAt: String?
+    public let importedAt: String
+    public let updatedAt: String
+    public let messageID: String?
+    /// The server's last reply, for the record of who was told.
+    public let lastReply: String?
+
+    /// The state as a known value, nil when written by a newer breachmail.
+    public var knownState: SubjectState? { SubjectState(rawValue: state) }
+
+    init(row: Row) throws {
+        id = row["id"]
+        incidentID = row["incident_id"]
+        line = row["line"]
+        email = row["email"]
+        firstName = row["first_name"]
+        lastName = row["last_name"]
+        language = row["language"]
+        fields = try JSONDecoder().decode([String: String].self, from: Data((row["fields"] as String).utf8))
+        state = row["state"]
+        stateReason = row["state_reason"]
+        attempts = row["attempts"]
+        nextAttemptAt = row["next_attempt_at"]
+        importedAt = row["imported_at"]
+        updatedAt = row["updated_at"]
+        messageID = row["message_id"]
+        lastReply = row["last_reply"]
+    }
+}
+
+/// A change of one subject's state, for ``Register/updateSubjects(_:at:)``.
+public struct SubjectUpdate: Sendable, Equatable {
+    public var id: Int64
+    /// Apply only when the subject is in one of these states (nil: whatever its state).
+    public var from: Set<SubjectState>?
+    public var state: SubjectState
+    public var reason: String?
+    /// Adds one to `attempts` (a transaction was tried).
+    public var countsAsAttempt: Bool
+    public var nextAttemptAt: Date?
+    /// Kept when nil.
+    public var messageID: String?
+    /// Kept when nil.
+    public var lastReply: String?
+
+    public init(id: Int64, from: Set<SubjectState>? = nil, to state: SubjectState, reason: String? = nil,
+                countsAsAttempt: Bool = false, nextAttemptAt: Date? = nil, messageID: String? = nil, lastReply: String? = nil) {
+        self.id = id
+        self.from = from
+        self.state = state
+        self.reason = reason
+        self.countsAsAttempt = countsAsAttempt
+        self.nextAttemptAt = nextAttemptAt
+        self.messageID = messageID
+        self.lastReply = lastReply
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import BreachCompose
+import BreachConfig
+import BreachImport
+import BreachRegister
+import Foundation
+
+struct SubjectsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subjects",
+        abstract: "The people affected by an incident (Art. 34): import them from a CSV export.",
+        discussion: """
+            Example:
+              breachmail subjects import BR-2026-0001 members.csv
+            """,
+        subcommands: [Import.self])
+}
+
+extension SubjectsCommand {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the people of a CSV file as subjects of an incident, each with a state.",
+            discussion: """
+                The file needs a header row. Recognised columns (any case, with or without accents, in \
+                English, French or German): email (E-mail, Courriel, Mail), first_name (Prénom, Vorname), \
+                last_name (Nom, Nachname), language (Langue, Sprache: fr, en or de). Every other column is \
+                kept for the templates as subject.fields.COLUMN; --map 'COLUMN=-' leaves one out.
+
+                A row without a valid address is still recorded, in state no_address. A row that is broken \
+                (NUL byte, field over 64 KiB, not text, a line break or a mail header inside a name) is \
+                rejected. Every row that is not a clean subject is listed, with its line and the reason, in \
+                a report under imports/ beside the register. Importing again merges: people already \
+                recorded count as duplicates, so a corrected file adds only who was missing.
+
+                Example:
+                  breachmail subjects import BR-2026-0001 members.csv
+                  breachmail subjects import BR-2026-0001 export.csv --delimiter tab --encoding windows-1252 \\
+                      --map 'Adresse mail=email' --map 'IBAN=-'
+                """)
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident id, e.g. BR-2026-0001.")
+        var id: String
+        @Argument(help: "The CSV file, with a header row.")
+        var file: String
+        @Option(help: ArgumentHelp("The separator: , ; or tab (default: sniffed from the header line).", valueName: "separator"))
+        var delimiter: String?
+        @Option(help: ArgumentHelp("utf-8 or windows-1252 (default: UTF-8, or Windows-1252 when the bytes are not UTF-8).", valueName: "encoding"))
+        var encoding: String?
+        @Option(help: ArgumentHelp("Map a column to a field: email, first_name, last_name, language, a template name, or - to leave it out. Repeatable.", valueName: "column=field"))
+        var map: [String] = []
+        @Option(help: ArgumentHelp("The language of rows whose language is empty or unknown: fr, en or de (default: the first authority's first language, else fr).", valueName: "lang"))
+        var defaultLanguage: String?
+
+        func run() throws {
+            var csv = CSVOptions()
+            if let delimiter {
+                switch delimiter.lowercased() {
+                case ",", "comma": csv.delimiter = UInt8(ascii: ",")
+                case ";", "semicolon": csv.delimiter = UInt8(ascii: ";")
+                case "tab", "\t", "\\t": csv.delimiter = 9
+                default: throw CLIError("--delimiter \(delimiter): use , ; or tab.")
+                }
+            }
+            if let encoding {
+                guard let e = CSVEncoding(rawValue: encoding.lowercased().replacingOccurrences(of: "cp1252", with: "windows-1252")
+                    .replacingOccurrences(of: "utf8", with: "utf-8")) else {
+                    throw CLIError("--encoding \(encoding): use utf-8 or windows-1252.")
+                }
+                csv.encoding = e
+            }
+            let url = URL(fileURLWithPath: file)
+            let ws = try workspace.open()
+            let language: Language
+            if let defaultLanguage {
+                guard let l = Language(rawValue: defaultLanguage.lowercased()) else {
+                    throw CLIError("--default-language \(defaultLanguage): use fr, en or de.")
+                }
+                language = l
+            } else {
+                language = ws.configuration.authorities.first?.languages.first.flatMap { Language(rawValue: $0) } ?? .fr
+            }
+            let options = SubjectImporter.Options(csv: csv, maps: map, defaultLanguage: language)
+            let reports = SubjectImporter.reportDirectory(for: ws.register)
+            let s = try SubjectImporter.run(file: url, into: ws.register, incidentID: id, options: options,
+                                            reportDirectory: reports, actor: ws.actor, at: try Clock.now())
+            let width = String(s.rows).count
+            func n(_ v: Int) -> String { String(repeating: " ", count: max(0, width - String(v).count)) + String(v) }
+            print("Imported \(s.file) into \(id) (\(CSVEncoding(rawValue: s.encoding)?.displayName ?? s.encoding), separator \(s.delimiter == "tab" ? "TAB" : "'\(s.delimiter)'")).")
+            print("  rows read   \(n(s.rows))")
+            print("  accepted    \(n(s.accepted))  (\(s.queued) queued, \(s.noAddress) without a usable address: no_address)")
+            print("  duplicates  \(n(s.duplicates))")
+            print("  rejected    \(n(s.rejected))")
+            if s.languageDefaulted > 0 {
+                print("\(s.languageDefaulted) accepted rows had no language or an unknown one: they will be written to in \(language.rawValue).")
+            }
+            if s.blankLines > 0 { print("\(s.blankLines) blank lines skipped.") }
+            if let report = s.report {
+                print("Rows to look at (line, outcome, reason): \(reports.deletingLastPathComponent().appendingPathComponent(report).path)")
+            } else {
+                print("Every row is a subject with a valid address.")
+            }
+            print("Register history: subjects.imported, file SHA-256 \(s.sha256).")
+        }
+    }
+}
