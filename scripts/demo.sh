@@ -30,6 +30,9 @@ body = next(p for p in m.walk() if p.get_content_type() == "text/plain").get_pay
 print("\n".join(body.splitlines()[:12]))'
 step authority send BR-2026-0001 --authority cnil
 step authority record BR-2026-0001 --authority cnil --reference CNIL-DEMO-0042
+step subjects import BR-2026-0001 Config/examples/subjects.csv
+step subjects preview BR-2026-0001 --text | head -12
+echo "  [… what happened, the data, the consequences, what we did, what to do, how to check, the DPO's contact]"
 step status BR-2026-0001
 step register verify
 step register export --format html --output "$work/register.html"

@@ -12,8 +12,9 @@ struct SubjectsCommand: ParsableCommand {
         discussion: """
             Example:
               breachmail subjects import BR-2026-0001 members.csv
+              breachmail subjects preview BR-2026-0001 --row 12
             """,
-        subcommands: [Import.self])
+        subcommands: [Import.self, Preview.self])
 }
 
 extension SubjectsCommand {
@@ -101,6 +102,67 @@ extension SubjectsCommand {
                 print("Every row is a subject with a valid address.")
             }
             print("Register history: subjects.imported, file SHA-256 \(s.sha256).")
+        }
+    }
+}
+
+extension SubjectsCommand {
+    struct Preview: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print one subject's message (Art. 34) as it would be sent, without sending or recording anything.",
+            discussion: """
+                The subject is chosen by the line of the imported CSV (--row); without it, the first \
+                subject that has an address.
+
+                Example:
+                  breachmail subjects preview BR-2026-0001 --row 12 --text
+                """)
+
+        @OptionGroup var workspace: WorkspaceOptions
+        @Argument(help: "The incident id, e.g. BR-2026-0001.")
+        var id: String
+        @Option(help: "The line of the imported CSV where the subject's row starts.")
+        var row: Int?
+        @Flag(help: "Print only the plain-text body, decoded, instead of the whole MIME message.")
+        var text = false
+
+        func run() throws {
+            let ws = try workspace.open()
+            let record = try ws.register.incident(id)
+            guard let subject = try find(ws) else {
+                throw CLIError(row.map { "no subject of \(id) comes from line \($0) of the imported CSV; `breachmail status \(id)` shows the counts." }
+                               ?? "\(id) has no subject with an address yet; import them with `breachmail subjects import \(id) FILE.csv`.")
+            }
+            guard subject.email != nil else {
+                throw CLIError("the subject of line \(subject.line) has no usable address (state no_address: \(subject.stateReason ?? "missing")); nothing to preview.")
+            }
+            var messages = try SubjectMessages(ws, record: record, at: try Clock.now())
+            let built: BuiltMessage
+            do {
+                built = try messages.message(for: subject)
+            } catch {
+                throw CLIError("the message for the subject of line \(subject.line) cannot be composed (it would be render_failed): \(error)")
+            }
+            if text {
+                let language = Language(rawValue: subject.language) ?? .fr
+                let composition = try messages.composition(language)
+                let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
+                let rendered = try composition.render(subject: SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields))
+                print("Subject: \(rendered.subject)\n")
+                print(rendered.text)
+            } else {
+                print(String(decoding: built.bytes, as: UTF8.self), terminator: "")
+            }
+        }
+
+        private func find(_ ws: Workspace) throws -> Subject? {
+            var after: Int64 = 0
+            while true {
+                let page = try ws.register.subjects(incidentID: id, after: after, limit: 1000)
+                guard let last = page.last else { return nil }
+                if let hit = page.first(where: { row == nil ? $0.email != nil : $0.line == row }) { return hit }
+                after = last.id
+            }
         }
     }
 }

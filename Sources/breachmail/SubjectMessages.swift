@@ -1,0 +1,58 @@
+import BreachCompose
+import BreachConfig
+import BreachCore
+import BreachRegister
+import Foundation
+
+/// Composes the Art. 34 communication for each subject of an incident: the templates are
+/// checked and prepared once per language, then each person's message is rendered from them.
+struct SubjectMessages {
+    let ws: Workspace
+    let record: IncidentRecord
+    let from: Mailbox
+    let replyTo: Mailbox?
+    let builder: MIMEBuilder
+    private var prepared: [Language: PreparedComposition] = [:]
+    private let composer: Composer
+    private let now: Date
+
+    init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
+        self.ws = ws
+        self.record = record
+        self.now = now
+        let c = ws.configuration
+        do {
+            composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates)))
+        } catch {
+            throw CLIError("\(error.description) Run `breachmail templates check`.")
+        }
+        do { from = try MailboxText.parse(c.mail.from) } catch { throw CLIError("mail.from: \(error). Fix it in \(Configuration.fileName).") }
+        do {
+            builder = try MIMEBuilder(messageIDDomain: c.mail.messageIDDomain)
+        } catch {
+            throw CLIError("mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
+        }
+        replyTo = try? Mailbox(displayName: c.dpo.name, address: c.dpo.email)
+    }
+
+    /// The prepared composition for a language; refuses, once, what the law requires and is missing.
+    mutating func composition(_ language: Language) throws(ComposeError) -> PreparedComposition {
+        if let done = prepared[language] { return done }
+        let c = ws.configuration
+        let context = ComposeContext(kind: .subject, incident: record.incident, reference: record.id, controller: c.controller,
+                                     dpo: c.dpo, language: language, composedAt: now)
+        let made = try composer.prepare(context)
+        prepared[language] = made
+        return made
+    }
+
+    /// One subject's message; a missing field or a bad address is this subject's own failure.
+    mutating func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
+        let language = Language(rawValue: subject.language) ?? .fr
+        let composition = try composition(language)
+        let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
+        let fields = SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields)
+        var random = SystemRandomNumberGenerator()
+        return try composition.message(subject: fields, from: from, replyTo: replyTo, builder: builder, using: &random)
+    }
+}
