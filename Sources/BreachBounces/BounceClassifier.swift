@@ -25,8 +25,9 @@ public enum BounceClassifier {
         let text = LowerText(diagnostic ?? "")
         var reason = reasonFromText(text) ?? status.flatMap(reasonFromStatus) ?? smtpCode.flatMap(reasonFromCode)
         if action == .delayed {
-            // A delay stays a delay unless the text says why (a full mailbox, greylisting).
-            if reason == nil || reason?.bounceClass(permanent: false) != .transient { reason = .delayed }
+            // A delay stays a delay unless the text gives a temporary cause (a full mailbox,
+            // greylisting): an address-level or sender-side reason is not final while the MTA retries.
+            if reason == nil || reason?.bounceClass(permanent: true) != .transient { reason = .delayed }
             return (reason ?? .delayed, .transient)
         }
         // Greylisting answers with 4xx; the same words in a 5xx are a policy refusal.
@@ -70,8 +71,7 @@ public enum BounceClassifier {
                      "sender domain", "envelope sender", "not authorized to send",
                      "not authorised to send", "sender denied", "domain of sender address"]),
         (.greylisted, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "try again later",
-                       "please try later", "temporarily deferred", "temporarily rejected",
-                       "please retry later", "try later"]),
+                       "temporarily deferred", "temporarily rejected", "please retry later"]),
         (.emailTooLarge, ["message too large", "message size exceeds", "size limit", "message is too big",
                           "exceeds the maximum size", "message too big", "exceeded the size"]),
         (.mailboxFull, ["mailbox full", "mailbox is full", "over quota", "overquota", "quota exceeded",
@@ -79,7 +79,7 @@ public enum BounceClassifier {
                         "user is over", "out of storage", "inbox is full", "storage allocation",
                         "mailfolder is full", "disk quota", "quota exceed", "is full"]),
         (.suspend, ["account disabled", "account has been disabled", "mailbox disabled", "mailbox is disabled",
-                    "account is disabled", "suspended", "inactive", "account is locked",
+                    "account is disabled", "is disabled", "suspended", "inactive", "account is locked",
                     "temporarily disabled", "deactivated", "mailbox is inactive"]),
         (.hasMoved, ["has moved", "address has changed", "no longer at this address", "moved to",
                      "5.1.6"]),
@@ -89,6 +89,7 @@ public enum BounceClassifier {
                         "domain name not found", "unroutable address", "no route to host",
                         "unknown domain", "invalid domain", "dns error", "domain couldn't be found",
                         "domain could not be found", "5.1.2", "5.4.4"]),
+        (.notAccept, ["null mx", "does not accept mail", "accepts no mail", "not accepting mail"]),
         (.userUnknown, ["user unknown", "unknown user", "no such user", "no such recipient",
                         "no such mailbox", "no mailbox", "user not found", "recipient not found",
                         "recipientnotfound", "recipnotfound", "address not found", "unknown recipient",
@@ -98,8 +99,7 @@ public enum BounceClassifier {
                         "no such address", "unknown address", "invalid address",
                         "account that you tried to reach", "not a valid mailbox", "user doesn't exist",
                         "no longer available", "undeliverable address", "bad destination mailbox",
-                        "recipient unknown", "unknown local part", "5.1.1", "5.1.10"]),
-        (.notAccept, ["null mx", "does not accept mail", "accepts no mail", "not accepting mail"]),
+                        "recipient unknown", "unknown local part", "5.1.1"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "delivery time expired",
                     "message expired", "could not be delivered within", "too long in the queue",
                     "time limit exceeded", "have been unable to deliver", "gave up",

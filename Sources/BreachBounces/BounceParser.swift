@@ -118,7 +118,7 @@ public struct BounceParser: Sendable {
                         reason: reason, bounceClass: klass, remoteMTA: r.remoteMTA))
                 }
                 if textBounce.recipients.isEmpty {
-                    report.problems.append("recognised a \(textBounce.format) bounce but it names no recipient that could be read (truncated?)")
+                    report.problems.append("recognised a bounce in \(textBounce.format) format but it names no recipient that could be read (truncated?)")
                 }
             } else if deliveryStatus == nil, let autoReply = Self.autoReply(root, subject: subject, from: from) {
                 report.kind = .autoReply

@@ -24,12 +24,12 @@ struct TextBounce {
         ("sendmail", ["----- transcript of session follows -----",
                       "----- the following addresses had permanent fatal errors -----",
                       "----- the following addresses had transient non-fatal errors -----"]),
-        ("exchange", ["delivery has failed to these recipients or groups", "diagnostic information for administrators",
-                      "resolver.adr.", "your message to", "couldn't be delivered to", "delivery has failed to these recipients"]),
         ("gmail", ["** address not found **", "the email account that you tried to reach does not exist",
                    "wasn't delivered to", "there was a temporary problem delivering your message to",
                    "** message not delivered **", "** delivery incomplete **"]),
         ("yahoo", ["sorry, we were unable to deliver your message", "yahoo! mail"]),
+        ("exchange", ["delivery has failed to these recipients", "diagnostic information for administrators",
+                      "resolver.adr.", "couldn't be delivered"]),
         ("generic", ["could not be delivered", "undeliverable", "delivery failed", "delivery to the following",
                      "permanent error", "returned mail", "unable to deliver", "failed to deliver",
                      "delivery status notification", "was not delivered", "not be delivered"]),
@@ -67,7 +67,8 @@ struct TextBounce {
             (name != "generic" || bounceHint) && lower.containsAny(phrases)
         })?.0 else { return nil }
 
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        // "\r\n" is one Character in Swift: split on both forms.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         var returnedHeaders: String?

@@ -19,7 +19,7 @@ struct Breachmail: ParsableCommand {
               breachmail incident open --dir ./breach-work incident.yaml
             """,
         version: version,
-        subcommands: [Init.self, IncidentCommand.self, Status.self, RegisterCommand.self]
+        subcommands: [Init.self, IncidentCommand.self, Status.self, RegisterCommand.self, BouncesCommand.self]
     )
 
     static func main() {
