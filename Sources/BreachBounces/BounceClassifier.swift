@@ -47,7 +47,7 @@ public enum BounceClassifier {
 
     // Phrases, lower case, checked in this order: sender-side first, because their replies
     // often also say "rejected" or "unavailable", which would read as an unknown user.
-    private static let textRules: [(BounceReason, [String])] = [
+    private static let textRules: [(BounceReason, Phrases)] = [
         (.authFailure, ["spf", "dkim", "dmarc", "5.7.26", "5.7.25", "5.7.24", "5.7.23", "5.7.20",
                         "sender authentication", "authentication failed", "failed authentication",
                         "not authenticated", "unauthenticated"]),
@@ -114,13 +114,16 @@ public enum BounceClassifier {
         (.filtered, ["filtered", "filter", "content", "header"]),
     ]
 
+    private static let microsoftNotFound: Phrases = ["recipientnotfound", "recipnotfound"]
+    private static let accessDenied: Phrases = ["address rejected: access denied"]
+
     static func reasonFromText(_ text: LowerText) -> BounceReason? {
         guard !text.bytes.isEmpty else { return nil }
         // A Microsoft "RESOLVER.ADR.RecipientNotFound" (5.1.10) must not be read as an access
         // denial further down; the vendor's code name is the best evidence.
-        if text.containsAny(["recipientnotfound", "recipnotfound"]) { return .userUnknown }
+        if text.containsAny(microsoftNotFound) { return .userUnknown }
         // "Recipient address rejected: Access denied" is a policy, not an unknown user (p5-sisimai#221).
-        if text.contains("address rejected: access denied") { return .policyViolation }
+        if text.containsAny(accessDenied) { return .policyViolation }
         for (reason, phrases) in textRules where text.containsAny(phrases) { return reason }
         return nil
     }

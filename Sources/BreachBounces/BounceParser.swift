@@ -106,7 +106,7 @@ public struct BounceParser: Sendable {
                     let headerBytes = Array((headerText + "\n\n").utf8)
                     returnedHeaders = MIMEReader.readHeaders(headerBytes, 0..<headerBytes.count).fields
                 }
-                let subjectSaysDelay = LowerText(subject).containsAny(["(delay)", "delayed", "warning: message", "delivery delayed"])
+                let subjectSaysDelay = LowerText(subject).containsAny(Self.delaySubjects)
                 for r in textBounce.recipients {
                     let action: BounceRecipient.Action = textBounce.delayed || subjectSaysDelay ? .delayed : .failed
                     let diagnostic = r.diagnostic.isEmpty ? nil : r.diagnostic
@@ -163,12 +163,15 @@ public struct BounceParser: Sendable {
 
     static func looksLikeBounce(from: String, subject: String) -> Bool {
         let f = LowerText(from), s = LowerText(subject)
-        return f.containsAny(["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailerdaemon"])
-            || s.containsAny(["undeliver", "delivery status notification", "mail delivery failed", "returned mail",
+        return f.containsAny(bounceSenders) || s.containsAny(bounceSubjects)
+    }
+
+    private static let delaySubjects: Phrases = ["(delay)", "delayed", "warning: message", "delivery delayed"]
+    private static let bounceSenders: Phrases = ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailerdaemon"]
+    private static let bounceSubjects: Phrases = ["undeliver", "delivery status notification", "mail delivery failed", "returned mail",
                               "failure notice", "delivery failure", "non remis", "unzustellbar", "delivery has failed",
                               "could not be delivered", "mail system error", "returned to sender", "nondeliverable",
-                              "undelivered mail", "delivery notification", "not delivered"])
-    }
+                              "undelivered mail", "delivery notification", "not delivered"]
 
     /// The auto-reply's sender when the message is a vacation or out-of-office reply (RFC 3834
     /// `Auto-Submitted: auto-replied`, the vendors' X- headers, the usual subjects in en/fr/de).
@@ -179,15 +182,18 @@ public struct BounceParser: Sendable {
         let byHeader = autoSubmitted.hasPrefix("auto-replied")
             || root.header("x-autoreply") != nil || root.header("x-autorespond") != nil
             || root.header("x-autoresponder") != nil || precedence.contains("auto_reply")
-            || (root.header("x-auto-response-suppress") != nil && s.containsAny(["automatic reply", "automatische antwort", "réponse automatique"]))
-        let bySubject = s.containsAny([
-            "out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
-            "vacation", "absence", "abwesenheit", "abwesenheitsnotiz", "automatische antwort", "réponse automatique",
-            "reponse automatique", "je suis absent", "ich bin nicht im büro", "ich bin abwesend", "away from",
-        ]) || subject.hasPrefix("Auto:") || subject.hasPrefix("AW: Automatische")
+            || (root.header("x-auto-response-suppress") != nil && s.containsAny(outlookAutoReplies))
+        let bySubject = s.containsAny(autoReplySubjects) || subject.hasPrefix("Auto:") || subject.hasPrefix("AW: Automatische")
         guard byHeader || bySubject else { return nil }
         return addresses(from).first ?? from.trimmed
     }
+
+    private static let outlookAutoReplies: Phrases = ["automatic reply", "automatische antwort", "réponse automatique"]
+    private static let autoReplySubjects: Phrases = [
+            "out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
+            "vacation", "absence", "abwesenheit", "abwesenheitsnotiz", "automatische antwort", "réponse automatique",
+            "reponse automatique", "je suis absent", "ich bin nicht im büro", "ich bin abwesend", "away from",
+        ]
 
     /// The VERP token in the bounce's own addresses, then in the returned headers.
     private func token(root: MIMEEntity, returned: [HeaderField]) -> BounceToken {

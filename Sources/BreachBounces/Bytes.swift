@@ -63,10 +63,21 @@ struct LowerText {
         bytes.firstIndex(of: Array(phrase.utf8), in: 0..<bytes.count) != nil
     }
 
-    /// Whether the text contains any of `phrases` (lower case).
-    func containsAny(_ phrases: [String]) -> Bool {
-        phrases.contains { contains($0) }
+    /// Whether the text contains any of `phrases`.
+    func containsAny(_ phrases: Phrases) -> Bool {
+        phrases.needles.contains { bytes.firstIndex(of: $0, in: 0..<bytes.count) != nil }
     }
+
+    /// Where the first of `phrases` occurs earliest, if any does.
+    func firstOffset(of phrases: Phrases) -> Int? {
+        phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()
+    }
+}
+
+/// Lower-case phrases kept as bytes, made once (static lists), so that searching allocates nothing.
+struct Phrases: ExpressibleByArrayLiteral, Sendable {
+    let needles: [[UInt8]]
+    init(arrayLiteral elements: String...) { needles = elements.map { Array($0.utf8) } }
 }
 
 extension StringProtocol {
@@ -89,19 +100,20 @@ extension StringProtocol {
         String(decoding: utf8.map(ASCII.lower), as: UTF8.self)
     }
 
-    /// Whitespace runs (including folded line breaks) collapsed to one space.
+    /// Whitespace runs (including folded line breaks) collapsed to one space, ends trimmed.
     var collapsingWhitespace: String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var pendingSpace = false
-        for s in unicodeScalars {
-            if s == " " || s == "\t" || s == "\r" || s == "\n" {
+        for b in utf8 {
+            if ASCII.isSpace(b) {
                 pendingSpace = !out.isEmpty
             } else {
-                if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-                out.unicodeScalars.append(s)
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
 }

@@ -230,8 +230,9 @@ struct MIMEReader {
         var currentValue: [UInt8] = []
         func flush() {
             if let name = currentName {
-                let raw = currentValue.text(0..<currentValue.count)
-                fields.append(HeaderField(name: name, value: EncodedWords.decode(raw.collapsingWhitespace)))
+                let raw = currentValue.text(0..<currentValue.count).collapsingWhitespace
+                let encoded = currentValue.firstIndex(of: [ASCII.equals, ASCII.question], in: 0..<currentValue.count) != nil
+                fields.append(HeaderField(name: name, value: encoded ? EncodedWords.decode(raw) : raw))
             }
             currentName = nil
             currentValue.removeAll(keepingCapacity: true)

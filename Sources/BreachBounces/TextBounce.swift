@@ -15,7 +15,7 @@ struct TextBounce {
     /// The returned copy's header block as text, when a marker announced it.
     var returnedHeaders: String?
 
-    private static let signatures: [(String, [String])] = [
+    private static let signatures: [(String, Phrases)] = [
         ("qmail", ["this is the qmail-send program", "qmail-send program at"]),
         ("exim", ["this message was created automatically by mail delivery software",
                   "a message that you sent could not be delivered",
@@ -35,7 +35,7 @@ struct TextBounce {
                      "delivery status notification", "was not delivered", "not be delivered"]),
     ]
 
-    private static let returnedMarkers = [
+    private static let returnedMarkers: Phrases = [
         "------ this is a copy of the message, including all the headers. ------",
         "------ this is a copy of the message's headers. ------",
         "--- below this line is a copy of the message.",
@@ -48,12 +48,12 @@ struct TextBounce {
         "------ original message ------",
     ]
 
-    private static let delayPhrases = [
+    private static let delayPhrases: Phrases = [
         "has not yet been delivered", "will retry", "delivery attempts will continue", "will continue trying",
         "still trying", "this is a warning message only", "temporary problem delivering", "delivery incomplete",
         "warning: message still undelivered", "delayed", "not yet been delivered", "no action is required on your part",
     ]
-    private static let permanentPhrases = [
+    private static let permanentPhrases: Phrases = [
         "permanent error", "permanent fatal", "could not be delivered", "couldn't be delivered", "wasn't delivered",
         "delivery has failed", "unable to deliver", "i've given up", "address not found",
     ]
@@ -67,23 +67,27 @@ struct TextBounce {
             (name != "generic" || bounceHint) && lower.containsAny(phrases)
         })?.0 else { return nil }
 
-        // "\r\n" is one Character in Swift: split on both forms.
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        // The report ends where the returned copy begins; that copy's headers are the fallback keys.
+        var reportText = text
         var returnedHeaders: String?
-        if let markerIndex = lines.firstIndex(where: { line in
-            let l = LowerText(line.trimmed)
-            return returnedMarkers.contains { l.contains($0) }
-        }) {
-            var rest = lines[(markerIndex + 1)...].drop { $0.trimmed.isEmpty }
-            if let end = rest.firstIndex(where: { $0.trimmed.isEmpty }) { rest = rest[..<end] }
-            // Only "Name: value" blocks count as returned headers (Exchange indents none, qmail none).
-            if let first = rest.first, first.contains(":"), !first.hasPrefix(" ") {
-                returnedHeaders = rest.joined(separator: "\n")
+        if let offset = lower.firstOffset(of: returnedMarkers) {
+            let utf8 = Array(text.utf8)
+            var lineStart = offset
+            while lineStart > 0, utf8[lineStart - 1] != ASCII.lf { lineStart -= 1 }
+            var afterMarker = offset
+            while afterMarker < utf8.count, utf8[afterMarker] != ASCII.lf { afterMarker += 1 }
+            reportText = utf8.text(0..<lineStart)
+            let rest = utf8.text(min(afterMarker + 1, utf8.count)..<utf8.count)
+            let restLines = rest.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                .drop { $0.trimmed.isEmpty }
+                .prefix { !$0.trimmed.isEmpty }
+            // Only "Name: value" blocks count as returned headers.
+            if let first = restLines.first, first.contains(":"), first.first != " " {
+                returnedHeaders = restLines.joined(separator: "\n")
             }
-            lines = Array(lines[..<markerIndex])
         }
+        // "\r\n" is one Character in Swift: split on both forms.
+        let lines = reportText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
 
         let report = lines.joined(separator: "\n")
         let reportLower = LowerText(report)
