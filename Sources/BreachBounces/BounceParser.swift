@@ -120,7 +120,9 @@ public struct BounceParser: Sendable {
                 if textBounce.recipients.isEmpty {
                     report.problems.append("recognised a bounce in \(textBounce.format) format but it names no recipient that could be read (truncated?)")
                 }
-            } else if deliveryStatus == nil, let autoReply = Self.autoReply(root, subject: subject, from: from) {
+            } else if deliveryStatus == nil, !bounceHint, let autoReply = Self.autoReply(root, subject: subject, from: from) {
+                // Never from MAILER-DAEMON or with a bounce subject: an auto-reply credits delivery,
+                // and a bounce in an unknown format (many say "Auto-Submitted: auto-replied") must not.
                 report.kind = .autoReply
                 report.format = "auto-reply"
                 report.autoReplyFrom = autoReply

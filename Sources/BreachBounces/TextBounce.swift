@@ -15,24 +15,27 @@ struct TextBounce {
     /// The returned copy's header block as text, when a marker announced it.
     var returnedHeaders: String?
 
-    private static let signatures: [(String, Phrases)] = [
-        ("qmail", ["this is the qmail-send program", "qmail-send program at"]),
+    /// Fixed sentences per format. Those marked `weak` could also occur in a person's message,
+    /// so they count only when the headers already look like a bounce.
+    private static let signatures: [(format: String, phrases: Phrases, weak: Bool)] = [
+        ("qmail", ["this is the qmail-send program", "qmail-send program at"], false),
         ("exim", ["this message was created automatically by mail delivery software",
                   "a message that you sent could not be delivered",
-                  "a message that you sent has not yet been delivered"]),
-        ("postfix", ["this is the mail system at host", "i'm sorry to have to inform you"]),
+                  "a message that you sent has not yet been delivered"], false),
+        ("postfix", ["this is the mail system at host", "i'm sorry to have to inform you"], false),
         ("sendmail", ["----- transcript of session follows -----",
                       "----- the following addresses had permanent fatal errors -----",
-                      "----- the following addresses had transient non-fatal errors -----"]),
-        ("gmail", ["** address not found **", "the email account that you tried to reach does not exist",
-                   "wasn't delivered to", "there was a temporary problem delivering your message to",
-                   "** message not delivered **", "** delivery incomplete **"]),
-        ("yahoo", ["sorry, we were unable to deliver your message", "yahoo! mail"]),
+                      "----- the following addresses had transient non-fatal errors -----"], false),
+        ("gmail", ["** address not found **", "** message not delivered **", "** delivery incomplete **",
+                   "the email account that you tried to reach does not exist"], false),
+        ("gmail", ["wasn't delivered to", "there was a temporary problem delivering your message to"], true),
+        ("yahoo", ["sorry, we were unable to deliver your message"], false),
         ("exchange", ["delivery has failed to these recipients", "diagnostic information for administrators",
-                      "resolver.adr.", "couldn't be delivered"]),
+                      "resolver.adr."], false),
+        ("exchange", ["couldn't be delivered"], true),
         ("generic", ["could not be delivered", "undeliverable", "delivery failed", "delivery to the following",
                      "permanent error", "returned mail", "unable to deliver", "failed to deliver",
-                     "delivery status notification", "was not delivered", "not be delivered"]),
+                     "delivery status notification", "was not delivered", "not be delivered"], true),
     ]
 
     private static let returnedMarkers: Phrases = [
@@ -63,9 +66,8 @@ struct TextBounce {
     /// `ignore` holds lower-cased addresses never to report as recipients (our own).
     static func read(text: String, bounceHint: Bool, ignore: Set<String>) -> TextBounce? {
         let lower = LowerText(text)
-        guard let format = signatures.first(where: { name, phrases in
-            (name != "generic" || bounceHint) && lower.containsAny(phrases)
-        })?.0 else { return nil }
+        guard let format = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
+        else { return nil }
 
         // The report ends where the returned copy begins; that copy's headers are the fallback keys.
         var reportText = text

@@ -223,3 +223,62 @@ let fixtureExpectations: [Expected] = [
         #expect(BounceParser().parse(Array("\r\n  \n".utf8)).kind == .unparsable)
     }
 }
+
+@Suite struct BounceEdgeTests {
+    private func message(_ headers: String, _ body: String) -> [UInt8] {
+        Array((headers + "\n\n" + body).utf8)
+    }
+
+    @Test func aBounceInAnUnknownFormatIsNeverTakenForAnAutoReply() {
+        let report = BounceParser().parse(message("""
+            From: MAILER-DAEMON@mx.example.net
+            To: bounces+ahb5ztla2ietm4mcabyybyz4vc5a@bounce.cs-ettelbreck.lu
+            Subject: Nondeliverable mail
+            Auto-Submitted: auto-replied
+            """, "Zustellung fehlgeschlagen. Bitte wenden Sie sich an den Administrator."))
+        #expect(report.kind == .unparsable)
+        #expect(report.autoReplyFrom == nil)
+    }
+
+    @Test func aPersonWritingAboutDeliveryIsNotABounce() {
+        let report = BounceParser().parse(message("""
+            From: Paul Weber <paul.weber@example.com>
+            To: dpo@cs-ettelbreck.lu
+            Subject: Re: Information importante
+            """, """
+            Hello, your message couldn't be delivered to my wife, I think. Her address is:
+            anne.weber@example.com
+            """))
+        #expect(report.kind == .notABounce)
+        #expect(report.recipients.isEmpty)
+    }
+
+    @Test func ourOwnReturnPathIsNeverAFailedRecipient() {
+        let report = BounceParser().parse(message("""
+            From: MAILER-DAEMON@relay.example.com
+            To: bounces+ahb5ztla2ietm4mcabyybyz4vc5a@bounce.cs-ettelbreck.lu
+            Subject: Mail delivery failed
+            """, """
+            This message was created automatically by mail delivery software.
+
+            A message that you sent could not be delivered to one or more of its
+            recipients. This is a permanent error. The following address(es) failed:
+
+              bounces+ahb5ztla2ietm4mcabyybyz4vc5a@bounce.cs-ettelbreck.lu
+                Unrouteable address
+
+              x@example.org
+                550 5.1.1 No such user
+            """))
+        #expect(report.recipients.map(\.address) == ["x@example.org"])
+    }
+
+    @Test func jsonUsesTheDocumentedNames() throws {
+        let report = try Fixtures.parse("dsn-spamhaus-blocked.eml")
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains("\"class\":\"sender-side\""))
+        #expect(json.contains("\"reason\":\"blocked\""))
+        #expect(json.contains("\"kind\":\"failure\""))
+        #expect(try JSONDecoder().decode(BounceReport.self, from: Data(json.utf8)) == report)
+    }
+}
