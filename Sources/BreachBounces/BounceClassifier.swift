@@ -165,14 +165,12 @@ public enum BounceClassifier {
         }
     }
 
-    /// From the bare SMTP code, when nothing better is known.
+    /// From the bare SMTP code, when nothing better is known: only the codes that name a cause
+    /// (RFC 5321 §4.2.3); 550 or 554 alone say nothing and stay `undefined`.
     static func reasonFromCode(_ code: Int) -> BounceReason? {
         switch code {
-        case 421: return .rateLimited
-        case 450, 451: return .undefined
-        case 452, 552: return .mailboxFull
-        case 550, 551, 553: return nil
-        case 554: return nil
+        case 421: return .rateLimited  // service closing the channel: back off the whole relay
+        case 452, 552: return .mailboxFull  // insufficient storage / exceeded storage allocation
         default: return nil
         }
     }

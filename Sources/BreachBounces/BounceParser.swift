@@ -132,7 +132,9 @@ public struct BounceParser: Sendable {
             }
         }
 
+        // Microsoft 365 and some others answer "In-Reply-To" our notice: a fallback when no copy is returned.
         report.originalMessageID = returnedHeaders.first { $0.name == "message-id" }?.value.trimmed
+            ?? (report.kind == .autoReply || !report.recipients.isEmpty ? root.header("in-reply-to")?.trimmed : nil)
         report.returnedTo = returnedHeaders.first { $0.name == "to" }?.value.trimmed
         report.token = token(root: root, returned: returnedHeaders)
 

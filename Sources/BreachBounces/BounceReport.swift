@@ -42,6 +42,7 @@ public struct BounceReport: Sendable, Codable, Equatable {
     /// Why the message is unparsable, or what was odd in it (truncation, missing parts).
     public var problems: [String]
 
+    /// A report; the parser makes them, tests and ingestion may build them directly.
     public init(kind: Kind, format: String, recipients: [BounceRecipient] = [], token: BounceToken = BounceToken(),
                 messageID: String? = nil, originalMessageID: String? = nil, returnedTo: String? = nil,
                 envelopeID: String? = nil, reportingMTA: String? = nil, autoReplyFrom: String? = nil,
@@ -64,7 +65,16 @@ public struct BounceReport: Sendable, Codable, Equatable {
 public struct BounceRecipient: Sendable, Codable, Equatable {
     /// What happened to the message for this recipient.
     public enum Action: String, Sendable, Codable {
-        case failed, delayed, delivered, relayed, expanded
+        /// Not delivered, and the reporting MTA gave up.
+        case failed
+        /// Not delivered yet; the reporting MTA is still trying.
+        case delayed
+        /// Delivered (a success DSN).
+        case delivered
+        /// Relayed to a system that sends no DSN.
+        case relayed
+        /// Delivered and forwarded to more addresses.
+        case expanded
     }
 
     /// The final recipient's address (without `rfc822;`).
@@ -92,6 +102,7 @@ public struct BounceRecipient: Sendable, Codable, Equatable {
         case remoteMTA
     }
 
+    /// One recipient's outcome; `bounceClass` normally comes from `BounceClassifier.classify`.
     public init(address: String, originalRecipient: String? = nil, action: Action, status: String? = nil,
                 smtpCode: Int? = nil, diagnostic: String? = nil, reason: BounceReason, bounceClass: BounceClass?,
                 remoteMTA: String? = nil) {
@@ -132,6 +143,7 @@ public struct BounceToken: Sendable, Codable, Equatable {
     /// Which header it was found in, e.g. `to`, `x-original-to`, `returned return-path`.
     public var foundIn: String?
 
+    /// A token finding; `.none` with no token by default.
     public init(status: Status = .none, token: String? = nil, incident: String? = nil, subject: UInt64? = nil,
                 foundIn: String? = nil) {
         self.status = status

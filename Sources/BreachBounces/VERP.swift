@@ -43,6 +43,7 @@ public struct VERPKey: Sendable, Hashable, Codable {
     /// The subject's id in the register.
     public let subject: UInt64
 
+    /// The key for the notice about `incident` to `subject`.
     public init(incident: IncidentNumber, subject: UInt64) {
         self.incident = incident
         self.subject = subject

@@ -282,3 +282,18 @@ let fixtureExpectations: [Expected] = [
         #expect(try JSONDecoder().decode(BounceReport.self, from: Data(json.utf8)) == report)
     }
 }
+
+@Suite struct FallbackKeyTests {
+    @Test func inReplyToIsTheFallbackWhenNoCopyIsReturned() throws {
+        var text = String(decoding: try Fixtures.bytes("exchange-o365-dsn.eml"), as: UTF8.self)
+        // Drop the returned copy: only the NDR's own In-Reply-To is left to tie it to the notice.
+        text = String(text[..<text.range(of: "Content-Type: message/rfc822")!.lowerBound])
+        let report = BounceParser(verp: Fixtures.verp).parse(Array(text.utf8))
+        #expect(report.originalMessageID == "<BR-2026-0003.1241.93be10@mail.cs-ettelbreck.lu>")
+        #expect(report.recipients.first?.reason == .userUnknown)
+    }
+
+    @Test func aPersonsReplyDoesNotLendItsInReplyTo() throws {
+        #expect(try Fixtures.parse("human-reply.eml").originalMessageID == nil)
+    }
+}
