@@ -19,7 +19,7 @@ public struct IncidentNumber: Sendable, Hashable, Codable, CustomStringConvertib
         let parts = id.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "BR", parts[1].count == 4,
               let year = Int(parts[1]), let sequence = Int(parts[2]), !parts[2].isEmpty,
-              parts[2].allSatisfy(\.isASCII) else { return nil }
+              parts[1].allSatisfy(\.isASCIIDigit), parts[2].allSatisfy(\.isASCIIDigit) else { return nil }
         self.init(year: year, sequence: sequence)
     }
 
@@ -196,6 +196,10 @@ public struct VERPSigner: Sendable {
         guard !token.isEmpty else { return nil }
         return (local[..<plus], token, address[address.index(after: at)...])
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 /// Lower-case RFC 4648 base32 without padding; decoding accepts either case.

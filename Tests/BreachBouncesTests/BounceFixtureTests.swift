@@ -297,3 +297,22 @@ let fixtureExpectations: [Expected] = [
         #expect(try Fixtures.parse("human-reply.eml").originalMessageID == nil)
     }
 }
+
+@Suite struct RobustnessTests {
+    /// A bounce is untrusted input: cut anywhere, it must give a report, never a trap.
+    @Test func everyFixtureCutAnywhereStillGivesAReport() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.directory.path).filter { $0.hasSuffix(".eml") }
+        let parser = BounceParser(verp: Fixtures.verp)
+        var reports = 0
+        for file in files {
+            let bytes = try Fixtures.bytes(file)
+            for cut in stride(from: 0, to: bytes.count, by: 3) {
+                let report = parser.parse(Array(bytes[..<cut]))
+                // A cut message never gains a verified subject it did not carry.
+                if report.token.status == .valid { #expect(report.token.verifiedKey?.incident == Fixtures.incident) }
+                reports += 1
+            }
+        }
+        #expect(reports > 5_000)
+    }
+}

@@ -87,6 +87,7 @@ import Testing
         #expect(IncidentNumber("BR-2026-0000") == nil)
         #expect(IncidentNumber("XX-2026-0001") == nil)
         #expect(IncidentNumber("BR-26-0001") == nil)
+        #expect(IncidentNumber("BR-2026-+001") == nil)
     }
 
     @Test func constantTimeCompare() {
