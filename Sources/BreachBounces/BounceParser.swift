@@ -1,0 +1,287 @@
+/// Reads one message that arrived at the bounce address and says what it is: a failure, a
+/// delay, an auto-reply, not a bounce, or unparsable (with why). Pure: no I/O, no logging.
+///
+/// ```swift
+/// let parser = BounceParser(verp: try VERP(prefix: "bounces", domain: "bounce.example.org", secret: secret))
+/// let report = parser.parse(Array(try Data(contentsOf: url)))
+/// for r in report.recipients { print(r.reason, r.bounceClass as Any) }
+/// ```
+public struct BounceParser: Sendable {
+    private enum Checker: Sendable {
+        case none
+        case signer(VERPSigner)
+        case verp(VERP)
+    }
+
+    private let checker: Checker
+
+    /// A parser that reports VERP tokens as present but unverified (no secret).
+    public init() { checker = .none }
+
+    /// A parser that verifies tokens with the secret, under any prefix and domain.
+    public init(signer: VERPSigner) { checker = .signer(signer) }
+
+    /// A parser that verifies tokens under our prefix and bounce domain only.
+    public init(verp: VERP) { checker = .verp(verp) }
+
+    /// Headers of the bounce that may carry the return path it was sent to, best first.
+    private static let tokenHeaders = ["x-original-to", "delivered-to", "envelope-to", "x-envelope-to", "to"]
+
+    /// Parses one message (its raw bytes, CRLF or LF).
+    public func parse(_ bytes: [UInt8]) -> BounceReport {
+        guard bytes.contains(where: { !ASCII.isSpace($0) }) else {
+            return BounceReport(kind: .unparsable, format: "none", problems: ["the message is empty"])
+        }
+        var reader = MIMEReader(bytes: bytes)
+        let root = reader.read(0..<bytes.count)
+        guard !root.headers.isEmpty else {
+            return BounceReport(kind: .unparsable, format: "none",
+                                problems: ["no header block: this is not an e-mail message, or its headers were cut off"])
+        }
+        var problems = reader.problems
+        if !root.hasSeparator && root.body.isEmpty {
+            problems.append("the message has headers but no body (truncated?)")
+        }
+
+        var deliveryStatus: MIMEEntity?
+        var returned: MIMEEntity?
+        var textPart: MIMEEntity?
+        var htmlPart: MIMEEntity?
+        root.walk { entity in
+            switch entity.contentType.mediaType {
+            case "message/delivery-status", "message/global-delivery-status":
+                if deliveryStatus == nil { deliveryStatus = entity }
+            case "message/rfc822", "message/global", "text/rfc822-headers":
+                if returned == nil { returned = entity.children.first }
+            case "text/plain":
+                // The first one is the human-readable report (RFC 3462 puts it first).
+                if textPart == nil { textPart = entity }
+            case "text/html":
+                if htmlPart == nil { htmlPart = entity }
+            default: break
+            }
+        }
+
+        let from = root.header("from") ?? ""
+        let subject = root.header("subject") ?? ""
+        var report = BounceReport(kind: .notABounce, format: "none", messageID: root.header("message-id")?.trimmed,
+                                  problems: problems)
+        var returnedHeaders = returned?.headers ?? []
+
+        // Our own return path is never a failed recipient.
+        let ourAddresses = Set(Self.tokenHeaders.compactMap { root.header($0) }.flatMap(Self.addresses).map(\.asciiLowercased))
+
+        if let dsnEntity = deliveryStatus {
+            let dsn = DeliveryStatus(text: dsnEntity.decodedText(in: bytes))
+            report.format = "rfc3464"
+            report.reportingMTA = dsn.reportingMTA
+            report.envelopeID = dsn.envelopeID
+            for r in dsn.recipients {
+                guard let address = r.address, !address.isEmpty else {
+                    report.problems.append("a per-recipient block has no Final-Recipient (truncated?)")
+                    continue
+                }
+                let status = r.status.flatMap { SMTPReplyScanner.status(in: $0) } ?? r.diagnostic.flatMap(SMTPReplyScanner.status)
+                guard let action = Self.action(r.action, status: status) else {
+                    report.problems.append("the recipient block for one address has neither a known Action nor a Status (truncated?)")
+                    continue
+                }
+                let code = r.diagnostic.flatMap(SMTPReplyScanner.code)
+                let (reason, klass) = BounceClassifier.classify(action: action, status: status, smtpCode: code, diagnostic: r.diagnostic)
+                report.recipients.append(BounceRecipient(
+                    address: address, originalRecipient: r.originalRecipient, action: action, status: status,
+                    smtpCode: code, diagnostic: r.diagnostic, reason: reason, bounceClass: klass, remoteMTA: r.remoteMTA))
+            }
+            if report.recipients.isEmpty {
+                report.problems.append("the delivery-status part names no recipient that could be read")
+            }
+        }
+
+        let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
+        if report.recipients.isEmpty {
+            let text = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
+            if let textBounce = TextBounce.read(text: text, bounceHint: bounceHint || deliveryStatus != nil, ignore: ourAddresses) {
+                if deliveryStatus == nil { report.format = textBounce.format }
+                if returnedHeaders.isEmpty, let headerText = textBounce.returnedHeaders {
+                    let headerBytes = Array((headerText + "\n\n").utf8)
+                    returnedHeaders = MIMEReader.readHeaders(headerBytes, 0..<headerBytes.count).fields
+                }
+                let subjectSaysDelay = LowerText(subject).containsAny(Self.delaySubjects)
+                for r in textBounce.recipients {
+                    let action: BounceRecipient.Action = textBounce.delayed || subjectSaysDelay ? .delayed : .failed
+                    let diagnostic = r.diagnostic.isEmpty ? nil : r.diagnostic
+                    let status = diagnostic.flatMap(SMTPReplyScanner.status)
+                    let code = diagnostic.flatMap(SMTPReplyScanner.code)
+                    let (reason, klass) = BounceClassifier.classify(action: action, status: status, smtpCode: code, diagnostic: diagnostic)
+                    report.recipients.append(BounceRecipient(
+                        address: r.address, action: action, status: status, smtpCode: code, diagnostic: diagnostic,
+                        reason: reason, bounceClass: klass, remoteMTA: r.remoteMTA))
+                }
+                if textBounce.recipients.isEmpty {
+                    report.problems.append("recognised a bounce in \(textBounce.format) format but it names no recipient that could be read (truncated?)")
+                }
+            } else if deliveryStatus == nil, !bounceHint, let autoReply = Self.autoReply(root, subject: subject, from: from) {
+                // Never from MAILER-DAEMON or with a bounce subject: an auto-reply credits delivery,
+                // and a bounce in an unknown format (many say "Auto-Submitted: auto-replied") must not.
+                report.kind = .autoReply
+                report.format = "auto-reply"
+                report.autoReplyFrom = autoReply
+            } else if deliveryStatus == nil && bounceHint {
+                report.format = "generic"
+                report.problems.append("looks like a bounce (From or Subject) but is in no format breachmail reads")
+            }
+        }
+
+        // Microsoft 365 and some others answer "In-Reply-To" our notice: a fallback when no copy is returned.
+        report.originalMessageID = returnedHeaders.first { $0.name == "message-id" }?.value.trimmed
+            ?? (report.kind == .autoReply || !report.recipients.isEmpty ? root.header("in-reply-to")?.trimmed : nil)
+        report.returnedTo = returnedHeaders.first { $0.name == "to" }?.value.trimmed
+        report.token = token(root: root, returned: returnedHeaders)
+
+        if report.kind != .autoReply {
+            if report.recipients.contains(where: { $0.action == .failed }) {
+                report.kind = .failure
+            } else if report.recipients.contains(where: { $0.action == .delayed }) {
+                report.kind = .delay
+            } else if !report.recipients.isEmpty {
+                report.kind = .notABounce  // a success DSN: delivered, relayed or expanded
+            } else if deliveryStatus != nil || report.format != "none" {
+                report.kind = .unparsable
+            } else {
+                report.kind = .notABounce
+            }
+        }
+        return report
+    }
+
+    /// The action a DSN gives, or the one its status implies when `Action:` is missing or odd.
+    private static func action(_ raw: String?, status: String?) -> BounceRecipient.Action? {
+        if let raw, let action = BounceRecipient.Action(rawValue: raw) { return action }
+        switch status?.first {
+        case "5": return .failed
+        case "4": return .delayed
+        case "2": return .delivered
+        default: return nil
+        }
+    }
+
+    static func looksLikeBounce(from: String, subject: String) -> Bool {
+        let f = LowerText(from), s = LowerText(subject)
+        return f.containsAny(bounceSenders) || s.containsAny(bounceSubjects)
+    }
+
+    private static let delaySubjects: Phrases = ["(delay)", "delayed", "warning: message", "delivery delayed"]
+    private static let bounceSenders: Phrases = ["mailer-daemon", "postmaster", "mail delivery", "mail-daemon", "mailerdaemon"]
+    private static let bounceSubjects: Phrases = ["undeliver", "delivery status notification", "mail delivery failed", "returned mail",
+                              "failure notice", "delivery failure", "non remis", "unzustellbar", "delivery has failed",
+                              "could not be delivered", "mail system error", "returned to sender", "nondeliverable",
+                              "undelivered mail", "delivery notification", "not delivered"]
+
+    /// The auto-reply's sender when the message is a vacation or out-of-office reply (RFC 3834
+    /// `Auto-Submitted: auto-replied`, the vendors' X- headers, the usual subjects in en/fr/de).
+    static func autoReply(_ root: MIMEEntity, subject: String, from: String) -> String? {
+        let autoSubmitted = (root.header("auto-submitted") ?? "").asciiLowercased
+        let precedence = (root.header("precedence") ?? "").asciiLowercased
+        let s = LowerText(subject)
+        let byHeader = autoSubmitted.hasPrefix("auto-replied")
+            || root.header("x-autoreply") != nil || root.header("x-autorespond") != nil
+            || root.header("x-autoresponder") != nil || precedence.contains("auto_reply")
+            || (root.header("x-auto-response-suppress") != nil && s.containsAny(outlookAutoReplies))
+        let bySubject = s.containsAny(autoReplySubjects) || subject.hasPrefix("Auto:") || subject.hasPrefix("AW: Automatische")
+        guard byHeader || bySubject else { return nil }
+        return addresses(from).first ?? from.trimmed
+    }
+
+    private static let outlookAutoReplies: Phrases = ["automatic reply", "automatische antwort", "réponse automatique"]
+    private static let autoReplySubjects: Phrases = [
+            "out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
+            "vacation", "absence", "abwesenheit", "abwesenheitsnotiz", "automatische antwort", "réponse automatique",
+            "reponse automatique", "je suis absent", "ich bin nicht im büro", "ich bin abwesend", "away from",
+        ]
+
+    /// The VERP token in the bounce's own addresses, then in the returned headers.
+    private func token(root: MIMEEntity, returned: [HeaderField]) -> BounceToken {
+        var candidates: [(String, String)] = []
+        for name in Self.tokenHeaders {
+            for value in root.headers(name) { for a in Self.addresses(value) { candidates.append((a, name)) } }
+        }
+        for name in ["return-path", "sender", "errors-to"] {
+            for field in returned where field.name == name {
+                for a in Self.addresses(field.value) { candidates.append((a, "returned \(name)")) }
+            }
+        }
+        var firstForged: BounceToken?
+        for (address, header) in candidates {
+            guard let token = VERPSigner.token(in: address) ?? forgedLooking(address) else { continue }
+            let claimed = VERPSigner.unverifiedKey(token)
+            switch checker {
+            case .none:
+                return BounceToken(status: .unverified, token: token, incident: claimed?.incident.description,
+                                   subject: claimed?.subject, foundIn: header)
+            case .signer(let signer):
+                if let key = signer.verify(token) {
+                    return BounceToken(status: .valid, token: token, incident: key.incident.description, subject: key.subject, foundIn: header)
+                }
+            case .verp(let verp):
+                switch verp.parse(address) {
+                case .valid(let key):
+                    return BounceToken(status: .valid, token: token, incident: key.incident.description, subject: key.subject, foundIn: header)
+                case .notOurs: continue
+                case .forged: break
+                }
+            }
+            if firstForged == nil {
+                firstForged = BounceToken(status: .forged, token: token, incident: claimed?.incident.description,
+                                          subject: claimed?.subject, foundIn: header)
+            }
+        }
+        return firstForged ?? BounceToken()
+    }
+
+    /// With a VERP configured, `prefix+anything@our-domain` is ours even when the token is garbage:
+    /// it must be counted as forged, not ignored as someone else's.
+    private func forgedLooking(_ address: String) -> String? {
+        guard case .verp(let verp) = checker, let parts = VERPSigner.split(address),
+              parts.domain.asciiLowercased == verp.domain,
+              parts.prefix.asciiLowercased == verp.prefix.asciiLowercased else { return nil }
+        return parts.token
+    }
+
+    /// The addresses in a header value (`"Name" <a@b>, c@d`).
+    static func addresses(_ value: String) -> [String] {
+        var result: [String] = []
+        for piece in value.split(separator: ",") {
+            var p = Substring(piece.trimmed)
+            if let open = p.lastIndex(of: "<") {
+                p = p[p.index(after: open)...]
+                if let close = p.firstIndex(of: ">") { p = p[..<close] }
+            }
+            let a = String(p).trimmed
+            if a.contains("@") { result.append(a) }
+        }
+        return result
+    }
+
+    /// Crude tag removal for HTML-only bounces: enough to find the sentences and codes.
+    static func stripTags(_ html: String) -> String {
+        var out = ""
+        var inTag = false
+        for c in html.unicodeScalars {
+            if c == "<" { inTag = true; continue }
+            if c == ">" { inTag = false; out.unicodeScalars.append(" "); continue }
+            if !inTag { out.unicodeScalars.append(c) }
+        }
+        return out.replacingEntities
+    }
+}
+
+extension String {
+    fileprivate var replacingEntities: String {
+        guard contains("&") else { return self }
+        var s = self
+        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&nbsp;", " "), ("&amp;", "&")] {
+            s = s.split(separator: entity, omittingEmptySubsequences: false).joined(separator: value)
+        }
+        return s
+    }
+}

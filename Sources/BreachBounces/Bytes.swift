@@ -1,0 +1,119 @@
+// Byte-level helpers for the bounce reader: bounces are read as bytes because most of a bounce
+// (the returned copy, binary attachments) is skipped, and decoding it all to String is the cost
+// that makes other analysers slow.
+
+enum ASCII {
+    static let cr: UInt8 = 13, lf: UInt8 = 10, space: UInt8 = 32, tab: UInt8 = 9
+    static let colon: UInt8 = 58, hyphen: UInt8 = 45, equals: UInt8 = 61, at: UInt8 = 64
+    static let less: UInt8 = 60, greater: UInt8 = 62, dot: UInt8 = 46, semicolon: UInt8 = 59
+    static let quote: UInt8 = 34, backslash: UInt8 = 92, underscore: UInt8 = 95, question: UInt8 = 63
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b | 0x20 : b }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+    @inline(__always) static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == space || b == tab || b == cr || b == lf }
+}
+
+extension Array where Element == UInt8 {
+    /// The index of the first occurrence of `needle` (bytes compared exactly) in `range`.
+    func firstIndex(of needle: [UInt8], in range: Range<Int>) -> Int? {
+        guard let first = needle.first, needle.count <= range.count else { return nil }
+        let last = range.upperBound - needle.count
+        var i = range.lowerBound
+        return withUnsafeBufferPointer { buffer in
+            while i <= last {
+                if buffer[i] == first {
+                    var j = 1
+                    while j < needle.count && buffer[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return i }
+                }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    /// The range of the line starting at `start` (without its CR LF / LF) and where the next line begins.
+    func line(at start: Int, end: Int) -> (content: Range<Int>, next: Int) {
+        var i = start
+        while i < end && self[i] != ASCII.lf { i += 1 }
+        let next = i < end ? i + 1 : end
+        var stop = i
+        if stop > start && self[stop - 1] == ASCII.cr { stop -= 1 }
+        return (start..<stop, next)
+    }
+
+    /// Decodes `range` as UTF-8, falling back to ISO-8859-1 (which never fails) for legacy bounces.
+    func text(_ range: Range<Int>) -> String {
+        let slice = self[range]
+        if let s = String(validating: slice, as: UTF8.self) { return s }
+        return String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) }))
+    }
+}
+
+/// A lower-cased ASCII copy of a text, searched for many fixed phrases.
+struct LowerText {
+    let bytes: [UInt8]
+
+    init(_ text: String) { bytes = text.utf8.map(ASCII.lower) }
+    init(bytes: [UInt8]) { self.bytes = bytes.map(ASCII.lower) }
+
+    /// Whether the text contains `phrase` (give it in lower case).
+    func contains(_ phrase: String) -> Bool {
+        bytes.firstIndex(of: Array(phrase.utf8), in: 0..<bytes.count) != nil
+    }
+
+    /// Whether the text contains any of `phrases`.
+    func containsAny(_ phrases: Phrases) -> Bool {
+        phrases.needles.contains { bytes.firstIndex(of: $0, in: 0..<bytes.count) != nil }
+    }
+
+    /// Where the first of `phrases` occurs earliest, if any does.
+    func firstOffset(of phrases: Phrases) -> Int? {
+        phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()
+    }
+}
+
+/// Lower-case phrases kept as bytes, made once (static lists), so that searching allocates nothing.
+struct Phrases: ExpressibleByArrayLiteral, Sendable {
+    let needles: [[UInt8]]
+    init(arrayLiteral elements: String...) { needles = elements.map { Array($0.utf8) } }
+}
+
+extension StringProtocol {
+    /// Leading and trailing blanks, CR and LF removed (no Foundation needed).
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !Self.isTrim($0) }) else { return "" }
+        let end = scalars.lastIndex(where: { !Self.isTrim($0) })!
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[start...end])
+        return String(out)
+    }
+
+    private static func isTrim(_ s: Unicode.Scalar) -> Bool {
+        s == " " || s == "\t" || s == "\r" || s == "\n"
+    }
+
+    /// ASCII-only lower-casing: cheaper than `lowercased()` and enough for header names and keywords.
+    var asciiLowercased: String {
+        String(decoding: utf8.map(ASCII.lower), as: UTF8.self)
+    }
+
+    /// Whitespace runs (including folded line breaks) collapsed to one space, ends trimmed.
+    var collapsingWhitespace: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var pendingSpace = false
+        for b in utf8 {
+            if ASCII.isSpace(b) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+}
