@@ -85,7 +85,7 @@ enum NotificationJSON {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let n): out += String(n)
-        case .string(let s): quote(s, into: &out)
+        case .string(let s): TextEscaping.appendJSONString(s, to: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "[\n"
@@ -99,7 +99,7 @@ enum NotificationJSON {
             out += "{\n"
             for (n, (key, item)) in fields.enumerated() {
                 out += pad
-                quote(key, into: &out)
+                TextEscaping.appendJSONString(key, to: &out)
                 out += ": "
                 write(item, indent: indent + 1, into: &out)
                 out += n < fields.count - 1 ? ",\n" : "\n"
@@ -108,23 +108,4 @@ enum NotificationJSON {
         }
     }
 
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
 }

@@ -26,14 +26,7 @@ public struct AssessmentFile: Sendable {
     /// - Throws: ``FileProblems`` naming the file, the line and the question of every unreadable,
     ///   unknown or mistyped answer.
     public static func load(_ url: URL) throws(FileProblems) -> AssessmentFile {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw FileProblems([FileProblem(file: url.path, line: nil, key: "",
-                                            message: "cannot be read as UTF-8 text; check the path and the encoding.")])
-        }
-        return try parse(text, file: url.path)
+        try parse(YAMLDocument.text(of: url), file: url.path)
     }
 
     /// Parses answers YAML; `file` only names the file in problems.

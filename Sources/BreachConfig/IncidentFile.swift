@@ -7,14 +7,7 @@ public enum IncidentFile {
     ///
     /// - Throws: ``FileProblems`` listing every missing, unknown or invalid field with its line.
     public static func load(_ url: URL) throws(FileProblems) -> Incident {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw FileProblems([FileProblem(file: url.path, line: nil, key: "",
-                                            message: "cannot be read as UTF-8 text; check the path and the encoding.")])
-        }
-        return try parse(text, file: url.path)
+        try parse(YAMLDocument.text(of: url), file: url.path)
     }
 
     /// Parses incident YAML; `file` is only used to name the file in problems.

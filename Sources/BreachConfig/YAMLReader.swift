@@ -10,6 +10,16 @@ final class YAMLDocument {
 
     init(file: String) { self.file = file }
 
+    /// Reads a YAML file as UTF-8 text, or the problem that names it.
+    static func text(of url: URL) throws(FileProblems) -> String {
+        do {
+            return try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw FileProblems([FileProblem(file: url.path, line: nil, key: "",
+                                            message: "cannot be read as UTF-8 text; check the path and the encoding.")])
+        }
+    }
+
     /// Parses `text`; returns the root mapping or records why it cannot.
     func root(_ text: String) -> MappingReader? {
         let node: Node?

@@ -238,29 +238,13 @@ extension SubjectWriter {
         var out = "{"
         for (n, key) in fields.keys.sorted().enumerated() {
             if n > 0 { out += "," }
-            escape(key, into: &out)
+            TextEscaping.appendJSONString(key, to: &out)
             out += ":"
-            escape(fields[key]!, into: &out)
+            TextEscaping.appendJSONString(fields[key]!, to: &out)
         }
         return out + "}"
     }
 
-    private static func escape(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
 }
 
 /// One data subject of an incident, as the campaign reads it.

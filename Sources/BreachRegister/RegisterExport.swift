@@ -108,7 +108,7 @@ public struct RegisterExport: Sendable {
         var out = """
         <!DOCTYPE html>
         <html lang="\(language.rawValue)"><head><meta charset="utf-8">
-        <title>\(Self.escape(t("Register of personal data breaches", "Registre des violations de données personnelles"))) — \(Self.escape(controller.name))</title>
+        <title>\(TextEscaping.html(t("Register of personal data breaches", "Registre des violations de données personnelles"))) — \(TextEscaping.html(controller.name))</title>
         <style>
         body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}
         h1{font-size:1.5rem}h2{font-size:1.2rem;border-top:2px solid #333;padding-top:1rem;margin-top:2.5rem}
@@ -117,26 +117,26 @@ public struct RegisterExport: Sendable {
         .bad{color:#a00;font-weight:bold}.ok{color:#060}
         @media print{h2{page-break-before:always}}
         </style></head><body>
-        <h1>\(Self.escape(t("Register of personal data breaches", "Registre des violations de données personnelles")))</h1>
-        <p>\(Self.escape(controller.name))\(controller.registration.isEmpty ? "" : " — " + Self.escape(controller.registration)) · \(Self.escape(t("GDPR Art. 33(5)", "RGPD art. 33.5"))) · \(Self.escape(t("generated", "généré le"))) \(Self.escape(ZonedTime(instant: generatedAt, offsetSeconds: 0).description))</p>
-        <p>\(Self.escape(t("Incidents", "Incidents"))): \(incidents.count) · \(Self.escape(t("history entries", "entrées d'historique"))): \(verification.entries) · 
+        <h1>\(TextEscaping.html(t("Register of personal data breaches", "Registre des violations de données personnelles")))</h1>
+        <p>\(TextEscaping.html(controller.name))\(controller.registration.isEmpty ? "" : " — " + TextEscaping.html(controller.registration)) · \(TextEscaping.html(t("GDPR Art. 33(5)", "RGPD art. 33.5"))) · \(TextEscaping.html(t("generated", "généré le"))) \(TextEscaping.html(ZonedTime(instant: generatedAt, offsetSeconds: 0).description))</p>
+        <p>\(TextEscaping.html(t("Incidents", "Incidents"))): \(incidents.count) · \(TextEscaping.html(t("history entries", "entrées d'historique"))): \(verification.entries) · 
         """
         out += verification.isIntact
-            ? "<span class=\"ok\">\(Self.escape(t("history chain intact", "chaîne d'historique intacte")))</span>"
-            : "<span class=\"bad\">\(Self.escape(t("history chain broken", "chaîne d'historique rompue"))): \(Self.escape(verification.firstProblem?.description ?? ""))</span>"
-        out += "<br>\(Self.escape(t("Head hash", "Empreinte de tête"))): <span class=\"hash\">\(verification.head)</span></p>\n"
+            ? "<span class=\"ok\">\(TextEscaping.html(t("history chain intact", "chaîne d'historique intacte")))</span>"
+            : "<span class=\"bad\">\(TextEscaping.html(t("history chain broken", "chaîne d'historique rompue"))): \(TextEscaping.html(verification.firstProblem?.description ?? ""))</span>"
+        out += "<br>\(TextEscaping.html(t("Head hash", "Empreinte de tête"))): <span class=\"hash\">\(verification.head)</span></p>\n"
         for r in incidents {
             let deadline = ZonedTime(instant: r.incident.deadline.due, offsetSeconds: r.incident.awareness.offsetSeconds)
-            out += "<h2>\(Self.escape(r.id)) — \(Self.escape(r.incident.title))</h2>\n<table>\n"
-            out += "<tr><th>\(Self.escape(t("Version", "Version")))</th><td>\(r.version) (\(Self.escape(t("updated", "mise à jour"))) \(Self.escape(r.updatedAt)))</td></tr>\n"
-            out += "<tr><th>\(Self.escape(t("Notification deadline (72 h)", "Échéance de notification (72 h)")))</th><td>\(Self.escape(deadline.description))</td></tr>\n"
+            out += "<h2>\(TextEscaping.html(r.id)) — \(TextEscaping.html(r.incident.title))</h2>\n<table>\n"
+            out += "<tr><th>\(TextEscaping.html(t("Version", "Version")))</th><td>\(r.version) (\(TextEscaping.html(t("updated", "mise à jour"))) \(TextEscaping.html(r.updatedAt)))</td></tr>\n"
+            out += "<tr><th>\(TextEscaping.html(t("Notification deadline (72 h)", "Échéance de notification (72 h)")))</th><td>\(TextEscaping.html(deadline.description))</td></tr>\n"
             for field in r.incident.presentedFields(language) where !field.text.isEmpty {
-                out += "<tr><th>\(Self.escape(field.label))</th><td>\(Self.escape(field.text))</td></tr>\n"
+                out += "<tr><th>\(TextEscaping.html(field.label))</th><td>\(TextEscaping.html(field.text))</td></tr>\n"
             }
-            out += "</table>\n<h3>\(Self.escape(t("History", "Historique")))</h3>\n<table>\n<tr><th>#</th><th>\(Self.escape(t("When / who / what", "Quand / qui / quoi")))</th></tr>\n"
+            out += "</table>\n<h3>\(TextEscaping.html(t("History", "Historique")))</h3>\n<table>\n<tr><th>#</th><th>\(TextEscaping.html(t("When / who / what", "Quand / qui / quoi")))</th></tr>\n"
             for e in entries(of: r.id) {
                 let what = e.version.map { "\(e.kind) (version \($0))" } ?? e.kind
-                out += "<tr><th>\(e.sequence)</th><td>\(Self.escape(e.recordedAt)) · \(Self.escape(e.actor)) · \(Self.escape(what))<br><span class=\"hash\">\(e.entryHash)</span></td></tr>\n"
+                out += "<tr><th>\(e.sequence)</th><td>\(TextEscaping.html(e.recordedAt)) · \(TextEscaping.html(e.actor)) · \(TextEscaping.html(what))<br><span class=\"hash\">\(e.entryHash)</span></td></tr>\n"
             }
             out += "</table>\n"
         }
@@ -144,19 +144,4 @@ public struct RegisterExport: Sendable {
         return out
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
 }

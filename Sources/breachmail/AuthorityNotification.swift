@@ -318,35 +318,21 @@ enum PortalHTML {
         for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
             var lines = block.components(separatedBy: "\n")
             if let first = lines.first, first.range(of: #"^[0-9]+\. "#, options: .regularExpression) != nil {
-                body += "<h2>\(escape(first))</h2>\n"
+                body += "<h2>\(TextEscaping.html(first))</h2>\n"
                 lines.removeFirst()
             }
-            if !lines.isEmpty { body += "<p>\(lines.map(escape).joined(separator: "<br>\n"))</p>\n" }
+            if !lines.isEmpty { body += "<p>\(lines.map(TextEscaping.html).joined(separator: "<br>\n"))</p>\n" }
         }
         return """
             <!DOCTYPE html>
-            <html lang="\(escape(language))">
-            <head><meta charset="utf-8"><title>\(escape(title))</title></head>
+            <html lang="\(TextEscaping.html(language))">
+            <head><meta charset="utf-8"><title>\(TextEscaping.html(title))</title></head>
             <body>
-            <h1>\(escape(title))</h1>
+            <h1>\(TextEscaping.html(title))</h1>
             \(body)</body>
             </html>
 
             """
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
 }
