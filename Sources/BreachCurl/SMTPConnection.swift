@@ -1,5 +1,8 @@
 public import BreachCore
 internal import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libcurl easy handle speaking SMTP to one relay, reused message after message so that
 /// libcurl keeps the connection (and its TLS session and login) open between them.
@@ -102,9 +105,17 @@ public final class SMTPConnection {
         _ = bm_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &newConnections)
         messagesOnConnection = newConnections > 0 ? 1 : messagesOnConnection + 1
         if messagesOnConnection >= options.maxMessagesPerConnection { messagesOnConnection = 0 }
-        // libcurl closes the connection after a failed transfer; make sure of it (DESIGN §4).
+        // A rejection or a fault closes the connection (DESIGN §4). libcurl closes it after most
+        // failures but keeps it after a timeout at the end of data, and would then wait for the
+        // late reply before its QUIT: shut the socket so nothing more is waited for on it.
         needsFreshConnection = code != CURLE_OK
-        if code != CURLE_OK { messagesOnConnection = 0 }
+        if code != CURLE_OK {
+            messagesOnConnection = 0
+            var socket = curl_socket_t(-1)
+            if bm_curl_getinfo_socket(handle, &socket) == CURLE_OK, socket != -1 {
+                _ = shutdown(socket, Int32(SHUT_RDWR))
+            }
+        }
         return outcome(of: code)
     }
 

@@ -42,7 +42,7 @@ enum SMTPOutcomeMapping {
             let reply = transcript.lastReply?.reply ?? SMTPReply(code: 250, lines: ["accepted"])
             return .accepted(reply)
         }
-        if let (step, reply) = transcript.lastReply, !reply.isPositive {
+        if let (step, reply) = transcript.failingReply {
             return outcome(reply: reply, at: step, libcurlMessage: libcurlMessage)
         }
         let failure = SendFailure(step: transcript.step, reply: nil, reason: libcurlMessage)

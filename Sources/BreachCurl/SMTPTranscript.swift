@@ -9,6 +9,8 @@ struct SMTPTranscript {
     private(set) var step: SMTPStep = .connect
     /// The last complete reply and the step it answered.
     private(set) var lastReply: (step: SMTPStep, reply: SMTPReply)?
+    /// The last 4xx or 5xx reply: the one a failure is about, even when QUIT's 221 came after.
+    private(set) var failingReply: (step: SMTPStep, reply: SMTPReply)?
     private var replyLines: [String] = []
     private var partialLine: [UInt8] = []
 
@@ -23,8 +25,8 @@ struct SMTPTranscript {
         case "MAIL": step = .mailFrom
         case "RCPT": step = .recipient
         case "DATA": step = .data
-        case "QUIT": step = .quit
-        default: break  // AUTH continuation lines stay in .authentication
+        // AUTH continuation lines stay in .authentication; QUIT after a failure keeps its step.
+        default: break
         }
     }
 
@@ -53,6 +55,7 @@ struct SMTPTranscript {
         defer { replyLines.removeAll(keepingCapacity: true) }
         guard let reply = SMTPReply(rawLines: replyLines) else { return }
         lastReply = (step, reply)
+        if !reply.isPositive { failingReply = (step, reply) }
     }
 
     /// Forgets everything before the next transaction.

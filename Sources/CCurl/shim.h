@@ -26,5 +26,8 @@ static inline CURLcode bm_curl_setopt_debug_function(CURL *handle, curl_debug_ca
 static inline CURLcode bm_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+static inline CURLcode bm_curl_getinfo_socket(CURL *handle, curl_socket_t *value) {
+    return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, value);
+}
 
 #endif

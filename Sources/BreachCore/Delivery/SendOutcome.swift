@@ -1,14 +1,14 @@
 /// The step of an SMTP session a reply or a failure belongs to.
 public enum SMTPStep: String, Sendable, Hashable {
     case connect, greeting, ehlo, startTLS = "starttls", authentication = "auth"
-    case mailFrom = "mail-from", recipient = "rcpt-to", data, message = "end-of-data", quit
+    case mailFrom = "mail-from", recipient = "rcpt-to", data, message = "end-of-data"
 
     /// Whether a failure at this step is about the message or its recipient, rather than about
     /// our own sending set-up (connection, TLS, login, return path).
     public var concernsRecipient: Bool {
         switch self {
         case .recipient, .data, .message: true
-        case .connect, .greeting, .ehlo, .startTLS, .authentication, .mailFrom, .quit: false
+        case .connect, .greeting, .ehlo, .startTLS, .authentication, .mailFrom: false
         }
     }
 }
