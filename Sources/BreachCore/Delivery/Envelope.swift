@@ -55,6 +55,12 @@ public struct EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible
     public let role: Role
     public let problem: Problem
 
+    /// An error from its parts.
+    public init(role: Role, problem: Problem) {
+        self.role = role
+        self.problem = problem
+    }
+
     public var description: String {
         switch problem {
         case .empty: "The envelope \(role.rawValue) is empty: give the address to send to."
