@@ -101,7 +101,7 @@ let package = Package(
         // Messages per second to a local sink; prints figures, never a test (Benchmarks/transport.sh).
         .executableTarget(
             name: "TransportBenchmark",
-            dependencies: ["BreachTransport", "BreachCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BreachTransport", "BreachCurl", "BreachCore", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/TransportBenchmark",
             swiftSettings: strict
         ),
