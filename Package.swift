@@ -41,6 +41,12 @@ let package = Package(
             dependencies: ["CCurl", "BreachCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Sending: SMTP over libcurl on threads of its own, or a Maildir outbox.
+        .target(
+            name: "BreachTransport",
+            dependencies: ["BreachCore", "BreachCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "BreachPGP",
             dependencies: ["CGPGME", .product(name: "Crypto", package: "swift-crypto")],
@@ -135,6 +141,13 @@ let package = Package(
             path: "Benchmarks/BounceBenchmark",
             swiftSettings: strict
         ),
+        // Messages per second to a local sink; prints figures, never a test (Benchmarks/transport.sh).
+        .executableTarget(
+            name: "TransportBenchmark",
+            dependencies: ["BreachTransport", "BreachCurl", "BreachCore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/TransportBenchmark",
+            swiftSettings: strict
+        ),
 
         // Helpers shared by every test target: temporary directories, the CLI runner,
         // servers on loopback, key makers.
@@ -178,6 +191,11 @@ let package = Package(
         .testTarget(
             name: "BreachCurlTests",
             dependencies: ["BreachCurl", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachTransportTests",
+            dependencies: ["BreachTransport", "BreachCurl", "BreachTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

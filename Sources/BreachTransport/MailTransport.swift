@@ -1,0 +1,53 @@
+public import BreachCore
+public import Logging
+
+/// Something that takes one message for one recipient and says how it went.
+///
+/// `send` never throws: every way a message can fail is a ``SendOutcome``, and the caller
+/// believes a message submitted only on `.accepted`.
+public protocol MailTransport: Sendable {
+    /// Hands one message over. Waits for the rate limit and a free connection.
+    func send(_ message: OutgoingMessage) async -> SendOutcome
+    /// Finishes the messages already handed over, then closes every connection.
+    func shutdown() async
+}
+
+/// Makes the transport a configuration asks for.
+public enum Transport {
+    /// The transport for `configuration`: SMTP to a relay, or a Maildir outbox.
+    ///
+    /// - Throws: ``TransportConfigurationError`` when a setting cannot work.
+    public static func make(_ configuration: TransportConfiguration, logger: Logger) throws(TransportConfigurationError) -> any MailTransport {
+        switch try configuration.endpoint() {
+        case .smtp(let options):
+            return SMTPTransport(
+                options: options, connections: configuration.connections,
+                messagesPerSecond: configuration.messagesPerSecond, logger: logger)
+        case .outbox(let directory):
+            do {
+                return try OutboxTransport(directory: directory, logger: logger)
+            } catch {
+                throw TransportConfigurationError(setting: "transport.url", problem: "the outbox \(directory) cannot be created (\(error))", fix: "give a directory breachmail may write to")
+            }
+        }
+    }
+}
+
+extension Logger {
+    /// Logs an outcome with the message id and the reply's codes; never an address or reply text,
+    /// which may quote the address.
+    func log(_ outcome: SendOutcome, id: String) {
+        var metadata: Metadata = ["message.id": "\(id)"]
+        if let reply = outcome.reply {
+            metadata["smtp.code"] = "\(reply.code)"
+            if let enhanced = reply.enhancedCode { metadata["smtp.enhanced"] = "\(enhanced)" }
+        }
+        if let step = outcome.failure?.step { metadata["smtp.step"] = "\(step.rawValue)" }
+        switch outcome {
+        case .accepted: debug("message accepted", metadata: metadata)
+        case .transient: info("message deferred", metadata: metadata)
+        case .permanent: info("message refused", metadata: metadata)
+        case .localError: error("sending set-up failed", metadata: metadata)
+        }
+    }
+}

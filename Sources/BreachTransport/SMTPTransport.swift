@@ -1,0 +1,156 @@
+public import BreachCore
+public import BreachCurl
+public import Logging
+import Foundation
+import Synchronization
+
+/// SMTP to one relay over N connections in parallel, each owned by a thread of its own:
+/// libcurl's blocking `curl_easy_perform` never runs on Swift's cooperative pool.
+///
+/// Callers `await send`; the message waits for the rate limit, then for a free connection.
+/// Each connection is reused message after message, up to its cap.
+public final class SMTPTransport: MailTransport {
+    private let queue: JobQueue
+    private let waitForTurn: @Sendable () async throws -> Void
+
+    /// Starts `connections` worker threads; each connects on its first message.
+    ///
+    /// - Parameters:
+    ///   - messagesPerSecond: a limit over all connections, or `nil` for none.
+    ///   - clock: the clock the rate limit waits on (replaceable in tests).
+    public init<C: Clock>(
+        options: SMTPSessionOptions, connections: Int, messagesPerSecond: Double?, logger: Logger,
+        clock: C = ContinuousClock()
+    ) where C.Duration == Duration {
+        queue = JobQueue(workers: connections)
+        if let messagesPerSecond {
+            let limiter = RateLimiter(rate: messagesPerSecond, clock: clock)
+            waitForTurn = { try await limiter.waitForTurn() }
+        } else {
+            waitForTurn = {}
+        }
+        for index in 0..<connections {
+            let thread = Thread { [queue] in Self.work(queue: queue, options: options, logger: logger) }
+            thread.name = "breachmail-smtp-\(index)"
+            thread.start()
+        }
+    }
+
+    deinit { queue.close() }
+
+    public func send(_ message: OutgoingMessage) async -> SendOutcome {
+        do {
+            try await waitForTurn()
+        } catch {
+            return .transient(SendFailure(step: nil, reply: nil, reason: "cancelled before sending"))
+        }
+        return await withCheckedContinuation { continuation in
+            if !queue.enqueue(Job(message: message, continuation: continuation)) {
+                continuation.resume(returning: .localError(SendFailure(step: nil, reply: nil, reason: "the transport was shut down")))
+            }
+        }
+    }
+
+    public func shutdown() async {
+        await withCheckedContinuation { continuation in queue.close(then: continuation) }
+    }
+
+    /// One worker: one connection, messages one after the other, until the queue closes.
+    private static func work(queue: JobQueue, options: SMTPSessionOptions, logger: Logger) {
+        var connection: SMTPConnection?
+        while let job = queue.next() {
+            let outcome: SendOutcome
+            do {
+                if connection == nil { connection = try SMTPConnection(options: options) }
+                outcome = connection?.send(job.message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
+            } catch {
+                outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
+            }
+            logger.log(outcome, id: job.message.id)
+            job.continuation.resume(returning: outcome)
+        }
+        connection = nil  // QUIT, then close, before the worker counts itself out.
+        queue.workerFinished()
+    }
+}
+
+/// A message waiting for a connection, and the caller waiting for its outcome.
+struct Job: Sendable {
+    let message: OutgoingMessage
+    let continuation: CheckedContinuation<SendOutcome, Never>
+}
+
+/// The jobs between async callers and the worker threads. Workers block on a condition
+/// variable, which is why they are threads of their own.
+final class JobQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var head = 0
+    private var closed = false
+    private var workers: Int
+    private var whenFinished: [CheckedContinuation<Void, Never>] = []
+
+    init(workers: Int) { self.workers = workers }
+
+    /// Adds a job; `false` once the queue is closed.
+    func enqueue(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    /// The next job, blocking until there is one; `nil` when closed and drained.
+    func next() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == jobs.count && !closed { condition.wait() }
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        head += 1
+        if head > 1024 && head * 2 > jobs.count {
+            jobs.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+
+    /// No more jobs; the workers finish those queued and stop.
+    func close(then continuation: CheckedContinuation<Void, Never>? = nil) {
+        condition.lock()
+        closed = true
+        let done = workers == 0
+        if let continuation, !done { whenFinished.append(continuation) }
+        condition.broadcast()
+        condition.unlock()
+        if done { continuation?.resume() }
+    }
+
+    func workerFinished() {
+        condition.lock()
+        workers -= 1
+        let waiting = workers == 0 ? whenFinished : []
+        if workers == 0 { whenFinished = [] }
+        condition.unlock()
+        for continuation in waiting { continuation.resume() }
+    }
+}
+
+/// The token bucket behind a lock, with the waiting done on the caller's task.
+final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
+    private let clock: C
+    private let bucket: Mutex<TokenBucket<C.Instant>>
+
+    init(rate: Double, clock: C) {
+        self.clock = clock
+        bucket = Mutex(TokenBucket(rate: rate, start: clock.now))
+    }
+
+    func waitForTurn() async throws {
+        let now = clock.now
+        let wait = bucket.withLock { $0.reserve(at: now) }
+        if wait > .zero { try await clock.sleep(for: wait, tolerance: nil) }
+    }
+}

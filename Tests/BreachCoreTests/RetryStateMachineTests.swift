@@ -1,0 +1,179 @@
+import BreachCore
+import Foundation
+import Synchronization
+import Testing
+
+/// A clock the test sets.
+final class ManualClock: DeliveryClock {
+    private let current: Mutex<Date>
+    init(_ start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = Mutex(start) }
+    func now() -> Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
+}
+
+/// Always the same number: 0 gives the lowest jitter, UInt64.max the highest.
+struct FixedRandom: RandomNumberGenerator, Sendable {
+    let value: UInt64
+    mutating func next() -> UInt64 { value }
+}
+
+func transient(_ code: Int? = nil, _ text: String = "Try later") -> SendOutcome {
+    .transient(SendFailure(step: .recipient, reply: code.map { SMTPReply(code: $0, lines: [text]) }, reason: "test"))
+}
+
+func retryTime(_ decision: RetryDecision) -> Date? {
+    if case .retry(let at, _) = decision.subject { at } else { nil }
+}
+
+@Suite("Retry state machine")
+struct RetryStateMachineTests {
+    var policy: RetryPolicy = {
+        var policy = RetryPolicy()
+        policy.jitter = 0
+        return policy
+    }()
+
+    @Test func backOffGrowsExponentiallyUpToTheCap() {
+        let clock = ManualClock()
+        var machine = RetryStateMachine(policy: policy, clock: clock)
+        var state = RetryState()
+        var delays: [TimeInterval] = []
+        for _ in 0..<7 {
+            let at = retryTime(machine.record(transient(450), for: &state))
+            delays.append(at.map { $0.timeIntervalSince(clock.now()) } ?? -1)
+        }
+        #expect(delays == [600, 1200, 2400, 4800, 9600, 14400, 14400])
+        #expect(state.attempts == 7)
+    }
+
+    @Test func jitterStaysWithinItsBounds() {
+        var policy = RetryPolicy()
+        policy.jitter = 0.2
+        let clock = ManualClock()
+        var low = RetryStateMachine(policy: policy, clock: clock, random: FixedRandom(value: 0))
+        var high = RetryStateMachine(policy: policy, clock: clock, random: FixedRandom(value: .max))
+        var lowState = RetryState(), highState = RetryState()
+        let lowDelay = retryTime(low.record(transient(450), for: &lowState))?.timeIntervalSince(clock.now())
+        let highDelay = retryTime(high.record(transient(450), for: &highState))?.timeIntervalSince(clock.now())
+        #expect(lowDelay == 480)
+        #expect(highDelay.map { $0 > 719.99 && $0 <= 720 } == true)
+        var random = RetryStateMachine(policy: policy, clock: clock)
+        for _ in 0..<50 {
+            var state = RetryState()
+            let delay = retryTime(random.record(transient(450), for: &state))?.timeIntervalSince(clock.now()) ?? 0
+            #expect(delay >= 480 && delay <= 720)
+        }
+    }
+
+    @Test func serverHintIsHonoured() {
+        let clock = ManualClock()
+        var machine = RetryStateMachine(policy: policy, clock: clock)
+        var state = RetryState()
+        let decision = machine.record(transient(450, "Greylisted, try again in 5 minutes"), for: &state)
+        #expect(retryTime(decision) == clock.now().addingTimeInterval(300))
+        #expect(RetryStateMachine.serverHint(in: "please retry in 30 seconds") == 30)
+        #expect(RetryStateMachine.serverHint(in: "Try again later (in 2 hours)") == 7200)
+        #expect(RetryStateMachine.serverHint(in: "Mailbox busy, 3 messages queued") == nil)
+    }
+
+    @Test func aWaveOf421PausesTheWholeRelay() {
+        let clock = ManualClock()
+        var machine = RetryStateMachine(policy: policy, clock: clock)
+        var states = [RetryState(), RetryState(), RetryState()]
+        #expect(machine.record(transient(421), for: &states[0]).relay == .proceed)
+        #expect(machine.record(transient(451), for: &states[1]).relay == .proceed)
+        let third = machine.record(transient(452), for: &states[2])
+        #expect(third.relay == .pause(until: clock.now().addingTimeInterval(300)))
+        #expect(machine.relayPausedUntil == clock.now().addingTimeInterval(300))
+        clock.advance(301)
+        #expect(machine.relayPausedUntil == nil)
+    }
+
+    @Test func acceptedMessagesBetweenRefusalsAreNoWave() {
+        let clock = ManualClock()
+        var machine = RetryStateMachine(policy: policy, clock: clock)
+        var state = RetryState()
+        for _ in 0..<5 {
+            #expect(machine.record(transient(451), for: &state).relay == .proceed)
+            #expect(machine.record(.accepted(SMTPReply(code: 250, lines: ["ok"])), for: &state).relay == .proceed)
+        }
+        // A greylisted mailbox (450) is about that mailbox, not the relay.
+        for _ in 0..<5 { #expect(machine.record(transient(450), for: &state).relay == .proceed) }
+    }
+
+    @Test func permanentFailuresAreNeverRetried() {
+        var machine = RetryStateMachine(policy: policy, clock: ManualClock())
+        var state = RetryState()
+        let failure = SendFailure(step: .recipient, reply: SMTPReply(code: 550, lines: ["unknown"]), reason: "test")
+        #expect(machine.record(.permanent(failure), for: &state).subject == .failedPermanently(failure))
+    }
+
+    @Test func localErrorsHaltTheRelayAndDoNotCountAgainstTheSubject() {
+        var machine = RetryStateMachine(policy: policy, clock: ManualClock())
+        var state = RetryState()
+        let failure = SendFailure(step: .startTLS, reply: nil, reason: "certificate")
+        let decision = machine.record(.localError(failure), for: &state)
+        #expect(decision.subject == .holdForOperator(failure))
+        #expect(decision.relay == .halt(failure))
+        #expect(state == RetryState())
+    }
+
+    @Test func retriesEndWithTheWindow() {
+        let clock = ManualClock()
+        var machine = RetryStateMachine(policy: policy, clock: clock)
+        var state = RetryState()
+        let start = clock.now()
+        var last: RetryDecision?
+        while true {
+            let decision = machine.record(transient(450), for: &state)
+            guard let at = retryTime(decision) else {
+                last = decision
+                break
+            }
+            #expect(at <= start.addingTimeInterval(5 * 86400))
+            clock.advance(at.timeIntervalSince(clock.now()))
+        }
+        guard case .retriesExhausted = last?.subject else {
+            Issue.record("expected exhaustion, got \(String(describing: last))")
+            return
+        }
+        #expect(clock.now() == start.addingTimeInterval(5 * 86400))
+    }
+}
+
+@Suite("SMTP replies and envelopes")
+struct SMTPReplyTests {
+    @Test func parsesMultiLineRepliesWithEnhancedCodes() throws {
+        let reply = try #require(SMTPReply(rawLines: ["550-5.1.1 The email account does not exist.", "550 5.1.1 Please check the address."]))
+        #expect(reply.code == 550)
+        #expect(reply.enhancedCode == EnhancedStatusCode(statusClass: 5, subject: 1, detail: 1))
+        #expect(reply.lines == ["The email account does not exist.", "Please check the address."])
+        #expect(reply.isPermanent)
+        #expect(SMTPReply(rawLines: ["250 OK"])?.enhancedCode == nil)
+        #expect(SMTPReply(rawLines: ["hello"]) == nil)
+    }
+
+    @Test func envelopesRefuseWhatWouldSmuggleCommands() {
+        #expect(throws: EnvelopeError(role: .recipient, problem: .forbiddenCharacter)) {
+            try Envelope(returnPath: "b@example.org", recipient: "a@example.org>\r\nRCPT TO:<x@example.org")
+        }
+        #expect(throws: EnvelopeError(role: .recipient, problem: .empty)) { try Envelope(returnPath: "", recipient: "") }
+        #expect((try? Envelope(returnPath: "", recipient: "a@example.org")) != nil)
+        #expect(!"\((try? Envelope(returnPath: "b@example.org", recipient: "a@example.org"))!)".contains("@"))
+    }
+}
+
+@Suite("Token bucket")
+struct TokenBucketTests {
+    @Test func reservesAtTheRate() {
+        let start = ContinuousClock.now
+        var bucket = TokenBucket(rate: 10, start: start)
+        #expect(bucket.reserve(at: start) == .zero)
+        #expect(bucket.reserve(at: start) == .milliseconds(100))
+        #expect(bucket.reserve(at: start) == .milliseconds(200))
+        // After a long idle time only the burst is saved up.
+        let later = start.advanced(by: .seconds(10))
+        #expect(bucket.reserve(at: later) == .zero)
+        #expect(bucket.reserve(at: later) == .milliseconds(100))
+    }
+}

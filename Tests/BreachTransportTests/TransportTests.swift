@@ -1,0 +1,149 @@
+import BreachCore
+import BreachCurl
+import BreachTestSupport
+import BreachTransport
+import Foundation
+import Logging
+import Testing
+
+func message(_ index: Int, to recipient: String? = nil) throws -> OutgoingMessage {
+    let text = "From: <dpo@example.org>\r\nTo: <s\(index)@example.test>\r\nSubject: Notice \(index)\r\n\r\nLine.\r\n.\r\nEnd \(index).\r\n"
+    return OutgoingMessage(
+        id: "d\(index)",
+        envelope: try Envelope(returnPath: "b-\(index)@bounce.example.org", recipient: recipient ?? "s\(index)@example.test"),
+        bytes: Array(text.utf8))
+}
+
+let logger = Logger(label: "breachmail.transport.tests")
+
+@Suite("Transport configuration")
+struct TransportConfigurationTests {
+    @Test func clearTextToANonLoopbackHostIsRefused() {
+        var configuration = TransportConfiguration(url: "smtp://relay.example.org:25")
+        configuration.allowPlaintextLoopback = true
+        #expect(throws: TransportConfigurationError(
+            setting: "transport.allow_plaintext_loopback",
+            problem: "clear text is allowed to a loopback host only (127.0.0.1, ::1, localhost), and 'relay.example.org' is not one",
+            fix: "remove allow_plaintext_loopback so that STARTTLS is required, or send to a local MTA")
+        ) { try configuration.endpoint() }
+    }
+
+    @Test func smtpRequiresSTARTTLSAndSMTPSImplicitTLSWithDefaultPorts() throws {
+        guard case .smtp(let starttls) = try TransportConfiguration(url: "smtp://relay.example.org").endpoint(),
+            case .smtp(let implicit) = try TransportConfiguration(url: "smtps://relay.example.org").endpoint()
+        else {
+            Issue.record("expected SMTP endpoints")
+            return
+        }
+        #expect(starttls.security == .startTLS && starttls.port == 587)
+        #expect(implicit.security == .implicitTLS && implicit.port == 465)
+    }
+
+    @Test func clearTextToLoopbackWhenAllowed() throws {
+        var configuration = TransportConfiguration(url: "smtp://127.0.0.1:2525")
+        configuration.allowPlaintextLoopback = true
+        guard case .smtp(let options) = try configuration.endpoint() else {
+            Issue.record("expected an SMTP endpoint")
+            return
+        }
+        #expect(options.security == .plaintextLoopback)
+    }
+
+    @Test func badSettingsNameTheSetting() {
+        var configuration = TransportConfiguration(url: "http://example.org")
+        #expect(throws: TransportConfigurationError.self) { try configuration.endpoint() }
+        configuration.url = "smtp://relay.example.org"
+        configuration.connections = 0
+        #expect { try configuration.endpoint() } throws: { ($0 as? TransportConfigurationError)?.setting == "transport.connections" }
+        configuration.connections = 2
+        configuration.password = "secret"
+        #expect { try configuration.endpoint() } throws: { ($0 as? TransportConfigurationError)?.setting == "transport.username" }
+        #expect(!"\(configuration)".contains("secret"))
+    }
+}
+
+@Suite("Transports against real receivers")
+struct TransportTests {
+    @Test func outboxWritesAMaildirWithTheEnvelopeOnTop() async throws {
+        let directory = try TemporaryDirectory()
+        let transport = try Transport.make(TransportConfiguration(url: "outbox:\(directory.path)/outbox"), logger: logger)
+        let sent = try message(1)
+        #expect(await transport.send(sent).isAccepted)
+        let new = directory.url.appendingPathComponent("outbox/new")
+        let names = try FileManager.default.contentsOfDirectory(atPath: new.path)
+        #expect(names.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.appendingPathComponent("outbox/tmp").path).isEmpty)
+        let file = new.appendingPathComponent(try #require(names.first))
+        let header = Array("Return-Path: <b-1@bounce.example.org>\r\nX-Envelope-To: <s1@example.test>\r\n".utf8)
+        #expect(try Array(Data(contentsOf: file)) == header + sent.bytes)
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func parallelConnectionsDeliverEveryMessageExactlyOnce() async throws {
+        let server = try SMTPTestServer()
+        var configuration = TransportConfiguration(url: "smtp://127.0.0.1:\(server.port)")
+        configuration.allowPlaintextLoopback = true
+        configuration.connections = 4
+        let transport = try Transport.make(configuration, logger: logger)
+        let messages = try (0..<40).map { try message($0) }
+        let outcomes = await withTaskGroup(of: SendOutcome.self) { group in
+            for sent in messages { group.addTask { await transport.send(sent) } }
+            return await group.reduce(into: [SendOutcome]()) { $0.append($1) }
+        }
+        await transport.shutdown()
+        #expect(outcomes.filter { $0.isAccepted }.count == 40)
+        let received = try server.waitForMessages(40)
+        #expect(received.count == 40)
+        #expect(Set(received.map(\.bytes)) == Set(messages.map(\.bytes)))
+        #expect(Set(received.map(\.peerPort)).count > 1)
+        #expect(Set(received.map(\.peerPort)).count <= 4)
+    }
+
+    @Test func rateLimitSpacesMessages() async throws {
+        let server = try SMTPTestServer()
+        var configuration = TransportConfiguration(url: "smtp://127.0.0.1:\(server.port)")
+        configuration.allowPlaintextLoopback = true
+        configuration.messagesPerSecond = 20
+        let transport = try Transport.make(configuration, logger: logger)
+        let started = ContinuousClock.now
+        for index in 0..<6 {
+            let sent = try message(index)
+            #expect(await transport.send(sent).isAccepted)
+        }
+        // One token at start, then one per 50 ms: five waits.
+        #expect(ContinuousClock.now - started >= .milliseconds(240))
+        await transport.shutdown()
+    }
+
+    @Test func outcomesKeepTheServersWordsThroughTheTransport() async throws {
+        let server = try SMTPTestServer(faults: ["gone@example.test": .reply(550), "later@example.test": .reply(451)])
+        var configuration = TransportConfiguration(url: "smtp://localhost:\(server.port)")
+        configuration.allowPlaintextLoopback = true
+        let transport = try Transport.make(configuration, logger: logger)
+        let gone = await transport.send(try message(1, to: "gone@example.test"))
+        let later = await transport.send(try message(2, to: "later@example.test"))
+        let fine = await transport.send(try message(3))
+        await transport.shutdown()
+        guard case .permanent(let refusal) = gone, case .transient(let deferral) = later else {
+            Issue.record("expected permanent then transient, got \(gone), \(later)")
+            return
+        }
+        #expect(refusal.reply?.enhancedCode?.description == "5.1.1")
+        #expect(deferral.reply?.text.contains("try again in 5 minutes") == true)
+        #expect(fine.isAccepted)
+        #expect(try server.waitForMessages(1).count == 1)
+    }
+
+    @Test func sendAfterShutdownIsRefusedNotLost() async throws {
+        let server = try SMTPTestServer()
+        var configuration = TransportConfiguration(url: "smtp://127.0.0.1:\(server.port)")
+        configuration.allowPlaintextLoopback = true
+        let transport = try Transport.make(configuration, logger: logger)
+        await transport.shutdown()
+        guard case .localError = await transport.send(try message(1)) else {
+            Issue.record("expected a local error after shutdown")
+            return
+        }
+    }
+}
