@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachCLITests",
-            dependencies: ["breachmail", "BreachTestSupport"],
+            dependencies: ["breachmail", "BreachBounces", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
