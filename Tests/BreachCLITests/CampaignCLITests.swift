@@ -198,4 +198,35 @@ import Testing
         #expect(duplicates <= 4, "\(duplicates) duplicates")
         print("crash test: killed with \(atKill) messages in the outbox and \(inSending) subjects in sending; after the second run \(perRecipient.values.reduce(0, +)) messages for \(rows) subjects, \(duplicates) duplicates")
     }
+
+    /// Ctrl-C: the run stops after the messages in flight, records them and says how to resume.
+    @Test func interruptStopsAfterTheMessagesInFlight() throws {
+        var csv = "E-mail;Prénom;Nom;Langue\n"
+        for i in 1...2000 { csv += "someone\(i)@example.org;S\(i);T\(i);en\n" }
+        let file = dir.file("interrupt.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        try importCSV(file.path)
+        let process = Process()
+        process.executableURL = CommandRunner.breachmail
+        process.arguments = ["subjects", "notify", "BR-2026-0001"]
+        process.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test",
+                               "BREACHMAIL_TEST_DELAY_MS": "5"].merging(environment) { $1 }
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning,
+              ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path).count) ?? 0) < 200 { usleep(20_000) }
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(stderr.contains("Error: interrupted: the messages in flight were recorded. Run `breachmail subjects notify BR-2026-0001` again to carry on."), "\(stderr)")
+        let states = try registerSubjects().values.map(\.state)
+        #expect(!states.contains("sending"))
+        // Every message written was recorded: the outbox and the register agree.
+        #expect(states.filter { $0 == "submitted" }.count == (try messages().count))
+        #expect(states.contains("queued"))
+    }
 }
