@@ -170,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachCLITests",
-            dependencies: ["breachmail", "BreachTestSupport"],
+            dependencies: ["breachmail", "BreachBounces", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -40,6 +40,10 @@ extension Register {
                 CREATE INDEX subject_state ON subject(incident_id, state, id);
                 """)
         }
+        // The retry window counts from a subject's first attempt, which must survive the run.
+        migrator.registerMigration("v3-subject-first-attempt") { db in
+            try db.execute(sql: "ALTER TABLE subject ADD COLUMN first_attempt_at TEXT")
+        }
     }
 
     /// Imports subjects into `incidentID` in one transaction: either every row `body` inserts and
@@ -115,6 +119,22 @@ extension Register {
         } catch { throw Self.map(error, path) }
     }
 
+    /// How many subjects of an incident are in each (state, reason) among `states`, most first.
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
+        do {
+            return try pool.read { db in
+                let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+                var arguments: [any DatabaseValueConvertible] = [incidentID]
+                arguments += states.map(\.rawValue).sorted()
+                return try Row.fetchAll(db, sql: """
+                    SELECT state, COALESCE(state_reason, '') AS reason, COUNT(*) AS n FROM subject
+                    WHERE incident_id = ? AND state IN (\(marks)) GROUP BY state, reason ORDER BY n DESC, state, reason
+                    """, arguments: StatementArguments(arguments)).map { ($0["state"], $0["reason"], $0["n"]) }
+            }
+        } catch { throw Self.map(error, path) }
+    }
+
     /// Applies state changes in one transaction and returns how many subjects changed.
     ///
     /// A change with `from` applies only when the subject is still in one of those states, so
@@ -130,11 +150,13 @@ extension Register {
                     var sql = """
                         UPDATE subject SET state = ?, state_reason = ?, updated_at = ?,
                             attempts = attempts + ?, next_attempt_at = ?,
+                            first_attempt_at = COALESCE(first_attempt_at, ?),
                             message_id = COALESCE(?, message_id), last_reply = COALESCE(?, last_reply)
                         WHERE id = ?
                         """
                     var arguments: [(any DatabaseValueConvertible)?] = [
                         u.state.rawValue, u.reason, stamp, u.countsAsAttempt ? 1 : 0, u.nextAttemptAt.map(RFC3339UTC.format),
+                        u.firstAttemptAt.map(RFC3339UTC.format),
                         u.messageID, u.lastReply, u.id,
                     ]
                     if let from = u.from {
@@ -273,6 +295,8 @@ public struct Subject: Sendable, Equatable {
     public let messageID: String?
     /// The server's last reply, for the record of who was told.
     public let lastReply: String?
+    /// RFC 3339 UTC; the first attempt, from which the retry window counts.
+    public let firstAttemptAt: String?
 
     /// The state as a known value, nil when written by a newer breachmail.
     public var knownState: SubjectState? { SubjectState(rawValue: state) }
@@ -294,6 +318,7 @@ public struct Subject: Sendable, Equatable {
         updatedAt = row["updated_at"]
         messageID = row["message_id"]
         lastReply = row["last_reply"]
+        firstAttemptAt = row["first_attempt_at"]
     }
 }
 
@@ -311,9 +336,13 @@ public struct SubjectUpdate: Sendable, Equatable {
     public var messageID: String?
     /// Kept when nil.
     public var lastReply: String?
+    /// Written once: the first value given is kept.
+    public var firstAttemptAt: Date?
 
     public init(id: Int64, from: Set<SubjectState>? = nil, to state: SubjectState, reason: String? = nil,
-                countsAsAttempt: Bool = false, nextAttemptAt: Date? = nil, messageID: String? = nil, lastReply: String? = nil) {
+                countsAsAttempt: Bool = false, nextAttemptAt: Date? = nil, messageID: String? = nil, lastReply: String? = nil,
+                firstAttemptAt: Date? = nil) {
+        self.firstAttemptAt = firstAttemptAt
         self.id = id
         self.from = from
         self.state = state

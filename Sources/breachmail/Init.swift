@@ -37,6 +37,7 @@ struct Init: ParsableCommand {
         try fm.createDirectory(at: keyring, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: keyring.path)
         _ = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: target), create: true)
+        let verpKey = try makeVERPSecret(configuration, in: target)
         // The configuration last: its presence marks a complete working directory.
         try writePrivate(configText, to: configURL)
         print("Created \(target.path)")
@@ -44,7 +45,25 @@ struct Init: ParsableCommand {
         print("  \(configuration.storage.register)   the breach register (mode 0600)")
         print("  \(configuration.storage.keyring)/   breachmail's own keyring (mode 0700)")
         print("  \(configuration.storage.templates)/   message templates (fr, en, de)")
+        if let verpKey { print("  \(verpKey)   the secret of the VERP return paths (mode 0600)") }
         print("Next: breachmail incident template > incident.yaml, fill it in, then breachmail incident open --dir \(directory) incident.yaml")
+    }
+}
+
+extension Init {
+    /// A random VERP secret where the configuration expects its file, unless one is there; its
+    /// relative path, or nil when nothing was created.
+    func makeVERPSecret(_ configuration: Configuration, in target: URL) throws -> String? {
+        guard case .file(let path) = configuration.mail.bounceSecret else { return nil }
+        let url = URL(fileURLWithPath: path, relativeTo: target)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.path) { return nil }
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                               attributes: [.posixPermissions: 0o700])
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        try writePrivate(Data(bytes).base64EncodedString() + "\n", to: url)
+        return path
     }
 }
 

@@ -35,6 +35,22 @@ struct Status: ParsableCommand {
         }
         try printAssessment(ws)
         try printNotifications(ws, incidentID: record.id, zone: zone)
+        try printSubjects(ws, incidentID: record.id)
+    }
+}
+
+extension Status {
+    /// The people concerned (Art. 34): how many are in each state, and why those who failed did.
+    func printSubjects(_ ws: Workspace, incidentID: String) throws {
+        let counts = try ws.register.subjectCounts(incidentID: incidentID)
+        guard !counts.isEmpty else { return }
+        print("Subjects    \(counts.values.reduce(0, +)) people")
+        StateCounts.print(counts, indent: "            ")
+        let reasons = try ws.register.subjectReasons(incidentID: incidentID,
+                                                     states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
+        guard !reasons.isEmpty else { return }
+        print("Failures by reason")
+        for r in reasons { print("            \(r.count)  \(r.state): \(r.reason.isEmpty ? "no reason recorded" : r.reason)") }
     }
 }
 
