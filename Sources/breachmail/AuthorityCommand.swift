@@ -71,8 +71,8 @@ extension AuthorityCommand {
             discussion: """
                 email-pgp: encrypted (PGP/MIME) to the key pinned in the configuration; email: in clear, only \
                 because the configuration says so; portal: written as text and HTML to paste into the \
-                authority's form, then `authority record` stores the reference it gives. Until the SMTP \
-                transport lands, e-mail goes to the outbox Maildir of mail.transport (outbox:DIR). \
+                authority's form, then `authority record` stores the reference it gives. E-mail goes through \
+                mail.transport: the SMTP relay, or the outbox Maildir (outbox:DIR). \
                 Every refusal is recorded too; nothing is sent then.
 
                 Example:
@@ -104,7 +104,7 @@ extension AuthorityCommand {
                 printError("Nothing was sent. The refusal is recorded in the register (notification.refused).")
                 throw ExitCode(1)
             }
-            let files = outcome.deliveredTo.map(n.relative)
+            let files = outcome.deliveredTo
             try ws.register.recordNotification(
                 NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: a.channel.rawValue,
                                    status: outcome.status, recordedAt: n.now, messageID: outcome.messageID,
@@ -116,12 +116,11 @@ extension AuthorityCommand {
                 if a.channel == .email {
                     print("WARNING: sent in clear text, because authorities[\(n.index)].channel is email in \(Configuration.fileName).")
                 }
-                print("The \(n.phaseName) notification of \(n.record.id) to \(a.id) is in the outbox: \(files[0])")
+                print("The \(n.phaseName) notification of \(n.record.id) to \(a.id) was accepted by \(files[0])")
                 print(a.channel == .emailPGP
                     ? "Encrypted (PGP/MIME) to the pinned key \(a.fingerprint); the outer subject says nothing of the breach."
                     : "Not encrypted.")
                 print("Message-ID <\(outcome.messageID)>, SHA-256 \(outcome.sentSHA256); recorded in the register (notification.sent).")
-                print("SMTP sending is not available yet in this build: deliver the message from the outbox.")
             case .portal:
                 print("\(a.name) takes notifications only through its online form: nothing was sent.")
                 print("The \(n.phaseName) notification of \(n.record.id), in the form's section order, is ready to paste:")

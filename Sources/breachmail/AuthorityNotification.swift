@@ -4,6 +4,7 @@ import BreachConfig
 import BreachCore
 import BreachPGP
 import BreachRegister
+import BreachTransport
 import Crypto
 import Foundation
 
@@ -145,7 +146,8 @@ struct AuthorityNotification {
         var messageID = ""
         var plaintextSHA256: String
         var sentSHA256: String
-        var deliveredTo: [URL]
+        /// Where it went: the relay's or the outbox's acceptance, or the portal files.
+        var deliveredTo: [String]
     }
 
     /// Sends (or, for a portal, prepares) the notification by the authority's channel.
@@ -154,7 +156,7 @@ struct AuthorityNotification {
     func send() throws -> Outcome {
         switch authority.channel {
         case .emailPGP:
-            let outbox = try outbox()
+            let transport = try transport()
             let (keyring, key) = try pinnedKey()
             let signer = try signingKey(keyring)
             let built = try message()
@@ -166,15 +168,15 @@ struct AuthorityNotification {
             } catch {
                 throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
             }
-            let file = try deliver(encrypted.bytes, to: outbox)
+            let accepted = try deliver(encrypted.bytes, messageID: built.messageID, with: transport)
             return Outcome(status: .sent, messageID: built.messageID, plaintextSHA256: encrypted.plaintextSHA256,
-                           sentSHA256: encrypted.messageSHA256, deliveredTo: [file])
+                           sentSHA256: encrypted.messageSHA256, deliveredTo: [accepted])
         case .email:
-            let outbox = try outbox()
+            let transport = try transport()
             let built = try message()
-            let file = try deliver(built.bytes, to: outbox)
+            let accepted = try deliver(built.bytes, messageID: built.messageID, with: transport)
             let hash = Self.sha256(built.bytes)
-            return Outcome(status: .sent, messageID: built.messageID, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [file])
+            return Outcome(status: .sent, messageID: built.messageID, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [accepted])
         case .portal:
             let rendered = try render()
             let folder = ws.path("portal")
@@ -190,20 +192,14 @@ struct AuthorityNotification {
                 throw AuthorityRefusal(kind: "write", description: "cannot write the form text to \(folder.path): \(error.localizedDescription)")
             }
             let hash = Self.sha256(Array(text.utf8))
-            return Outcome(status: .prepared, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [txtURL, htmlURL])
+            return Outcome(status: .prepared, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [relative(txtURL), relative(htmlURL)])
         }
     }
 
-    /// The outbox Maildir of `mail.transport`; SMTP is refused until the transport lands.
-    private func outbox() throws -> Outbox {
-        switch Outbox.Transport(ws.configuration.mail.transport) {
-        case .outbox(let dir):
-            return Outbox(directory: ws.path(dir))
-        case .smtp(let url):
-            throw AuthorityRefusal(
-                kind: "transportUnavailable",
-                description: "mail.transport is \(url), but SMTP sending is not available yet in this build; nothing was sent. "
-                    + "Set mail.transport to outbox:outbox to write the message to a Maildir and deliver it from there.")
+    /// The transport of `mail.transport`: the relay, or the outbox Maildir.
+    private func transport() throws -> any MailTransport {
+        do { return try MailSetup.transport(ws) } catch {
+            throw AuthorityRefusal(kind: "transport", description: "\(error)")
         }
     }
 
@@ -250,9 +246,32 @@ struct AuthorityNotification {
         }
     }
 
-    private func deliver(_ bytes: [UInt8], to outbox: Outbox) throws -> URL {
-        do { return try outbox.deliver(bytes) } catch { throw AuthorityRefusal(kind: "outbox", description: "\(error)") }
+    /// Hands the message to the transport; only an acceptance counts as sent.
+    private func deliver(_ bytes: [UInt8], messageID: String, with transport: any MailTransport) throws -> String {
+        let c = ws.configuration
+        let envelope: Envelope
+        do {
+            // Bounces of authority mail go back to the DPO, who reads them.
+            envelope = try Envelope(returnPath: c.dpo.email, recipient: authority.address)
+        } catch {
+            throw AuthorityRefusal(kind: "configuration", description: "dpo.email or authorities[\(index)].address: \(error)")
+        }
+        let message = BreachCore.OutgoingMessage(id: "\(record.id)-\(authority.id)-\(phaseName)", envelope: envelope, bytes: bytes)
+        let outcome = blockOn {
+            let outcome = await transport.send(message)
+            await transport.shutdown()
+            return outcome
+        }
+        switch outcome {
+        case .success(.accepted(let reply)):
+            return "\(MailSetup.destination(ws)): \(reply.lines.joined(separator: " "))"
+        case .success(let other):
+            throw AuthorityRefusal(kind: "transport", description: "the message was not accepted: \(other.failure.map { "\($0)" } ?? "unknown reason"). Nothing was sent; fix the cause and run the command again.")
+        case .failure(let error):
+            throw AuthorityRefusal(kind: "transport", description: "\(error)")
+        }
     }
+
 
     /// `path` relative to the working directory when it is inside it.
     func relative(_ url: URL) -> String {

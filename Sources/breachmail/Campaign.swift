@@ -2,6 +2,7 @@ import BreachBounces
 import BreachCompose
 import BreachCore
 import BreachRegister
+import BreachTransport
 import Foundation
 
 /// The campaign's I/O: reads subjects a page at a time, composes each message, and runs
@@ -243,23 +244,6 @@ final class StopFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
-}
-
-/// The outbox as a transport: one file per message in a Maildir, fsync'd and renamed into `new/`,
-/// then accepted. A `Return-Path:` line with the envelope sender (the VERP address) goes first,
-/// as an MTA writes it on final delivery; the recipient is the message's `To:`.
-struct OutboxTransport: MailTransport {
-    let outbox: Outbox
-
-    func send(_ message: BreachCore.OutgoingMessage) async -> SendOutcome {
-        let bytes = Array("Return-Path: <\(message.envelope.returnPath)>\r\n".utf8) + message.bytes
-        do {
-            _ = try outbox.deliver(bytes)
-            return .accepted(SMTPReply(code: 250, lines: ["written to the outbox"]))
-        } catch {
-            return .localError(SendFailure(step: .message, reply: nil, reason: "\(error)"))
-        }
-    }
 }
 
 /// The clock of the campaign: `BREACHMAIL_NOW` when set, else the system's.

@@ -4,6 +4,7 @@ import BreachCompose
 import BreachConfig
 import BreachCore
 import BreachRegister
+import BreachTransport
 import Foundation
 
 extension SubjectsCommand {
@@ -48,12 +49,7 @@ extension SubjectsCommand {
             var messages = try SubjectMessages(ws, record: record, at: now)
             if dryRun { return try dryRunReport(ws, messages: &messages) }
 
-            let transport: any MailTransport
-            switch Outbox.Transport(ws.configuration.mail.transport) {
-            case .outbox(let dir): transport = OutboxTransport(outbox: Outbox(directory: ws.path(dir)))
-            case .smtp:
-                throw CLIError("mail.transport is an SMTP relay, which this build cannot send to yet; set mail.transport: outbox:outbox in \(Configuration.fileName) to write the messages to a Maildir.")
-            }
+            let transport = try MailSetup.transport(ws)
             let lock = try CampaignLock(ws, incidentID: record.id)
             defer { lock.release() }
 
@@ -83,7 +79,11 @@ extension SubjectsCommand {
             source.resume()
             defer { source.cancel() }
 
-            let outcome = blockOn { try await campaign.run(feed: feed) { progress.update($0) } }
+            let outcome = blockOn {
+                let result = try await campaign.run(feed: feed) { progress.update($0) }
+                await transport.shutdown()
+                return result
+            }
             let (end, figures) = try outcome.get()
             progress.finish(figures)
 

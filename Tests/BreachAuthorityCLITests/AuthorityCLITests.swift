@@ -181,9 +181,13 @@ struct AuthoritySendPGPTests {
         #expect(inner.contains("Message-ID: <\(messageID)>"))
         let row = try w.sql("SELECT incident_id, authority_id, phase, channel, length(plaintext_sha256), length(sent_sha256) FROM notification")
         #expect(row == "BR-2026-0001|cnpd|initial|email-pgp|64|64")
+        // The outbox copy starts with the envelope (Return-Path, X-Envelope-To), as a delivery agent
+        // writes it; what was sent is the rest, byte for byte.
         let sha = try w.sql("SELECT sent_sha256 FROM notification")
-        let actual = try CommandRunner.run("sha256sum", [files[0].path]).stdout.prefix(64)
-        #expect(sha == String(actual))
+        let stored = Array(try Data(contentsOf: files[0]))
+        let envelope = Array("Return-Path: <dpo@exemple.lu>\r\nX-Envelope-To: <databreach@cnpd.lu>\r\n".utf8)
+        #expect(Array(stored.prefix(envelope.count)) == envelope)
+        #expect(sha == (try sha256(Array(stored.dropFirst(envelope.count)))))
         #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.sent")
 
         let status = try w.run(["status", Workdir.id])
@@ -254,15 +258,53 @@ struct AuthoritySendPGPTests {
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|keyFileMissing")
     }
 
-    @Test func smtpTransportIsNotAvailableYet() throws {
+    @Test func sendsThroughARealSMTPServerOnLoopback() throws {
         let w = try Workdir()
         _ = try w.demoKey()
-        try w.setConfig { $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtps://relay.example.lu:465") }
+        let server = try SMTPTestServer()
+        try w.setConfig {
+            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        }
         let result = try w.run(["authority", "send", Workdir.id])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("SMTP sending is not available yet in this build; nothing was sent"))
-        #expect(try w.sql("SELECT refusal_kind FROM notification") == "transportUnavailable")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("was accepted by the relay smtp://127.0.0.1:\(server.port): "))
+        let received = try server.waitForMessages(1)
+        try #require(received.count == 1)
+        #expect(received[0].mailFrom == "dpo@exemple.lu")
+        #expect(received[0].recipients == ["databreach@cnpd.lu"])
+        // What the server received is exactly what the register says was sent.
+        let sha = try w.sql("SELECT sent_sha256 FROM notification WHERE status = 'sent'")
+        #expect(sha == (try sha256(received[0].bytes)))
+        #expect(w.outboxFiles().isEmpty)
     }
+
+    @Test func aRelayThatRefusesOrCannotBeReachedSendsNothingAndIsRecorded() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        let server = try SMTPTestServer(faults: ["databreach@cnpd.lu": .reply(550)])
+        try w.setConfig {
+            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        }
+        let refused = try w.run(["authority", "send", Workdir.id])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("the message was not accepted: 550"))
+        #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|transport")
+        #expect(try server.receivedMessages().isEmpty)
+
+        // Clear text to a host that is not loopback is refused before anything is sent.
+        try w.setConfig { $0.replacingOccurrences(of: "smtp://127.0.0.1:\(server.port)", with: "smtp://relay.example.lu:25") }
+        let clear = try w.run(["authority", "send", Workdir.id])
+        #expect(clear.status == 1)
+        #expect(clear.stderr.contains("clear text is allowed to a loopback host only"))
+        try w.expectRegisterIntact()
+    }
+}
+
+/// SHA-256 of bytes by the real `sha256sum` (messages are 7-bit: base64, quoted-printable, armor).
+func sha256(_ bytes: [UInt8]) throws -> String {
+    String(try CommandRunner.run("sha256sum", ["-"], input: String(decoding: bytes, as: UTF8.self)).stdout.prefix(64))
 }
 
 @Suite("authority send, CNIL portal")

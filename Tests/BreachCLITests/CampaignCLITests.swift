@@ -230,3 +230,42 @@ import Testing
         #expect(states.contains("queued"))
     }
 }
+
+extension CampaignCLITests {
+    /// The campaign through the real SMTP transport: a server on 127.0.0.1 receives each person
+    /// exactly once, in one transaction per recipient, with the VERP return path; a recipient the
+    /// server refuses for good ends failed_permanent with the server's words, and a transient
+    /// refusal is deferred, never counted as sent.
+    @Test func notifiesThroughARealSMTPServerExactlyOnce() throws {
+        try importCSV(CommandRunner.packageRoot.appendingPathComponent("Config/examples/subjects.csv").path)
+        let server = try SMTPTestServer(faults: ["hugo.bernard10@example.org": .reply(550), "lena.hoffmann7@example.org": .reply(451)])
+        let config = work.appendingPathComponent("breachmail.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+            .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+
+        let run = try bm(["subjects", "notify", "BR-2026-0001"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let received = try server.waitForMessages(291, seconds: 60)
+        #expect(received.count == 291)
+        #expect(received.allSatisfy { $0.recipients.count == 1 })
+        let recipients = received.map { $0.recipients[0] }
+        #expect(Set(recipients).count == 291, "someone received the notice twice")
+        let subjects = try registerSubjects()
+        #expect(subjects["hugo.bernard10@example.org"]?.state == "failed_permanent")
+        #expect(subjects["lena.hoffmann7@example.org"]?.state == "deferred")
+        #expect(subjects.values.filter { $0.state == "submitted" }.count == 291)
+        let verp = try verp
+        for message in received {
+            guard case .valid(let key) = verp.parse(message.mailFrom) else {
+                Issue.record("MAIL FROM is not a valid VERP address")
+                continue
+            }
+            #expect(key.incident.description == "BR-2026-0001")
+        }
+        let reason = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
+                                                       "SELECT state_reason FROM subject WHERE email = 'hugo.bernard10@example.org'"])
+        #expect(reason.stdout.hasPrefix("550"))
+    }
+}

@@ -2,19 +2,6 @@ import BreachCore
 import Foundation
 import Testing
 
-/// A clock the test moves by hand.
-final class ManualClock: DeliveryClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var date: Date
-    init(_ date: Date) { self.date = date }
-    func now() -> Date { lock.lock(); defer { lock.unlock() }; return date }
-    func advance(_ seconds: TimeInterval) { lock.lock(); date += seconds; lock.unlock() }
-}
-
-/// Always the same number: jitter becomes predictable.
-struct FixedRandom: RandomNumberGenerator, Sendable {
-    func next() -> UInt64 { 1 << 63 }
-}
 
 @Suite struct CampaignStateMachineTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -25,7 +12,7 @@ struct FixedRandom: RandomNumberGenerator, Sendable {
     }
 
     func machine(_ clock: ManualClock) -> CampaignStateMachine {
-        CampaignStateMachine(policy: policy, clock: clock, random: FixedRandom())
+        CampaignStateMachine(policy: policy, clock: clock, random: FixedRandom(value: 1 << 63))
     }
 
     func failure(_ code: Int, _ enhanced: String, step: SMTPStep = .recipient) -> SendFailure {
