@@ -35,6 +35,7 @@ struct Status: ParsableCommand {
         }
         try printAssessment(ws)
         try printNotifications(ws, incidentID: record.id, zone: zone)
+        try printReach(ws, incidentID: record.id, zone: zone, now: now)
     }
 }
 
