@@ -86,7 +86,7 @@ struct PublicNotice: ParsableCommand {
             listed += 1
             if listed <= Self.printedLimit {
                 printed.append("  subject \(subject.id)  line \(subject.line)  \(subject.state)  \(category.rawValue)  "
-                    + "attempts \(subject.attempts)  \(why.split(separator: " ").joined(separator: " "))")
+                    + "attempts \(subject.attempts)  \(Self.withoutAddresses(why))")
             }
         }
         let evidenceDir = URL(fileURLWithPath: c.storage.register, relativeTo: ws.directory).standardizedFileURL
@@ -99,8 +99,9 @@ struct PublicNotice: ParsableCommand {
         let r = report.reach
         _ = try ws.register.append(kind: Self.historyKind, incidentID: id, payload: Drafted(
             language: language.rawValue, unreachable: r.unreachable, total: r.total, noAddress: r[.noAddress],
-            hardBounced: r[.hardBounced], retriesExhausted: r[.retriesExhausted], recommended: !force || report.recommendation.recommendsPublicCommunication,
-            forced: force && !report.recommendation.recommendsPublicCommunication), actor: ws.actor, at: now)
+            hardBounced: r[.hardBounced], retriesExhausted: r[.retriesExhausted],
+            recommended: report.recommendation.recommendsPublicCommunication,
+            forced: !report.recommendation.recommendsPublicCommunication), actor: ws.actor, at: now)
 
         if let output {
             try writePrivate(draft, to: URL(fileURLWithPath: output))
@@ -131,6 +132,13 @@ struct PublicNotice: ParsableCommand {
         let retriesExhausted: Int
         let recommended: Bool
         let forced: Bool
+    }
+
+    /// A server reply often quotes the address it refused: the terminal shows `[address]` instead.
+    static func withoutAddresses(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).map { word in
+            word.contains("@") ? "[address]" : String(word)
+        }.joined(separator: " ")
     }
 
     /// RFC 4180; a leading `=+-@` is prefixed with `'` so that a spreadsheet does not run it.
