@@ -33,7 +33,14 @@ step authority record BR-2026-0001 --authority cnil --reference CNIL-DEMO-0042
 step subjects import BR-2026-0001 Config/examples/subjects.csv
 step subjects preview BR-2026-0001 --text | head -12
 echo "  [… what happened, the data, the consequences, what we did, what to do, how to check, the DPO's contact]"
+# Until a campaign sends them, the notices are marked submitted without sending anything (demo only);
+# the example bounces are generated for this directory's VERP secret and subjects.
+step demo bounces BR-2026-0001 --simulate-sending
+step bounces ingest "$work/demo-bounces"
 step status BR-2026-0001
+echo; echo "  [… six days later, after the 120-hour retry window:]"
+BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step status BR-2026-0001 | tail -5
+BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step public-notice BR-2026-0001 || echo "  (refused: the individual notices reached nearly everyone)"
 step register verify
 step register export --format html --output "$work/register.html"
 echo
