@@ -33,12 +33,19 @@ step authority record BR-2026-0001 --authority cnil --reference CNIL-DEMO-0042
 step subjects import BR-2026-0001 Config/examples/subjects.csv
 step subjects preview BR-2026-0001 --text | head -12
 echo "  [… what happened, the data, the consequences, what we did, what to do, how to check, the DPO's contact]"
+step subjects notify BR-2026-0001
+# Example bounces, generated for this directory's VERP secret and the people just notified.
+step demo bounces BR-2026-0001
+step bounces ingest "$work/demo-bounces"
 step status BR-2026-0001
+echo; echo "  [… six days later, after the 120-hour retry window:]"
+BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step status BR-2026-0001 | tail -5
+BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step public-notice BR-2026-0001 || echo "  (refused: the individual notices reached nearly everyone)"
 step register verify
 step register export --format html --output "$work/register.html"
 echo
 echo "Demo working directory: $work"
-echo "  outbox/new/   the encrypted notification to the (demo) CNPD key"
+echo "  outbox/new/   the encrypted notification to the (demo) CNPD key and the notices to the people"
 echo "  portal/       the CNIL form content, ready to paste"
 echo "  register.html the register as a report"
 gpgconf --homedir "$work/keyring" --kill all 2>/dev/null || true

@@ -83,6 +83,7 @@ public final class Register: Sendable {
             try db.execute(sql: Register.notificationSchema)
         }
         registerSubjectMigrations(&migrator)
+        registerBounceMigrations(&migrator)
         return migrator
     }
 
@@ -263,7 +264,7 @@ public final class Register: Sendable {
         do { return try pool.read(body) } catch { throw Self.map(error, path) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
         do { return try pool.write(body) } catch { throw Self.map(error, path) }
     }
 

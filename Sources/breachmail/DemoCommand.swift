@@ -6,7 +6,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Set up a working directory for a demonstration (never for a real breach).",
-        subcommands: [AuthorityKey.self])
+        subcommands: [AuthorityKey.self, Bounces.self])
 }
 
 extension DemoCommand {

@@ -36,6 +36,7 @@ struct Status: ParsableCommand {
         try printAssessment(ws)
         try printNotifications(ws, incidentID: record.id, zone: zone)
         try printSubjects(ws, incidentID: record.id)
+        try printReach(ws, incidentID: record.id, zone: zone, now: now)
     }
 }
 

@@ -84,6 +84,7 @@ import Testing
             Clock       48 h 00 min left
             Assessment  none yet: run `breachmail incident assess BR-2026-0001`
             Authority   not notified yet: breachmail authority send BR-2026-0001
+            Reach       no people imported yet
 
             """)
         let late = try bm(["status", "BR-2026-0001"], ["BREACHMAIL_NOW": "2026-10-26T12:30:00+01:00"])

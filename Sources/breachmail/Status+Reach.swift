@@ -1,0 +1,18 @@
+import BreachConfig
+import BreachCore
+import Foundation
+
+extension Status {
+    /// Who was reached, and whether a public communication (Art. 34(3)(c)) is recommended.
+    func printReach(_ ws: Workspace, incidentID: String, zone: TimeZone, now: Date) throws {
+        let report = try ReachReport(ws, incidentID: incidentID, now: now)
+        guard report.reach.total > 0 else {
+            print("Reach       no people imported yet")
+            return
+        }
+        for (n, line) in ReachText.lines(report.reach, window: ws.configuration.escalation.windowHours, zone: zone).enumerated() {
+            print((n == 0 ? "Reach       " : "            ") + line)
+        }
+        print("Public      " + ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: incidentID, zone: zone))
+    }
+}
