@@ -22,6 +22,8 @@ struct Campaign: Sendable {
     /// Test hook: a pause after each delivery, before it is recorded (the worst moment to die).
     let delayAfterSend: Duration
     let stop: StopFlag
+    /// The campaign's clock (`BREACHMAIL_NOW` when set): every state change is stamped with it.
+    let clock: any DeliveryClock
 
     /// Figures of one run: subjects moved by this run, per outcome.
     struct Figures: Sendable, Codable, Equatable {
@@ -48,14 +50,14 @@ struct Campaign: Sendable {
         var count = 0
         while case let page = try register.subjects(incidentID: incidentID, states: [.sending], after: after, limit: 1000), !page.isEmpty {
             let updates = page.compactMap { machine.recover(CampaignSubject($0)) }.map(SubjectUpdate.init)
-            count += try register.updateSubjects(updates, at: Date())
+            count += try register.updateSubjects(updates, at: clock.now())
             after = page.last!.id
         }
         return count
     }
 
     func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures) -> Void) async throws -> (End, Figures) {
-        let recorder = Recorder(register: register)
+        let recorder = Recorder(register: register, clock: clock)
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -204,12 +206,16 @@ struct CampaignComposeError: Error, CustomStringConvertible {
 /// register's blocking writes run on a thread of their own, not on the cooperative pool.
 actor Recorder {
     private let register: Register
+    private let clock: any DeliveryClock
     private let queue = DispatchQueue(label: "breachmail.campaign.recorder")
     private var pending: [SubjectUpdate] = []
     private var waiters: [CheckedContinuation<Void, any Error>] = []
     private var flushing = false
 
-    init(register: Register) { self.register = register }
+    init(register: Register, clock: any DeliveryClock) {
+        self.register = register
+        self.clock = clock
+    }
 
     func commit(_ updates: [SubjectUpdate]) async throws {
         if updates.isEmpty { return }
@@ -225,9 +231,9 @@ actor Recorder {
         let batch = pending, resumed = waiters
         pending = []
         waiters = []
-        let register = register
+        let register = register, now = clock.now()
         queue.async {
-            let result = Result<Void, any Error> { _ = try register.updateSubjects(batch, at: Date()) }
+            let result = Result<Void, any Error> { _ = try register.updateSubjects(batch, at: now) }
             Task { await self.finished(result, resumed) }
         }
     }

@@ -59,7 +59,7 @@ extension SubjectsCommand {
             let stop = StopFlag()
             let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,
                                     workers: ws.configuration.mail.connections, ratePerSecond: ws.configuration.mail.ratePerSecond,
-                                    delayAfterSend: .milliseconds(delay), stop: stop)
+                                    delayAfterSend: .milliseconds(delay), stop: stop, clock: clock)
             let recovered = try campaign.recover(machine: machine)
             let before = try ws.register.subjectCounts(incidentID: record.id)
             let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
