@@ -155,8 +155,30 @@ import Testing
     }
 
     /// SIGKILL in the middle of a campaign, then a second run: nobody missing, duplicates no more
-    /// than the messages in flight (mail.connections, 4).
+    /// than the messages in flight (mail.connections, 4). Into the outbox Maildir.
     @Test func killedMidCampaignLosesNobodyAndDuplicatesAtMostTheWorkers() throws {
+        try crashTest(label: "outbox") {
+            try messages().map { Self.address($0["to"]) ?? "" }
+        }
+    }
+
+    /// The same through a real SMTP server on loopback: its log of received transactions is the
+    /// proof of who was told.
+    @Test func killedMidCampaignOverSMTPLosesNobody() throws {
+        let server = try SMTPTestServer()
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+            .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+            .write(to: config, atomically: true, encoding: .utf8)
+        try crashTest(label: "smtp") {
+            try server.receivedMessages().map { $0.recipients.first ?? "" }
+        }
+    }
+
+    /// Imports 3,000 people, kills the real binary with SIGKILL once a third were delivered
+    /// (`delivered` reads the recipients the transport's far end holds), runs it again, checks.
+    private func crashTest(label: String, delivered: () throws -> [String]) throws {
         let rows = 3000
         var csv = "E-mail;Prénom;Nom;Langue\n"
         let languages = ["fr", "en", "de"]
@@ -174,16 +196,14 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
-        var seen = 0
         while Date() < deadline {
-            seen = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path).count) ?? 0
-            if seen >= rows / 3 || !process.isRunning { break }
+            if (try delivered()).count >= rows / 3 || !process.isRunning { break }
             usleep(20_000)
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the campaign ended before it was killed")
-        let atKill = try messages().count
+        let atKill = try delivered().count
         let inSending = try registerSubjects().values.filter { $0.state == "sending" }.count
 
         let second = try bm(["subjects", "notify", "BR-2026-0001"])
@@ -192,11 +212,11 @@ import Testing
         #expect(subjects.count == rows)
         #expect(subjects.values.allSatisfy { $0.state == "submitted" })
         var perRecipient: [String: Int] = [:]
-        for headers in try messages() { perRecipient[Self.address(headers["to"]) ?? "", default: 0] += 1 }
+        for recipient in try delivered() { perRecipient[recipient, default: 0] += 1 }
         #expect(Set(perRecipient.keys) == Set(subjects.keys), "someone was never told")
         let duplicates = perRecipient.values.reduce(0, +) - rows
         #expect(duplicates <= 4, "\(duplicates) duplicates")
-        print("crash test: killed with \(atKill) messages in the outbox and \(inSending) subjects in sending; after the second run \(perRecipient.values.reduce(0, +)) messages for \(rows) subjects, \(duplicates) duplicates")
+        print("crash test (\(label)): killed with \(atKill) delivered and \(inSending) subjects in sending; after the second run \(perRecipient.values.reduce(0, +)) messages for \(rows) subjects, \(duplicates) duplicates")
     }
 
     /// Ctrl-C: the run stops after the messages in flight, records them and says how to resume.
