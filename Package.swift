@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachBouncesTests",
-            dependencies: ["BreachBounces", "breachmail", "BreachTestSupport"],
+            dependencies: ["BreachBounces", "BreachCurl", "BreachCore", "breachmail", "BreachTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
