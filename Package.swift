@@ -108,7 +108,7 @@ let package = Package(
             dependencies: [
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
                 "BreachImport",
-                "BreachTransport", "BreachPGP", "BreachBounces",
+                "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachBouncesTests",
-            dependencies: ["BreachBounces", "breachmail", "BreachTestSupport"],
+            dependencies: ["BreachBounces", "BreachCurl", "BreachCore", "breachmail", "BreachTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

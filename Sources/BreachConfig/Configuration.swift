@@ -51,11 +51,32 @@ public struct Configuration: Sendable, Equatable {
         public var bouncePrefix: String = "bounce"
         /// Key for the VERP tokens' HMAC, by reference only.
         public var bounceSecret: SecretReference?
+        /// The IMAP mailbox that receives the bounces, for `bounces fetch`; nil: not configured.
+        public var bounceIMAP: BounceIMAP?
         /// Signing of authority mail with the controller's own key (encrypted-and-signed); nil: not signed.
         public var signing: Signing?
         public init(from: String, messageIDDomain: String) {
             self.from = from
             self.messageIDDomain = messageIDDomain
+        }
+    }
+
+    /// `mail.bounces.imap`: where `bounces fetch` reads the bounces.
+    public struct BounceIMAP: Sendable, Equatable {
+        /// `imaps://host[:port]/MAILBOX` (default mailbox INBOX); `imap://` only to a loopback host
+        /// with `allow_plaintext_loopback`.
+        public var url: String
+        public var username: String
+        /// The IMAP password, by reference only.
+        public var password: SecretReference?
+        /// Allow `imap://` without TLS, only ever to a loopback host. Default false.
+        public var allowPlaintextLoopback: Bool = false
+        /// Extra CA certificates (PEM) to trust, besides the system's.
+        public var caFile: String = ""
+        public init(url: String, username: String, password: SecretReference?) {
+            self.url = url
+            self.username = username
+            self.password = password
         }
     }
 
@@ -288,6 +309,23 @@ extension Configuration {
             mail.bounceDomain = b.text("domain") ?? ""
             mail.bouncePrefix = b.text("prefix") ?? mail.bouncePrefix
             mail.bounceSecret = secret(b, "secret")
+            if let i = b.mapping("imap") {
+                let url = i.text("url", required: true, expected: "the mailbox, e.g. imaps://imap.exemple.lu/INBOX")
+                if let url, !(url.hasPrefix("imaps://") || url.hasPrefix("imap://")) {
+                    i.document.report(line: i.lineOf("url"), i.keyPath("url"),
+                                      "\"\(url)\" is not an IMAP mailbox; use imaps://host/INBOX (imap:// only to a loopback host with allow_plaintext_loopback).")
+                }
+                let username = i.text("username", required: true, expected: "the IMAP login")
+                var imap = BounceIMAP(url: url ?? "", username: username ?? "", password: secret(i, "password"))
+                imap.allowPlaintextLoopback = i.bool("allow_plaintext_loopback") ?? false
+                imap.caFile = i.text("ca_file") ?? ""
+                if imap.password == nil {
+                    i.document.report(line: i.lineOf("password"), i.keyPath("password"),
+                                      "the IMAP password is missing; give {env: VARIABLE} or {file: path}.")
+                }
+                i.finish()
+                if url != nil, username != nil { mail.bounceIMAP = imap }
+            }
             b.finish()
         }
         if let g = m.mapping("signing") {

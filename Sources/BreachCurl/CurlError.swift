@@ -22,5 +22,8 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)), operation: operation)
     }
 
+    /// The server refused the login (CURLE_LOGIN_DENIED): an operator must fix it, retrying will not.
+    public var isLoginDenied: Bool { code == Int(CURLE_LOGIN_DENIED.rawValue) }
+
     public var description: String { "libcurl could not \(operation): \(message) (CURLcode \(code))" }
 }
