@@ -36,7 +36,7 @@ import Testing
 
     @Test func aShortFingerprintIsRefused() throws {
         #expect(try problems("fingerprint: \"\"", "fingerprint: \"ABCD 1234\"") == [
-            "breachmail.yaml:65: authorities[1].fingerprint: must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got 8 characters."])
+            "breachmail.yaml:71: authorities[1].fingerprint: must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got 8 characters."])
     }
 
     @Test func aBadTransportAndCountryAreNamed() throws {
