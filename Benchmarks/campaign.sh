@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# A whole campaign to Postfix's smtp-sink on 127.0.0.1, in messages per second: `breachmail
+# subjects notify` beside the peer a user would write instead (Benchmarks/campaign_peer.py:
+# csv + email + smtplib, one reused connection per thread) and beside the C ceiling (one reused
+# libcurl handle per connection, Benchmarks/curl-ceiling.c, at breachmail's message size).
+# Prints figures, passes nothing. Target (issue 7): breachmail at least 3x the peer at the same
+# number of connections, and within 30 % of the ceiling.
+#
+#   Benchmarks/campaign.sh [COUNT] [CONNECTIONS...]      (defaults 100000 subjects, "1 4")
+#
+# Every figure is subjects / wall seconds of the whole command (process start, CSV reading,
+# composing, sending, recording), except the ceiling, which has nothing to read or compose.
+# breachmail runs with mail.messages_per_connection raised to 100000 (the default 100 would
+# reconnect every 100 messages; the peer and the ceiling never reconnect) and rate_per_second 0.
+# Needs Debian's postfix (/usr/sbin/smtp-sink), libcurl4-openssl-dev and /usr/bin/python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-100000}
+shift || true
+connections=("$@")
+[ ${#connections[@]} -gt 0 ] || connections=(1 4)
+port=${PORT:-25251}
+python=${PYTHON:-/usr/bin/python3}
+export BREACHMAIL_NOW=2026-10-24T16:00:00+02:00
+
+[ -x /usr/sbin/smtp-sink ] || { echo "smtp-sink is missing: apt-get install postfix" >&2; exit 1; }
+[ -x "$python" ] || { echo "$python is missing" >&2; exit 1; }
+
+work=$(mktemp -d)
+sink=
+cleanup() {
+    [ -n "$sink" ] && { kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null; }
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+
+echo "Building breachmail (release) and the C ceiling…"
+swift build -c release --product breachmail >/dev/null
+breachmail=$(swift build -c release --show-bin-path)/breachmail
+cc -O2 -o "$work/curl-ceiling" Benchmarks/curl-ceiling.c $(pkg-config --cflags --libs libcurl)
+
+# COUNT made-up people, deterministic: personN@example.org, about half fr, 30 % en, 20 % de.
+csv="$work/subjects.csv"
+awk -v n="$count" 'BEGIN {
+    split("Anaïs Jérôme Oliver Jean Léa Lukas Emma Noah Chloé Jürgen Sophie Max Zoé Hélène Paul Mia", first, " ")
+    split("Weber Hansen Wilson Müller Dubois Schmidt Martin Brown Lefèvre Schäfer Smith Bernard Fischer Taylor Girard Wagner", last, " ")
+    split("fr fr fr fr fr en en en de de", lang, " ")
+    print "email;first_name;last_name;language"
+    for (i = 1; i <= n; i++)
+        printf "person%d@example.org;%s;%s;%s\n", i, first[(i * 7) % 16 + 1], last[(i * 11) % 16 + 1], lang[(i * 3) % 10 + 1]
+}' > "$csv"
+
+# A fresh working directory holding the incident and the subjects; prints the incident id.
+prepare() {
+    local dir=$1 transport=$2 n=$3
+    "$breachmail" init "$dir" >/dev/null
+    sed -i -e "s|^  transport: .*|  transport: $transport|" \
+           -e "s|^  connections: .*|  connections: $n|" \
+           -e "s|^  rate_per_second: .*|  rate_per_second: 0|" \
+           -e "s|^  messages_per_connection: .*|  messages_per_connection: 100000|" \
+           -e "s|^  allow_plaintext_loopback: .*|  allow_plaintext_loopback: true|" "$dir/breachmail.yaml"
+    "$breachmail" incident open --dir "$dir" Config/examples/incident.yaml | grep -o 'BR-[0-9]*-[0-9]*' | head -1
+}
+
+# breachmail's message size, for the ceiling: three subjects written to an outbox.
+head -4 "$csv" > "$work/three.csv"
+id=$(prepare "$work/size" outbox:outbox 1)
+"$breachmail" subjects import --dir "$work/size" "$id" "$work/three.csv" >/dev/null
+"$breachmail" subjects notify --dir "$work/size" "$id" >/dev/null 2>&1
+size=$(find "$work/size/outbox" -type f -name '*' ! -name '.*' -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d", n ? s / n : 3000 }')
+peer_size=$("$python" -c '
+import sys; sys.path.insert(0, "Benchmarks"); import campaign_peer as p
+rows = [dict(email="person%d@example.org" % i, first_name="Jérôme", last_name="Müller", language=l) for i, l in enumerate(["fr", "en", "de"])]
+print(sum(len(p.build(r)[0].as_bytes()) for r in rows) // 3)')
+echo "Message sizes: breachmail $size bytes (multipart/alternative text+HTML), peer $peer_size bytes (text/plain)"
+
+sink_user=()
+[ "$(id -u)" = 0 ] && sink_user=(-u nobody)
+/usr/sbin/smtp-sink "${sink_user[@]}" "127.0.0.1:$port" 256 &
+sink=$!
+sleep 0.5
+url="smtp://127.0.0.1:$port"
+
+rows=()
+for n in "${connections[@]}"; do
+    echo "— $n connection(s), $count subjects"
+    dir="$work/run-$n"
+    id=$(prepare "$dir" "$url" "$n")
+
+    t0=$(now)
+    "$breachmail" subjects import --dir "$dir" "$id" "$csv" >"$work/import.log"
+    t1=$(now)
+    s=$(elapsed "$t0" "$t1")
+    echo "  import: $count rows, $s s, $(rate "$count" "$s") rows/s"
+
+    t0=$(now)
+    "$breachmail" subjects notify --dir "$dir" "$id" >"$work/notify.log" 2>"$work/notify.err" || { cat "$work/notify.log" "$work/notify.err" >&2; exit 1; }
+    t1=$(now)
+    s=$(elapsed "$t0" "$t1")
+    sent=$(grep -o 'this run submitted [0-9]*' "$work/notify.log" | grep -o '[0-9]*$')
+    echo "  breachmail notify: $sent submitted, $s s, $(rate "$sent" "$s") msg/s"
+    rows+=("breachmail $n $sent $s")
+
+    t0=$(now)
+    out=$("$python" Benchmarks/campaign_peer.py "$csv" 127.0.0.1 "$port" "$n")
+    t1=$(now)
+    s=$(elapsed "$t0" "$t1")
+    sent=$(echo "$out" | grep -o '[0-9]* accepted' | grep -o '[0-9]*')
+    echo "  $out; wall $s s"
+    rows+=("python-peer $n $sent $s")
+
+    # The ceiling at n connections: n C loops in parallel, each on one reused handle.
+    t0=$(now)
+    pids=()
+    for ((i = 0; i < n; i++)); do
+        share=$(( count / n + (i < count % n ? 1 : 0) ))
+        "$work/curl-ceiling" "$url" "$share" "$size" >"$work/ceiling-$i.log" &
+        pids+=($!)
+    done
+    failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    t1=$(now)
+    s=$(elapsed "$t0" "$t1")
+    [ "$failed" = 0 ] || { cat "$work"/ceiling-*.log >&2; echo "the C ceiling failed" >&2; exit 1; }
+    echo "  C ceiling: $count sent, $s s, $(rate "$count" "$s") msg/s"
+    rows+=("libcurl-ceiling $n $count $s")
+done
+
+echo
+echo "Campaign of $count subjects to smtp-sink on 127.0.0.1 (breachmail message $size bytes, peer $peer_size bytes)"
+printf '%-16s %5s %9s %9s %9s %9s %11s\n' tool conns messages seconds msg/s '/peer' '/ceiling'
+for row in "${rows[@]}"; do
+    read -r tool n sent s <<<"$row"
+    peer=; ceiling=
+    for other in "${rows[@]}"; do
+        read -r t2 n2 sent2 s2 <<<"$other"
+        [ "$n2" = "$n" ] || continue
+        [ "$t2" = python-peer ] && peer=$(awk -v a="$sent2" -v b="$s2" 'BEGIN { print a / b }')
+        [ "$t2" = libcurl-ceiling ] && ceiling=$(awk -v a="$sent2" -v b="$s2" 'BEGIN { print a / b }')
+    done
+    awk -v tool="$tool" -v n="$n" -v sent="$sent" -v s="$s" -v peer="$peer" -v ceiling="$ceiling" 'BEGIN {
+        r = sent / s
+        printf "%-16s %5d %9d %9.2f %9.0f %8.2fx %10.0f%%\n", tool, n, sent, s, r, r / peer, 100 * r / ceiling
+    }'
+done
