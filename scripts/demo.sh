@@ -16,7 +16,7 @@ step init "$work"
 step incident open Config/examples/incident.yaml
 step incident list
 step incident assess BR-2026-0001 --answers Config/examples/assessment.yaml --confirm
-step authority compose BR-2026-0001 --authority cnpd | head -25
+step authority compose BR-2026-0001 --authority cnpd | sed -n 1,25p
 echo "  [… the whole notification, in the order of the authorities' form]"
 step demo authority-key
 step authority send BR-2026-0001 --authority cnpd
@@ -31,13 +31,15 @@ print("\n".join(body.splitlines()[:12]))'
 step authority send BR-2026-0001 --authority cnil
 step authority record BR-2026-0001 --authority cnil --reference CNIL-DEMO-0042
 step subjects import BR-2026-0001 Config/examples/subjects.csv
-step subjects preview BR-2026-0001 --text | head -12
+step subjects preview BR-2026-0001 --text | sed -n 1,12p
 echo "  [… what happened, the data, the consequences, what we did, what to do, how to check, the DPO's contact]"
 step subjects notify BR-2026-0001
 # Example bounces, generated for this directory's VERP secret and the people just notified.
 step demo bounces BR-2026-0001
 step bounces ingest "$work/demo-bounces"
 step status BR-2026-0001
+echo; echo "  [… two hours later: the person whose mailbox was full is sent the notice again]"
+BREACHMAIL_NOW="2026-10-24T18:00:00+02:00" step subjects notify BR-2026-0001
 echo; echo "  [… six days later, after the 120-hour retry window:]"
 BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step status BR-2026-0001 | tail -5
 BREACHMAIL_NOW="2026-10-30T16:00:00+01:00" step public-notice BR-2026-0001 || echo "  (refused: the individual notices reached nearly everyone)"

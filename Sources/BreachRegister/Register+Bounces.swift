@@ -36,6 +36,9 @@ extension Register {
     /// returned notice, else by its returned `To` (only when exactly one submitted subject has
     /// that address). A forged token is never tied to anyone, whatever else the message says.
     /// - Throws: ``RegisterError`` (`.locked` when another process holds the register).
+    /// How long after a transient bounce the person is sent the notice again.
+    public static let resendAfterTransientBounce: TimeInterval = 3600
+
     public func recordBounces(_ bounces: [NewBounce], actor: String, at now: Date) throws(RegisterError) -> [BounceRecording] {
         guard !bounces.isEmpty else { return [] }
         return try write { db in
@@ -54,6 +57,17 @@ extension Register {
                                                 incidentID: match.incidentID, subjectID: match.subjectID)
                 counts.add(b, recording)
                 if !recording.duplicate, let id = match.incidentID { incidents.insert(id) }
+                // A transient failure (mailbox full…) means the notice did not arrive: the person
+                // goes back to the campaign, which sends again once the back-off has passed, until
+                // the retry window counted from the first attempt ends.
+                if !recording.duplicate, b.outcome == .transient, let subject = match.subjectID {
+                    try db.execute(sql: """
+                        UPDATE subject SET state = 'deferred', state_reason = ?, next_attempt_at = ?, updated_at = ?
+                        WHERE id = ? AND state = 'submitted'
+                        """, arguments: ["transient bounce \(b.status ?? "") \(b.reason ?? "")".trimmingCharacters(in: .whitespaces),
+                                         RFC3339UTC.format(now.addingTimeInterval(Self.resendAfterTransientBounce)),
+                                         RFC3339UTC.format(now), subject])
+                }
                 results.append(recording)
             }
             // One entry per run, with counts only (no address, no diagnostic): on the incident

@@ -103,6 +103,28 @@ import Testing
         #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: 4 entries"))
     }
 
+    /// A transient bounce (mailbox full) means the notice did not arrive: the person goes back to
+    /// the campaign, which sends it again once the back-off has passed.
+    @Test func aTransientBounceSendsTheNoticeAgain() throws {
+        let md = try maildir(["2.full": try bounce(.mailboxFull, subject: 2), "1.hard": try bounce(.userUnknown, subject: 1)])
+        #expect(try bm(["bounces", "ingest", md.path]).status == 0)
+        #expect(try sql("SELECT state, state_reason FROM subject WHERE id = 2") == "deferred|transient bounce 5.2.2 mailboxfull")
+        #expect(try sql("SELECT state FROM subject WHERE id = 1") == "submitted")  // a hard bounce is not retried
+        #expect(try bm(["status", "BR-2026-0001"]).stdout.contains("transient pending 1"))
+
+        // Not due yet within the hour; two hours later the next run sends it again, and only it.
+        let early = try bm(["subjects", "notify", "BR-2026-0001"])
+        #expect(early.stdout.contains("this run submitted 0"), "\(early.stdout)\(early.stderr)")
+        let later = try bm(["subjects", "notify", "BR-2026-0001"], now: "2026-10-25T18:30:00+02:00")
+        #expect(later.stdout.contains("this run submitted 1"), "\(later.stdout)\(later.stderr)")
+        let outbox = work.appendingPathComponent("outbox/new")
+        let files = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
+        try #require(files.count == 1)
+        let sent = try String(contentsOf: outbox.appendingPathComponent(files[0]), encoding: .utf8)
+        #expect(sent.contains("X-Envelope-To: <\(try email(2))>"))
+        #expect(try sql("SELECT state, attempts FROM subject WHERE id = 2") == "submitted|2")
+    }
+
     @Test func mboxIsReadInPlaceWithFromUnescapingAndIdempotent() throws {
         let body = try bounce(.userUnknown, subject: 7).replacingOccurrences(of: "This is a MIME-encapsulated message.",
                                                                                 with: "This is a MIME-encapsulated message.\n>From here on, the report.")

@@ -53,7 +53,8 @@ public enum ReachCategory: String, Sendable, Codable, CaseIterable {
     case awaitingWindow = "awaiting-window"
     /// Submitted and no failure within the window, or an auto-reply proved it arrived.
     case delivered
-    /// Submitted, then a transient bounce (mailbox full…): still pending while the window is open.
+    /// Submitted, then a transient bounce (mailbox full…): sent again by the campaign, pending
+    /// while the window is open.
     case transientPending = "transient-pending"
     /// Submitted, then a hard bounce: the address does not work.
     case hardBounced = "hard-bounced"
@@ -90,7 +91,11 @@ public enum ReachCategory: String, Sendable, Codable, CaseIterable {
         case .noAddress: return .noAddress
         case .renderFailed: return .renderFailed
         case .failedPermanent: return .retriesExhausted
-        case .queued, .sending, .deferred, nil: return .inProgress
+        case .deferred:
+            // Deferred after a transient bounce: the notice was sent and did not arrive; the
+            // campaign sends it again. Deferred after an SMTP 4xx: not sent yet.
+            return s.bounces.contains { $0.outcome == .transient } ? .transientPending : .inProgress
+        case .queued, .sending, nil: return .inProgress
         case .submitted: break
         }
         if s.bounces.contains(where: { $0.outcome == .hard }) { return .hardBounced }
@@ -130,7 +135,7 @@ public struct Reach: Sendable, Equatable {
     public mutating func add(_ s: ReachSubject, now: Date, window: TimeInterval) -> ReachCategory {
         let category = ReachCategory.of(s, now: now, window: window)
         counts[category, default: 0] += 1
-        if s.state == SubjectState.submitted.rawValue {
+        if s.state == SubjectState.submitted.rawValue || category == .transientPending {
             submitted += 1
             delayNotices += s.bounces.filter { $0.outcome == .delay }.count
             if let at = s.submittedAt {
