@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Messages per second to Postfix's smtp-sink on 127.0.0.1: the C ceiling (one reused libcurl
-# handle) beside the Swift transport at 1, 2 and 4 connections. Prints figures, passes nothing.
+# handle per connection) beside the Swift transport, at 1, 2 and 4 connections. Prints figures,
+# passes nothing.
 # Installs nothing: needs Debian's postfix (for /usr/sbin/smtp-sink) and libcurl4-openssl-dev.
 #
 #   Benchmarks/transport.sh [COUNT] [SIZE]      (defaults 20000 messages of 2000 bytes)
@@ -25,7 +26,21 @@ swift build -c release --product TransportBenchmark >/dev/null
 bench=$(swift build -c release --show-bin-path)/TransportBenchmark
 
 url="smtp://127.0.0.1:$port"
-"$work/curl-ceiling" "$url" "$count" "$size"
+now() { echo "$EPOCHREALTIME"; }
+# The ceiling at n connections is n C loops in parallel, each on one reused handle, so that the
+# transport is compared like for like (on 2 cores, n loops compete for the CPU just as n
+# connections do).
 for connections in 1 2 4; do
+    t0=$(now)
+    pids=()
+    for ((i = 0; i < connections; i++)); do
+        share=$(( count / connections + (i < count % connections ? 1 : 0) ))
+        "$work/curl-ceiling" "$url" "$share" "$size" >"$work/ceiling-$i.log" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p"; done
+    t1=$(now)
+    awk -v n="$count" -v c="$connections" -v a="$t0" -v b="$t1" \
+        'BEGIN { s = b - a; printf "C ceiling: %d connection(s), %d messages, %.2f s, %.0f msg/s, %.0f msg/s per connection\n", c, n, s, n / s, n / s / c }'
     "$bench" "$url" "$connections" "$count" "$size"
 done
