@@ -46,8 +46,7 @@ public final class IMAPMailbox {
     public let server: String
     /// The mailbox, decoded (e.g. INBOX).
     public let mailbox: String
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let easy: EasyHandle
     private let context = IMAPContext()
 
     /// Checks the URL and opens a handle; connects lazily, on the first command.
@@ -79,37 +78,17 @@ public final class IMAPMailbox {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         server = "\(scheme)://\(hostPart)\(port)/"
 
-        try Curl.initialise()
-        guard let handle = curl_easy_init() else {
-            throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init returned NULL", operation: "create an easy handle")
-        }
-        self.handle = handle
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        try set(CURLOPT_NOSIGNAL, 1)
-        try set(CURLOPT_SSL_VERIFYPEER, 1)
-        try set(CURLOPT_SSL_VERIFYHOST, 2)
-        try set(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
-        try set(CURLOPT_USE_SSL, Int((scheme == "imaps" ? CURLUSESSL_ALL : CURLUSESSL_NONE).rawValue))
-        if let caFile = options.caFile { try set(CURLOPT_CAINFO, caFile) }
-        try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(options.connectTimeout))
-        try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(options.timeout))
-        try set(CURLOPT_USERNAME, options.username)
-        try set(CURLOPT_PASSWORD, options.password)
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer), "set CURLOPT_ERRORBUFFER")
-        try check(bm_curl_setopt_write_function(handle, imapWriteCallback), "set CURLOPT_WRITEFUNCTION")
-        try check(bm_curl_setopt_debug_function(handle, imapDebugCallback), "set CURLOPT_DEBUGFUNCTION")
-        let opaque = Unmanaged.passUnretained(context).toOpaque()
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, opaque), "set CURLOPT_WRITEDATA")
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_DEBUGDATA, opaque), "set CURLOPT_DEBUGDATA")
+        easy = try EasyHandle(callbackContext: context)
+        try easy.configureTransport(useSSL: scheme == "imaps" ? CURLUSESSL_ALL : CURLUSESSL_NONE, caFile: options.caFile,
+                                    connectTimeout: options.connectTimeout, timeout: options.timeout)
+        try easy.set(CURLOPT_USERNAME, options.username)
+        try easy.set(CURLOPT_PASSWORD, options.password)
+        try EasyHandle.check(bm_curl_setopt_write_function(easy.raw, imapWriteCallback), "set CURLOPT_WRITEFUNCTION")
+        try EasyHandle.check(bm_curl_setopt_debug_function(easy.raw, imapDebugCallback), "set CURLOPT_DEBUGFUNCTION")
+        try EasyHandle.check(bm_curl_setopt_ptr(easy.raw, CURLOPT_WRITEDATA, easy.callbackData), "set CURLOPT_WRITEDATA")
+        try EasyHandle.check(bm_curl_setopt_ptr(easy.raw, CURLOPT_DEBUGDATA, easy.callbackData), "set CURLOPT_DEBUGDATA")
         // Only for the server's replies (kept for error messages); replaces libcurl's own output.
-        try set(CURLOPT_VERBOSE, 1)
-    }
-
-    deinit {
-        // Sends LOGOUT on the cached connection, then closes it.
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        try easy.set(CURLOPT_VERBOSE, 1)
     }
 
     /// The UIDs of every message in the mailbox (`UID SEARCH ALL`), ascending.
@@ -183,14 +162,13 @@ public final class IMAPMailbox {
     private func perform(url: String, request: String?, operation: String) throws(CurlError) -> [UInt8] {
         context.body = []
         context.replies = []
-        errorBuffer[0] = 0
-        try set(CURLOPT_URL, url)
-        if let request { try set(CURLOPT_CUSTOMREQUEST, request) } else {
-            try check(bm_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, nil), "reset CURLOPT_CUSTOMREQUEST")
+        try easy.set(CURLOPT_URL, url)
+        if let request { try easy.set(CURLOPT_CUSTOMREQUEST, request) } else {
+            try EasyHandle.check(bm_curl_setopt_ptr(easy.raw, CURLOPT_CUSTOMREQUEST, nil), "reset CURLOPT_CUSTOMREQUEST")
         }
-        let code = curl_easy_perform(handle)
+        let code = easy.perform()
         guard code == CURLE_OK else {
-            var message = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            var message = easy.message(for: code)
             // The server's own words (a tagged NO or BAD), never the login.
             if let last = context.replies.last(where: { Self.isTaggedFailure($0) }) { message += "; the server said: \(last)" }
             throw CurlError(code: Int(code.rawValue), message: message, operation: operation)
@@ -203,23 +181,6 @@ public final class IMAPMailbox {
         return parts.count >= 2 && !parts[0].hasPrefix("*") && (parts[1] == "NO" || parts[1] == "BAD")
     }
 
-    private func set(_ option: CURLoption, _ value: Int) throws(CurlError) {
-        try check(bm_curl_setopt_long(handle, option, value), "set option \(option.rawValue)")
-    }
-
-    private func set(_ option: CURLoption, _ value: String) throws(CurlError) {
-        let code = value.withCString { bm_curl_setopt_ptr(handle, option, $0) }
-        try check(code, "set option \(option.rawValue)")
-    }
-
-    private func check(_ code: CURLcode, _ operation: String) throws(CurlError) {
-        guard code == CURLE_OK else { throw CurlError(code, operation: operation) }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
 }
 
 @available(*, unavailable, message: "an easy handle belongs to one thread at a time")

@@ -16,9 +16,8 @@ import Glibc
 /// let outcome = connection.send(message)
 /// ```
 public final class SMTPConnection {
-    private let handle: UnsafeMutableRawPointer
+    private let easy: EasyHandle
     private let options: SMTPSessionOptions
-    private let errorBuffer: UnsafeMutablePointer<CChar>
     private let context = TransferContext()
     /// Messages sent on the connection libcurl holds now.
     private var messagesOnConnection = 0
@@ -30,79 +29,59 @@ public final class SMTPConnection {
     /// - Throws: ``CurlError`` when libcurl cannot create the handle or refuses an option
     ///   (for example a libcurl built without TLS).
     public init(options: SMTPSessionOptions) throws(CurlError) {
-        try Curl.initialise()
-        guard let handle = curl_easy_init() else {
-            throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init returned NULL", operation: "create an easy handle")
-        }
-        self.handle = handle
+        easy = try EasyHandle(callbackContext: context)
         self.options = options
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure()
     }
 
-    deinit {
-        // Sends QUIT on the cached connection, then closes it.
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
-    }
-
     private func configure() throws(CurlError) {
-        try set(CURLOPT_URL, options.url)
-        try set(CURLOPT_NOSIGNAL, 1)
-        try set(CURLOPT_UPLOAD, 1)
-        try set(CURLOPT_SSL_VERIFYPEER, 1)
-        try set(CURLOPT_SSL_VERIFYHOST, 2)
-        try set(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
+        try easy.set(CURLOPT_URL, options.url)
+        try easy.set(CURLOPT_UPLOAD, 1)
+        let useSSL: curl_usessl
         switch options.security {
         case .startTLS, .implicitTLS:
-            try set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+            useSSL = CURLUSESSL_ALL
         case .plaintextLoopback:
             guard SMTPSessionOptions.isLoopback(host: options.host) else {
                 throw CurlError(
                     code: Int(CURLE_USE_SSL_FAILED.rawValue),
                     message: "clear text is allowed to a loopback host only", operation: "set up SMTP without TLS")
             }
-            try set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+            useSSL = CURLUSESSL_NONE
         }
-        if let caFile = options.caFile { try set(CURLOPT_CAINFO, caFile) }
-        try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(options.connectTimeout))
-        try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(options.timeout))
-        if let username = options.username { try set(CURLOPT_USERNAME, username) }
-        if let password = options.password { try set(CURLOPT_PASSWORD, password) }
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer), "set CURLOPT_ERRORBUFFER")
-        try check(bm_curl_setopt_read_function(handle, readCallback), "set CURLOPT_READFUNCTION")
-        try check(bm_curl_setopt_debug_function(handle, debugCallback), "set CURLOPT_DEBUGFUNCTION")
-        let opaque = Unmanaged.passUnretained(context).toOpaque()
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_READDATA, opaque), "set CURLOPT_READDATA")
-        try check(bm_curl_setopt_ptr(handle, CURLOPT_DEBUGDATA, opaque), "set CURLOPT_DEBUGDATA")
+        try easy.configureTransport(useSSL: useSSL, caFile: options.caFile, connectTimeout: options.connectTimeout, timeout: options.timeout)
+        if let username = options.username { try easy.set(CURLOPT_USERNAME, username) }
+        if let password = options.password { try easy.set(CURLOPT_PASSWORD, password) }
+        try EasyHandle.check(bm_curl_setopt_read_function(easy.raw, readCallback), "set CURLOPT_READFUNCTION")
+        try EasyHandle.check(bm_curl_setopt_debug_function(easy.raw, debugCallback), "set CURLOPT_DEBUGFUNCTION")
+        try EasyHandle.check(bm_curl_setopt_ptr(easy.raw, CURLOPT_READDATA, easy.callbackData), "set CURLOPT_READDATA")
+        try EasyHandle.check(bm_curl_setopt_ptr(easy.raw, CURLOPT_DEBUGDATA, easy.callbackData), "set CURLOPT_DEBUGDATA")
         // The debug callback is only called in verbose mode; it replaces libcurl's own output.
-        try set(CURLOPT_VERBOSE, 1)
+        try easy.set(CURLOPT_VERBOSE, 1)
     }
 
     /// Sends one message to its one recipient and says how it ended. Blocks.
     public func send(_ message: OutgoingMessage) -> SendOutcome {
         context.reset(message: message.bytes)
-        errorBuffer[0] = 0
         var recipients: UnsafeMutablePointer<curl_slist>?
         recipients = curl_slist_append(nil, "<\(message.envelope.recipient)>")
         defer { curl_slist_free_all(recipients) }
         do throws(CurlError) {
-            try set(CURLOPT_MAIL_FROM, "<\(message.envelope.returnPath)>")
-            try check(bm_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients), "set CURLOPT_MAIL_RCPT")
-            try check(bm_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.bytes.count)), "set CURLOPT_INFILESIZE_LARGE")
-            try set(CURLOPT_FRESH_CONNECT, needsFreshConnection ? 1 : 0)
+            try easy.set(CURLOPT_MAIL_FROM, "<\(message.envelope.returnPath)>")
+            try EasyHandle.check(bm_curl_setopt_slist(easy.raw, CURLOPT_MAIL_RCPT, recipients), "set CURLOPT_MAIL_RCPT")
+            try EasyHandle.check(bm_curl_setopt_off(easy.raw, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.bytes.count)), "set CURLOPT_INFILESIZE_LARGE")
+            try easy.set(CURLOPT_FRESH_CONNECT, needsFreshConnection ? 1 : 0)
             // The last message allowed on this connection closes it (with QUIT) when done.
             let last = messagesOnConnection + 1 >= options.maxMessagesPerConnection
-            try set(CURLOPT_FORBID_REUSE, last ? 1 : 0)
+            try easy.set(CURLOPT_FORBID_REUSE, last ? 1 : 0)
         } catch {
             return .localError(SendFailure(step: nil, reply: nil, reason: error.description))
         }
 
-        let code = curl_easy_perform(handle)
+        let code = easy.perform()
 
         var newConnections = 0
-        _ = bm_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &newConnections)
+        _ = bm_curl_getinfo_long(easy.raw, CURLINFO_NUM_CONNECTS, &newConnections)
         messagesOnConnection = newConnections > 0 ? 1 : messagesOnConnection + 1
         if messagesOnConnection >= options.maxMessagesPerConnection { messagesOnConnection = 0 }
         // A rejection or a fault closes the connection (DESIGN §4). libcurl closes it after most
@@ -112,7 +91,7 @@ public final class SMTPConnection {
         if code != CURLE_OK {
             messagesOnConnection = 0
             var socket = curl_socket_t(-1)
-            if bm_curl_getinfo_socket(handle, &socket) == CURLE_OK, socket != -1 {
+            if bm_curl_getinfo_socket(easy.raw, &socket) == CURLE_OK, socket != -1 {
                 _ = shutdown(socket, Int32(SHUT_RDWR))
             }
         }
@@ -120,29 +99,10 @@ public final class SMTPConnection {
     }
 
     private func outcome(of code: CURLcode) -> SendOutcome {
-        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-        return SMTPOutcomeMapping.outcome(
-            code: CurlResult(code), libcurlMessage: detail, transcript: context.transcript)
+        SMTPOutcomeMapping.outcome(
+            code: CurlResult(code), libcurlMessage: easy.message(for: code), transcript: context.transcript)
     }
 
-    private func set(_ option: CURLoption, _ value: Int) throws(CurlError) {
-        try check(bm_curl_setopt_long(handle, option, value), "set option \(option.rawValue)")
-    }
-
-    private func set(_ option: CURLoption, _ value: String) throws(CurlError) {
-        // libcurl copies string options (since 7.17), so the C string may be temporary.
-        let code = value.withCString { bm_curl_setopt_ptr(handle, option, $0) }
-        try check(code, "set option \(option.rawValue)")
-    }
-
-    private func check(_ code: CURLcode, _ operation: String) throws(CurlError) {
-        guard code == CURLE_OK else { throw CurlError(code, operation: operation) }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
 }
 
 @available(*, unavailable, message: "an easy handle belongs to one thread at a time")
