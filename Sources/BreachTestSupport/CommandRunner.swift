@@ -102,3 +102,27 @@ public struct RunnerError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+extension CommandRunner {
+    /// The example incident file and subjects CSV shipped in `Config/examples/`.
+    public static let exampleIncident = packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+    public static let exampleSubjects = packageRoot.appendingPathComponent("Config/examples/subjects.csv")
+
+    /// The working directory most tests start from: `breachmail init WORK`, the example incident
+    /// opened (BR-2026-0001) and, when `subjects` is given, that CSV imported. Each step goes
+    /// through `run`, the suite's own way of calling the binary (its environment and clock).
+    ///
+    /// - Throws: ``RunnerError`` naming the step and carrying its error output.
+    public static func makeExampleWorkingDirectory(
+        _ work: URL, subjects: URL? = nil, run: ([String]) throws -> ProcessResult
+    ) throws {
+        var steps = [["init", work.path], ["incident", "open", exampleIncident.path]]
+        if let subjects { steps.append(["subjects", "import", "BR-2026-0001", subjects.path]) }
+        for step in steps {
+            let result = try run(step)
+            guard result.status == 0 else {
+                throw RunnerError(message: "breachmail \(step.joined(separator: " ")) failed: \(result.stdout) \(result.stderr)")
+            }
+        }
+    }
+}

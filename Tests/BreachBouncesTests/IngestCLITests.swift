@@ -19,13 +19,7 @@ import Testing
 
     init() throws {
         dir = try TemporaryDirectory("ingest")
-        let root = CommandRunner.packageRoot
-        for args in [["init", work.path],
-                     ["incident", "open", root.appendingPathComponent("Config/examples/incident.yaml").path],
-                     ["subjects", "import", "BR-2026-0001", root.appendingPathComponent("Config/examples/subjects.csv").path]] {
-            let result = try bm(args)
-            try #require(result.status == 0, "\(args): \(result.stderr)")
-        }
+        try CommandRunner.makeExampleWorkingDirectory(work, subjects: CommandRunner.exampleSubjects) { try bm($0) }
         try FileManager.default.createDirectory(at: work.appendingPathComponent("secrets"), withIntermediateDirectories: true)
         try Data((Self.secret + "\n").utf8).write(to: work.appendingPathComponent("secrets/verp.key"))
         try sql("UPDATE subject SET state = 'submitted', attempts = 1, updated_at = '\(Self.submittedAt)', "

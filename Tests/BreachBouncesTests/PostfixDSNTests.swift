@@ -76,13 +76,7 @@ import Testing
         let env = ["BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": "2026-10-25T16:00:00+02:00"]
         let csv = dir.url.appendingPathComponent("subjects.csv")
         try Data("E-mail;Prénom;Nom;Langue\nnosuchuser@localhost;Anaïs;Weber;fr\nreached@example.org;Jérôme;Hansen;fr\n".utf8).write(to: csv)
-        let root = CommandRunner.packageRoot
-        for args in [["init", work.path],
-                     ["incident", "open", root.appendingPathComponent("Config/examples/incident.yaml").path],
-                     ["subjects", "import", "BR-2026-0001", csv.path]] {
-            let result = try CommandRunner.breachmail(args, environment: env)
-            try #require(result.status == 0, "\(args): \(result.stdout) \(result.stderr)")
-        }
+        try CommandRunner.makeExampleWorkingDirectory(work, subjects: csv) { try CommandRunner.breachmail($0, environment: env) }
         try Data((Self.secret + "\n").utf8).write(to: work.appendingPathComponent("secrets/verp.key"))
         let update = try CommandRunner.run("sqlite3", [register, "UPDATE subject SET state = 'submitted', attempts = 1, "
             + "updated_at = '2026-10-24T14:00:00Z', message_id = '<BR-2026-0001.' || id || '@exemple.lu>' WHERE state = 'queued'; "

@@ -13,12 +13,7 @@ import Testing
     init() throws {
         dir = try TemporaryDirectory("campaign")
         environment = ["BREACHMAIL_DIR": dir.url.appendingPathComponent("work").path, "BREACHMAIL_NOW": "2026-10-24T16:00:00+02:00"]
-        let root = CommandRunner.packageRoot
-        for args in [["init", work.path],
-                     ["incident", "open", root.appendingPathComponent("Config/examples/incident.yaml").path]] {
-            let result = try bm(args)
-            try #require(result.status == 0, "\(args): \(result.stderr)")
-        }
+        try CommandRunner.makeExampleWorkingDirectory(work) { try bm($0) }
     }
 
     func bm(_ args: [String], _ extra: [String: String] = [:]) throws -> ProcessResult {

@@ -8,13 +8,7 @@ import Testing
 
     init() throws {
         dir = try TemporaryDirectory("preview")
-        let root = CommandRunner.packageRoot
-        for args in [["init", work.path],
-                     ["incident", "open", root.appendingPathComponent("Config/examples/incident.yaml").path],
-                     ["subjects", "import", "BR-2026-0001", root.appendingPathComponent("Config/examples/subjects.csv").path]] {
-            let result = try bm(args)
-            try #require(result.status == 0, "\(args): \(result.stderr)")
-        }
+        try CommandRunner.makeExampleWorkingDirectory(work, subjects: CommandRunner.exampleSubjects) { try bm($0) }
     }
 
     func bm(_ args: [String]) throws -> ProcessResult {
