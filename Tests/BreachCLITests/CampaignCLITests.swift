@@ -171,6 +171,20 @@ import Testing
         }
     }
 
+    /// `subjects notify` started in the background, pausing 5 ms after each delivery (before it
+    /// is recorded, the worst moment to be stopped), so that a test can stop it mid-campaign.
+    private func startSlowNotify(stderr: Any) throws -> Process {
+        let process = Process()
+        process.executableURL = CommandRunner.breachmail
+        process.arguments = ["subjects", "notify", "BR-2026-0001"]
+        process.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test",
+                               "BREACHMAIL_TEST_DELAY_MS": "5"].merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        return process
+    }
+
     /// Imports 3,000 people, kills the real binary with SIGKILL once a third were delivered
     /// (`delivered` reads the recipients the transport's far end holds), runs it again, checks.
     private func crashTest(label: String, delivered: () throws -> [String]) throws {
@@ -182,14 +196,7 @@ import Testing
         try csv.write(to: file, atomically: true, encoding: .utf8)
         try importCSV(file.path)
 
-        let process = Process()
-        process.executableURL = CommandRunner.breachmail
-        process.arguments = ["subjects", "notify", "BR-2026-0001"]
-        process.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test",
-                               "BREACHMAIL_TEST_DELAY_MS": "5"].merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startSlowNotify(stderr: FileHandle.nullDevice)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if (try delivered()).count >= rows / 3 || !process.isRunning { break }
@@ -221,15 +228,8 @@ import Testing
         let file = dir.file("interrupt.csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
         try importCSV(file.path)
-        let process = Process()
-        process.executableURL = CommandRunner.breachmail
-        process.arguments = ["subjects", "notify", "BR-2026-0001"]
-        process.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test",
-                               "BREACHMAIL_TEST_DELAY_MS": "5"].merging(environment) { $1 }
         let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        let process = try startSlowNotify(stderr: err)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning,
               ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path).count) ?? 0) < 200 { usleep(20_000) }
