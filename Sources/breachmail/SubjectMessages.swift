@@ -48,11 +48,20 @@ struct SubjectMessages {
 
     /// One subject's message; a missing field or a bad address is this subject's own failure.
     mutating func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
-        let language = Language(rawValue: subject.language) ?? .fr
-        let composition = try composition(language)
-        let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
-        let fields = SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields)
+        let composition = try composition(Self.language(of: subject))
         var random = SystemRandomNumberGenerator()
-        return try composition.message(subject: fields, from: from, replyTo: replyTo, builder: builder, using: &random)
+        return try composition.message(subject: Self.fields(of: subject), from: from, replyTo: replyTo, builder: builder, using: &random)
+    }
+
+    /// One subject's message rendered (subject line and text), without writing the MIME.
+    mutating func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
+        try composition(Self.language(of: subject)).render(subject: Self.fields(of: subject))
+    }
+
+    private static func language(of subject: Subject) -> Language { Language(rawValue: subject.language) ?? .fr }
+
+    private static func fields(of subject: Subject) -> SubjectFields {
+        let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
+        return SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields)
     }
 }

@@ -137,21 +137,16 @@ extension SubjectsCommand {
                 throw CLIError("the subject of line \(subject.line) has no usable address (state no_address: \(subject.stateReason ?? "missing")); nothing to preview.")
             }
             var messages = try SubjectMessages(ws, record: record, at: try Clock.now())
-            let built: BuiltMessage
             do {
-                built = try messages.message(for: subject)
+                if text {
+                    let rendered = try messages.rendered(for: subject)
+                    print("Subject: \(rendered.subject)\n")
+                    print(rendered.text)
+                } else {
+                    print(String(decoding: try messages.message(for: subject).bytes, as: UTF8.self), terminator: "")
+                }
             } catch {
                 throw CLIError("the message for the subject of line \(subject.line) cannot be composed (it would be render_failed): \(error)")
-            }
-            if text {
-                let language = Language(rawValue: subject.language) ?? .fr
-                let composition = try messages.composition(language)
-                let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
-                let rendered = try composition.render(subject: SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields))
-                print("Subject: \(rendered.subject)\n")
-                print(rendered.text)
-            } else {
-                print(String(decoding: built.bytes, as: UTF8.self), terminator: "")
             }
         }
 
