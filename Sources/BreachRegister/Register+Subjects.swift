@@ -138,13 +138,14 @@ extension Register {
     /// Applies state changes in one transaction and returns how many subjects changed.
     ///
     /// A change with `from` applies only when the subject is still in one of those states, so
-    /// that two runs of a campaign cannot both move the same subject.
+    /// that two runs of a campaign cannot both move the same subject. With `.survivesProcessCrash`
+    /// the transaction is not flushed to the disk before this returns (see ``Durability``).
     /// - Throws: ``RegisterError`` when the register cannot be written.
     @discardableResult
-    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> Int {
+    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date, durability: Durability = .synced) throws(RegisterError) -> Int {
         let stamp = RFC3339UTC.format(now)
         do {
-            return try pool.write { db in
+            return try write(durability) { db in
                 var changed = 0
                 for u in updates {
                     var sql = """

@@ -27,6 +27,9 @@ public final class Register: Sendable {
         configuration.busyMode = .timeout(2)
         configuration.foreignKeysEnabled = true
         configuration.label = "breachmail.register"
+        // Every commit reaches the disk before it returns (SQLite's FULL; WAL mode), unless a
+        // write asks for less (``Durability``).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let path = url.path
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -41,6 +44,36 @@ public final class Register: Sendable {
             throw error
         } catch {
             throw Self.map(error, path)
+        }
+    }
+
+    /// How far a write must have gone when it returns.
+    public enum Durability: Sendable {
+        /// On the disk (fsync): survives a power loss. Every write but the campaign's.
+        case synced
+        /// In the operating system's hands: survives the process being killed, not a power loss,
+        /// after which the register comes back whole but without the last such writes. The
+        /// campaign's state changes use it between synced ones: losing some means sending those
+        /// messages again, never losing a person, and it saves an fsync per message.
+        case survivesProcessCrash
+    }
+
+    /// A write transaction with the durability asked for.
+    func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
+        switch durability {
+        case .synced:
+            return try pool.write(body)
+        case .survivesProcessCrash:
+            return try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
         }
     }
 

@@ -8,8 +8,26 @@ public import Logging
 public protocol MailTransport: Sendable {
     /// Hands one message over. Waits for the rate limit and a free connection.
     func send(_ message: OutgoingMessage) async -> SendOutcome
+    /// Sends what `feed` hands out, each connection taking its next message on its own thread
+    /// as soon as it is free, until `feed` has no more for any of them.
+    ///
+    /// This is the campaign's path: no hop between threads per message, so that composing and
+    /// recording run in parallel on the connections' threads, beside the sending.
+    func deliver(_ feed: any DeliveryFeed) async
     /// Finishes the messages already handed over, then closes every connection.
     func shutdown() async
+}
+
+/// The messages of a campaign, handed to a transport's connections one at a time.
+///
+/// Both calls are made on a connection's own thread, which is not one of Swift's cooperative
+/// pool: they may block (compose, write the register, wait for the rate). A connection calls
+/// ``delivered(_:_:connection:)`` for a message before it asks for its next one.
+public protocol DeliveryFeed: Sendable {
+    /// The next message for `connection` (0 ..< connections), or `nil` when it is to stop.
+    func next(connection: Int) -> OutgoingMessage?
+    /// How the message last handed to `connection` went.
+    func delivered(_ message: OutgoingMessage, _ outcome: SendOutcome, connection: Int)
 }
 
 /// Makes the transport a configuration asks for.

@@ -32,6 +32,22 @@ public final class OutboxTransport: MailTransport {
     }
 
     public func send(_ message: OutgoingMessage) async -> SendOutcome {
+        deposit(message)
+    }
+
+    /// One thread writes what the feed hands out: a Maildir has no connections to share.
+    public func deliver(_ feed: any DeliveryFeed) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                while let message = feed.next(connection: 0) { feed.delivered(message, self.deposit(message), connection: 0) }
+                continuation.resume()
+            }
+            thread.name = "breachmail-outbox"
+            thread.start()
+        }
+    }
+
+    private func deposit(_ message: OutgoingMessage) -> SendOutcome {
         let outcome: SendOutcome
         do {
             let name = try write(message)

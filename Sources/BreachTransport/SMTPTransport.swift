@@ -12,6 +12,9 @@ import Synchronization
 public final class SMTPTransport: MailTransport {
     private let queue: JobQueue
     private let waitForTurn: @Sendable () async throws -> Void
+    /// The rate limit for ``deliver(_:)``: how long the connection's thread is to wait.
+    private let waitOnThread: @Sendable () -> Duration
+    private let connections: Int
 
     /// Starts `connections` worker threads; each connects on its first message.
     ///
@@ -23,14 +26,20 @@ public final class SMTPTransport: MailTransport {
         clock: C = ContinuousClock()
     ) where C.Duration == Duration {
         queue = JobQueue(workers: connections)
+        self.connections = connections
         if let messagesPerSecond {
             let limiter = RateLimiter(rate: messagesPerSecond, clock: clock)
             waitForTurn = { try await limiter.waitForTurn() }
+            let threadLimiter = RateLimiter(rate: messagesPerSecond, clock: ContinuousClock())
+            waitOnThread = { threadLimiter.reserve() }
         } else {
             waitForTurn = {}
+            waitOnThread = { .zero }
         }
         for index in 0..<connections {
-            let thread = Thread { [queue] in Self.work(queue: queue, options: options, logger: logger) }
+            let thread = Thread { [queue, waitOnThread] in
+                Self.work(index: index, queue: queue, options: options, logger: logger, waitForTurn: waitOnThread)
+            }
             thread.name = "breachmail-smtp-\(index)"
             thread.start()
         }
@@ -45,9 +54,16 @@ public final class SMTPTransport: MailTransport {
             return .transient(SendFailure(step: nil, reply: nil, reason: "cancelled before sending"))
         }
         return await withCheckedContinuation { continuation in
-            if !queue.enqueue(Job(message: message, continuation: continuation)) {
+            if !queue.enqueue(.message(message, continuation)) {
                 continuation.resume(returning: .localError(SendFailure(step: nil, reply: nil, reason: "the transport was shut down")))
             }
+        }
+    }
+
+    public func deliver(_ feed: any DeliveryFeed) async {
+        await withCheckedContinuation { continuation in
+            let drain = Drain(feed: feed, connections: connections, continuation: continuation)
+            for _ in 0..<connections where !queue.enqueue(.drain(drain)) { drain.finished() }
         }
     }
 
@@ -56,28 +72,68 @@ public final class SMTPTransport: MailTransport {
     }
 
     /// One worker: one connection, messages one after the other, until the queue closes.
-    private static func work(queue: JobQueue, options: SMTPSessionOptions, logger: Logger) {
+    private static func work(
+        index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
+    ) {
         var connection: SMTPConnection?
-        while let job = queue.next() {
+        func send(_ message: OutgoingMessage) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
-                outcome = connection?.send(job.message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
+                outcome = connection?.send(message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
             } catch {
                 outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
             }
-            logger.log(outcome, id: job.message.id)
-            job.continuation.resume(returning: outcome)
+            logger.log(outcome, id: message.id)
+            return outcome
+        }
+        while let job = queue.next() {
+            switch job {
+            case .message(let message, let continuation):
+                continuation.resume(returning: send(message))
+            case .drain(let drain):
+                while let message = drain.feed.next(connection: index) {
+                    let wait = waitForTurn()
+                    if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
+                    drain.feed.delivered(message, send(message), connection: index)
+                }
+                drain.finished()
+            }
         }
         connection = nil  // QUIT, then close, before the worker counts itself out.
         queue.workerFinished()
     }
 }
 
-/// A message waiting for a connection, and the caller waiting for its outcome.
-struct Job: Sendable {
-    let message: OutgoingMessage
-    let continuation: CheckedContinuation<SendOutcome, Never>
+/// Work for a connection's thread.
+enum Job: Sendable {
+    /// One message, and the caller waiting for its outcome.
+    case message(OutgoingMessage, CheckedContinuation<SendOutcome, Never>)
+    /// Take messages from a feed until it has no more.
+    case drain(Drain)
+}
+
+/// One ``SMTPTransport/deliver(_:)``: its feed, and the caller waiting until every connection
+/// has left it.
+final class Drain: Sendable {
+    let feed: any DeliveryFeed
+    private let remaining: Mutex<(count: Int, continuation: CheckedContinuation<Void, Never>?)>
+
+    init(feed: any DeliveryFeed, connections: Int, continuation: CheckedContinuation<Void, Never>) {
+        self.feed = feed
+        remaining = Mutex((connections, continuation))
+    }
+
+    /// One connection is done with the feed; the last one resumes the caller.
+    func finished() {
+        let done = remaining.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.count -= 1
+            guard state.count == 0 else { return nil }
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        done?.resume()
+    }
 }
 
 /// The jobs between async callers and the worker threads. Workers block on a condition
@@ -149,8 +205,13 @@ final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     func waitForTurn() async throws {
-        let now = clock.now
-        let wait = bucket.withLock { $0.reserve(at: now) }
+        let wait = reserve()
         if wait > .zero { try await clock.sleep(for: wait, tolerance: nil) }
+    }
+
+    /// Takes the next turn and says how long to wait for it.
+    func reserve() -> Duration {
+        let now = clock.now
+        return bucket.withLock { $0.reserve(at: now) }
     }
 }

@@ -5,20 +5,19 @@ import BreachRegister
 import BreachTransport
 import Foundation
 
-/// The campaign's I/O: reads subjects a page at a time, composes each message, and runs
-/// `workers` concurrent senders through a ``MailTransport``. The decisions are
-/// ``CampaignStateMachine``'s; this file only performs them.
+/// The campaign's I/O: reads subjects a page at a time and hands them to the transport's
+/// connections (``DeliveryFeed``); each connection's thread composes its next message, records,
+/// and sends. The decisions are ``CampaignStateMachine``'s; this file only performs them.
 ///
-/// Each worker writes `sending` for its next subject in the same transaction as the outcome of
-/// its previous one, and waits for that transaction before sending: so at any moment a worker
-/// holds at most one message delivered but not yet recorded, and a crash duplicates at most
-/// `workers` messages.
+/// Each connection writes `sending` for its next subject in the same transaction as the outcome
+/// of its previous one, and that transaction is committed before the next message goes out: so
+/// at any moment a connection holds at most one message delivered but not yet recorded, and a
+/// crash duplicates at most as many messages as there are connections.
 struct Campaign: Sendable {
     let register: Register
     let incidentID: String
     let transport: any MailTransport
     let workers: Int
-    let ratePerSecond: Double
     /// Test hook: a pause after each delivery, before it is recorded (the worst moment to die).
     let delayAfterSend: Duration
     let stop: StopFlag
@@ -57,66 +56,67 @@ struct Campaign: Sendable {
     }
 
     func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures) -> Void) async throws -> (End, Figures) {
-        let recorder = Recorder(register: register, clock: clock)
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
-                progress(await feed.figures)
+                progress(feed.figures)
             }
         }
         defer { reporter.cancel() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    var pending: [SubjectUpdate] = []
-                    while let job = try await feed.next(recorder: recorder, stop: stop) {
-                        try await recorder.commit(pending + [job.claim])
-                        pending = []
-                        if job.wait > .zero { try? await Task.sleep(for: job.wait) }
-                        let outcome = await transport.send(job.message)
-                        if delayAfterSend > .zero { try? await Task.sleep(for: delayAfterSend) }
-                        pending = [await feed.record(outcome, for: job)]
-                    }
-                    if !pending.isEmpty { try await recorder.commit(pending) }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let figures = await feed.figures
+        await transport.deliver(feed)
+        if let error = feed.failure { throw error }
+        let figures = feed.figures
         progress(figures)
-        if let failure = await feed.halt { return (.halted(failure), figures) }
+        if let failure = feed.halt { return (.halted(failure), figures) }
         return (stop.isSet ? .interrupted : .finished, figures)
     }
 }
 
-/// One message ready to go: the subject, its claim, the message, how long to wait for the rate.
-struct CampaignJob: Sendable {
-    let subject: CampaignSubject
-    let claim: SubjectUpdate
-    let message: BreachCore.OutgoingMessage
-    let messageID: String
-    let wait: Duration
-}
-
-/// Hands out subjects to workers in id order, composing each message; keeps the state machine.
-actor CampaignFeed {
+/// Hands out subjects to the connections in id order and keeps the state machine; each
+/// connection composes and records on its own thread.
+///
+/// A subject's path: taken from the page and claimed under the lock; composed outside it;
+/// `sending` committed together with the connection's previous outcome; sent; its outcome kept
+/// for the connection's next commit (or the last one, when the connection stops).
+final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
+    // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
     private let incidentID: String
-    private var messages: SubjectMessages
+    private let messages: SubjectMessages
     private let verp: VERP
     private let incident: IncidentNumber
+    private let clock: any DeliveryClock
+    private let stop: StopFlag
+    private let delayAfterSend: Duration
+    private let lock = NSLock()
     private var machine: CampaignStateMachine
-    private var bucket: TokenBucket<ContinuousClock.Instant>?
     private var page: [Subject] = []
     private var after: Int64 = 0
     private var exhausted = false
-    private(set) var figures = Campaign.Figures()
-    private(set) var halt: SendFailure?
+    private var state = Figures()
+    private var halted: SendFailure?
+    private var failed: (any Error)?
     private var pausedUntil: Date?
-    private let clock: any DeliveryClock
+    private var lastSynced = ContinuousClock.now
+    /// Per connection: the message in flight and the changes waiting for the next commit.
+    private let slots: [Slot]
+
+    typealias Figures = Campaign.Figures
+
+    private final class Slot {
+        var subject: CampaignSubject?
+        var messageID: String?
+        var pending: [SubjectUpdate] = []
+    }
+
+    /// The longest a state change may stay only in the operating system's hands (a power loss
+    /// could take it back, and with it the knowledge that those messages went): one second.
+    static let syncInterval: Duration = .seconds(1)
 
     init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
-         machine: CampaignStateMachine, clock: any DeliveryClock, ratePerSecond: Double, recovered: Int) {
+         machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
+         recovered: Int) {
+        self.slots = (0..<max(connections, 1)).map { _ in Slot() }
         self.register = register
         self.incidentID = incidentID
         self.messages = messages
@@ -124,44 +124,127 @@ actor CampaignFeed {
         self.incident = incident
         self.machine = machine
         self.clock = clock
-        self.bucket = ratePerSecond > 0 ? TokenBucket(rate: ratePerSecond, start: ContinuousClock.now) : nil
-        self.figures.recovered = recovered
+        self.stop = stop
+        self.delayAfterSend = delayAfterSend
+        self.state.recovered = recovered
     }
 
-    /// The next subject to send to, or nil when there is none left, the run was stopped or halted.
-    func next(recorder: Recorder, stop: StopFlag) async throws -> CampaignJob? {
+    var figures: Figures { lock.withLock { state } }
+    var halt: SendFailure? { lock.withLock { halted } }
+    /// A register write that failed: the run stopped there.
+    var failure: (any Error)? { lock.withLock { failed } }
+
+    func next(connection: Int) -> BreachCore.OutgoingMessage? {
         while true {
-            if stop.isSet || halt != nil { return nil }
-            if let until = pausedUntil, until > clock.now() {
-                try? await Task.sleep(for: .seconds(until.timeIntervalSince(clock.now())))
+            let slot = slots[connection]
+            // Take a subject and claim it, under the lock.
+            let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
+            let take: Take = lock.withLock {
+                if stop.isSet || halted != nil || failed != nil { return .stop }
+                if let until = pausedUntil, until > clock.now() { return .pause(seconds: until.timeIntervalSince(clock.now())) }
+                while true {
+                    if page.isEmpty {
+                        if exhausted { return .stop }
+                        do {
+                            page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
+                        } catch {
+                            failed = error
+                            return .stop
+                        }
+                        if page.isEmpty { exhausted = true; return .stop }
+                        after = page.last!.id
+                        page.reverse()
+                    }
+                    let row = page.removeLast()
+                    let subject = CampaignSubject(row)
+                    switch machine.step(for: subject) {
+                    case .skip: continue
+                    case .notYet: state.notYetDue += 1; continue
+                    case .send: return .subject(row, subject, SubjectUpdate(machine.claim(subject)))
+                    }
+                }
+            }
+            switch take {
+            case .stop:
+                commit(connection: connection, [])
+                return nil
+            case .pause(let seconds):
+                Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
                 continue
+            case .subject(let r, let s, let c):
+                (row, subject, claim) = (r, s, c)
             }
-            if page.isEmpty {
-                if exhausted { return nil }
-                page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
-                if page.isEmpty { exhausted = true; return nil }
-                after = page.last!.id
-                page.reverse()
-            }
-            let row = page.removeLast()
-            let subject = CampaignSubject(row)
-            switch machine.step(for: subject) {
-            case .skip: continue
-            case .notYet:
-                figures.notYetDue += 1
-                continue
-            case .send: break
-            }
-            do {
-                let built = try compose(row)
-                let wait = bucket?.reserve(at: ContinuousClock.now) ?? .zero
-                return CampaignJob(subject: subject, claim: SubjectUpdate(machine.claim(subject)), message: built.0,
-                                   messageID: built.1, wait: wait)
+            // Compose outside the lock: the connections compose in parallel.
+            let built: (BreachCore.OutgoingMessage, String)
+            do throws(CampaignComposeError) {
+                built = try compose(row)
             } catch {
-                figures.renderFailed += 1
-                try await recorder.commit([SubjectUpdate(machine.renderFailed(subject, reason: error.description))])
+                let update = lock.withLock {
+                    state.renderFailed += 1
+                    return SubjectUpdate(machine.renderFailed(subject, reason: error.description))
+                }
+                slot.pending.append(update)
+                continue
             }
+            // `sending`, with the previous outcome, on the disk's way before the message goes.
+            guard commit(connection: connection, [claim]) else { return nil }
+            slot.subject = subject
+            slot.messageID = built.1
+            return built.0
         }
+    }
+
+    func delivered(_ message: BreachCore.OutgoingMessage, _ outcome: SendOutcome, connection: Int) {
+        if delayAfterSend > .zero { Thread.sleep(forTimeInterval: delayAfterSend.timeInterval) }
+        let slot = slots[connection]
+        guard let subject = slot.subject else { return }
+        var update = lock.withLock {
+            let (transition, relay) = machine.record(outcome, for: subject)
+            switch relay {
+            case .proceed: break
+            case .pause(let until): pausedUntil = until
+            case .halt(let failure): halted = halted ?? failure
+            }
+            switch transition.to {
+            case .submitted: state.submitted += 1
+            case .deferred: state.deferred += 1
+            case .failedPermanent: state.failedPermanent += 1
+            default: state.held += 1
+            }
+            return SubjectUpdate(transition)
+        }
+        update.messageID = slot.messageID
+        slot.pending.append(update)
+        slot.subject = nil
+    }
+
+    /// Writes the connection's waiting changes and `more` in one transaction; on failure the
+    /// whole run stops (the subjects stay as the register last had them).
+    @discardableResult
+    private func commit(connection: Int, _ more: [SubjectUpdate]) -> Bool {
+        let slot = slots[connection]
+        let updates = slot.pending + more
+        guard !updates.isEmpty else { return true }
+        let durability: Register.Durability = lock.withLock {
+            let now = ContinuousClock.now
+            guard now - lastSynced >= Self.syncInterval else { return .survivesProcessCrash }
+            lastSynced = now
+            return .synced
+        }
+        do {
+            try register.updateSubjects(updates, at: clock.now(), durability: durability)
+            slot.pending = []
+            return true
+        } catch {
+            lock.withLock { failed = failed ?? error }
+            return false
+        }
+    }
+
+    private enum Take {
+        case subject(Subject, CampaignSubject, SubjectUpdate)
+        case pause(seconds: Double)
+        case stop
     }
 
     /// The message for one subject, with its VERP return path in the envelope.
@@ -176,72 +259,10 @@ actor CampaignFeed {
             throw CampaignComposeError(description: error.description)
         }
     }
-
-    /// Records an outcome in the machine and returns the change to write.
-    func record(_ outcome: SendOutcome, for job: CampaignJob) -> SubjectUpdate {
-        let (transition, relay) = machine.record(outcome, for: job.subject)
-        switch relay {
-        case .proceed: break
-        case .pause(let until): pausedUntil = until
-        case .halt(let failure): halt = halt ?? failure
-        }
-        switch transition.to {
-        case .submitted: figures.submitted += 1
-        case .deferred: figures.deferred += 1
-        case .failedPermanent: figures.failedPermanent += 1
-        default: figures.held += 1
-        }
-        var update = SubjectUpdate(transition)
-        update.messageID = job.messageID
-        return update
-    }
 }
 
 struct CampaignComposeError: Error, CustomStringConvertible {
     let description: String
-}
-
-/// Writes state changes in group commits: changes that arrive while a transaction runs go
-/// together in the next one. Each caller resumes once its own changes are durable. The
-/// register's blocking writes run on a thread of their own, not on the cooperative pool.
-actor Recorder {
-    private let register: Register
-    private let clock: any DeliveryClock
-    private let queue = DispatchQueue(label: "breachmail.campaign.recorder")
-    private var pending: [SubjectUpdate] = []
-    private var waiters: [CheckedContinuation<Void, any Error>] = []
-    private var flushing = false
-
-    init(register: Register, clock: any DeliveryClock) {
-        self.register = register
-        self.clock = clock
-    }
-
-    func commit(_ updates: [SubjectUpdate]) async throws {
-        if updates.isEmpty { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending += updates
-            waiters.append(continuation)
-            if !flushing { flush() }
-        }
-    }
-
-    private func flush() {
-        flushing = true
-        let batch = pending, resumed = waiters
-        pending = []
-        waiters = []
-        let register = register, now = clock.now()
-        queue.async {
-            let result = Result<Void, any Error> { _ = try register.updateSubjects(batch, at: now) }
-            Task { await self.finished(result, resumed) }
-        }
-    }
-
-    private func finished(_ result: Result<Void, any Error>, _ resumed: [CheckedContinuation<Void, any Error>]) {
-        for waiter in resumed { waiter.resume(with: result) }
-        if pending.isEmpty { flushing = false } else { flush() }
-    }
 }
 
 /// Set once, from the SIGINT handler; read by the feed.

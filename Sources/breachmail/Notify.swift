@@ -46,8 +46,8 @@ extension SubjectsCommand {
             guard let incident = IncidentNumber(record.id) else {
                 throw CLIError("\(record.id) is not an incident number of the form BR-YEAR-NNNN; VERP tokens need one.")
             }
-            var messages = try SubjectMessages(ws, record: record, at: now)
-            if dryRun { return try dryRunReport(ws, messages: &messages) }
+            let messages = try SubjectMessages(ws, record: record, at: now)
+            if dryRun { return try dryRunReport(ws, messages: messages) }
 
             let transport = try MailSetup.transport(ws)
             let lock = try CampaignLock(ws, incidentID: record.id)
@@ -58,14 +58,14 @@ extension SubjectsCommand {
             let delay = slowMs ?? ProcessInfo.processInfo.environment["BREACHMAIL_TEST_DELAY_MS"].flatMap(Int.init) ?? 0
             let stop = StopFlag()
             let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,
-                                    workers: ws.configuration.mail.connections, ratePerSecond: ws.configuration.mail.ratePerSecond,
-                                    delayAfterSend: .milliseconds(delay), stop: stop, clock: clock)
+                                    workers: ws.configuration.mail.connections, delayAfterSend: .milliseconds(delay), stop: stop,
+                                    clock: clock)
             let recovered = try campaign.recover(machine: machine)
             let before = try ws.register.subjectCounts(incidentID: record.id)
             let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
             let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
-                                    machine: machine, clock: clock, ratePerSecond: ws.configuration.mail.ratePerSecond,
-                                    recovered: recovered)
+                                    machine: machine, clock: clock, stop: stop, delayAfterSend: .milliseconds(delay),
+                                    connections: campaign.workers, recovered: recovered)
             let progress = Progress(json: json, total: total)
             progress.start(workers: campaign.workers, recovered: recovered)
 
@@ -143,7 +143,7 @@ extension SubjectsCommand {
             }
         }
 
-        private func dryRunReport(_ ws: Workspace, messages: inout SubjectMessages) throws {
+        private func dryRunReport(_ ws: Workspace, messages: SubjectMessages) throws {
             var after: Int64 = 0
             var wouldSend = 0, noAddress = 0, done = 0
             var failures: [String: Int] = [:]

@@ -28,12 +28,16 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     public mutating func reserve(at now: Instant) -> Duration {
         if now > last {
             let elapsed = last.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            tokens = min(capacity, tokens + seconds * rate)
+            tokens = min(capacity, tokens + elapsed.timeInterval * rate)
             last = now
         }
         tokens -= 1
         guard tokens < 0 else { return .zero }
         return .nanoseconds(Int64((-tokens / rate * 1e9).rounded(.up)))
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for APIs that take a `TimeInterval` (`Thread.sleep`).
+    public var timeInterval: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
