@@ -61,8 +61,14 @@ public final class SMTPConnection {
     }
 
     /// Sends one message to its one recipient and says how it ended. Blocks.
-    public func send(_ message: OutgoingMessage) -> SendOutcome {
-        context.reset(message: message.bytes)
+    ///
+    /// - Parameter beforeEndOfData: called once the server has every byte but the end of data
+    ///   (the final "."), the point after which a server that accepts the message has it. Returning
+    ///   `false` abandons the transaction there: nothing is delivered, and the outcome is a local
+    ///   error. The campaign waits here for its register write, which can then run during the
+    ///   MAIL, RCPT and DATA round trips instead of before them.
+    public func send(_ message: OutgoingMessage, beforeEndOfData: (() -> Bool)? = nil) -> SendOutcome {
+        context.reset(message: message.bytes, gate: beforeEndOfData)
         var recipients: UnsafeMutablePointer<curl_slist>?
         recipients = curl_slist_append(nil, "<\(message.envelope.recipient)>")
         defer { curl_slist_free_all(recipients) }
@@ -95,6 +101,9 @@ public final class SMTPConnection {
                 _ = shutdown(socket, Int32(SHUT_RDWR))
             }
         }
+        if context.heldBack {
+            return .localError(SendFailure(step: .message, reply: nil, reason: "held back before the end of data: not delivered"))
+        }
         return outcome(of: code)
     }
 
@@ -113,11 +122,17 @@ private final class TransferContext {
     var bytes: [UInt8] = []
     var offset = 0
     var transcript = SMTPTranscript()
+    /// Asked once at the end of the bytes; `false` aborts before the end of data.
+    var gate: (() -> Bool)?
+    /// The gate said no.
+    var heldBack = false
 
-    func reset(message: [UInt8]) {
+    func reset(message: [UInt8], gate: (() -> Bool)?) {
         bytes = message
         offset = 0
         transcript.reset()
+        self.gate = gate
+        heldBack = false
     }
 }
 
@@ -126,7 +141,17 @@ private let readCallback: curl_read_callback = { buffer, size, count, userData i
     guard let buffer, let userData else { return 0 }
     let context = Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue()
     let length = min(size * count, context.bytes.count - context.offset)
-    guard length > 0 else { return 0 }
+    guard length > 0 else {
+        // The end of the bytes: libcurl writes the end of data only after this returns 0.
+        if let gate = context.gate {
+            context.gate = nil
+            if !gate() {
+                context.heldBack = true
+                return Int(CURL_READFUNC_ABORT)
+            }
+        }
+        return 0
+    }
     context.bytes.withUnsafeBytes { source in
         UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + context.offset, byteCount: length)
     }

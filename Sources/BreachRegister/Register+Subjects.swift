@@ -164,7 +164,8 @@ extension Register {
                         sql += " AND state IN (\(Array(repeating: "?", count: from.count).joined(separator: ",")))"
                         arguments += from.map(\.rawValue).sorted()
                     }
-                    try db.execute(sql: sql, arguments: StatementArguments(arguments))
+                    // Cached: a campaign runs the same few statements for every message.
+                    try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
                     changed += db.changesCount
                 }
                 return changed

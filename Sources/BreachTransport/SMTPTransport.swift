@@ -76,11 +76,12 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage) -> SendOutcome {
+        func send(_ message: OutgoingMessage, beforeDelivery: (() -> Bool)? = nil) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
-                outcome = connection?.send(message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
+                outcome = connection?.send(message, beforeEndOfData: beforeDelivery)
+                    ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
             } catch {
                 outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
             }
@@ -92,10 +93,10 @@ public final class SMTPTransport: MailTransport {
             case .message(let message, let continuation):
                 continuation.resume(returning: send(message))
             case .drain(let drain):
-                while let message = drain.feed.next(connection: index) {
+                while let item = drain.feed.next(connection: index) {
                     let wait = waitForTurn()
                     if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
-                    drain.feed.delivered(message, send(message), connection: index)
+                    drain.feed.delivered(item.message, send(item.message, beforeDelivery: item.beforeDelivery), connection: index)
                 }
                 drain.finished()
             }

@@ -10,9 +10,11 @@ import Foundation
 /// and sends. The decisions are ``CampaignStateMachine``'s; this file only performs them.
 ///
 /// Each connection writes `sending` for its next subject in the same transaction as the outcome
-/// of its previous one, and that transaction is committed before the next message goes out: so
-/// at any moment a connection holds at most one message delivered but not yet recorded, and a
-/// crash duplicates at most as many messages as there are connections.
+/// of its previous one, and that transaction is committed before the next message reaches its
+/// point of no return (SMTP's final "."; the register write runs during the MAIL, RCPT and DATA
+/// round trips, and the connection waits for it there): so at any moment a connection holds at
+/// most one message delivered but not yet recorded, and a crash duplicates at most as many
+/// messages as there are connections.
 struct Campaign: Sendable {
     let register: Register
     let incidentID: String
@@ -62,7 +64,10 @@ struct Campaign: Sendable {
                 progress(feed.figures)
             }
         }
-        defer { reporter.cancel() }
+        defer {
+            reporter.cancel()
+            feed.close()
+        }
         await transport.deliver(feed)
         if let error = feed.failure { throw error }
         let figures = feed.figures
@@ -76,8 +81,9 @@ struct Campaign: Sendable {
 /// connection composes and records on its own thread.
 ///
 /// A subject's path: taken from the page and claimed under the lock; composed outside it;
-/// `sending` committed together with the connection's previous outcome; sent; its outcome kept
-/// for the connection's next commit (or the last one, when the connection stops).
+/// `sending` handed to the committer together with the connection's previous outcome; sent, the
+/// connection waiting for that commit before the end of data; its outcome kept for the
+/// connection's next commit (or the last one, when the connection stops).
 final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
@@ -97,7 +103,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private var halted: SendFailure?
     private var failed: (any Error)?
     private var pausedUntil: Date?
-    private var lastSynced = ContinuousClock.now
+    private let committer: GroupCommitter
     /// Per connection: the message in flight and the changes waiting for the next commit.
     private let slots: [Slot]
 
@@ -109,14 +115,11 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         var pending: [SubjectUpdate] = []
     }
 
-    /// The longest a state change may stay only in the operating system's hands (a power loss
-    /// could take it back, and with it the knowledge that those messages went): one second.
-    static let syncInterval: Duration = .seconds(1)
-
     init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
          machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
          recovered: Int) {
         self.slots = (0..<max(connections, 1)).map { _ in Slot() }
+        self.committer = GroupCommitter(register: register, clock: clock)
         self.register = register
         self.incidentID = incidentID
         self.messages = messages
@@ -131,16 +134,19 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
     var figures: Figures { lock.withLock { state } }
     var halt: SendFailure? { lock.withLock { halted } }
-    /// A register write that failed: the run stopped there.
-    var failure: (any Error)? { lock.withLock { failed } }
+    /// A register read or write that failed: the run stopped there.
+    var failure: (any Error)? { lock.withLock { failed } ?? committer.failure }
 
-    func next(connection: Int) -> BreachCore.OutgoingMessage? {
+    /// Stops the committer once every connection has left.
+    func close() { committer.close() }
+
+    func next(connection: Int) -> FeedMessage? {
         while true {
             let slot = slots[connection]
             // Take a subject and claim it, under the lock.
             let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
             let take: Take = lock.withLock {
-                if stop.isSet || halted != nil || failed != nil { return .stop }
+                if stop.isSet || halted != nil || failed != nil || committer.failure != nil { return .stop }
                 if let until = pausedUntil, until > clock.now() { return .pause(seconds: until.timeIntervalSince(clock.now())) }
                 while true {
                     if page.isEmpty {
@@ -166,7 +172,8 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
             switch take {
             case .stop:
-                commit(connection: connection, [])
+                if !slot.pending.isEmpty { _ = committer.wait(committer.submit(slot.pending)) }
+                slot.pending = []
                 return nil
             case .pause(let seconds):
                 Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
@@ -186,11 +193,13 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 slot.pending.append(update)
                 continue
             }
-            // `sending`, with the previous outcome, on the disk's way before the message goes.
-            guard commit(connection: connection, [claim]) else { return nil }
+            // `sending`, with the previous outcome, written while the message goes; the
+            // connection waits for it before the end of data.
+            let ticket = committer.submit(slot.pending + [claim])
+            slot.pending = []
             slot.subject = subject
             slot.messageID = built.1
-            return built.0
+            return FeedMessage(built.0) { [committer] in committer.wait(ticket) }
         }
     }
 
@@ -218,29 +227,6 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         slot.subject = nil
     }
 
-    /// Writes the connection's waiting changes and `more` in one transaction; on failure the
-    /// whole run stops (the subjects stay as the register last had them).
-    @discardableResult
-    private func commit(connection: Int, _ more: [SubjectUpdate]) -> Bool {
-        let slot = slots[connection]
-        let updates = slot.pending + more
-        guard !updates.isEmpty else { return true }
-        let durability: Register.Durability = lock.withLock {
-            let now = ContinuousClock.now
-            guard now - lastSynced >= Self.syncInterval else { return .survivesProcessCrash }
-            lastSynced = now
-            return .synced
-        }
-        do {
-            try register.updateSubjects(updates, at: clock.now(), durability: durability)
-            slot.pending = []
-            return true
-        } catch {
-            lock.withLock { failed = failed ?? error }
-            return false
-        }
-    }
-
     private enum Take {
         case subject(Subject, CampaignSubject, SubjectUpdate)
         case pause(seconds: Double)
@@ -263,6 +249,106 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
 struct CampaignComposeError: Error, CustomStringConvertible {
     let description: String
+}
+
+/// Writes the campaign's state changes on a thread of its own, in group commits: the changes
+/// handed over while a transaction runs go together in the next one, in the order they came.
+/// A connection hands over its changes as its message starts and waits for them before the end
+/// of data, so the write overlaps the SMTP round trips.
+///
+/// Commits reach the operating system before anyone waits past them (they survive the process
+/// being killed); they reach the disk at least once a second (``syncInterval``): a power loss can
+/// take back at most that last second, whose messages are then sent again, never lost.
+final class GroupCommitter: @unchecked Sendable {
+    // `@unchecked`: all mutable state is behind `condition`.
+    /// One hand-over; done once its transaction committed or failed.
+    final class Ticket: @unchecked Sendable {
+        fileprivate let updates: [SubjectUpdate]
+        fileprivate var done = false
+        fileprivate var succeeded = false
+        fileprivate init(_ updates: [SubjectUpdate]) { self.updates = updates }
+    }
+
+    /// The longest a state change may stay only in the operating system's hands.
+    static let syncInterval: Duration = .seconds(1)
+
+    private let register: Register
+    private let clock: any DeliveryClock
+    private let condition = NSCondition()
+    private var waiting: [Ticket] = []
+    private var closed = false
+    private var error: (any Error)?
+    private var lastSynced = ContinuousClock.now
+
+    init(register: Register, clock: any DeliveryClock) {
+        self.register = register
+        self.clock = clock
+        let thread = Thread { [self] in run() }
+        thread.name = "breachmail-register"
+        thread.start()
+    }
+
+    /// The first failed write: nothing after it is written.
+    var failure: (any Error)? { condition.withLock { error } }
+
+    /// Hands `updates` over; they will be written after everything handed over before.
+    func submit(_ updates: [SubjectUpdate]) -> Ticket {
+        let ticket = Ticket(updates)
+        condition.withLock {
+            waiting.append(ticket)
+            condition.broadcast()
+        }
+        return ticket
+    }
+
+    /// Waits until the ticket's changes are written; `false` when they could not be.
+    func wait(_ ticket: Ticket) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ticket.done { condition.wait() }
+        return ticket.succeeded
+    }
+
+    /// Writes what is still waiting, then lets the thread end.
+    func close() {
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && !closed { condition.wait() }
+            if waiting.isEmpty {
+                condition.unlock()
+                return
+            }
+            let batch = waiting
+            waiting = []
+            let failed = error != nil
+            let now = ContinuousClock.now
+            let durability: Register.Durability = now - lastSynced >= Self.syncInterval ? .synced : .survivesProcessCrash
+            if durability == .synced { lastSynced = now }
+            condition.unlock()
+
+            var result: (any Error)?
+            if !failed {
+                do { try register.updateSubjects(batch.flatMap(\.updates), at: clock.now(), durability: durability) } catch {
+                    result = error
+                }
+            }
+            condition.withLock {
+                if let result, error == nil { error = result }
+                for ticket in batch {
+                    ticket.done = true
+                    ticket.succeeded = !failed && result == nil
+                }
+                condition.broadcast()
+            }
+        }
+    }
 }
 
 /// Set once, from the SIGINT handler; read by the feed.
