@@ -311,7 +311,9 @@ public struct Subject: Sendable, Equatable {
         firstName = row["first_name"]
         lastName = row["last_name"]
         language = row["language"]
-        fields = try JSONDecoder().decode([String: String].self, from: Data((row["fields"] as String).utf8))
+        let fieldsJSON: String = row["fields"]
+        // Most subjects have no other column: spare them a JSON decoder.
+        fields = fieldsJSON == "{}" ? [:] : try JSONDecoder().decode([String: String].self, from: Data(fieldsJSON.utf8))
         state = row["state"]
         stateReason = row["state_reason"]
         attempts = row["attempts"]

@@ -70,17 +70,26 @@ extension Logger {
     /// Logs an outcome with the message id and the reply's codes; never an address or reply text,
     /// which may quote the address.
     func log(_ outcome: SendOutcome, id: String) {
+        let level: Logger.Level
+        switch outcome {
+        case .accepted: level = .debug
+        case .transient, .permanent: level = .info
+        case .localError: level = .error
+        }
+        guard logLevel <= level else { return }  // a campaign logs nothing per accepted message
         var metadata: Metadata = ["message.id": "\(id)"]
         if let reply = outcome.reply {
             metadata["smtp.code"] = "\(reply.code)"
             if let enhanced = reply.enhancedCode { metadata["smtp.enhanced"] = "\(enhanced)" }
         }
         if let step = outcome.failure?.step { metadata["smtp.step"] = "\(step.rawValue)" }
+        let text: Logger.Message
         switch outcome {
-        case .accepted: debug("message accepted", metadata: metadata)
-        case .transient: info("message deferred", metadata: metadata)
-        case .permanent: info("message refused", metadata: metadata)
-        case .localError: error("sending set-up failed", metadata: metadata)
+        case .accepted: text = "message accepted"
+        case .transient: text = "message deferred"
+        case .permanent: text = "message refused"
+        case .localError: text = "sending set-up failed"
         }
+        log(level: level, text, metadata: metadata)
     }
 }

@@ -260,7 +260,8 @@ struct CampaignComposeError: Error, CustomStringConvertible {
 /// being killed); they reach the disk at least once a second (``syncInterval``): a power loss can
 /// take back at most that last second, whose messages are then sent again, never lost.
 final class GroupCommitter: @unchecked Sendable {
-    // `@unchecked`: all mutable state is behind `condition`.
+    // `@unchecked`: the queue, `closed`, `error` and `lastSynced` are behind `work`'s lock, the
+    // tickets' flags behind `written`'s.
     /// One hand-over; done once its transaction committed or failed.
     final class Ticket: @unchecked Sendable {
         fileprivate let updates: [SubjectUpdate]
@@ -274,7 +275,9 @@ final class GroupCommitter: @unchecked Sendable {
 
     private let register: Register
     private let clock: any DeliveryClock
-    private let condition = NSCondition()
+    /// The committer waits on `work`, the connections on `written`.
+    private let work = NSCondition()
+    private let written = NSCondition()
     private var waiting: [Ticket] = []
     private var closed = false
     private var error: (any Error)?
@@ -289,40 +292,40 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     /// The first failed write: nothing after it is written.
-    var failure: (any Error)? { condition.withLock { error } }
+    var failure: (any Error)? { work.withLock { error } }
 
     /// Hands `updates` over; they will be written after everything handed over before.
     func submit(_ updates: [SubjectUpdate]) -> Ticket {
         let ticket = Ticket(updates)
-        condition.withLock {
+        work.withLock {
             waiting.append(ticket)
-            condition.broadcast()
+            work.signal()
         }
         return ticket
     }
 
     /// Waits until the ticket's changes are written; `false` when they could not be.
     func wait(_ ticket: Ticket) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !ticket.done { condition.wait() }
+        written.lock()
+        defer { written.unlock() }
+        while !ticket.done { written.wait() }
         return ticket.succeeded
     }
 
     /// Writes what is still waiting, then lets the thread end.
     func close() {
-        condition.withLock {
+        work.withLock {
             closed = true
-            condition.broadcast()
+            work.signal()
         }
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while waiting.isEmpty && !closed { condition.wait() }
+            work.lock()
+            while waiting.isEmpty && !closed { work.wait() }
             if waiting.isEmpty {
-                condition.unlock()
+                work.unlock()
                 return
             }
             let batch = waiting
@@ -331,7 +334,7 @@ final class GroupCommitter: @unchecked Sendable {
             let now = ContinuousClock.now
             let durability: Register.Durability = now - lastSynced >= Self.syncInterval ? .synced : .survivesProcessCrash
             if durability == .synced { lastSynced = now }
-            condition.unlock()
+            work.unlock()
 
             var result: (any Error)?
             if !failed {
@@ -339,13 +342,13 @@ final class GroupCommitter: @unchecked Sendable {
                     result = error
                 }
             }
-            condition.withLock {
-                if let result, error == nil { error = result }
+            if let result { work.withLock { error = error ?? result } }
+            written.withLock {
                 for ticket in batch {
                     ticket.done = true
                     ticket.succeeded = !failed && result == nil
                 }
-                condition.broadcast()
+                written.broadcast()
             }
         }
     }
