@@ -78,6 +78,44 @@ extension OutgoingMessage {
     }
 }
 
+/// The headers written before and after `To`: Date and From; Reply-To and Subject. The same
+/// for every person of a campaign, so a prepared composition writes them once.
+struct CommonHeaders: Sendable {
+    private let from: Mailbox
+    private let replyTo: Mailbox?
+    private let subject: String
+    private let date: Date
+    private let utcOffsetSeconds: Int
+    /// `Date:` and `From:`.
+    let beforeTo: [UInt8]
+    /// `Reply-To:` (when there is one) and `Subject:`.
+    let afterTo: [UInt8]
+
+    init(_ message: MessageHeaders) {
+        from = message.from
+        replyTo = message.replyTo
+        subject = message.subject
+        date = message.date
+        utcOffsetSeconds = message.utcOffsetSeconds
+        var out: [UInt8] = []
+        MIMEBuilder.header(&out, "Date", MIMEText.rfc5322Date(
+            secondsSince1970: Int64(message.date.timeIntervalSince1970.rounded(.down)),
+            offsetSeconds: message.utcOffsetSeconds))
+        MIMEText.foldedHeader("From", message.from.tokens, into: &out)
+        beforeTo = out
+        out = []
+        if let replyTo = message.replyTo { MIMEText.foldedHeader("Reply-To", replyTo.tokens, into: &out) }
+        MIMEText.foldedHeader("Subject", MIMEText.unstructuredTokens(message.subject), into: &out)
+        afterTo = out
+    }
+
+    /// Whether these were written from `message`'s values.
+    func matches(_ message: MessageHeaders) -> Bool {
+        from == message.from && replyTo == message.replyTo && subject == message.subject && date == message.date
+            && utcOffsetSeconds == message.utcOffsetSeconds
+    }
+}
+
 /// A text body as ``MIMEBuilder`` writes it: quoted-printable, CRLF line ends, ending with a line end.
 ///
 /// A `String` is encoded as it is written; a prepared subject message brings most of its lines
@@ -150,11 +188,14 @@ public struct MIMEBuilder: Sendable {
         try build(message.headers, text: message.text, html: message.html, attachments: message.attachments, using: &random)
     }
 
-    /// Builds a message whose bodies may come already encoded (a prepared composition's lines).
+    /// Builds a message whose bodies may come already encoded (a prepared composition's lines),
+    /// and whose headers other than `To` may have been written already (`common`, used only
+    /// when it was written from the same values as `message`'s).
     ///
     /// - Throws: as ``build(_:)``.
     func build(
-        _ message: MessageHeaders, text: some QuotedPrintableText, html: (some QuotedPrintableText)?,
+        _ message: MessageHeaders, common: CommonHeaders? = nil,
+        text: some QuotedPrintableText, html: (some QuotedPrintableText)?,
         attachments: [Attachment], using random: inout some RandomNumberGenerator
     ) throws -> BuiltMessage {
         guard !message.to.isEmpty else { throw MIMEError.noRecipient }
@@ -168,10 +209,8 @@ public struct MIMEBuilder: Sendable {
         out.reserveCapacity(text.utf8Count * 2 + (html?.utf8Count ?? 0) * 2 + 1024)
         let id = Self.token(&random, 16) + "@" + messageIDDomain
 
-        Self.header(&out, "Date", MIMEText.rfc5322Date(
-            secondsSince1970: Int64(message.date.timeIntervalSince1970.rounded(.down)),
-            offsetSeconds: message.utcOffsetSeconds))
-        MIMEText.foldedHeader("From", message.from.tokens, into: &out)
+        let common = common.flatMap { $0.matches(message) ? $0 : nil } ?? CommonHeaders(message)
+        out.append(contentsOf: common.beforeTo)
         var toTokens: [MIMEText.Token] = []
         for (index, mailbox) in message.to.enumerated() {
             var tokens = mailbox.tokens
@@ -181,8 +220,7 @@ public struct MIMEBuilder: Sendable {
             toTokens.append(contentsOf: tokens)
         }
         MIMEText.foldedHeader("To", toTokens, into: &out)
-        if let replyTo = message.replyTo { MIMEText.foldedHeader("Reply-To", replyTo.tokens, into: &out) }
-        MIMEText.foldedHeader("Subject", MIMEText.unstructuredTokens(message.subject), into: &out)
+        out.append(contentsOf: common.afterTo)
         Self.header(&out, "Message-ID", "<\(id)>")
         for header in message.extraHeaders {
             MIMEText.foldedHeader(header.name, MIMEText.unstructuredTokens(header.value), into: &out)
@@ -223,7 +261,7 @@ public struct MIMEBuilder: Sendable {
 
     // MARK: Parts
 
-    private static func header(_ out: inout [UInt8], _ name: String, _ value: String) {
+    fileprivate static func header(_ out: inout [UInt8], _ name: String, _ value: String) {
         out.append(contentsOf: name.utf8)
         out.append(contentsOf: ": ".utf8)
         out.append(contentsOf: value.utf8)
