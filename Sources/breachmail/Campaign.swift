@@ -102,7 +102,7 @@ struct CampaignJob: Sendable {
 actor CampaignFeed {
     private let register: Register
     private let incidentID: String
-    private var messages: SubjectMessages
+    private let messages: SubjectMessages
     private let verp: VERP
     private let incident: IncidentNumber
     private var machine: CampaignStateMachine

@@ -46,8 +46,8 @@ extension SubjectsCommand {
             guard let incident = IncidentNumber(record.id) else {
                 throw CLIError("\(record.id) is not an incident number of the form BR-YEAR-NNNN; VERP tokens need one.")
             }
-            var messages = try SubjectMessages(ws, record: record, at: now)
-            if dryRun { return try dryRunReport(ws, messages: &messages) }
+            let messages = try SubjectMessages(ws, record: record, at: now)
+            if dryRun { return try dryRunReport(ws, messages: messages) }
 
             let transport = try MailSetup.transport(ws)
             let lock = try CampaignLock(ws, incidentID: record.id)
@@ -143,7 +143,7 @@ extension SubjectsCommand {
             }
         }
 
-        private func dryRunReport(_ ws: Workspace, messages: inout SubjectMessages) throws {
+        private func dryRunReport(_ ws: Workspace, messages: SubjectMessages) throws {
             var after: Int64 = 0
             var wouldSend = 0, noAddress = 0, done = 0
             var failures: [String: Int] = [:]

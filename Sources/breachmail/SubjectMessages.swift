@@ -5,22 +5,19 @@ import BreachRegister
 import Foundation
 
 /// Composes the Art. 34 communication for each subject of an incident: the templates are
-/// checked and prepared once per language, then each person's message is rendered from them.
-struct SubjectMessages {
-    let ws: Workspace
-    let record: IncidentRecord
+/// checked and prepared once for every language, then each person's message is composed from
+/// them (from a skeleton, see `PreparedComposition`). Immutable: several threads may share one.
+struct SubjectMessages: Sendable {
     let from: Mailbox
     let replyTo: Mailbox?
     let builder: MIMEBuilder
-    private var prepared: [Language: PreparedComposition] = [:]
-    private let composer: Composer
-    private let now: Date
+    /// Each language's prepared composition, or what the law or the templates refuse: a refusal
+    /// is the failure of each subject in that language.
+    private let prepared: [Language: Result<PreparedComposition, ComposeError>]
 
     init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
-        self.ws = ws
-        self.record = record
-        self.now = now
         let c = ws.configuration
+        let composer: Composer
         do {
             composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates)))
         } catch {
@@ -33,29 +30,31 @@ struct SubjectMessages {
             throw CLIError("mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
         }
         replyTo = try? Mailbox(displayName: c.dpo.name, address: c.dpo.email)
-    }
-
-    /// The prepared composition for a language; refuses, once, what the law requires and is missing.
-    mutating func composition(_ language: Language) throws(ComposeError) -> PreparedComposition {
-        if let done = prepared[language] { return done }
-        let c = ws.configuration
-        let context = ComposeContext(kind: .subject, incident: record.incident, reference: record.id, controller: c.controller,
-                                     dpo: c.dpo, language: language, composedAt: now)
-        let made = try composer.prepare(context)
-        prepared[language] = made
-        return made
+        var prepared: [Language: Result<PreparedComposition, ComposeError>] = [:]
+        for language in Language.allCases {
+            let context = ComposeContext(kind: .subject, incident: record.incident, reference: record.id, controller: c.controller,
+                                         dpo: c.dpo, language: language, composedAt: now)
+            prepared[language] = Result { () throws(ComposeError) in try composer.prepare(context) }
+        }
+        self.prepared = prepared
     }
 
     /// One subject's message; a missing field or a bad address is this subject's own failure.
-    mutating func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
+    func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
         let composition = try composition(Self.language(of: subject))
         var random = SystemRandomNumberGenerator()
         return try composition.message(subject: Self.fields(of: subject), from: from, replyTo: replyTo, builder: builder, using: &random)
     }
 
     /// One subject's message rendered (subject line and text), without writing the MIME.
-    mutating func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
+    func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
         try composition(Self.language(of: subject)).render(subject: Self.fields(of: subject))
+    }
+
+    /// The prepared composition for a language, or what the law requires and is missing.
+    private func composition(_ language: Language) throws(ComposeError) -> PreparedComposition {
+        // Every language is prepared in `init`.
+        try (prepared[language] ?? .failure(.noTemplate(kind: .subject, language: language))).get()
     }
 
     private static func language(of subject: Subject) -> Language { Language(rawValue: subject.language) ?? .fr }

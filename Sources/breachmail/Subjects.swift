@@ -136,7 +136,7 @@ extension SubjectsCommand {
             guard subject.email != nil else {
                 throw CLIError("the subject of line \(subject.line) has no usable address (state no_address: \(subject.stateReason ?? "missing")); nothing to preview.")
             }
-            var messages = try SubjectMessages(ws, record: record, at: try Clock.now())
+            let messages = try SubjectMessages(ws, record: record, at: try Clock.now())
             do {
                 if text {
                     let rendered = try messages.rendered(for: subject)
