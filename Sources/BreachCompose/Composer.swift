@@ -174,6 +174,13 @@ public struct Composer: Sendable {
     }
 }
 
+/// What the templates of a message rendered, before tidying.
+struct TemplateOutput {
+    var subject: String
+    var text: String
+    var html: String?
+}
+
 /// A composition checked and ready: render it for one subject, or for the authority.
 ///
 /// A subject message is composed from a skeleton (``SubjectSkeleton``): the templates are

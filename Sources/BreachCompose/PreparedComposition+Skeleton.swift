@@ -50,7 +50,8 @@ extension PreparedComposition {
         return nil
     }
 
-    /// How many subject messages were composed from a skeleton, and how many rendered.
+    /// How many subject messages took the skeleton's way and how many were rendered, those that
+    /// failed on their address included.
     package var compositionCounts: (fromSkeleton: Int, rendered: Int) { skeletons.counts }
 }
 

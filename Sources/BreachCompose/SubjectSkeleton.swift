@@ -212,13 +212,6 @@ struct SubjectSkeleton: Sendable {
     }
 }
 
-/// What the three templates of a subject message rendered, before tidying.
-struct TemplateOutput {
-    var subject: String
-    var text: String
-    var html: String?
-}
-
 /// Why a subject's message is rendered from its templates rather than composed from a skeleton.
 /// Names variables, never values.
 package enum SkeletonRefusal: Error, Sendable, Equatable, CustomStringConvertible {
@@ -250,21 +243,21 @@ struct SlotValues {
 
     /// The subject line of `skeleton` with these values.
     func subjectLine(_ skeleton: SubjectSkeleton) -> String {
-        var line = ""
-        for piece in skeleton.subjectLine {
-            switch piece {
-            case .text(let bytes): line += String(decoding: bytes, as: UTF8.self)
-            case .value(let slot, let escaped): line += (escaped ? self.escaped[slot] : raw[slot]) ?? ""
-            }
-        }
-        return line
+        var line: [UInt8] = []
+        for piece in skeleton.subjectLine { append(piece, to: &line) }
+        return String(decoding: line, as: UTF8.self)
     }
 
     func append(_ piece: SubjectSkeleton.Piece, to bytes: inout [UInt8]) {
         switch piece {
         case .text(let text): bytes.append(contentsOf: text)
-        case .value(let slot, let escaped): bytes.append(contentsOf: ((escaped ? self.escaped[slot] : raw[slot]) ?? "").utf8)
+        case .value(let slot, let escaped): bytes.append(contentsOf: value(slot, escaped: escaped).utf8)
         }
+    }
+
+    /// A skeleton has a marker only for the values present, so the value is always there.
+    private func value(_ slot: Int, escaped: Bool) -> String {
+        (escaped ? self.escaped[slot] : raw[slot]) ?? ""
     }
 }
 

@@ -275,6 +275,25 @@ private func customTemplates() throws -> (TemporaryDirectory, Composer) {
     #expect(skeleton == rendered)
 }
 
+@Test func aCombinationTheTemplatesRefuseFailsTheSameWay() throws {
+    // The whole body in a name section: without a name the message is empty.
+    let dir = try TemporaryDirectory("templates")
+    try copyTemplates(to: dir.url)
+    try edit(dir.url, "de/subject.txt.mustache") {
+        let lines = $0.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        return "\(lines[0])\n\n{{#subject.name}}\n\(lines[2])\n{{/subject.name}}\n"
+    }
+    let composition = try prepared(Composer(templates: try TemplateSet(directory: dir.url)), .de)
+    let nameless = SubjectFields(email: "x@example.org")
+    #expect(composition.skeletonRefusal(for: nameless) == .skeleton("the templates give an error for it"))
+    let (skeleton, rendered) = bothWays(composition, nameless, seed: 6)
+    #expect(skeleton == .failed(.emptyMessage(file: "de/subject.txt.mustache")))
+    #expect(rendered == skeleton)
+    let named = SubjectFields(name: "Zoé", email: "x@example.org")
+    #expect(composition.skeletonRefusal(for: named) == nil)
+    #expect(bothWays(composition, named, seed: 6).skeleton == bothWays(composition, named, seed: 6).rendered)
+}
+
 @Test func markerCharactersInTheIncidentKeepTheCompositionFromSkeletons() throws {
     var incident = Fixture.incident
     incident.description += " \u{E000}&0\u{E001}"
