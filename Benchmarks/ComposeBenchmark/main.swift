@@ -1,5 +1,7 @@
-// Composes the subject communication (render + MIME, text and HTML) for 100,000 subjects and
-// prints messages per second. Run: `swift run -c release ComposeBenchmark [TEMPLATES_DIR] [COUNT]`.
+// Composes the subject communication (text and HTML, MIME) for 100,000 subjects, from the
+// skeleton (what a campaign does) and by rendering the templates (the reference), checks that
+// the first 1,000 messages are the same bytes both ways, and prints messages per second.
+// Run: `swift run -c release ComposeBenchmark [TEMPLATES_DIR] [COUNT]`.
 import BreachCompose
 import BreachCore
 import Foundation
@@ -35,21 +37,45 @@ do {
     let subjects = (0..<count).map { n in
         SubjectFields(name: "Zoé Lefèvre \(n)", email: "person.\(n)@exemple.fr", fields: ["member_no": "M-\(n)"])
     }
+    let clock = ContinuousClock()
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    // The same generator state both ways: the same Message-ID and boundaries.
+    var identical = true
+    for (n, subject) in subjects.prefix(1_000).enumerated() {
+        var a = SeededRandom(seed: UInt64(n)), b = SeededRandom(seed: UInt64(n))
+        let fast = try prepared.message(subject: subject, from: sender, replyTo: sender, builder: builder, using: &a)
+        let reference = try prepared.renderedMessage(subject: subject, from: sender, replyTo: sender, builder: builder, using: &b)
+        if fast.bytes != reference.bytes { identical = false }
+    }
+    print("identical: \(identical ? "yes" : "NO") (first \(min(1_000, count)) messages, skeleton against rendering)")
+
     var random = SystemRandomNumberGenerator()
     var bytes = 0
-    let clock = ContinuousClock()
-    let start = clock.now
+    let before = prepared.compositionCounts
+    var start = clock.now
     for subject in subjects {
         bytes += try prepared.message(subject: subject, from: sender, replyTo: sender, builder: builder, using: &random).bytes.count
     }
-    let elapsed = clock.now - start
+    let fast = seconds(clock.now - start)
+    let counts = (fromSkeleton: prepared.compositionCounts.fromSkeleton - before.fromSkeleton,
+                  rendered: prepared.compositionCounts.rendered - before.rendered)
+    start = clock.now
+    for subject in subjects {
+        _ = try prepared.renderedMessage(subject: subject, from: sender, replyTo: sender, builder: builder, using: &random)
+    }
+    let reference = seconds(clock.now - start)
     let renderStart = clock.now
     for subject in subjects.prefix(20_000) { _ = try prepared.render(subject: subject) }
-    let renderOnly = clock.now - renderStart
-    print("of which rendering alone (templates, no MIME), measured on 20000: \(renderOnly)")
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print("composed \(count) subject messages (fr, text + HTML, render + MIME) in \(String(format: "%.2f", seconds)) s")
-    print("\(Int(Double(count) / seconds)) messages/second, \(bytes / count) bytes per message on average")
+    print("of which rendering alone (templates, no MIME), measured on 20000: \(clock.now - renderStart)")
+    print("composed \(count) subject messages (fr, text + HTML, MIME), \(bytes / count) bytes per message on average")
+    print("  from the skeleton: \(String(format: "%.2f", fast)) s, \(Int(Double(count) / fast)) messages/second, "
+          + "\(String(format: "%.1f", fast / Double(count) * 1e6)) µs per message "
+          + "(\(counts.fromSkeleton) from a skeleton, \(counts.rendered) rendered)")
+    print("  rendered (reference): \(String(format: "%.2f", reference)) s, \(Int(Double(count) / reference)) messages/second, "
+          + "\(String(format: "%.1f", reference / Double(count) * 1e6)) µs per message")
+    print("  \(String(format: "%.1f", reference / fast))× faster")
+    if !identical { exit(1) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

@@ -174,7 +174,18 @@ public struct Composer: Sendable {
     }
 }
 
+/// What the templates of a message rendered, before tidying.
+struct TemplateOutput {
+    var subject: String
+    var text: String
+    var html: String?
+}
+
 /// A composition checked and ready: render it for one subject, or for the authority.
+///
+/// A subject message is composed from a skeleton (``SubjectSkeleton``): the templates are
+/// rendered once for each combination of present subject values, and each person's values are
+/// put in; the bytes are those of rendering. Safe to use from several threads at once.
 public struct PreparedComposition: @unchecked Sendable {
     // `@unchecked`: `base` holds only strings, booleans, arrays and dictionaries of them, never mutated.
     /// The context it was prepared from.
@@ -182,6 +193,18 @@ public struct PreparedComposition: @unchecked Sendable {
     let template: LoadedTemplate
     let base: [String: Any]
     let attachments: [Attachment]
+    /// The offset the `Date:` header is written in.
+    let utcOffsetSeconds: Int
+    let skeletons: SkeletonCache
+
+    init(context: ComposeContext, template: LoadedTemplate, base: [String: Any], attachments: [Attachment]) {
+        self.context = context
+        self.template = template
+        self.base = base
+        self.attachments = attachments
+        utcOffsetSeconds = context.zoned(context.composedAt).offsetSeconds
+        skeletons = SkeletonCache(template: template, base: base)
+    }
 
     /// Renders the message for `subject` (ignored by kinds that have no subject).
     ///
@@ -192,37 +215,9 @@ public struct PreparedComposition: @unchecked Sendable {
     public func render(subject: SubjectFields?) throws(ComposeError) -> RenderedMessage {
         var root = base
         if context.kind == .subject {
-            guard let subject else {
-                throw .missingContext(kind: .subject, what: "no subject given: a subject message is for one person (name, email)")
-            }
-            var s: [String: Any] = [:]
-            var fields: [String: Any] = [:]
-            let name = subject.name.trimmed(), email = subject.email.trimmed()
-            if !name.isEmpty { s["name"] = name }
-            if !email.isEmpty { s["email"] = email }
-            for (key, value) in subject.fields {
-                let v = value.trimmed()
-                if !v.isEmpty { fields[key] = v }
-            }
-            s["fields"] = fields
-            for need in template.requiredSubjectNames {
-                let present: Bool
-                if need.name.hasPrefix("subject.fields.") {
-                    present = fields[String(need.name.dropFirst("subject.fields.".count))] != nil
-                } else {
-                    present = s[String(need.name.dropFirst("subject.".count))] != nil
-                }
-                if !present { throw .missingSubjectField(field: need.name, file: need.file, line: need.line) }
-            }
-            root["subject"] = s
+            root["subject"] = try subjectValues(subject).object
         }
-        let subjectLine = Self.oneLine(template.subject.render(root))
-        do { try HeaderValueError.check(subjectLine, field: "Subject (\(template.file):1)") } catch { throw .header(error) }
-        let text = Self.tidy(template.body.render(root))
-        guard !text.isEmpty, !subjectLine.isEmpty else { throw .emptyMessage(file: template.file) }
-        let html = template.html.map { Self.tidy($0.render(root)) }
-        return RenderedMessage(kind: context.kind, language: context.language, subject: subjectLine, text: text,
-                               html: html, attachments: attachments)
+        return try finish(render(root))
     }
 
     /// Renders and writes the message as MIME.
@@ -233,7 +228,65 @@ public struct PreparedComposition: @unchecked Sendable {
         subject: SubjectFields?, from: Mailbox, to: [Mailbox]? = nil, replyTo: Mailbox? = nil,
         builder: MIMEBuilder, using random: inout some RandomNumberGenerator
     ) throws(ComposeError) -> BuiltMessage {
+        if context.kind == .subject, let subject {
+            let values = try subjectValues(subject)
+            switch skeletonPlan(values) {
+            case .success(let filled):
+                skeletons.count(fromSkeleton: true)
+                return try write(subject: filled.values.subjectLine(filled.skeleton), to: recipients(to: to, subject: subject),
+                                 from: from, replyTo: replyTo,
+                                 text: FilledBody(body: filled.skeleton.text, values: filled.values),
+                                 html: filled.skeleton.html.map { FilledBody(body: $0, values: filled.values) },
+                                 builder: builder, using: &random, sharingHeaders: true)
+            case .failure:
+                skeletons.count(fromSkeleton: false)
+            }
+        }
+        return try renderedMessage(subject: subject, from: from, to: to, replyTo: replyTo, builder: builder, using: &random)
+    }
+
+    /// ``message(subject:from:to:replyTo:builder:using:)`` by rendering the templates, never
+    /// from a skeleton: the reference the skeleton's bytes are held to.
+    ///
+    /// - Throws: as ``message(subject:from:to:replyTo:builder:using:)``.
+    package func renderedMessage(
+        subject: SubjectFields?, from: Mailbox, to: [Mailbox]? = nil, replyTo: Mailbox? = nil,
+        builder: MIMEBuilder, using random: inout some RandomNumberGenerator
+    ) throws(ComposeError) -> BuiltMessage {
         let rendered = try render(subject: subject)
+        return try write(subject: rendered.subject, to: recipients(to: to, subject: subject), from: from, replyTo: replyTo,
+                         text: rendered.text, html: rendered.html, builder: builder, using: &random)
+    }
+
+    /// The subject's values, checked against what the template requires.
+    func subjectValues(_ subject: SubjectFields?) throws(ComposeError) -> SubjectValues {
+        guard let subject else {
+            throw .missingContext(kind: .subject, what: "no subject given: a subject message is for one person (name, email)")
+        }
+        let values = SubjectValues(subject)
+        try template.checkRequired(values)
+        return values
+    }
+
+    /// The three templates rendered with `root`, before tidying.
+    func render(_ root: [String: Any]) -> TemplateOutput {
+        TemplateOutput(subject: template.subject.render(root), text: template.body.render(root),
+                       html: template.html.map { $0.render(root) })
+    }
+
+    /// A render tidied and checked: a subject line on one line, a body.
+    func finish(_ output: TemplateOutput) throws(ComposeError) -> RenderedMessage {
+        let subjectLine = Self.oneLine(output.subject)
+        do { try HeaderValueError.check(subjectLine, field: "Subject (\(template.file):1)") } catch { throw .header(error) }
+        let text = Self.tidy(output.text)
+        guard !text.isEmpty, !subjectLine.isEmpty else { throw .emptyMessage(file: template.file) }
+        let html = output.html.map { Self.tidy($0) }
+        return RenderedMessage(kind: context.kind, language: context.language, subject: subjectLine, text: text,
+                               html: html, attachments: attachments)
+    }
+
+    /// `to`, or for a subject message without it, the subject's own mailbox.
+    private func recipients(to: [Mailbox]?, subject: SubjectFields?) throws(ComposeError) -> [Mailbox] {
         var recipients = to ?? []
         if to == nil, context.kind == .subject, let subject {
             do {
@@ -248,13 +301,20 @@ public struct PreparedComposition: @unchecked Sendable {
             }
         }
         guard !recipients.isEmpty else { throw .missingContext(kind: context.kind, what: "no recipient given") }
-        let date = context.composedAt
-        let outgoing = OutgoingMessage(
-            from: from, to: recipients, replyTo: replyTo, subject: rendered.subject, date: date,
-            utcOffsetSeconds: context.zoned(date).offsetSeconds, language: context.language.rawValue,
-            text: rendered.text, html: rendered.html, attachments: rendered.attachments)
+        return recipients
+    }
+
+    /// The MIME message of a rendered or filled-in composition.
+    private func write(
+        subject: String, to recipients: [Mailbox], from: Mailbox, replyTo: Mailbox?,
+        text: some QuotedPrintableText, html: (some QuotedPrintableText)?,
+        builder: MIMEBuilder, using random: inout some RandomNumberGenerator, sharingHeaders: Bool = false
+    ) throws(ComposeError) -> BuiltMessage {
+        let headers = MessageHeaders(from: from, to: recipients, replyTo: replyTo, subject: subject, date: context.composedAt,
+                                     utcOffsetSeconds: utcOffsetSeconds, language: context.language.rawValue)
+        let common = sharingHeaders ? skeletons.commonHeaders(headers) : nil
         do {
-            return try builder.build(outgoing, using: &random)
+            return try builder.build(headers, common: common, text: text, html: html, attachments: attachments, using: &random)
         } catch let error as HeaderValueError {
             throw .header(error)
         } catch {

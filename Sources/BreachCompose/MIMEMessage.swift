@@ -59,6 +59,78 @@ public struct OutgoingMessage: Sendable {
     }
 }
 
+/// Everything of a message but its bodies and attachments: what ``MIMEBuilder`` writes as headers.
+struct MessageHeaders {
+    var from: Mailbox
+    var to: [Mailbox]
+    var replyTo: Mailbox?
+    var subject: String
+    var date: Date
+    var utcOffsetSeconds: Int
+    var language: String?
+    var extraHeaders: [(name: String, value: String)] = []
+}
+
+extension OutgoingMessage {
+    var headers: MessageHeaders {
+        MessageHeaders(from: from, to: to, replyTo: replyTo, subject: subject, date: date, utcOffsetSeconds: utcOffsetSeconds,
+                       language: language, extraHeaders: extraHeaders)
+    }
+}
+
+/// The headers written before and after `To`: Date and From; Reply-To and Subject. The same
+/// for every person of a campaign, so a prepared composition writes them once.
+struct CommonHeaders: Sendable {
+    private let from: Mailbox
+    private let replyTo: Mailbox?
+    private let subject: String
+    private let date: Date
+    private let utcOffsetSeconds: Int
+    /// `Date:` and `From:`.
+    let beforeTo: [UInt8]
+    /// `Reply-To:` (when there is one) and `Subject:`.
+    let afterTo: [UInt8]
+
+    init(_ message: MessageHeaders) {
+        from = message.from
+        replyTo = message.replyTo
+        subject = message.subject
+        date = message.date
+        utcOffsetSeconds = message.utcOffsetSeconds
+        var out: [UInt8] = []
+        MIMEBuilder.header(&out, "Date", MIMEText.rfc5322Date(
+            secondsSince1970: Int64(message.date.timeIntervalSince1970.rounded(.down)),
+            offsetSeconds: message.utcOffsetSeconds))
+        MIMEText.foldedHeader("From", message.from.tokens, into: &out)
+        beforeTo = out
+        out = []
+        if let replyTo = message.replyTo { MIMEText.foldedHeader("Reply-To", replyTo.tokens, into: &out) }
+        MIMEText.foldedHeader("Subject", MIMEText.unstructuredTokens(message.subject), into: &out)
+        afterTo = out
+    }
+
+    /// Whether these were written from `message`'s values.
+    func matches(_ message: MessageHeaders) -> Bool {
+        from == message.from && replyTo == message.replyTo && subject == message.subject && date == message.date
+            && utcOffsetSeconds == message.utcOffsetSeconds
+    }
+}
+
+/// A text body as ``MIMEBuilder`` writes it: quoted-printable, CRLF line ends, ending with a line end.
+///
+/// A `String` is encoded as it is written; a prepared subject message brings most of its lines
+/// already encoded (``SubjectSkeleton``).
+protocol QuotedPrintableText {
+    /// The length of the text in UTF-8 (to reserve room for the message).
+    var utf8Count: Int { get }
+    func writeQuotedPrintable(into out: inout [UInt8])
+}
+
+extension String: QuotedPrintableText {
+    var utf8Count: Int { utf8.count }
+    func writeQuotedPrintable(into out: inout [UInt8]) { MIMEText.quotedPrintable(self, into: &out) }
+}
+
 /// A small, fast, seedable generator (SplitMix64) so that golden files can fix the
 /// Message-ID and the boundaries. Not for secrets.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -113,6 +185,19 @@ public struct MIMEBuilder: Sendable {
     ///
     /// - Throws: as ``build(_:)``.
     public func build(_ message: OutgoingMessage, using random: inout some RandomNumberGenerator) throws -> BuiltMessage {
+        try build(message.headers, text: message.text, html: message.html, attachments: message.attachments, using: &random)
+    }
+
+    /// Builds a message whose bodies may come already encoded (a prepared composition's lines),
+    /// and whose headers other than `To` may have been written already (`common`, used only
+    /// when it was written from the same values as `message`'s).
+    ///
+    /// - Throws: as ``build(_:)``.
+    func build(
+        _ message: MessageHeaders, common: CommonHeaders? = nil,
+        text: some QuotedPrintableText, html: (some QuotedPrintableText)?,
+        attachments: [Attachment], using random: inout some RandomNumberGenerator
+    ) throws -> BuiltMessage {
         guard !message.to.isEmpty else { throw MIMEError.noRecipient }
         try HeaderValueError.check(message.subject, field: "Subject")
         for header in message.extraHeaders {
@@ -121,13 +206,11 @@ public struct MIMEBuilder: Sendable {
         }
 
         var out: [UInt8] = []
-        out.reserveCapacity(message.text.utf8.count * 2 + (message.html?.utf8.count ?? 0) * 2 + 1024)
+        out.reserveCapacity(text.utf8Count * 2 + (html?.utf8Count ?? 0) * 2 + 1024)
         let id = Self.token(&random, 16) + "@" + messageIDDomain
 
-        Self.header(&out, "Date", MIMEText.rfc5322Date(
-            secondsSince1970: Int64(message.date.timeIntervalSince1970.rounded(.down)),
-            offsetSeconds: message.utcOffsetSeconds))
-        MIMEText.foldedHeader("From", message.from.tokens, into: &out)
+        let common = common.flatMap { $0.matches(message) ? $0 : nil } ?? CommonHeaders(message)
+        out.append(contentsOf: common.beforeTo)
         var toTokens: [MIMEText.Token] = []
         for (index, mailbox) in message.to.enumerated() {
             var tokens = mailbox.tokens
@@ -137,8 +220,7 @@ public struct MIMEBuilder: Sendable {
             toTokens.append(contentsOf: tokens)
         }
         MIMEText.foldedHeader("To", toTokens, into: &out)
-        if let replyTo = message.replyTo { MIMEText.foldedHeader("Reply-To", replyTo.tokens, into: &out) }
-        MIMEText.foldedHeader("Subject", MIMEText.unstructuredTokens(message.subject), into: &out)
+        out.append(contentsOf: common.afterTo)
         Self.header(&out, "Message-ID", "<\(id)>")
         for header in message.extraHeaders {
             MIMEText.foldedHeader(header.name, MIMEText.unstructuredTokens(header.value), into: &out)
@@ -147,21 +229,21 @@ public struct MIMEBuilder: Sendable {
 
         // The body entity: text alone, or text and HTML as alternatives.
         func writeBody(into out: inout [UInt8], random: inout some RandomNumberGenerator) {
-            if let html = message.html {
+            if let html {
                 let boundary = "=_alt_" + Self.token(&random, 12)
                 Self.header(&out, "Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
                 out.append(contentsOf: MIMEText.crlf)
-                Self.textPart(&out, boundary: boundary, subtype: "plain", text: message.text, language: message.language)
+                Self.textPart(&out, boundary: boundary, subtype: "plain", text: text, language: message.language)
                 Self.textPart(&out, boundary: boundary, subtype: "html", text: html, language: message.language)
                 Self.closing(&out, boundary)
             } else {
                 Self.textHeaders(&out, subtype: "plain", language: message.language)
                 out.append(contentsOf: MIMEText.crlf)
-                MIMEText.quotedPrintable(message.text, into: &out)
+                text.writeQuotedPrintable(into: &out)
             }
         }
 
-        if message.attachments.isEmpty {
+        if attachments.isEmpty {
             writeBody(into: &out, random: &random)
         } else {
             let boundary = "=_mix_" + Self.token(&random, 12)
@@ -169,7 +251,7 @@ public struct MIMEBuilder: Sendable {
             out.append(contentsOf: MIMEText.crlf)
             Self.opening(&out, boundary)
             writeBody(into: &out, random: &random)
-            for attachment in message.attachments {
+            for attachment in attachments {
                 try Self.attachmentPart(&out, boundary: boundary, attachment)
             }
             Self.closing(&out, boundary)
@@ -179,7 +261,7 @@ public struct MIMEBuilder: Sendable {
 
     // MARK: Parts
 
-    private static func header(_ out: inout [UInt8], _ name: String, _ value: String) {
+    fileprivate static func header(_ out: inout [UInt8], _ name: String, _ value: String) {
         out.append(contentsOf: name.utf8)
         out.append(contentsOf: ": ".utf8)
         out.append(contentsOf: value.utf8)
@@ -202,11 +284,11 @@ public struct MIMEBuilder: Sendable {
         }
     }
 
-    private static func textPart(_ out: inout [UInt8], boundary: String, subtype: String, text: String, language: String?) {
+    private static func textPart(_ out: inout [UInt8], boundary: String, subtype: String, text: some QuotedPrintableText, language: String?) {
         opening(&out, boundary)
         textHeaders(&out, subtype: subtype, language: language)
         out.append(contentsOf: MIMEText.crlf)
-        MIMEText.quotedPrintable(text, into: &out)
+        text.writeQuotedPrintable(into: &out)
     }
 
     private static func attachmentPart(_ out: inout [UInt8], boundary: String, _ a: Attachment) throws {

@@ -24,31 +24,50 @@ enum MIMEText {
     /// Quoted-printable (RFC 2045 §6.7) of UTF-8 text; any line end in `text` becomes CRLF and
     /// no encoded line is longer than 76 characters.
     static func quotedPrintable(_ text: String, into out: inout [UInt8]) {
-        var lineLength = 0
         var utf8 = Array(text.utf8)
         if utf8.last != 10 { utf8.append(10) }  // the body ends with a line end
+        forEachLine(utf8) { line in
+            quotedPrintableLine(line, into: &out)
+            out.append(contentsOf: crlf)
+        }
+    }
+
+    /// Calls `body` with each line of `bytes`, without its end (CRLF, LF or a lone CR); a last
+    /// line without an end is left out. Quoted-printable is line-local: the encoding of a text is
+    /// the encoding of each of these lines, each followed by CRLF.
+    static func forEachLine(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
+        var start = 0
         var i = 0
-        let n = utf8.count
-        var lineStart = true
+        let n = bytes.count
         while i < n {
-            let b = utf8[i]
-            if b == 13 && i + 1 < n && utf8[i + 1] == 10 { i += 1; continue }
+            let b = bytes[i]
             if b == 10 || b == 13 {
-                out.append(contentsOf: crlf)
-                lineLength = 0
-                lineStart = true
+                body(bytes[start..<i])
+                i += b == 13 && i + 1 < n && bytes[i + 1] == 10 ? 2 : 1
+                start = i
+            } else {
                 i += 1
-                continue
             }
-            let next = i + 1 < n ? utf8[i + 1] : 10
-            let atLineEnd = next == 10 || next == 13
+        }
+    }
+
+    /// Quoted-printable of one line (no CR or LF in it), without its line end; soft breaks keep
+    /// every encoded line within 76 characters.
+    static func quotedPrintableLine(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        var lineLength = 0
+        var lineStart = true
+        var i = line.startIndex
+        let end = line.endIndex
+        while i < end {
+            let b = line[i]
+            let atLineEnd = i + 1 == end
             let literal: Bool
             switch b {
             case 32, 9: literal = !atLineEnd  // trailing white space would be lost in transport
             case 61: literal = false  // "="
             case 33...126:
                 // "From " at the start of a line is mangled by mbox tools; a leading "." by some MTAs.
-                literal = !(lineStart && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(utf8, i))))
+                literal = !(lineStart && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(line, i))))
             default: literal = false
             }
             let width = literal ? 1 : 3
@@ -72,8 +91,8 @@ enum MIMEText {
         }
     }
 
-    private static func startsFrom(_ b: [UInt8], _ i: Int) -> Bool {
-        i + 4 < b.count && b[i + 1] == UInt8(ascii: "r") && b[i + 2] == UInt8(ascii: "o")
+    private static func startsFrom(_ b: ArraySlice<UInt8>, _ i: Int) -> Bool {
+        i + 4 < b.endIndex && b[i + 1] == UInt8(ascii: "r") && b[i + 2] == UInt8(ascii: "o")
             && b[i + 3] == UInt8(ascii: "m") && b[i + 4] == 32
     }
 

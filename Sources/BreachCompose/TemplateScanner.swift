@@ -9,6 +9,8 @@ struct TemplateScanner {
         var line: Int
         /// Names of the enclosing sections, outermost first.
         var enclosing: [String]
+        /// Whether a transform is applied to the value (`{{uppercased(subject.name)}}`).
+        var transformed = false
     }
 
     struct Problem: Equatable {
@@ -54,7 +56,8 @@ struct TemplateScanner {
                 return
             case "#", "^":
                 let name = Self.baseName(rest)
-                uses.append(Use(name: name, kind: sigil == "#" ? .section : .inverted, line: tagLine, enclosing: stack))
+                uses.append(Use(name: name, kind: sigil == "#" ? .section : .inverted, line: tagLine, enclosing: stack,
+                                transformed: name != rest))
                 stack.append(name)
             case "/":
                 let name = Self.baseName(rest)
@@ -62,9 +65,12 @@ struct TemplateScanner {
             case ">", "<", "$":
                 problems.append(Problem(line: tagLine, message: "partials and blocks (`{{\(sigil)\(rest)}}`) are not used by breachmail templates; write the text in place"))
             case "&":
-                uses.append(Use(name: Self.baseName(rest), kind: .unescaped, line: tagLine, enclosing: stack))
+                let name = Self.baseName(rest)
+                uses.append(Use(name: name, kind: .unescaped, line: tagLine, enclosing: stack, transformed: name != rest))
             default:
-                uses.append(Use(name: Self.baseName(inner), kind: triple ? .unescaped : .variable, line: tagLine, enclosing: stack))
+                let name = Self.baseName(inner)
+                uses.append(Use(name: name, kind: triple ? .unescaped : .variable, line: tagLine, enclosing: stack,
+                                transformed: name != inner))
             }
         }
     }

@@ -35,6 +35,21 @@ struct LoadedTemplate: Sendable {
     let htmlFile: String?
     /// `subject.*` names used outside a section guarding them: each subject must have them.
     let requiredSubjectNames: [(name: String, file: String, line: Int)]
+    /// Every `subject.*` name the templates use, in order of first use: what differs from one
+    /// person to the next.
+    let subjectNames: [String]
+    /// Why messages from this template cannot be composed from a skeleton
+    /// (``SubjectSkeleton``), if they cannot.
+    let skeletonObstacle: String?
+
+    /// Throws the error of the first name this template requires and `values` lacks.
+    ///
+    /// - Throws: ``ComposeError/missingSubjectField(field:file:line:)``.
+    func checkRequired(_ values: SubjectValues) throws(ComposeError) {
+        for need in requiredSubjectNames where values.value(of: need.name) == nil {
+            throw .missingSubjectField(field: need.name, file: need.file, line: need.line)
+        }
+    }
 }
 
 /// The templates directory: `<dir>/<lang>/<kind>.txt.mustache` for every kind and language, with
@@ -95,6 +110,7 @@ public struct TemplateSet: Sendable {
         }
         let before = problems.count
         var required: [(String, String, Int)] = []
+        var subjectUses = SubjectUses()
 
         // Front matter: `Subject: …` on line 1, an empty line 2.
         let lines = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
@@ -113,6 +129,7 @@ public struct TemplateSet: Sendable {
         let body = parse(bodyText, file: file, firstLine: 3, text: true, &problems)
         var uses = scan(subjectText, file: file, firstLine: 1, &problems, &required)
         uses += scan(bodyText, file: file, firstLine: 3, &problems, &required)
+        subjectUses.add(uses, text: text, file: file)
         requireSections(kind, uses: uses, file: file, &problems)
 
         var html: MustacheTemplate?
@@ -123,6 +140,7 @@ public struct TemplateSet: Sendable {
                 if let htmlText = String(data: data, encoding: .utf8) {
                     html = parse(htmlText, file: name, firstLine: 1, text: false, &problems)
                     let htmlUses = scan(htmlText, file: name, firstLine: 1, &problems, &required)
+                    subjectUses.add(htmlUses, text: htmlText, file: name)
                     requireSections(kind, uses: htmlUses, file: name, &problems)
                     checkHTML(htmlText, uses: htmlUses, file: name, &problems)
                     htmlFile = name
@@ -133,7 +151,31 @@ public struct TemplateSet: Sendable {
         }
         guard problems.count == before, let subject, let body else { return nil }
         return LoadedTemplate(file: file, subject: subject, body: body, html: html, htmlFile: htmlFile,
-                              requiredSubjectNames: required.map { (name: $0.0, file: $0.1, line: $0.2) })
+                              requiredSubjectNames: required.map { (name: $0.0, file: $0.1, line: $0.2) },
+                              subjectNames: subjectUses.names, skeletonObstacle: subjectUses.obstacle)
+    }
+
+    /// The `subject.*` names of a kind's templates, and what keeps its messages from a skeleton.
+    private struct SubjectUses {
+        var names: [String] = []
+        var obstacle: String?
+
+        mutating func add(_ uses: [TemplateScanner.Use], text: String, file: String) {
+            if obstacle == nil, text.unicodeScalars.contains(where: SubjectSkeleton.isMarker) {
+                obstacle = "\(file) holds a character of the private-use area that marks values in a skeleton"
+            }
+            for use in uses {
+                if use.name.hasPrefix("subject."), !names.contains(use.name) { names.append(use.name) }
+                // A transform sees the value itself; inside a subject section, `.` is a subject value.
+                if obstacle == nil, use.transformed,
+                   use.name.hasPrefix("subject.") || use.enclosing.contains(where: { $0.hasPrefix("subject.") }) {
+                    obstacle = "\(file):\(use.line) transforms `\(use.name)`"
+                }
+            }
+            if obstacle == nil, names.count > SubjectSkeleton.maximumNames {
+                obstacle = "the templates use more than \(SubjectSkeleton.maximumNames) subject names"
+            }
+        }
     }
 
     private static func parse(_ text: String, file: String, firstLine: Int, text isText: Bool, _ problems: inout [TemplateProblem]) -> MustacheTemplate? {

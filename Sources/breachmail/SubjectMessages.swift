@@ -5,19 +5,17 @@ import BreachRegister
 import Foundation
 
 /// Composes the Art. 34 communication for each subject of an incident: the templates are
-/// checked and prepared once per language, then each person's message is rendered from them.
+/// checked and prepared once for every language, then each person's message is composed from
+/// them (from a skeleton, see `PreparedComposition`). Immutable: several threads may share one.
 struct SubjectMessages: Sendable {
-    let ws: Workspace
-    let record: IncidentRecord
     let from: Mailbox
     let replyTo: Mailbox?
     let builder: MIMEBuilder
-    /// Each language prepared once, or why it cannot be: every subject in it fails the same way.
+    /// Each language's prepared composition, or what the law or the templates refuse: a refusal
+    /// is the failure of each subject in that language.
     private let prepared: [Language: Result<PreparedComposition, ComposeError>]
 
     init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
-        self.ws = ws
-        self.record = record
         let c = ws.configuration
         let composer: Composer
         do {
@@ -41,11 +39,6 @@ struct SubjectMessages: Sendable {
         self.prepared = prepared
     }
 
-    /// The prepared composition for a language; refuses what the law requires and is missing.
-    func composition(_ language: Language) throws(ComposeError) -> PreparedComposition {
-        try prepared[language]!.get()
-    }
-
     /// One subject's message; a missing field or a bad address is this subject's own failure.
     func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
         let composition = try composition(Self.language(of: subject))
@@ -56,6 +49,12 @@ struct SubjectMessages: Sendable {
     /// One subject's message rendered (subject line and text), without writing the MIME.
     func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
         try composition(Self.language(of: subject)).render(subject: Self.fields(of: subject))
+    }
+
+    /// The prepared composition for a language, or what the law requires and is missing.
+    private func composition(_ language: Language) throws(ComposeError) -> PreparedComposition {
+        // Every language is prepared in `init`.
+        try (prepared[language] ?? .failure(.noTemplate(kind: .subject, language: language))).get()
     }
 
     private static func language(of subject: Subject) -> Language { Language(rawValue: subject.language) ?? .fr }
