@@ -59,7 +59,7 @@ extension Register {
     ) throws -> HistoryEntry {
         var bodyError: (any Error)?
         do {
-            return try pool.write { db in
+            return try write(.synced) { db in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incident WHERE id = ?", arguments: [incidentID]) == true else {
                     throw RegisterError.notFound(incidentID)
                 }

@@ -2,12 +2,15 @@ public import Foundation
 public import BreachCore
 import Crypto
 import GRDB
+import Synchronization
 
 /// The breach register of Art. 33(5): incidents with every version kept, and a hash-chained,
 /// append-only history of every change. One SQLite file in WAL mode, created `0600`.
 public final class Register: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Whether the writer connection was left at `synchronous = NORMAL` by the last write.
+    private let relaxed = Mutex(false)
 
     /// Opens the register at `url`; with `create`, makes a new one when none exists.
     ///
@@ -62,11 +65,22 @@ public final class Register: Sendable {
     func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
         switch durability {
         case .synced:
-            return try pool.write(body)
+            return try pool.writeWithoutTransaction { db in
+                try restoreFullSync(db)
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
         case .survivesProcessCrash:
             return try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                // Relaxed for this transaction only; the next synced write sets FULL back first.
+                if relaxed.withLock({ $0 }) == false {
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                    relaxed.withLock { $0 = true }
+                }
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -75,6 +89,14 @@ public final class Register: Sendable {
                 return result!
             }
         }
+    }
+
+    /// Sets the writer connection back to FULL if a relaxed write left it at NORMAL; called at
+    /// the start of every synced write, on the writer's queue.
+    func restoreFullSync(_ db: Database) throws {
+        guard relaxed.withLock({ $0 }) else { return }
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+        relaxed.withLock { $0 = false }
     }
 
     // MARK: Schema
@@ -298,7 +320,7 @@ public final class Register: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
-        do { return try pool.write(body) } catch { throw Self.map(error, path) }
+        do { return try write(.synced, body) } catch { throw Self.map(error, path) }
     }
 
     static func map(_ error: any Error, _ path: String) -> RegisterError {

@@ -33,14 +33,21 @@ public protocol DeliveryFeed: Sendable {
 /// A message from a ``DeliveryFeed``, with the question to ask before it can no longer be taken back.
 public struct FeedMessage: Sendable {
     public let message: OutgoingMessage
+    /// Work for the connection's thread while the receiver answers its first command (the
+    /// campaign's register write); runs once, before ``beforeDelivery``.
+    public let meanwhile: @Sendable () -> Void
     /// Asked once every byte is with the receiver but the end (SMTP's final ".", the outbox's
     /// rename into `new/`): after that the message counts as delivered. `false` abandons it,
     /// undelivered, with a local error as its outcome. It may block: the campaign waits there
     /// for the register write that has to come before delivery.
     public let beforeDelivery: @Sendable () -> Bool
 
-    public init(_ message: OutgoingMessage, beforeDelivery: @escaping @Sendable () -> Bool) {
+    public init(
+        _ message: OutgoingMessage, meanwhile: @escaping @Sendable () -> Void = {},
+        beforeDelivery: @escaping @Sendable () -> Bool
+    ) {
         self.message = message
+        self.meanwhile = meanwhile
         self.beforeDelivery = beforeDelivery
     }
 }

@@ -40,6 +40,7 @@ public final class OutboxTransport: MailTransport {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
                 while let item = feed.next(connection: 0) {
+                    item.meanwhile()
                     feed.delivered(item.message, self.deposit(item.message, beforeDelivery: item.beforeDelivery), connection: 0)
                 }
                 continuation.resume()

@@ -76,11 +76,11 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage, beforeDelivery: (() -> Bool)? = nil) -> SendOutcome {
+        func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil, beforeDelivery: (() -> Bool)? = nil) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
-                outcome = connection?.send(message, beforeEndOfData: beforeDelivery)
+                outcome = connection?.send(message, meanwhile: meanwhile, beforeEndOfData: beforeDelivery)
                     ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
             } catch {
                 outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
@@ -96,7 +96,7 @@ public final class SMTPTransport: MailTransport {
                 while let item = drain.feed.next(connection: index) {
                     let wait = waitForTurn()
                     if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
-                    drain.feed.delivered(item.message, send(item.message, beforeDelivery: item.beforeDelivery), connection: index)
+                    drain.feed.delivered(item.message, send(item.message, meanwhile: item.meanwhile, beforeDelivery: item.beforeDelivery), connection: index)
                 }
                 drain.finished()
             }

@@ -11,8 +11,8 @@ import Foundation
 ///
 /// Each connection writes `sending` for its next subject in the same transaction as the outcome
 /// of its previous one, and that transaction is committed before the next message reaches its
-/// point of no return (SMTP's final "."; the register write runs during the MAIL, RCPT and DATA
-/// round trips, and the connection waits for it there): so at any moment a connection holds at
+/// point of no return (SMTP's final "."; the connection writes the register while the relay
+/// answers its MAIL FROM, and makes sure of it before the end of data): so at any moment a connection holds at
 /// most one message delivered but not yet recorded, and a crash duplicates at most as many
 /// messages as there are connections.
 struct Campaign: Sendable {
@@ -64,10 +64,7 @@ struct Campaign: Sendable {
                 progress(feed.figures)
             }
         }
-        defer {
-            reporter.cancel()
-            feed.close()
-        }
+        defer { reporter.cancel() }
         await transport.deliver(feed)
         if let error = feed.failure { throw error }
         let figures = feed.figures
@@ -81,9 +78,9 @@ struct Campaign: Sendable {
 /// connection composes and records on its own thread.
 ///
 /// A subject's path: taken from the page and claimed under the lock; composed outside it;
-/// `sending` handed to the committer together with the connection's previous outcome; sent, the
-/// connection waiting for that commit before the end of data; its outcome kept for the
-/// connection's next commit (or the last one, when the connection stops).
+/// `sending` handed to the ``GroupCommitter`` together with the connection's previous outcome;
+/// sent, the commit made while MAIL FROM is answered and checked before the end of data; its
+/// outcome kept for the connection's next commit (or the last one, when the connection stops).
 final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
@@ -137,9 +134,6 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// A register read or write that failed: the run stopped there.
     var failure: (any Error)? { lock.withLock { failed } ?? committer.failure }
 
-    /// Stops the committer once every connection has left.
-    func close() { committer.close() }
-
     func next(connection: Int) -> FeedMessage? {
         while true {
             let slot = slots[connection]
@@ -172,7 +166,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
             switch take {
             case .stop:
-                if !slot.pending.isEmpty { _ = committer.wait(committer.submit(slot.pending)) }
+                if !slot.pending.isEmpty { _ = committer.wait(committer.enqueue(slot.pending)) }
                 slot.pending = []
                 return nil
             case .pause(let seconds):
@@ -193,13 +187,14 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 slot.pending.append(update)
                 continue
             }
-            // `sending`, with the previous outcome, written while the message goes; the
-            // connection waits for it before the end of data.
-            let ticket = committer.submit(slot.pending + [claim])
+            // `sending`, with the previous outcome, written while the relay answers MAIL FROM;
+            // the end of data waits for it.
+            let ticket = committer.enqueue(slot.pending + [claim])
             slot.pending = []
             slot.subject = subject
             slot.messageID = built.1
-            return FeedMessage(built.0) { [committer] in committer.wait(ticket) }
+            return FeedMessage(built.0, meanwhile: { [committer] in committer.lead() },
+                               beforeDelivery: { [committer] in committer.wait(ticket) })
         }
     }
 
@@ -251,17 +246,18 @@ struct CampaignComposeError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Writes the campaign's state changes on a thread of its own, in group commits: the changes
-/// handed over while a transaction runs go together in the next one, in the order they came.
-/// A connection hands over its changes as its message starts and waits for them before the end
-/// of data, so the write overlaps the SMTP round trips.
+/// Writes the campaign's state changes in group commits, on the connections' own threads: a
+/// connection hands its changes over (``enqueue(_:)``) and, while its first SMTP command is
+/// answered, ``lead()``s: if no one is writing, it writes everything handed over so far, in the
+/// order it came, in one transaction. Before its end of data it ``wait(_:)``s for its own, which
+/// by then are usually written (by itself or by another connection that led); if not, it writes
+/// them or waits for the thread writing. No thread is woken for a write unless it waits for one.
 ///
 /// Commits reach the operating system before anyone waits past them (they survive the process
 /// being killed); they reach the disk at least once a second (``syncInterval``): a power loss can
 /// take back at most that last second, whose messages are then sent again, never lost.
 final class GroupCommitter: @unchecked Sendable {
-    // `@unchecked`: the queue, `closed`, `error` and `lastSynced` are behind `work`'s lock, the
-    // tickets' flags behind `written`'s.
+    // `@unchecked`: every mutable field, the tickets' included, is behind `condition`.
     /// One hand-over; done once its transaction committed or failed.
     final class Ticket: @unchecked Sendable {
         fileprivate let updates: [SubjectUpdate]
@@ -275,82 +271,77 @@ final class GroupCommitter: @unchecked Sendable {
 
     private let register: Register
     private let clock: any DeliveryClock
-    /// The committer waits on `work`, the connections on `written`.
-    private let work = NSCondition()
-    private let written = NSCondition()
-    private var waiting: [Ticket] = []
-    private var closed = false
+    private let condition = NSCondition()
+    private var pending: [Ticket] = []
+    private var writing = false
+    private var waiters = 0
     private var error: (any Error)?
     private var lastSynced = ContinuousClock.now
 
     init(register: Register, clock: any DeliveryClock) {
         self.register = register
         self.clock = clock
-        let thread = Thread { [self] in run() }
-        thread.name = "breachmail-register"
-        thread.start()
     }
 
     /// The first failed write: nothing after it is written.
-    var failure: (any Error)? { work.withLock { error } }
+    var failure: (any Error)? { condition.withLock { error } }
 
     /// Hands `updates` over; they will be written after everything handed over before.
-    func submit(_ updates: [SubjectUpdate]) -> Ticket {
+    func enqueue(_ updates: [SubjectUpdate]) -> Ticket {
         let ticket = Ticket(updates)
-        work.withLock {
-            waiting.append(ticket)
-            work.signal()
-        }
+        condition.withLock { pending.append(ticket) }
         return ticket
     }
 
-    /// Waits until the ticket's changes are written; `false` when they could not be.
-    func wait(_ ticket: Ticket) -> Bool {
-        written.lock()
-        defer { written.unlock() }
-        while !ticket.done { written.wait() }
-        return ticket.succeeded
-    }
-
-    /// Writes what is still waiting, then lets the thread end.
-    func close() {
-        work.withLock {
-            closed = true
-            work.signal()
-        }
-    }
-
-    private func run() {
-        while true {
-            work.lock()
-            while waiting.isEmpty && !closed { work.wait() }
-            if waiting.isEmpty {
-                work.unlock()
-                return
-            }
-            let batch = waiting
-            waiting = []
+    /// Writes what is waiting, unless another thread is already doing so. One transaction: a
+    /// change handed over while it runs waits for its owner, or for the next thread to lead.
+    func lead() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !writing, !pending.isEmpty else { return }
+        writing = true
+        do {
+            let batch = pending
+            pending = []
             let failed = error != nil
             let now = ContinuousClock.now
             let durability: Register.Durability = now - lastSynced >= Self.syncInterval ? .synced : .survivesProcessCrash
             if durability == .synced { lastSynced = now }
-            work.unlock()
-
+            condition.unlock()
             var result: (any Error)?
             if !failed {
                 do { try register.updateSubjects(batch.flatMap(\.updates), at: clock.now(), durability: durability) } catch {
                     result = error
                 }
             }
-            if let result { work.withLock { error = error ?? result } }
-            written.withLock {
-                for ticket in batch {
-                    ticket.done = true
-                    ticket.succeeded = !failed && result == nil
-                }
-                written.broadcast()
+            condition.lock()
+            if let result, error == nil { error = result }
+            for ticket in batch {
+                ticket.done = true
+                ticket.succeeded = !failed && result == nil
             }
         }
+        writing = false
+        if waiters > 0 { condition.broadcast() }
+    }
+
+    /// Waits until the ticket's changes are written (writing them if no one is); `false` when
+    /// they could not be.
+    func wait(_ ticket: Ticket) -> Bool {
+        condition.lock()
+        while !ticket.done {
+            if !writing {
+                condition.unlock()
+                lead()
+                condition.lock()
+                continue
+            }
+            waiters += 1
+            condition.wait()
+            waiters -= 1
+        }
+        defer { condition.unlock() }
+        return ticket.succeeded
     }
 }
 

@@ -44,7 +44,8 @@ struct SMTPConnectionTests {
         let connection = try SMTPConnection(options: plainOptions(server))
         var asked = 0
         var receivedWhenAsked: Int?
-        let held = connection.send(try sampleMessage(id: "held")) {
+        var meanwhile = 0
+        let held = connection.send(try sampleMessage(id: "held"), meanwhile: { meanwhile += 1 }) {
             asked += 1
             receivedWhenAsked = try? server.receivedMessages().count
             return false
@@ -55,11 +56,12 @@ struct SMTPConnectionTests {
         }
         #expect(failure.step == .message)
         #expect(asked == 1)
+        #expect(meanwhile == 1)  // run once, after the first command and before the gate
         #expect(receivedWhenAsked == 0)
         // The same connection object carries on; only the message let through arrives.
         let passed = try sampleMessage(id: "passed")
         var askedAgain = 0
-        #expect(connection.send(passed) { askedAgain += 1; return true }.isAccepted)
+        #expect(connection.send(passed, beforeEndOfData: { askedAgain += 1; return true }).isAccepted)
         #expect(askedAgain == 1)
         let received = try server.waitForMessages(1)
         #expect(received.map(\.bytes) == [passed.bytes])
