@@ -146,29 +146,7 @@ extension Register {
         let stamp = RFC3339UTC.format(now)
         do {
             return try write(durability) { db in
-                var changed = 0
-                for u in updates {
-                    var sql = """
-                        UPDATE subject SET state = ?, state_reason = ?, updated_at = ?,
-                            attempts = attempts + ?, next_attempt_at = ?,
-                            first_attempt_at = COALESCE(first_attempt_at, ?),
-                            message_id = COALESCE(?, message_id), last_reply = COALESCE(?, last_reply)
-                        WHERE id = ?
-                        """
-                    var arguments: [(any DatabaseValueConvertible)?] = [
-                        u.state.rawValue, u.reason, stamp, u.countsAsAttempt ? 1 : 0, u.nextAttemptAt.map(RFC3339UTC.format),
-                        u.firstAttemptAt.map(RFC3339UTC.format),
-                        u.messageID, u.lastReply, u.id,
-                    ]
-                    if let from = u.from {
-                        sql += " AND state IN (\(Array(repeating: "?", count: from.count).joined(separator: ",")))"
-                        arguments += from.map(\.rawValue).sorted()
-                    }
-                    // Cached: a campaign runs the same few statements for every message.
-                    try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
-                    changed += db.changesCount
-                }
-                return changed
+                try updates.reduce(0) { changed, u in try Self.apply(StateChange(u, stamp: stamp), db) ? changed + 1 : changed }
             }
         } catch { throw Self.map(error, path) }
     }

@@ -43,6 +43,10 @@ public final class Register: Sendable {
                 throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
             }
             try migrator.migrate(pool)
+            // A campaign that died leaves changes in the subject log: apply them now, so that
+            // whatever opens the register sees the subjects as they are. Best effort: a register
+            // that cannot be written (a read-only copy) is read as its subjects stand.
+            if try !subjectLogIsEmpty() { _ = try? foldSubjectLog() }
         } catch let error as RegisterError {
             throw error
         } catch {
@@ -81,12 +85,16 @@ public final class Register: Sendable {
                     try db.execute(sql: "PRAGMA synchronous = NORMAL")
                     relaxed.withLock { $0 = true }
                 }
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+                // The campaign's path, once per message: BEGIN and COMMIT as prepared statements.
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                do {
+                    let result = try body(db)
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                    return result
+                } catch {
+                    if db.isInsideTransaction { try? db.rollback() }
+                    throw error
                 }
-                return result!
             }
         }
     }
@@ -139,6 +147,7 @@ public final class Register: Sendable {
         }
         registerSubjectMigrations(&migrator)
         registerBounceMigrations(&migrator)
+        registerSubjectLogMigrations(&migrator)
         return migrator
     }
 

@@ -67,6 +67,7 @@ struct Campaign: Sendable {
         defer { reporter.cancel() }
         await transport.deliver(feed)
         if let error = feed.failure { throw error }
+        try register.foldSubjectLog()
         let figures = feed.figures
         progress(figures)
         if let failure = feed.halt { return (.halted(failure), figures) }
@@ -246,7 +247,8 @@ struct CampaignComposeError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Writes the campaign's state changes in group commits, on the connections' own threads: a
+/// Writes the campaign's state changes to the register's subject log (one page per commit; see
+/// `Register.logSubjectUpdates`) in group commits, on the connections' own threads: a
 /// connection hands its changes over (``enqueue(_:)``) and, while its first SMTP command is
 /// answered, ``lead()``s: if no one is writing, it writes everything handed over so far, in the
 /// order it came, in one transaction. Before its end of data it ``wait(_:)``s for its own, which
@@ -254,8 +256,9 @@ struct CampaignComposeError: Error, CustomStringConvertible {
 /// them or waits for the thread writing. No thread is woken for a write unless it waits for one.
 ///
 /// Commits reach the operating system before anyone waits past them (they survive the process
-/// being killed); they reach the disk at least once a second (``syncInterval``): a power loss can
-/// take back at most that last second, whose messages are then sent again, never lost.
+/// being killed); at least once a second (``syncInterval``) the log is applied to the subjects
+/// and everything reaches the disk: a power loss can take back at most that last second, whose
+/// messages are then sent again, never lost.
 final class GroupCommitter: @unchecked Sendable {
     // `@unchecked`: every mutable field, the tickets' included, is behind `condition`.
     /// One hand-over; done once its transaction committed or failed.
@@ -305,12 +308,12 @@ final class GroupCommitter: @unchecked Sendable {
             pending = []
             let failed = error != nil
             let now = ContinuousClock.now
-            let durability: Register.Durability = now - lastSynced >= Self.syncInterval ? .synced : .survivesProcessCrash
-            if durability == .synced { lastSynced = now }
+            let fold = now - lastSynced >= Self.syncInterval
+            if fold { lastSynced = now }
             condition.unlock()
             var result: (any Error)?
             if !failed {
-                do { try register.updateSubjects(batch.flatMap(\.updates), at: clock.now(), durability: durability) } catch {
+                do { try register.logSubjectUpdates(batch.flatMap(\.updates), at: clock.now(), fold: fold) } catch {
                     result = error
                 }
             }

@@ -1,0 +1,104 @@
+import BreachConfig
+import BreachCore
+import BreachImport
+import BreachRegister
+import BreachTestSupport
+import Foundation
+import Testing
+
+/// The campaign's subject log: changes appended, then folded into the subjects, must leave
+/// every subject exactly as applying each change at once would have.
+@Suite struct SubjectLogTests {
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state ^ (state >> 29)
+        }
+    }
+
+    /// A register with the same 30 subjects; returns it, the incident id and the subject ids.
+    func makeRegister(_ dir: TemporaryDirectory, _ name: String) throws -> (Register, String, [Int64]) {
+        let register = try Register(at: dir.file("\(name).sqlite"), create: true)
+        let now = Date(timeIntervalSince1970: 1_793_000_000)
+        let incident = try IncidentFile.load(CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml"))
+        let id = try register.openIncident(incident, actor: "test", at: now).id
+        let csv = dir.file("\(name).csv")
+        try Data(("email\n" + (0..<30).map { "p\($0)@example.org\n" }.joined()).utf8).write(to: csv)
+        _ = try SubjectImporter.run(file: csv, into: register, incidentID: id, options: .init(),
+                                    reportDirectory: dir.file("imports-\(name)"), actor: "test", at: now)
+        return (register, id, try register.subjects(incidentID: id).map(\.id))
+    }
+
+    /// Changes like a campaign's (claims followed by outcomes), mixed with arbitrary ones.
+    func changes(_ ids: [Int64], count: Int) -> [(SubjectUpdate, Date)] {
+        var random = Seeded(state: 7)
+        let states: [SubjectState] = [.queued, .sending, .submitted, .deferred, .failedPermanent, .renderFailed]
+        var out: [(SubjectUpdate, Date)] = []
+        var time = Date(timeIntervalSince1970: 1_793_000_100)
+        while out.count < count {
+            let id = ids.randomElement(using: &random)!
+            time += Double(Int.random(in: 1...90, using: &random))
+            if Bool.random(using: &random) {
+                // A claim, then its outcome.
+                out.append((SubjectUpdate(id: id, from: [.queued, .deferred], to: .sending, countsAsAttempt: true,
+                                          firstAttemptAt: time), time))
+                let to = [SubjectState.submitted, .deferred, .failedPermanent].randomElement(using: &random)!
+                out.append((SubjectUpdate(id: id, from: [.sending], to: to, reason: to == .submitted ? nil : "reason \(out.count)",
+                                          nextAttemptAt: to == .deferred ? time + 600 : nil,
+                                          messageID: Bool.random(using: &random) ? "<m\(out.count)@x>" : nil,
+                                          lastReply: "250 \(out.count)", firstAttemptAt: time), time + 1))
+            } else {
+                let from = Bool.random(using: &random) ? nil : Set(states.filter { _ in Bool.random(using: &random) })
+                out.append((SubjectUpdate(id: id, from: from, to: states.randomElement(using: &random)!, reason: "r\(out.count)",
+                                          countsAsAttempt: Bool.random(using: &random),
+                                          messageID: Bool.random(using: &random) ? "<n\(out.count)@x>" : nil), time))
+            }
+        }
+        return out
+    }
+
+    func rows(_ register: Register, _ id: String) throws -> [String] {
+        try register.subjects(incidentID: id).map {
+            [$0.state, $0.stateReason ?? "-", "\($0.attempts)", $0.nextAttemptAt ?? "-", $0.firstAttemptAt ?? "-",
+             $0.messageID ?? "-", $0.lastReply ?? "-", $0.updatedAt].joined(separator: "|")
+        }
+    }
+
+    @Test func foldingTheLogEqualsApplyingEachChangeAtOnce() throws {
+        let dir = try TemporaryDirectory("subject-log")
+        let (direct, directID, ids) = try makeRegister(dir, "direct")
+        let (logged, loggedID, loggedIDs) = try makeRegister(dir, "logged")
+        #expect(ids == loggedIDs)
+        let all = changes(ids, count: 2_000)
+        for (change, time) in all { try direct.updateSubjects([change], at: time) }
+        var random = Seeded(state: 11)
+        var index = 0
+        while index < all.count {
+            // Batches of one to twenty, like a group commit, each change stamped with its own time.
+            let size = min(Int.random(in: 1...20, using: &random), all.count - index)
+            for (change, time) in all[index..<index + size] {
+                try logged.logSubjectUpdates([change], at: time, fold: Int.random(in: 0..<50, using: &random) == 0)
+            }
+            index += size
+        }
+        try logged.foldSubjectLog()
+        let expected = try rows(direct, directID)
+        #expect(Set(expected.map { $0.prefix(while: { $0 != "|" }) }).count > 3)  // the changes did move people
+        #expect(try rows(logged, loggedID) == expected)
+    }
+
+    @Test func openingTheRegisterFoldsWhatADeadCampaignLeft() throws {
+        let dir = try TemporaryDirectory("subject-log-open")
+        let (register, id, ids) = try makeRegister(dir, "r")
+        let now = Date(timeIntervalSince1970: 1_793_000_500)
+        try register.logSubjectUpdates([SubjectUpdate(id: ids[0], from: [.queued], to: .sending, countsAsAttempt: true)], at: now, fold: false)
+        try register.logSubjectUpdates([SubjectUpdate(id: ids[0], from: [.sending], to: .submitted, messageID: "<a@x>")], at: now, fold: false)
+        // Not folded yet: the subjects table still says queued.
+        #expect(try register.subjects(incidentID: id).first?.state == "queued")
+        let reopened = try Register(at: dir.file("r.sqlite"))
+        let first = try #require(try reopened.subjects(incidentID: id).first)
+        #expect(first.state == "submitted" && first.attempts == 1 && first.messageID == "<a@x>")
+        #expect(try reopened.foldSubjectLog() == 0)
+    }
+}
