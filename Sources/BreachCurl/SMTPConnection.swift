@@ -61,18 +61,8 @@ public final class SMTPConnection {
     }
 
     /// Sends one message to its one recipient and says how it ended. Blocks.
-    ///
-    /// - Parameters:
-    ///   - meanwhile: work for this thread while the server answers: run once, just after the
-    ///     transaction's first command is on the wire (when the thread would otherwise wait for
-    ///     the reply), at the latest before `beforeEndOfData`. The campaign writes its register here.
-    ///   - beforeEndOfData: called once the server has every byte but the end of data (the final
-    ///     "."), the point after which a server that accepts the message has it. Returning `false`
-    ///     abandons the transaction there: nothing is delivered, and the outcome is a local error.
-    public func send(
-        _ message: OutgoingMessage, meanwhile: (() -> Void)? = nil, beforeEndOfData: (() -> Bool)? = nil
-    ) -> SendOutcome {
-        context.reset(message: message.bytes, meanwhile: meanwhile, gate: beforeEndOfData)
+    public func send(_ message: OutgoingMessage) -> SendOutcome {
+        context.reset(message: message.bytes)
         var recipients: UnsafeMutablePointer<curl_slist>?
         recipients = curl_slist_append(nil, "<\(message.envelope.recipient)>")
         defer { curl_slist_free_all(recipients) }
@@ -105,9 +95,6 @@ public final class SMTPConnection {
                 _ = shutdown(socket, Int32(SHUT_RDWR))
             }
         }
-        if context.heldBack {
-            return .localError(SendFailure(step: .message, reply: nil, reason: "held back before the end of data: not delivered"))
-        }
         return outcome(of: code)
     }
 
@@ -126,27 +113,11 @@ private final class TransferContext {
     var bytes: [UInt8] = []
     var offset = 0
     var transcript = SMTPTranscript()
-    /// Run once, after the first command is sent.
-    var meanwhile: (() -> Void)?
-    /// Asked once at the end of the bytes; `false` aborts before the end of data.
-    var gate: (() -> Bool)?
-    /// The gate said no.
-    var heldBack = false
 
-    func reset(message: [UInt8], meanwhile: (() -> Void)?, gate: (() -> Bool)?) {
+    func reset(message: [UInt8]) {
         bytes = message
         offset = 0
         transcript.reset()
-        self.meanwhile = meanwhile
-        self.gate = gate
-        heldBack = false
-    }
-
-    /// Runs `meanwhile` if it has not run yet.
-    func runMeanwhile() {
-        guard let work = meanwhile else { return }
-        meanwhile = nil
-        work()
     }
 }
 
@@ -155,18 +126,7 @@ private let readCallback: curl_read_callback = { buffer, size, count, userData i
     guard let buffer, let userData else { return 0 }
     let context = Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue()
     let length = min(size * count, context.bytes.count - context.offset)
-    guard length > 0 else {
-        // The end of the bytes: libcurl writes the end of data only after this returns 0.
-        context.runMeanwhile()
-        if let gate = context.gate {
-            context.gate = nil
-            if !gate() {
-                context.heldBack = true
-                return Int(CURL_READFUNC_ABORT)
-            }
-        }
-        return 0
-    }
+    guard length > 0 else { return 0 }
     context.bytes.withUnsafeBytes { source in
         UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + context.offset, byteCount: length)
     }
@@ -181,10 +141,7 @@ private let debugCallback: curl_debug_callback = { _, type, data, size, userData
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     switch type {
     case CURLINFO_HEADER_IN: context.transcript.replyReceived(bytes)
-    case CURLINFO_HEADER_OUT:
-        context.transcript.commandSent(bytes)
-        // libcurl reports a command once written: the reply is on its way, the thread is free.
-        context.runMeanwhile()
+    case CURLINFO_HEADER_OUT: context.transcript.commandSent(bytes)
     case CURLINFO_DATA_OUT: context.transcript.messageSent()
     default: break
     }

@@ -43,10 +43,10 @@ public final class Register: Sendable {
                 throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
             }
             try migrator.migrate(pool)
-            // A campaign that died leaves changes in the subject log: apply them now, so that
-            // whatever opens the register sees the subjects as they are. Best effort: a register
-            // that cannot be written (a read-only copy) is read as its subjects stand.
-            if try !subjectLogIsEmpty() { _ = try? foldSubjectLog() }
+            // A running or dead campaign leaves changes in the subject journal: apply them now,
+            // so that whatever opens the register sees the subjects as they are. Best effort: a
+            // register that cannot be written (a read-only copy) is read as its subjects stand.
+            if FileManager.default.fileExists(atPath: journalPath) { _ = try? foldJournal() }
         } catch let error as RegisterError {
             throw error
         } catch {
@@ -147,7 +147,7 @@ public final class Register: Sendable {
         }
         registerSubjectMigrations(&migrator)
         registerBounceMigrations(&migrator)
-        registerSubjectLogMigrations(&migrator)
+        registerSubjectJournalMigrations(&migrator)
         return migrator
     }
 

@@ -25,31 +25,9 @@ public protocol MailTransport: Sendable {
 /// ``delivered(_:_:connection:)`` for a message before it asks for its next one.
 public protocol DeliveryFeed: Sendable {
     /// The next message for `connection` (0 ..< connections), or `nil` when it is to stop.
-    func next(connection: Int) -> FeedMessage?
+    func next(connection: Int) -> OutgoingMessage?
     /// How the message last handed to `connection` went.
     func delivered(_ message: OutgoingMessage, _ outcome: SendOutcome, connection: Int)
-}
-
-/// A message from a ``DeliveryFeed``, with the question to ask before it can no longer be taken back.
-public struct FeedMessage: Sendable {
-    public let message: OutgoingMessage
-    /// Work for the connection's thread while the receiver answers its first command (the
-    /// campaign's register write); runs once, before ``beforeDelivery``.
-    public let meanwhile: @Sendable () -> Void
-    /// Asked once every byte is with the receiver but the end (SMTP's final ".", the outbox's
-    /// rename into `new/`): after that the message counts as delivered. `false` abandons it,
-    /// undelivered, with a local error as its outcome. It may block: the campaign waits there
-    /// for the register write that has to come before delivery.
-    public let beforeDelivery: @Sendable () -> Bool
-
-    public init(
-        _ message: OutgoingMessage, meanwhile: @escaping @Sendable () -> Void = {},
-        beforeDelivery: @escaping @Sendable () -> Bool
-    ) {
-        self.message = message
-        self.meanwhile = meanwhile
-        self.beforeDelivery = beforeDelivery
-    }
 }
 
 /// Makes the transport a configuration asks for.

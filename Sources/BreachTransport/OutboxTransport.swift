@@ -39,10 +39,7 @@ public final class OutboxTransport: MailTransport {
     public func deliver(_ feed: any DeliveryFeed) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
-                while let item = feed.next(connection: 0) {
-                    item.meanwhile()
-                    feed.delivered(item.message, self.deposit(item.message, beforeDelivery: item.beforeDelivery), connection: 0)
-                }
+                while let message = feed.next(connection: 0) { feed.delivered(message, self.deposit(message), connection: 0) }
                 continuation.resume()
             }
             thread.name = "breachmail-outbox"
@@ -50,16 +47,13 @@ public final class OutboxTransport: MailTransport {
         }
     }
 
-    private func deposit(_ message: OutgoingMessage, beforeDelivery: (() -> Bool)? = nil) -> SendOutcome {
+    private func deposit(_ message: OutgoingMessage) -> SendOutcome {
         let outcome: SendOutcome
         do {
-            if let name = try write(message, beforeRename: beforeDelivery ?? { true }) {
-                outcome = .accepted(SMTPReply(
-                    code: 250, enhancedCode: EnhancedStatusCode(statusClass: 2, subject: 0, detail: 0),
-                    lines: ["written to the outbox as new/\(name)"]))
-            } else {
-                outcome = .localError(SendFailure(step: .message, reply: nil, reason: "held back before the outbox: not delivered"))
-            }
+            let name = try write(message)
+            outcome = .accepted(SMTPReply(
+                code: 250, enhancedCode: EnhancedStatusCode(statusClass: 2, subject: 0, detail: 0),
+                lines: ["written to the outbox as new/\(name)"]))
         } catch {
             outcome = .localError(SendFailure(
                 step: nil, reply: nil,
@@ -71,10 +65,8 @@ public final class OutboxTransport: MailTransport {
 
     public func shutdown() async {}
 
-    /// Writes the message in `tmp/` and, if `beforeRename` agrees, moves it into `new/`; returns
-    /// its Maildir name (time, microseconds, process and a sequence number, then the host), or
-    /// `nil` when it was held back.
-    private func write(_ message: OutgoingMessage, beforeRename: () -> Bool) throws -> String? {
+    /// The Maildir name: time, microseconds, process and a sequence number, then the host.
+    private func write(_ message: OutgoingMessage) throws -> String {
         let now = Date().timeIntervalSince1970
         let seconds = Int(now)
         let micro = Int((now - Double(seconds)) * 1_000_000)
@@ -98,10 +90,6 @@ public final class OutboxTransport: MailTransport {
         if let failure {
             unlink(temporary)
             throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO)
-        }
-        guard beforeRename() else {
-            unlink(temporary)
-            return nil
         }
         guard rename(temporary, directory.appendingPathComponent("new/\(name)").path) == 0 else {
             let code = errno

@@ -76,12 +76,11 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil, beforeDelivery: (() -> Bool)? = nil) -> SendOutcome {
+        func send(_ message: OutgoingMessage) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
-                outcome = connection?.send(message, meanwhile: meanwhile, beforeEndOfData: beforeDelivery)
-                    ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
+                outcome = connection?.send(message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
             } catch {
                 outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
             }
@@ -93,10 +92,10 @@ public final class SMTPTransport: MailTransport {
             case .message(let message, let continuation):
                 continuation.resume(returning: send(message))
             case .drain(let drain):
-                while let item = drain.feed.next(connection: index) {
+                while let message = drain.feed.next(connection: index) {
                     let wait = waitForTurn()
                     if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
-                    drain.feed.delivered(item.message, send(item.message, meanwhile: item.meanwhile, beforeDelivery: item.beforeDelivery), connection: index)
+                    drain.feed.delivered(message, send(message), connection: index)
                 }
                 drain.finished()
             }

@@ -9,12 +9,10 @@ import Foundation
 /// connections (``DeliveryFeed``); each connection's thread composes its next message, records,
 /// and sends. The decisions are ``CampaignStateMachine``'s; this file only performs them.
 ///
-/// Each connection writes `sending` for its next subject in the same transaction as the outcome
-/// of its previous one, and that transaction is committed before the next message reaches its
-/// point of no return (SMTP's final "."; the connection writes the register while the relay
-/// answers its MAIL FROM, and makes sure of it before the end of data): so at any moment a connection holds at
-/// most one message delivered but not yet recorded, and a crash duplicates at most as many
-/// messages as there are connections.
+/// Each connection appends `sending` for its next subject to the register's subject journal in
+/// the same write as the outcome of its previous one, before it hands the next message over: so
+/// at any moment a connection holds at most one message delivered but not yet recorded, and a
+/// crash duplicates at most as many messages as there are connections.
 struct Campaign: Sendable {
     let register: Register
     let incidentID: String
@@ -66,8 +64,7 @@ struct Campaign: Sendable {
         }
         defer { reporter.cancel() }
         await transport.deliver(feed)
-        if let error = feed.failure { throw error }
-        try register.foldSubjectLog()
+        try feed.finish()
         let figures = feed.figures
         progress(figures)
         if let failure = feed.halt { return (.halted(failure), figures) }
@@ -79,9 +76,10 @@ struct Campaign: Sendable {
 /// connection composes and records on its own thread.
 ///
 /// A subject's path: taken from the page and claimed under the lock; composed outside it;
-/// `sending` handed to the ``GroupCommitter`` together with the connection's previous outcome;
-/// sent, the commit made while MAIL FROM is answered and checked before the end of data; its
-/// outcome kept for the connection's next commit (or the last one, when the connection stops).
+/// `sending` appended to the ``SubjectJournal`` together with the connection's previous outcome;
+/// sent; its outcome kept for the connection's next append (or the last one, when the connection
+/// stops). Once a second a thread of its own flushes the journal to the disk and folds it into
+/// the register (``Register/foldJournal(from:)``).
 final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
@@ -101,7 +99,12 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private var halted: SendFailure?
     private var failed: (any Error)?
     private var pausedUntil: Date?
-    private let committer: GroupCommitter
+    private let journal: SubjectJournal
+    /// The folder's: how far this run has folded the journal, and whether to stop.
+    private let folding = NSCondition()
+    private var foldedOffset: Int
+    private var folderStopped = false
+    private var folderDone = false
     /// Per connection: the message in flight and the changes waiting for the next commit.
     private let slots: [Slot]
 
@@ -115,9 +118,10 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
     init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
          machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
-         recovered: Int) {
+         journal: SubjectJournal, recovered: Int) {
         self.slots = (0..<max(connections, 1)).map { _ in Slot() }
-        self.committer = GroupCommitter(register: register, clock: clock)
+        self.journal = journal
+        self.foldedOffset = journal.firstOffset
         self.register = register
         self.incidentID = incidentID
         self.messages = messages
@@ -128,20 +132,71 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         self.stop = stop
         self.delayAfterSend = delayAfterSend
         self.state.recovered = recovered
+        let folder = Thread { [self] in fold() }
+        folder.name = "breachmail-journal"
+        folder.start()
     }
 
     var figures: Figures { lock.withLock { state } }
     var halt: SendFailure? { lock.withLock { halted } }
     /// A register read or write that failed: the run stopped there.
-    var failure: (any Error)? { lock.withLock { failed } ?? committer.failure }
+    var failure: (any Error)? { lock.withLock { failed } }
 
-    func next(connection: Int) -> FeedMessage? {
+    /// After the last connection: the journal flushed, folded and removed; or the failure that
+    /// stopped the run (the journal then stays, to be folded when the register is next opened).
+    func finish() throws {
+        folding.withLock {
+            folderStopped = true
+            folding.broadcast()
+            while !folderDone { folding.wait() }
+        }
+        if let error = failure { throw error }
+        try journal.sync()
+        _ = try register.foldJournal(from: foldedOffset)
+        journal.remove()
+    }
+
+    /// The folder thread: once a second, flush the journal to the disk and fold it into the
+    /// register, beside the connections (which only append to the journal and read pages).
+    private func fold() {
+        folding.lock()
+        defer {
+            folderDone = true
+            folding.broadcast()
+            folding.unlock()
+        }
+        while !folderStopped {
+            _ = folding.wait(until: Date().addingTimeInterval(1))
+            if folderStopped { return }
+            do {
+                try journal.sync()
+                foldedOffset = try register.foldJournal(from: foldedOffset).offset
+            } catch {
+                lock.withLock { failed = failed ?? error }
+                return
+            }
+        }
+    }
+
+    /// Appends the connection's waiting changes and `more`; on failure the run stops.
+    private func append(_ slot: Slot, _ more: [SubjectUpdate]) -> Bool {
+        do {
+            try journal.append(slot.pending + more, at: clock.now())
+            slot.pending = []
+            return true
+        } catch {
+            lock.withLock { failed = failed ?? error }
+            return false
+        }
+    }
+
+    func next(connection: Int) -> BreachCore.OutgoingMessage? {
         while true {
             let slot = slots[connection]
             // Take a subject and claim it, under the lock.
             let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
             let take: Take = lock.withLock {
-                if stop.isSet || halted != nil || failed != nil || committer.failure != nil { return .stop }
+                if stop.isSet || halted != nil || failed != nil { return .stop }
                 if let until = pausedUntil, until > clock.now() { return .pause(seconds: until.timeIntervalSince(clock.now())) }
                 while true {
                     if page.isEmpty {
@@ -167,8 +222,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
             switch take {
             case .stop:
-                if !slot.pending.isEmpty { _ = committer.wait(committer.enqueue(slot.pending)) }
-                slot.pending = []
+                _ = append(slot, [])
                 return nil
             case .pause(let seconds):
                 Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
@@ -188,14 +242,11 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 slot.pending.append(update)
                 continue
             }
-            // `sending`, with the previous outcome, written while the relay answers MAIL FROM;
-            // the end of data waits for it.
-            let ticket = committer.enqueue(slot.pending + [claim])
-            slot.pending = []
+            // `sending`, with the previous outcome, recorded before the message goes.
+            guard append(slot, [claim]) else { return nil }
             slot.subject = subject
             slot.messageID = built.1
-            return FeedMessage(built.0, meanwhile: { [committer] in committer.lead() },
-                               beforeDelivery: { [committer] in committer.wait(ticket) })
+            return built.0
         }
     }
 
@@ -245,107 +296,6 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
 struct CampaignComposeError: Error, CustomStringConvertible {
     let description: String
-}
-
-/// Writes the campaign's state changes to the register's subject log (one page per commit; see
-/// `Register.logSubjectUpdates`) in group commits, on the connections' own threads: a
-/// connection hands its changes over (``enqueue(_:)``) and, while its first SMTP command is
-/// answered, ``lead()``s: if no one is writing, it writes everything handed over so far, in the
-/// order it came, in one transaction. Before its end of data it ``wait(_:)``s for its own, which
-/// by then are usually written (by itself or by another connection that led); if not, it writes
-/// them or waits for the thread writing. No thread is woken for a write unless it waits for one.
-///
-/// Commits reach the operating system before anyone waits past them (they survive the process
-/// being killed); at least once a second (``syncInterval``) the log is applied to the subjects
-/// and everything reaches the disk: a power loss can take back at most that last second, whose
-/// messages are then sent again, never lost.
-final class GroupCommitter: @unchecked Sendable {
-    // `@unchecked`: every mutable field, the tickets' included, is behind `condition`.
-    /// One hand-over; done once its transaction committed or failed.
-    final class Ticket: @unchecked Sendable {
-        fileprivate let updates: [SubjectUpdate]
-        fileprivate var done = false
-        fileprivate var succeeded = false
-        fileprivate init(_ updates: [SubjectUpdate]) { self.updates = updates }
-    }
-
-    /// The longest a state change may stay only in the operating system's hands.
-    static let syncInterval: Duration = .seconds(1)
-
-    private let register: Register
-    private let clock: any DeliveryClock
-    private let condition = NSCondition()
-    private var pending: [Ticket] = []
-    private var writing = false
-    private var waiters = 0
-    private var error: (any Error)?
-    private var lastSynced = ContinuousClock.now
-
-    init(register: Register, clock: any DeliveryClock) {
-        self.register = register
-        self.clock = clock
-    }
-
-    /// The first failed write: nothing after it is written.
-    var failure: (any Error)? { condition.withLock { error } }
-
-    /// Hands `updates` over; they will be written after everything handed over before.
-    func enqueue(_ updates: [SubjectUpdate]) -> Ticket {
-        let ticket = Ticket(updates)
-        condition.withLock { pending.append(ticket) }
-        return ticket
-    }
-
-    /// Writes what is waiting, unless another thread is already doing so. One transaction: a
-    /// change handed over while it runs waits for its owner, or for the next thread to lead.
-    func lead() {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !writing, !pending.isEmpty else { return }
-        writing = true
-        do {
-            let batch = pending
-            pending = []
-            let failed = error != nil
-            let now = ContinuousClock.now
-            let fold = now - lastSynced >= Self.syncInterval
-            if fold { lastSynced = now }
-            condition.unlock()
-            var result: (any Error)?
-            if !failed {
-                do { try register.logSubjectUpdates(batch.flatMap(\.updates), at: clock.now(), fold: fold) } catch {
-                    result = error
-                }
-            }
-            condition.lock()
-            if let result, error == nil { error = result }
-            for ticket in batch {
-                ticket.done = true
-                ticket.succeeded = !failed && result == nil
-            }
-        }
-        writing = false
-        if waiters > 0 { condition.broadcast() }
-    }
-
-    /// Waits until the ticket's changes are written (writing them if no one is); `false` when
-    /// they could not be.
-    func wait(_ ticket: Ticket) -> Bool {
-        condition.lock()
-        while !ticket.done {
-            if !writing {
-                condition.unlock()
-                lead()
-                condition.lock()
-                continue
-            }
-            waiters += 1
-            condition.wait()
-            waiters -= 1
-        }
-        defer { condition.unlock() }
-        return ticket.succeeded
-    }
 }
 
 /// Set once, from the SIGINT handler; read by the feed.

@@ -61,12 +61,14 @@ extension SubjectsCommand {
             let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,
                                     workers: ws.configuration.mail.connections, delayAfterSend: .milliseconds(delay), stop: stop,
                                     clock: clock)
+            // Whatever a dead run left in the journal is applied first, then a new one starts.
+            let journal = try SubjectJournal(register: ws.register)
             let recovered = try campaign.recover(machine: machine)
             let before = try ws.register.subjectCounts(incidentID: record.id)
             let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
             let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
                                     machine: machine, clock: clock, stop: stop, delayAfterSend: .milliseconds(delay),
-                                    connections: campaign.workers, recovered: recovered)
+                                    connections: campaign.workers, journal: journal, recovered: recovered)
             let progress = Progress(json: json, total: total)
             progress.start(workers: campaign.workers, recovered: recovered)
 

@@ -26,7 +26,7 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try sqlite("PRAGMA journal_mode;").stdout == "wal\n")
-        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-log\n")
+        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-journal\n")
         // Opening again migrates nothing and loses nothing.
         let register = try Register(at: url)
         #expect(try register.incidents().isEmpty)

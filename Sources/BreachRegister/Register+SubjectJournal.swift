@@ -1,94 +1,96 @@
 import BreachCore
-public import Foundation
+import Foundation
 import GRDB
 
-/// The campaign's state changes, appended to a log before they are applied to the subjects.
+/// The campaign's state changes, appended to a journal file beside the register before they
+/// are applied to the subjects.
 ///
 /// A campaign records two changes per message (`sending` before it goes, the outcome after),
-/// each before the next message can be delivered. Applied one by one, each change rewrites the
-/// subject's row and moves it in the state index: several pages per commit. Appended to
-/// `subject_log`, a commit writes one page; the log is applied to the subjects in bulk (*folded*)
-/// at least once a second, when the campaign ends, and whenever the register is opened, so
-/// every other reader sees the subjects as they are. Folding applies the changes in the order
-/// they were made, each with its `from` condition, exactly as ``updateSubjects(_:at:durability:)``
-/// would have, and deletes them in the same transaction: each change applies exactly once.
+/// each before the next message can be delivered. Applied one by one in SQLite, each change is a
+/// transaction that rewrites the subject's row and moves it in the state index. Appended to the
+/// ``SubjectJournal`` (`REGISTER.subject-log`, 0600), a change is one `write(2)` of a line: once it
+/// returns, the change survives the process being killed; the journal is flushed to the disk
+/// and applied to the subjects in bulk (*folded*) at least once a second, when the campaign ends,
+/// and whenever the register is opened, so every other reader sees the subjects as they are.
+/// Folding applies the changes in the order they were made, each with its `from` condition,
+/// exactly as ``updateSubjects(_:at:durability:)`` would have; the register remembers, in the
+/// same transaction, the last change of that journal it applied, so each applies exactly once.
 extension Register {
-    static func registerSubjectLogMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v4-subject-log") { db in
+    static func registerSubjectJournalMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-subject-journal") { db in
             try db.execute(sql: """
-                CREATE TABLE subject_log (
-                    seq INTEGER PRIMARY KEY,
-                    subject_id INTEGER NOT NULL,
-                    from_states TEXT,
-                    state TEXT NOT NULL,
-                    reason TEXT,
-                    counts_as_attempt INTEGER NOT NULL,
-                    next_attempt_at TEXT,
-                    first_attempt_at TEXT,
-                    message_id TEXT,
-                    last_reply TEXT,
-                    recorded_at TEXT NOT NULL
+                CREATE TABLE subject_journal (
+                    journal_id TEXT PRIMARY KEY,
+                    folded_seq INTEGER NOT NULL
                 );
                 """)
         }
     }
 
-    /// Appends state changes to the log in one transaction; with `fold`, also applies the whole
-    /// log to the subjects and writes it all to the disk (``Durability/synced``), else the
-    /// transaction survives the process being killed, not a power loss (see ``Durability``).
-    /// - Throws: ``RegisterError`` when the register cannot be written.
-    public func logSubjectUpdates(_ updates: [SubjectUpdate], at now: Date, fold: Bool) throws(RegisterError) {
-        let stamp = RFC3339UTC.format(now)
+    /// The journal file of this register: `REGISTER.subject-log` (never `REGISTER-journal`,
+    /// which SQLite would take for its own rollback journal).
+    public var journalPath: String { path + ".subject-log" }
+
+    /// Applies the journal's changes from byte `offset` on that the register has not applied
+    /// yet, in one synced transaction; returns how many were applied and the offset reached
+    /// (the start of the first incomplete line). No journal: nothing to do.
+    /// - Throws: ``RegisterError`` when the journal cannot be read or the register written.
+    @discardableResult
+    public func foldJournal(from offset: Int = 0) throws(RegisterError) -> (applied: Int, offset: Int) {
+        guard let handle = FileHandle(forReadingAtPath: journalPath) else { return (0, offset) }
+        defer { try? handle.close() }
+        let head: [UInt8], bytes: [UInt8], start: Int
         do {
-            try write(fold ? .synced : .survivesProcessCrash) { db in
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO subject_log (subject_id, from_states, state, reason, counts_as_attempt, next_attempt_at,
-                        first_attempt_at, message_id, last_reply, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for u in updates {
-                    let change = StateChange(u, stamp: stamp)
-                    try insert.execute(arguments: [
-                        change.id, change.from?.joined(separator: ","), change.state, change.reason, change.attempts,
-                        change.nextAttemptAt, change.firstAttemptAt, change.messageID, change.lastReply, change.stamp,
-                    ])
-                }
-                if fold { _ = try Self.fold(db) }
+            head = Array(try handle.read(upToCount: 256) ?? Data())
+            guard let newline = head.firstIndex(of: 10) else {
+                throw RegisterError.storage(journalPath, "not a breachmail subject journal (no header line); move it away if it is not yours")
             }
+            start = max(offset, newline + 1)
+            try handle.seek(toOffset: UInt64(start))
+            bytes = Array(try handle.readToEnd() ?? Data())
+        } catch let error as RegisterError {
+            throw error
+        } catch {
+            throw .storage(journalPath, "the subject journal cannot be read (\(error))")
+        }
+        let header = String(decoding: head.prefix(while: { $0 != 10 }), as: UTF8.self)
+        guard header.hasPrefix(SubjectJournal.magic + " ") else {
+            throw .storage(journalPath, "not a breachmail subject journal; move it away if it is not yours")
+        }
+        let journalID = String(header.dropFirst(SubjectJournal.magic.count + 1))
+        var records: [(seq: Int64, change: StateChange)] = []
+        var end = 0
+        var lineStart = 0
+        for (index, byte) in bytes.enumerated() where byte == 10 {
+            let line = bytes[lineStart..<index]
+            if let record = SubjectJournal.decode(line) { records.append(record) }
+            lineStart = index + 1
+            end = lineStart
+        }
+        do {
+            let applied = try write(.synced) { db -> Int in
+                let folded = try Int64.fetchOne(db, sql: "SELECT folded_seq FROM subject_journal WHERE journal_id = ?",
+                                                arguments: [journalID]) ?? 0
+                let fresh = records.filter { $0.seq > folded }
+                guard let last = fresh.last?.seq else { return 0 }
+                try Self.fold(fresh.map(\.change), db)
+                try db.execute(sql: """
+                    INSERT INTO subject_journal (journal_id, folded_seq) VALUES (?, ?)
+                    ON CONFLICT (journal_id) DO UPDATE SET folded_seq = excluded.folded_seq
+                    """, arguments: [journalID, last])
+                return fresh.count
+            }
+            return (applied, start + end)
         } catch { throw Self.map(error, path) }
     }
 
-    /// Applies the logged changes to the subjects and empties the log, in one synced
-    /// transaction; returns how many were applied.
-    /// - Throws: ``RegisterError`` when the register cannot be written.
-    @discardableResult
-    public func foldSubjectLog() throws(RegisterError) -> Int {
-        do { return try write(.synced) { db in try Self.fold(db) } } catch { throw Self.map(error, path) }
-    }
-
-    /// Whether changes wait in the log.
-    func subjectLogIsEmpty() throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM subject_log)") ?? true }
-    }
-
-    static func fold(_ db: Database) throws -> Int {
-        // Each subject's changes in order; subjects are independent rows, so only the order
-        // within one subject matters.
+    /// Applies changes in order: each subject's own in order (subjects are independent rows).
+    static func fold(_ changes: [StateChange], _ db: Database) throws {
         var order: [Int64] = []
         var chains: [Int64: [StateChange]] = [:]
-        var last: Int64?
-        var count = 0
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM subject_log ORDER BY seq")
-        while let row = try rows.next() {
-            let from: String? = row["from_states"]
-            let change = StateChange(
-                id: row["subject_id"], from: from.map { $0.split(separator: ",").map(String.init) }, state: row["state"],
-                reason: row["reason"], attempts: row["counts_as_attempt"], nextAttemptAt: row["next_attempt_at"],
-                firstAttemptAt: row["first_attempt_at"], messageID: row["message_id"], lastReply: row["last_reply"],
-                stamp: row["recorded_at"])
+        for change in changes {
             if chains[change.id] == nil { order.append(change.id) }
             chains[change.id, default: []].append(change)
-            last = row["seq"]
-            count += 1
         }
         for id in order {
             let chain = chains[id]!
@@ -105,8 +107,6 @@ extension Register {
                 }
             }
         }
-        if let last { try db.execute(sql: "DELETE FROM subject_log WHERE seq <= ?", arguments: [last]) }
-        return count
     }
 
     /// Applies one change to its subject; returns whether the subject changed (its `from`

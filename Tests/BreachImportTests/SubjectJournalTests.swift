@@ -6,9 +6,9 @@ import BreachTestSupport
 import Foundation
 import Testing
 
-/// The campaign's subject log: changes appended, then folded into the subjects, must leave
-/// every subject exactly as applying each change at once would have.
-@Suite struct SubjectLogTests {
+/// The campaign's subject journal: changes appended, then folded into the subjects, must leave
+/// every subject exactly as applying each change at once would have, each applied once.
+@Suite struct SubjectJournalTests {
     struct Seeded: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
@@ -65,40 +65,63 @@ import Testing
         }
     }
 
-    @Test func foldingTheLogEqualsApplyingEachChangeAtOnce() throws {
-        let dir = try TemporaryDirectory("subject-log")
+    @Test func foldingTheJournalEqualsApplyingEachChangeAtOnce() throws {
+        let dir = try TemporaryDirectory("subject-journal")
         let (direct, directID, ids) = try makeRegister(dir, "direct")
         let (logged, loggedID, loggedIDs) = try makeRegister(dir, "logged")
         #expect(ids == loggedIDs)
         let all = changes(ids, count: 2_000)
         for (change, time) in all { try direct.updateSubjects([change], at: time) }
+        let journal = try SubjectJournal(register: logged)
         var random = Seeded(state: 11)
+        var offset = journal.firstOffset
         var index = 0
+        var folds = 0
         while index < all.count {
-            // Batches of one to twenty, like a group commit, each change stamped with its own time.
+            // Appends of one to twenty, each change stamped with its own time; now and then a fold
+            // from where the last one stopped, and now and then one from the start (another
+            // process opening the register), which must not apply anything twice.
             let size = min(Int.random(in: 1...20, using: &random), all.count - index)
-            for (change, time) in all[index..<index + size] {
-                try logged.logSubjectUpdates([change], at: time, fold: Int.random(in: 0..<50, using: &random) == 0)
-            }
+            for (change, time) in all[index..<index + size] { try journal.append([change], at: time) }
             index += size
+            switch Int.random(in: 0..<30, using: &random) {
+            case 0: offset = try logged.foldJournal(from: offset).offset; folds += 1
+            case 1: _ = try logged.foldJournal(); folds += 1
+            default: break
+            }
         }
-        try logged.foldSubjectLog()
+        try journal.sync()
+        try logged.foldJournal(from: offset)
+        #expect(folds > 5)
         let expected = try rows(direct, directID)
         #expect(Set(expected.map { $0.prefix(while: { $0 != "|" }) }).count > 3)  // the changes did move people
         #expect(try rows(logged, loggedID) == expected)
+        #expect(try logged.foldJournal().applied == 0)
     }
 
-    @Test func openingTheRegisterFoldsWhatADeadCampaignLeft() throws {
-        let dir = try TemporaryDirectory("subject-log-open")
+    @Test func openingTheRegisterFoldsWhatADeadCampaignLeftAndACutLineIsIgnored() throws {
+        let dir = try TemporaryDirectory("subject-journal-open")
         let (register, id, ids) = try makeRegister(dir, "r")
         let now = Date(timeIntervalSince1970: 1_793_000_500)
-        try register.logSubjectUpdates([SubjectUpdate(id: ids[0], from: [.queued], to: .sending, countsAsAttempt: true)], at: now, fold: false)
-        try register.logSubjectUpdates([SubjectUpdate(id: ids[0], from: [.sending], to: .submitted, messageID: "<a@x>")], at: now, fold: false)
+        let journal = try SubjectJournal(register: register)
+        try journal.append([SubjectUpdate(id: ids[0], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
+        try journal.append([SubjectUpdate(id: ids[0], from: [.sending], to: .submitted, messageID: "<a@x>\twith\ttabs\nand a line",
+                                          lastReply: "250 2.0.0 Ok\\N")], at: now)
+        try journal.append([SubjectUpdate(id: ids[1], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
+        // A power cut in the middle of the last line: it has no line end and is not applied.
+        let handle = try #require(FileHandle(forUpdatingAtPath: register.journalPath))
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size - 5)
+        try handle.close()
         // Not folded yet: the subjects table still says queued.
         #expect(try register.subjects(incidentID: id).first?.state == "queued")
         let reopened = try Register(at: dir.file("r.sqlite"))
-        let first = try #require(try reopened.subjects(incidentID: id).first)
-        #expect(first.state == "submitted" && first.attempts == 1 && first.messageID == "<a@x>")
-        #expect(try reopened.foldSubjectLog() == 0)
+        let subjects = try reopened.subjects(incidentID: id)
+        #expect(subjects[0].state == "submitted" && subjects[0].attempts == 1)
+        #expect(subjects[0].messageID == "<a@x>\twith\ttabs\nand a line" && subjects[0].lastReply == "250 2.0.0 Ok\\N")
+        #expect(subjects[1].state == "queued")
+        #expect(try reopened.foldJournal().applied == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: register.journalPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 }

@@ -1,0 +1,155 @@
+import BreachCore
+public import Foundation
+
+/// The append-only journal of a campaign's state changes (see ``Register/foldJournal(from:)``).
+///
+/// A header line `breachmail-subject-journal ID`, then one line per change, fields separated by
+/// tabs, text escaped (`\\`, `\t`, `\n`, `\r`; `\N` for none). Each ``append(_:at:)`` is one
+/// `write(2)` on a descriptor opened with `O_APPEND`: once it returns, the changes survive the
+/// process being killed. A line cut short by a power cut has no line end and is ignored: the
+/// change it held is taken back, like the last second of an unsynced SQLite write.
+public final class SubjectJournal: @unchecked Sendable {
+    // `@unchecked`: `sequence` and the writes are behind `lock`; the descriptor is immutable.
+    static let magic = "breachmail-subject-journal"
+
+    /// The journal's file.
+    public let path: String
+    /// Where the changes start (after the header).
+    public let firstOffset: Int
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var sequence: Int64 = 0
+
+    /// Starts a new journal for `register`, after applying and removing whatever an earlier run
+    /// left there.
+    /// - Throws: ``RegisterError`` when the old journal cannot be applied or the new one created.
+    public init(register: Register) throws(RegisterError) {
+        path = register.journalPath
+        try register.foldJournal()
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw .storage(path, "the subject journal cannot be created (\(String(cString: strerror(errno)))); check that the register's directory is writable")
+        }
+        descriptor = fd
+        var id = SystemRandomNumberGenerator()
+        let header = Array("\(Self.magic) \(String(id.next(), radix: 16))-\(String(id.next(), radix: 16))\n".utf8)
+        firstOffset = header.count
+        do throws(RegisterError) { try Self.write(fd, header, path) } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Appends `updates`, in order, in one write.
+    /// - Throws: ``RegisterError`` when the write fails (disk full…).
+    public func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
+        guard !updates.isEmpty else { return }
+        let stamp = RFC3339UTC.format(now)
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 * updates.count)
+        for update in updates {
+            sequence += 1
+            Self.encode(sequence, StateChange(update, stamp: stamp), into: &bytes)
+        }
+        try Self.write(descriptor, bytes, path)
+    }
+
+    /// Flushes the journal to the disk.
+    public func sync() throws(RegisterError) {
+        guard fsync(descriptor) == 0 else {
+            throw .storage(path, "the subject journal cannot be flushed (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Removes the journal once everything in it is applied.
+    public func remove() { unlink(path) }
+
+    private static func write(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(RegisterError) {
+        var written = 0
+        let failure: Int32? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let result = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 { if errno == EINTR { continue }; return errno }
+                written += result
+            }
+            return nil
+        }
+        if let failure {
+            throw .storage(path, "the subject journal cannot be written (\(String(cString: strerror(failure)))); check the disk")
+        }
+    }
+
+    // MARK: Lines
+
+    static func encode(_ seq: Int64, _ c: StateChange, into out: inout [UInt8]) {
+        func field(_ text: String?) {
+            out.append(9)
+            guard let text else { out.append(92); out.append(78); return }  // \N
+            for b in text.utf8 {
+                switch b {
+                case 92: out.append(92); out.append(92)
+                case 9: out.append(92); out.append(116)
+                case 10: out.append(92); out.append(110)
+                case 13: out.append(92); out.append(114)
+                default: out.append(b)
+                }
+            }
+        }
+        out.append(contentsOf: String(seq).utf8)
+        field(String(c.id))
+        field(c.from?.joined(separator: ","))
+        field(c.state)
+        field(c.reason)
+        field(String(c.attempts))
+        field(c.nextAttemptAt)
+        field(c.firstAttemptAt)
+        field(c.messageID)
+        field(c.lastReply)
+        field(c.stamp)
+        out.append(10)
+    }
+
+    static func decode(_ line: ArraySlice<UInt8>) -> (seq: Int64, change: StateChange)? {
+        var fields: [String?] = []
+        var current: [UInt8] = []
+        var isNull = false
+        var index = line.startIndex
+        func finish() {
+            fields.append(isNull ? nil : String(decoding: current, as: UTF8.self))
+            current.removeAll(keepingCapacity: true)
+            isNull = false
+        }
+        while index < line.endIndex {
+            let b = line[index]
+            if b == 9 {
+                finish()
+            } else if b == 92, index + 1 < line.endIndex {
+                index += 1
+                switch line[index] {
+                case 92: current.append(92)
+                case 116: current.append(9)
+                case 110: current.append(10)
+                case 114: current.append(13)
+                case 78: isNull = true
+                default: return nil
+                }
+            } else {
+                current.append(b)
+            }
+            index += 1
+        }
+        finish()
+        guard fields.count == 11, let seqText = fields[0], let seq = Int64(seqText), let idText = fields[1], let id = Int64(idText),
+              let state = fields[3], let attemptsText = fields[5], let attempts = Int(attemptsText), let stamp = fields[10] else { return nil }
+        let change = StateChange(
+            id: id, from: fields[2].map { $0.split(separator: ",").map(String.init) }, state: state, reason: fields[4],
+            attempts: attempts, nextAttemptAt: fields[6], firstAttemptAt: fields[7], messageID: fields[8], lastReply: fields[9],
+            stamp: stamp)
+        return (seq, change)
+    }
+}
