@@ -13,7 +13,7 @@ import GRDB
 /// and applied to the subjects in bulk (*folded*) at least once a second, when the campaign ends,
 /// and whenever the register is opened, so every other reader sees the subjects as they are.
 /// Folding applies the changes in the order they were made, each with its `from` condition,
-/// exactly as ``updateSubjects(_:at:durability:)`` would have; the register remembers, in the
+/// exactly as ``updateSubjects(_:at:)`` would have; the register remembers, in the
 /// same transaction, the last change of that journal it applied, so each applies exactly once.
 extension Register {
     static func registerSubjectJournalMigrations(_ migrator: inout DatabaseMigrator) {
@@ -32,7 +32,7 @@ extension Register {
     public var journalPath: String { path + ".subject-log" }
 
     /// Applies the journal's changes from byte `offset` on that the register has not applied
-    /// yet, in one synced transaction; returns how many were applied and the offset reached
+    /// yet, in one transaction; returns how many were applied and the offset reached
     /// (the start of the first incomplete line). No journal: nothing to do.
     /// - Throws: ``RegisterError`` when the journal cannot be read or the register written.
     @discardableResult
@@ -68,7 +68,7 @@ extension Register {
             end = lineStart
         }
         do {
-            let applied = try write(.synced) { db -> Int in
+            let applied = try pool.write { db -> Int in
                 let folded = try Int64.fetchOne(db, sql: "SELECT folded_seq FROM subject_journal WHERE journal_id = ?",
                                                 arguments: [journalID]) ?? 0
                 let fresh = records.filter { $0.seq > folded }

@@ -59,7 +59,7 @@ extension Register {
     ) throws -> HistoryEntry {
         var bodyError: (any Error)?
         do {
-            return try write(.synced) { db in
+            return try pool.write { db in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incident WHERE id = ?", arguments: [incidentID]) == true else {
                     throw RegisterError.notFound(incidentID)
                 }
@@ -138,14 +138,13 @@ extension Register {
     /// Applies state changes in one transaction and returns how many subjects changed.
     ///
     /// A change with `from` applies only when the subject is still in one of those states, so
-    /// that two runs of a campaign cannot both move the same subject. With `.survivesProcessCrash`
-    /// the transaction is not flushed to the disk before this returns (see ``Durability``).
+    /// that two runs of a campaign cannot both move the same subject.
     /// - Throws: ``RegisterError`` when the register cannot be written.
     @discardableResult
-    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date, durability: Durability = .synced) throws(RegisterError) -> Int {
+    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> Int {
         let stamp = RFC3339UTC.format(now)
         do {
-            return try write(durability) { db in
+            return try pool.write { db in
                 try updates.reduce(0) { changed, u in try Self.apply(StateChange(u, stamp: stamp), db) ? changed + 1 : changed }
             }
         } catch { throw Self.map(error, path) }

@@ -2,15 +2,12 @@ public import Foundation
 public import BreachCore
 import Crypto
 import GRDB
-import Synchronization
 
 /// The breach register of Art. 33(5): incidents with every version kept, and a hash-chained,
 /// append-only history of every change. One SQLite file in WAL mode, created `0600`.
 public final class Register: Sendable {
     public let path: String
     let pool: DatabasePool
-    /// Whether the writer connection was left at `synchronous = NORMAL` by the last write.
-    private let relaxed = Mutex(false)
 
     /// Opens the register at `url`; with `create`, makes a new one when none exists.
     ///
@@ -30,8 +27,7 @@ public final class Register: Sendable {
         configuration.busyMode = .timeout(2)
         configuration.foreignKeysEnabled = true
         configuration.label = "breachmail.register"
-        // Every commit reaches the disk before it returns (SQLite's FULL; WAL mode), unless a
-        // write asks for less (``Durability``).
+        // Every commit reaches the disk before it returns (SQLite's FULL; WAL mode).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let path = url.path
         do {
@@ -52,59 +48,6 @@ public final class Register: Sendable {
         } catch {
             throw Self.map(error, path)
         }
-    }
-
-    /// How far a write must have gone when it returns.
-    public enum Durability: Sendable {
-        /// On the disk (fsync): survives a power loss. Every write but the campaign's.
-        case synced
-        /// In the operating system's hands: survives the process being killed, not a power loss,
-        /// after which the register comes back whole but without the last such writes. The
-        /// campaign's state changes use it between synced ones: losing some means sending those
-        /// messages again, never losing a person, and it saves an fsync per message.
-        case survivesProcessCrash
-    }
-
-    /// A write transaction with the durability asked for.
-    func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
-        switch durability {
-        case .synced:
-            return try pool.writeWithoutTransaction { db in
-                try restoreFullSync(db)
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        case .survivesProcessCrash:
-            return try pool.writeWithoutTransaction { db in
-                // Relaxed for this transaction only; the next synced write sets FULL back first.
-                if relaxed.withLock({ $0 }) == false {
-                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                    relaxed.withLock { $0 = true }
-                }
-                // The campaign's path, once per message: BEGIN and COMMIT as prepared statements.
-                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-                do {
-                    let result = try body(db)
-                    try db.cachedStatement(sql: "COMMIT").execute()
-                    return result
-                } catch {
-                    if db.isInsideTransaction { try? db.rollback() }
-                    throw error
-                }
-            }
-        }
-    }
-
-    /// Sets the writer connection back to FULL if a relaxed write left it at NORMAL; called at
-    /// the start of every synced write, on the writer's queue.
-    func restoreFullSync(_ db: Database) throws {
-        guard relaxed.withLock({ $0 }) else { return }
-        try db.execute(sql: "PRAGMA synchronous = FULL")
-        relaxed.withLock { $0 = false }
     }
 
     // MARK: Schema
@@ -329,7 +272,7 @@ public final class Register: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(RegisterError) -> T {
-        do { return try write(.synced, body) } catch { throw Self.map(error, path) }
+        do { return try pool.write(body) } catch { throw Self.map(error, path) }
     }
 
     static func map(_ error: any Error, _ path: String) -> RegisterError {

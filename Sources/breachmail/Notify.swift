@@ -14,10 +14,9 @@ extension SubjectsCommand {
             discussion: """
                 Each subject has a durable state: queued → sending → submitted, or deferred (a transient \
                 failure, retried after back-off by a later run), failed_permanent, render_failed, \
-                no_address. `sending` is written before each message's end of data and the outcome \
-                after it, so after a crash or kill running the command again loses nobody and sends \
-                again at most the messages that were in flight (mail.connections). Ctrl-C stops after \
-                those.
+                no_address. `sending` is recorded before each message goes and the outcome after \
+                it, so after a crash or kill running the command again loses nobody and sends again \
+                at most the messages that were in flight (mail.connections). Ctrl-C stops after those.
 
                 The return path of each message is a VERP address (mail.bounces) that names the \
                 subject without showing the address; its secret is mail.bounces.secret.
