@@ -105,7 +105,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private var foldedOffset: Int
     private var folderStopped = false
     private var folderDone = false
-    /// Per connection: the message in flight and the changes waiting for the next commit.
+    /// Per connection: the message in flight and the changes waiting for its next append.
     private let slots: [Slot]
 
     typealias Figures = Campaign.Figures
