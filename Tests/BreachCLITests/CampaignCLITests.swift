@@ -221,6 +221,42 @@ import Testing
         print("crash test (\(label)): killed with \(atKill) delivered and \(inSending) subjects in sending; after the second run \(perRecipient.values.reduce(0, +)) messages for \(rows) subjects, \(duplicates) duplicates")
     }
 
+    /// `status` from another process during a campaign applies the campaign's journal to the
+    /// register as it opens it (so it shows the subjects as they are); the campaign's own folds
+    /// then apply nothing a second time: one attempt per person, one message each.
+    @Test func statusDuringACampaignSeesItAndNothingAppliesTwice() throws {
+        var csv = "E-mail;Prénom;Nom;Langue\n"
+        for i in 1...1500 { csv += "live\(i)@example.org;L\(i);V\(i);fr\n" }
+        let file = dir.file("live.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        try importCSV(file.path)
+        let process = try startSlowNotify(stderr: FileHandle.nullDevice)
+        var looks = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, looks < 3 {
+            let written = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path).count) ?? 0
+            if written >= 300 * (looks + 1) {
+                let status = try bm(["status", "BR-2026-0001"])
+                #expect(status.status == 0, "\(status.stderr)")
+                // Everything written before status opened the register is recorded in it now, but
+                // the message in flight, whose outcome goes into the journal with the next claim.
+                let submitted = try registerSubjects().values.filter { $0.state == "submitted" }.count
+                #expect(submitted >= written - 1)
+                looks += 1
+            }
+            usleep(20_000)
+        }
+        #expect(looks == 3, "the campaign ended before status could look at it three times")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try registerSubjects().values.allSatisfy { $0.state == "submitted" })
+        #expect(try messages().count == 1500)
+        let attempts = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
+                                                         "SELECT COUNT(*) FROM subject WHERE attempts <> 1"])
+        #expect(attempts.stdout == "0\n")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("register.sqlite.subject-log").path))
+    }
+
     /// Ctrl-C: the run stops after the messages in flight, records them and says how to resume.
     @Test func interruptStopsAfterTheMessagesInFlight() throws {
         var csv = "E-mail;Prénom;Nom;Langue\n"
