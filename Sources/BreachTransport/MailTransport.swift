@@ -55,11 +55,12 @@ extension Logger {
     /// Logs an outcome with the message id and the reply's codes; never an address or reply text,
     /// which may quote the address.
     func log(_ outcome: SendOutcome, id: String) {
-        let level: Logger.Level
+        let (level, text): (Logger.Level, Logger.Message)
         switch outcome {
-        case .accepted: level = .debug
-        case .transient, .permanent: level = .info
-        case .localError: level = .error
+        case .accepted: (level, text) = (.debug, "message accepted")
+        case .transient: (level, text) = (.info, "message deferred")
+        case .permanent: (level, text) = (.info, "message refused")
+        case .localError: (level, text) = (.error, "sending set-up failed")
         }
         guard logLevel <= level else { return }  // a campaign logs nothing per accepted message
         var metadata: Metadata = ["message.id": "\(id)"]
@@ -68,13 +69,6 @@ extension Logger {
             if let enhanced = reply.enhancedCode { metadata["smtp.enhanced"] = "\(enhanced)" }
         }
         if let step = outcome.failure?.step { metadata["smtp.step"] = "\(step.rawValue)" }
-        let text: Logger.Message
-        switch outcome {
-        case .accepted: text = "message accepted"
-        case .transient: text = "message deferred"
-        case .permanent: text = "message refused"
-        case .localError: text = "sending set-up failed"
-        }
         log(level: level, text, metadata: metadata)
     }
 }

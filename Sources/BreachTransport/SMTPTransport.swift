@@ -28,10 +28,10 @@ public final class SMTPTransport: MailTransport {
         queue = JobQueue(workers: connections)
         self.connections = connections
         if let messagesPerSecond {
+            // One bucket for both paths: `send` and `deliver` share the relay's limit.
             let limiter = RateLimiter(rate: messagesPerSecond, clock: clock)
             waitForTurn = { try await limiter.waitForTurn() }
-            let threadLimiter = RateLimiter(rate: messagesPerSecond, clock: ContinuousClock())
-            waitOnThread = { threadLimiter.reserve() }
+            waitOnThread = { limiter.reserve() }
         } else {
             waitForTurn = {}
             waitOnThread = { .zero }
