@@ -1,4 +1,5 @@
 public import BreachCore
+public import Foundation
 
 /// Why a message was not composed. Nothing is ever produced half-filled: any of these stops it.
 public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -18,6 +19,8 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
     case address(AddressError)
     /// The template rendered to nothing.
     case emptyMessage(file: String)
+    /// A complementary notification (Art. 33(4)) that says nothing the authority does not know yet.
+    case nothingChanged(since: Date)
 
     public var description: String {
         switch self {
@@ -44,6 +47,10 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .address(let error): return error.description
         case .emptyMessage(let file):
             return "\(file) rendered an empty message; check its sections."
+        case .nothingChanged(let since):
+            return "nothing changed since the notification of \(ZonedTime(instant: since, offsetSeconds: 0).description): a complementary "
+                + "notification (GDPR Art. 33(4)) gives the authority what it does not know yet. Record what changed with "
+                + "`breachmail incident update`, then send it."
         }
     }
 }
@@ -60,7 +67,7 @@ enum Completeness {
         case "likely_consequences": letter = kind.isAuthority ? "(c)" : " with 33(3)(c)"
         case "measures_taken": letter = kind.isAuthority ? "(d)" : " with 33(3)(d)"
         case "advice_to_subjects": letter = ""
-        case "authority.reference", "authority.initial_date": return "Art. 33(4)"
+        case "authority.initial_date": return "Art. 33(4)"
         default: letter = nil
         }
         guard let prefix, let letter else { return nil }
@@ -77,9 +84,12 @@ enum Completeness {
         if i.dataCategories.isEmpty { missing.append("data_categories") }
         switch c.kind {
         case .authorityInitial, .authorityComplementary:
+            // An initial notification may say a number is not known yet, and why (Art. 33(3)(a),
+            // "where possible"); the complementary one must give it (Art. 33(4)).
+            let mayBeUnknown = c.kind == .authorityInitial
             if i.subjectCategories.isEmpty { missing.append("subject_categories") }
-            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
-            if i.approximateRecords <= 0 { missing.append("approximate_records") }
+            if i.approximateSubjects <= 0, !(mayBeUnknown && i.unknownCounts?.subjects == true) { missing.append("approximate_subjects") }
+            if i.approximateRecords <= 0, !(mayBeUnknown && i.unknownCounts?.records == true) { missing.append("approximate_records") }
         case .processorNotice:
             if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
         case .subject, .publicNotice: break
@@ -95,10 +105,7 @@ enum Completeness {
             if blank(c.controller.incidentPage) { missing.append("controller.incident_page") }
         }
         if c.kind.isAuthority, blank(c.authority?.name ?? "") { missing.append("authority.name") }
-        if c.kind == .authorityComplementary {
-            if blank(c.authority?.reference ?? "") { missing.append("authority.reference") }
-            if c.authority?.initialNotificationDate == nil { missing.append("authority.initial_date") }
-        }
+        if c.kind == .authorityComplementary, c.authority?.initialNotificationDate == nil { missing.append("authority.initial_date") }
         if c.kind == .processorNotice, blank(c.processor?.name ?? "") { missing.append("processor.name") }
         return missing
     }

@@ -207,8 +207,7 @@ public struct TemplateSet: Sendable {
         let scanner = TemplateScanner(text, firstLine: firstLine)
         for p in scanner.problems { problems.append(TemplateProblem(file: file, line: p.line, message: p.message)) }
         for use in scanner.uses {
-            let inList = use.enclosing.contains("incident.other_organisations")
-            if !TemplateVariables.isKnown(use.name, inOrganisationList: inList) {
+            if !TemplateVariables.isKnown(use.name, enclosing: use.enclosing) {
                 let hint = TemplateVariables.suggestion(for: use.name).map { " (did you mean `\($0)`?)" } ?? ""
                 problems.append(TemplateProblem(file: file, line: use.line,
                     message: "unknown variable `\(use.name)`\(hint); the variables templates may use are listed in Templates/README.md"))

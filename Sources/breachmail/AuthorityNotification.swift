@@ -58,7 +58,7 @@ struct AuthorityNotification {
 
     /// The composition context; for a complementary notification, the initial one it refers to.
     func context() throws -> ComposeContext {
-        var notice = AuthorityNotice(name: authority.name)
+        var notice = AuthorityNotice(name: authority.name, attachesJSON: authority.channel != .portal)
         if phase == .complementary {
             guard let initial = try ws.register.initialNotification(incidentID: record.id, authorityID: authority.id) else {
                 let how = authority.channel == .portal
@@ -69,14 +69,28 @@ struct AuthorityNotification {
                     description: "a complementary notification completes an initial one (GDPR Art. 33(4)), and no initial notification to \(authority.id) is recorded for \(record.id): \(how) first.")
             }
             notice.initialNotificationDate = initial.recordedDate
-            let reference = try ws.register.authorityReference(incidentID: record.id, authorityID: authority.id)
-            // Until the authority's own reference is recorded, our Message-ID identifies the initial e-mail.
-            notice.reference = reference.isEmpty ? "Message-ID <\(initial.messageID)>" : reference
+            // The authority's own reference when it gave one; our Message-ID is never passed off as theirs.
+            notice.reference = try ws.register.authorityReference(incidentID: record.id, authorityID: authority.id)
+            notice.initialMessageID = initial.messageID
+            if let last = try ws.register.incidentAsLastNotified(incidentID: record.id, authorityID: authority.id) {
+                notice.previous = (last.incident.incident, last.date)
+            }
         }
         let c = ws.configuration
-        return ComposeContext(
+        var context = ComposeContext(
             kind: phase == .initial ? .authorityInitial : .authorityComplementary, incident: record.incident,
             reference: record.id, controller: c.controller, dpo: c.dpo, authority: notice, language: language, composedAt: now)
+        if let inForce = try ws.register.decisionInForce(incidentID: record.id) {
+            context.decision = DecisionInForce(record: inForce.record, decidedBy: inForce.entry.actor,
+                                               decidedAt: ZonedTime(rfc3339: inForce.entry.recordedAt)?.instant ?? now)
+        }
+        let counts = try ws.register.subjectCounts(incidentID: record.id)
+        func count(_ states: SubjectState...) -> Int { states.reduce(0) { $0 + (counts[$1.rawValue] ?? 0) } }
+        context.communication = SubjectsCommunication(
+            total: counts.values.reduce(0, +), submitted: count(.submitted), pending: count(.queued, .sending, .deferred),
+            firstSentAt: try ws.register.firstSubmission(incidentID: record.id),
+            plannedAt: record.incident.communicationPlanned?.instant)
+        return context
     }
 
     func composer() throws -> Composer {
@@ -134,6 +148,7 @@ struct AuthorityNotification {
         case .header: "headerInjection"
         case .address: "address"
         case .emptyMessage: "emptyMessage"
+        case .nothingChanged: "nothingChanged"
         }
         return AuthorityRefusal(kind: kind, description: error.description)
     }

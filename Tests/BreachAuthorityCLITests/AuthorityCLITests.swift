@@ -126,7 +126,8 @@ struct AuthorityComposeTests {
         #expect(text.contains("À l'attention de : Commission nationale pour la protection des données"))
         for section in ["8. Nature de la violation", "11. Nature des données concernées", "13. Personnes concernées",
                         "4. Personne à contacter (délégué à la protection des données)", "15. Conséquences probables",
-                        "16. Mesures prises et envisagées"] {
+                        "16. Préjudices potentiels et estimation du niveau de gravité", "17. Mesures prises et envisagées",
+                        "18. Communication aux personnes concernées"] {
             #expect(text.contains("\n\(section)\n"), "missing \(section)")
         }
         #expect(text.contains("Marie Dupont"))
@@ -198,6 +199,15 @@ struct AuthoritySendPGPTests {
         let again = try w.run(["authority", "send", Workdir.id])
         #expect(again.status != 0)
         #expect(again.stderr.contains("--complementary"))
+        // A complementary notification with nothing new is refused (Art. 33(4)); after an update it lists the change.
+        let nothing = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T14:00:00+02:00")
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("nothing changed since the notification of 2026-10-24T08:00:00Z"), "\(nothing.stderr)")
+        let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+        let updated = w.temp.file("updated.yaml")
+        try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "approximate_subjects: 412", with: "approximate_subjects: 430")
+            .write(to: updated, atomically: true, encoding: .utf8)
+        #expect(try w.run(["incident", "update", Workdir.id, updated.path], now: "2026-10-25T14:30:00+02:00").status == 0)
         let complement = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T15:00:00+02:00")
         #expect(complement.status == 0, "\(complement.stderr)")
         let after = w.outboxFiles()
@@ -206,8 +216,10 @@ struct AuthoritySendPGPTests {
         let complementary = decodeQuotedPrintable(try w.decrypt(second))
         #expect(complementary.contains("Notification complémentaire"))
         #expect(complementary.contains("notification initiale du 24"))
-        #expect(complementary.contains("Message-ID <\(messageID)>"))
-        #expect(try w.sql("SELECT phase FROM notification ORDER BY id") == "initial\ncomplementary")
+        #expect(complementary.contains("(notre courriel Message-ID <\(messageID)> ; nous n'avons pas encore reçu votre référence)"))
+        #expect(!complementary.contains("votre référence Message-ID"))
+        #expect(complementary.contains("- Nombre approximatif de personnes : 412 → 430"), "\(complementary)")
+        #expect(try w.sql("SELECT phase, status FROM notification ORDER BY id") == "initial|sent\ncomplementary|refused\ncomplementary|sent")
         try w.expectRegisterIntact()
     }
 
@@ -321,7 +333,7 @@ struct AuthorityPortalTests {
         #expect(try Workdir.mode(html) == 0o600)
         let text = try String(contentsOf: txt, encoding: .utf8)
         #expect(text.contains("À l'attention de : Commission nationale de l'informatique et des libertés"))
-        let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "18. Conseils"]
+        let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "16. Préjudices potentiels et estimation du niveau de gravité", "18. Communication aux personnes concernées", "20. Conseils"]
         let positions = try order.map { try #require(text.range(of: $0)).lowerBound }
         #expect(positions == positions.sorted())
         #expect(try String(contentsOf: html, encoding: .utf8).contains("<h2>8. Nature de la violation</h2>"))
@@ -339,6 +351,11 @@ struct AuthorityPortalTests {
         let status = try w.run(["status", Workdir.id])
         #expect(status.stdout.contains("cnil  initial  portal  recorded  reference CNIL-2026-0042"))
 
+        let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+        let updated = w.temp.file("updated.yaml")
+        try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "approximate_records: 1840", with: "approximate_records: 1900")
+            .write(to: updated, atomically: true, encoding: .utf8)
+        #expect(try w.run(["incident", "update", Workdir.id, updated.path], now: "2026-10-25T14:30:00+02:00").status == 0)
         let complement = try w.run(["authority", "send", Workdir.id, "--authority", "cnil", "--complementary"],
                                    now: "2026-10-25T15:00:00+02:00")
         #expect(complement.status == 0, "\(complement.stderr)")

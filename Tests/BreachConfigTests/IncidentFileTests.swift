@@ -88,7 +88,7 @@ import Testing
 
     @Test func aNegativeCountIsRefused() {
         #expect(problems(replacing("approximate_records", with: "approximate_records: -4")) == [
-            "incident.yaml:9: approximate_records: must be a whole number of records, 0 or more, got -4."])
+            "incident.yaml:9: approximate_records: must be a whole number of records, 0 or more, or unknown, got -4."])
     }
 
     @Test func typosAreNotIgnored() {
