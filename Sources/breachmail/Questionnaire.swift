@@ -215,6 +215,7 @@ struct Questionnaire {
     // MARK: The answers so far
 
     private func isAsked(_ question: AssessmentQuestion) -> Bool {
+        if let fact = question.askedForIncident, !fact.holds(for: facts) { return false }
         guard let condition = question.askedWhen else { return true }
         switch value(at: condition.key) {
         case .string(let word)?: return condition.values.contains(word)
