@@ -21,7 +21,7 @@ struct Terminal {
 }
 
 /// Asks the assessment questions (``AssessmentQuestion/all``) in order on a terminal, skips
-/// those whose condition is not met, re-asks on an invalid answer, and builds the same
+/// those whose condition (on an earlier answer or on the incident) is not met, re-asks on an invalid answer, and builds the same
 /// ``RawAnswer`` tree an answers file gives, so both paths share the core's checks.
 struct Questionnaire {
     let facts: IncidentFacts

@@ -157,7 +157,7 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         case .noLossAtStake:
             "Art. 33(1): no loss remains that can affect the people (nothing disclosed, lastingly unavailable or misused): the breach is unlikely to result in a risk."
         case .riskUnlikely:
-            "Art. 33(1): the ENISA severity is low and none of the factors the score leaves out (special categories, vulnerable people, number of people, identity theft or fraud, exfiltration, malicious intent, unknown recipients) weighs against the people: the breach is unlikely to result in a risk."
+            "Art. 33(1): the ENISA severity is low and none of the factors the score leaves out (special categories, vulnerable people, number of people, identity theft or fraud, exfiltration, malicious intent, unknown recipients, no basic protection, an unknown scope, data combined) weighs against the people: the breach is unlikely to result in a risk."
         case .riskNotHigh(let band):
             "Art. 34(1): the risk is real but not high: the ENISA severity is \(band.english) and no factor makes it high (special categories, vulnerable people, identity theft or fraud)."
         case .measuresRemoveHighRisk(let measures):
@@ -218,7 +218,7 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         case .noLossAtStake:
             "Art. 33(1) : il ne reste aucune perte qui puisse affecter les personnes (rien de divulgué, d'indisponible durablement ni d'utilisé à tort) : la violation n'est pas susceptible d'engendrer un risque."
         case .riskUnlikely:
-            "Art. 33(1) : la gravité ENISA est faible et aucun des facteurs que le score ignore (catégories particulières, personnes vulnérables, nombre de personnes, usurpation d'identité ou fraude, exfiltration, malveillance, destinataires inconnus) ne joue contre les personnes : la violation n'est pas susceptible d'engendrer un risque."
+            "Art. 33(1) : la gravité ENISA est faible et aucun des facteurs que le score ignore (catégories particulières, personnes vulnérables, nombre de personnes, usurpation d'identité ou fraude, exfiltration, malveillance, destinataires inconnus, absence de protection de base, périmètre inconnu, données combinées) ne joue contre les personnes : la violation n'est pas susceptible d'engendrer un risque."
         case .riskNotHigh(let band):
             "Art. 34(1) : le risque est réel mais pas élevé : la gravité ENISA est \(band.french) et aucun facteur ne le rend élevé (catégories particulières, personnes vulnérables, usurpation d'identité ou fraude)."
         case .measuresRemoveHighRisk(let measures):
