@@ -11,7 +11,8 @@ final class Workdir: @unchecked Sendable {
 
     init() throws {
         temp = try TemporaryDirectory("authority")
-        let made = try CommandRunner.breachmail(["init", temp.url.appendingPathComponent("work").path])
+        let made = try CommandRunner.breachmail(["init", temp.url.appendingPathComponent("work").path],
+                                                environment: ["BREACHMAIL_NOW": Self.now])
         try #require(made.status == 0, "\(made.stderr)")
         let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml").path
         let opened = try run(["incident", "open", example])
