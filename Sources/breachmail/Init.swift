@@ -42,6 +42,14 @@ struct Init: ParsableCommand {
             _ = try Clock.now()
             try register.takeInjectedClock()
         }
+        // The outbox Maildir exists from the start (0700): an empty one means nothing was sent.
+        if configuration.mail.transport.hasPrefix("outbox:") {
+            let outbox = URL(fileURLWithPath: String(configuration.mail.transport.dropFirst("outbox:".count)), relativeTo: target)
+            for sub in ["tmp", "new", "cur"] {
+                try fm.createDirectory(at: outbox.appendingPathComponent(sub), withIntermediateDirectories: true,
+                                       attributes: [.posixPermissions: 0o700])
+            }
+        }
         let verpKey = try makeVERPSecret(configuration, in: target)
         // The configuration last: its presence marks a complete working directory.
         try writePrivate(configText, to: configURL)

@@ -36,10 +36,9 @@ final class Workdir: @unchecked Sendable {
         return String(line.split(separator: " ")[1])
     }
 
-    func outboxFiles() -> [URL] {
-        let dir = url.appendingPathComponent("outbox/new")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.sorted().map { dir.appendingPathComponent($0) }
+    /// The messages in the outbox (`init` creates it: a missing folder fails the test).
+    func outboxFiles() throws -> [URL] {
+        try Maildir.files(in: url.appendingPathComponent("outbox/new"))
     }
 
     func sql(_ query: String) throws -> String {
@@ -163,7 +162,7 @@ struct AuthoritySendPGPTests {
 
         let sent = try w.run(["authority", "send", Workdir.id, "--authority", "cnpd"])
         #expect(sent.status == 0, "\(sent.stderr)")
-        let files = w.outboxFiles()
+        let files = try w.outboxFiles()
         try #require(files.count == 1)
         #expect(try Workdir.mode(files[0]) == 0o600)
         let outer = try String(contentsOf: files[0], encoding: .utf8)
@@ -210,7 +209,7 @@ struct AuthoritySendPGPTests {
         #expect(try w.run(["incident", "update", Workdir.id, updated.path], now: "2026-10-25T14:30:00+02:00").status == 0)
         let complement = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T15:00:00+02:00")
         #expect(complement.status == 0, "\(complement.stderr)")
-        let after = w.outboxFiles()
+        let after = try w.outboxFiles()
         try #require(after.count == 2)
         let second = try #require(after.first { $0 != files[0] })
         let complementary = decodeQuotedPrintable(try w.decrypt(second))
@@ -230,7 +229,7 @@ struct AuthoritySendPGPTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("no initial notification to cnpd is recorded for BR-2026-0001"))
         #expect(result.stderr.contains("Nothing was sent."))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, phase, refusal_kind FROM notification") == "refused|complementary|noInitialNotification")
         try w.expectRegisterIntact()
     }
@@ -240,7 +239,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("Refused: `authorities[0].fingerprint` (cnpd) is empty in breachmail.yaml"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT refusal_kind FROM notification") == "fingerprintMissing")
         #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.refused")
     }
@@ -253,7 +252,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.contains("authorities[0].fingerprint"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|fingerprintMismatch")
         let status = try w.run(["status", Workdir.id])
         #expect(status.stdout.contains("cnpd  initial  email-pgp  refused  fingerprintMismatch: nothing sent"))
@@ -267,7 +266,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.contains("authorities[0].key_file"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|keyFileMissing")
     }
 
@@ -289,7 +288,7 @@ struct AuthoritySendPGPTests {
         // What the server received is exactly what the register says was sent.
         let sha = try w.sql("SELECT sent_sha256 FROM notification WHERE status = 'sent'")
         #expect(sha == (try sha256(received[0].bytes)))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
     }
 
     @Test func aRelayThatRefusesOrCannotBeReachedSendsNothingAndIsRecorded() throws {
@@ -337,7 +336,7 @@ struct AuthorityPortalTests {
         let positions = try order.map { try #require(text.range(of: $0)).lowerBound }
         #expect(positions == positions.sorted())
         #expect(try String(contentsOf: html, encoding: .utf8).contains("<h2>8. Nature de la violation</h2>"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status FROM notification") == "prepared")
 
         // Complementary before the submission is recorded: refused.
@@ -392,13 +391,13 @@ struct AuthoritySendSignedTests {
                                                  environment: ["BREACHMAIL_NOW": Workdir.now])
         #expect(unset.status != 0)
         #expect(unset.stderr.contains("BREACHMAIL_SIGNING_PASSPHRASE"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
 
         let sent = try CommandRunner.breachmail(
             ["authority", "send", Workdir.id, "--dir", w.url.path],
             environment: ["BREACHMAIL_NOW": Workdir.now, "BREACHMAIL_SIGNING_PASSPHRASE": "correct horse"])
         #expect(sent.status == 0, "\(sent.stderr)")
-        let file = try #require(w.outboxFiles().first)
+        let file = try #require(try w.outboxFiles().first)
         // The authority's side: it knows the controller's public key and checks the signature.
         let authority = w.url.appendingPathComponent("demo-authority-secret").path
         _ = try GPGHome.run(["--import"], home: authority, input: try controller.exportPublic(fingerprint))

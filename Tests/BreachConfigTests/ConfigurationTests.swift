@@ -51,9 +51,7 @@ import Testing
         try "s3cret\n".write(to: dir.file("key"), atomically: true, encoding: .utf8)
         #expect(try SecretReference.file("key").resolve(relativeTo: dir.url) == "s3cret")
         #expect(try SecretReference.environment("PATH").resolve(relativeTo: dir.url).isEmpty == false)
-        #expect(throws: SecretError.self) { try SecretReference.environment("BREACHMAIL_SURELY_UNSET").resolve(relativeTo: dir.url) }
-        do { _ = try SecretReference.environment("BREACHMAIL_SURELY_UNSET").resolve(relativeTo: dir.url) } catch {
-            #expect(error.description == "the environment variable BREACHMAIL_SURELY_UNSET is not set; export it before running breachmail.")
-        }
+        let error = try #require(throws: SecretError.self) { try SecretReference.environment("BREACHMAIL_SURELY_UNSET").resolve(relativeTo: dir.url) }
+        #expect(error.description == "the environment variable BREACHMAIL_SURELY_UNSET is not set; export it before running breachmail.")
     }
 }

@@ -57,10 +57,8 @@ import Testing
 
     @Test func unknownIncidentIsNamed() throws {
         let register = try Register(at: url, create: true)
-        #expect(throws: RegisterError.self) { try register.incident("BR-1999-0001") }
-        do { _ = try register.incident("BR-1999-0001") } catch {
-            #expect(error.description == "no incident BR-1999-0001 in the register; `breachmail incident list` shows the ids.")
-        }
+        let error = try #require(throws: RegisterError.self) { try register.incident("BR-1999-0001") }
+        #expect(error.description == "no incident BR-1999-0001 in the register; `breachmail incident list` shows the ids.")
     }
 
     private func threeEntries() throws -> Register {
@@ -120,10 +118,8 @@ import Testing
     @Test func refusesARegisterFromANewerVersion() throws {
         _ = try Register(at: url, create: true)
         _ = try sqlite("INSERT INTO grdb_migrations VALUES ('v9-future');")
-        #expect(throws: RegisterError.self) { try Register(at: url) }
-        do { _ = try Register(at: url) } catch {
-            #expect(error.description == "\(url.path) was written by a newer breachmail (unknown migration v9-future); use that version or a later one: a register is never migrated backwards.")
-        }
+        let error = try #require(throws: RegisterError.self) { try Register(at: url) }
+        #expect(error.description == "\(url.path) was written by a newer breachmail (unknown migration v9-future); use that version or a later one: a register is never migrated backwards.")
         #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "8\n")  // seven known migrations and v9-future
     }
 
