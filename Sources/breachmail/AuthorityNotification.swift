@@ -85,7 +85,7 @@ struct AuthorityNotification {
     var delivery: NoticeDelivery {
         NoticeDelivery(ws: ws, recipient: NoticeRecipient(
             id: authority.id, name: authority.name, address: authority.address, keyFile: authority.keyFile,
-            fingerprint: authority.fingerprint, setting: "authorities[\(index)]", keyOwner: "the authority",
+            fingerprint: authority.fingerprint, setting: "authorities[\(index)]", keyOwner: "authority",
             demoHint: "For a demo only: `breachmail demo authority-key`."))
     }
 

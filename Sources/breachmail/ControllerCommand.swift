@@ -1,4 +1,5 @@
 import ArgumentParser
+import BreachCompose
 import BreachConfig
 import BreachCore
 import BreachRegister
@@ -18,7 +19,7 @@ struct ControllerCommand: ParsableCommand {
             Example:
               breachmail controller compose BR-2026-0001 --controller acme --lang en
               breachmail controller send BR-2026-0001 --controller acme
-              breachmail controller record BR-2026-0001 --controller acme --reference ACME-SEC-118
+              breachmail controller record BR-2026-0001 --controller acme --reference A-118
             """,
         subcommands: [Compose.self, Send.self, Record.self])
 }
@@ -130,7 +131,7 @@ extension ControllerCommand {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that the notice was handed over or acknowledged by the controller, with a reference.",
-            discussion: "Example:\n  breachmail controller record BR-2026-0001 --controller acme --reference ACME-SEC-118")
+            discussion: "Example:\n  breachmail controller record BR-2026-0001 --controller acme --reference A-118")
 
         @OptionGroup var selection: ControllerSelection
         @Option(help: "The controller's reference (its acknowledgement), or of the hand-over.")
@@ -139,7 +140,7 @@ extension ControllerCommand {
         func run() throws {
             let ref = reference.trimmingCharacters(in: .whitespaces)
             guard !ref.isEmpty, ref.count <= 200, !ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw CLIError("--reference must be the controller's reference on one line (at most 200 characters), e.g. --reference ACME-SEC-118.")
+                throw CLIError("--reference must be the controller's reference on one line (at most 200 characters), e.g. --reference A-118.")
             }
             let ws = try selection.workspace.open()
             let n = try ControllerNotice(ws, incidentID: selection.id, controller: selection.controller, language: nil)

@@ -62,7 +62,7 @@ struct ControllerNotice {
     var delivery: NoticeDelivery {
         NoticeDelivery(ws: ws, recipient: NoticeRecipient(
             id: controller.id, name: controller.name, address: controller.address, keyFile: controller.keyFile,
-            fingerprint: controller.fingerprint, setting: "controllers[\(index)]", keyOwner: "the controller", demoHint: ""))
+            fingerprint: controller.fingerprint, setting: "controllers[\(index)]", keyOwner: "controller", demoHint: ""))
     }
 
     /// The rendered notice (subject and text), or the refusal of the law's checks.

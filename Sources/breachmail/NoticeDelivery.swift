@@ -28,7 +28,7 @@ struct NoticeRecipient {
     let fingerprint: String
     /// The configuration list entry, e.g. `authorities[0]`.
     let setting: String
-    /// Who gives the key, for the fix of a missing fingerprint: `the authority`, `the controller`.
+    /// Whose key it is, in the refusals: `authority`, `controller`.
     let keyOwner: String
     /// A last hint for a missing fingerprint (the demo key command), or empty.
     let demoHint: String
@@ -125,13 +125,14 @@ struct NoticeDelivery {
             throw AuthorityRefusal(
                 kind: "fingerprintMissing",
                 description: "`\(fingerprintSetting)` (\(recipient.id)) is empty in \(Configuration.fileName): breachmail encrypts only to a key "
-                    + "pinned by its full fingerprint. Fix: obtain \(recipient.keyOwner)'s public key and its fingerprint from \(recipient.keyOwner) "
+                    + "pinned by its full fingerprint. Fix: obtain the \(recipient.keyOwner)'s public key and its fingerprint from the \(recipient.keyOwner) "
                     + "(and check the fingerprint by another channel), save the key as \(recipient.keyFile) (`\(keyFileSetting)`) and write "
                     + "the 40 hexadecimal digits into `\(fingerprintSetting)`.\(recipient.demoHint.isEmpty ? "" : " \(recipient.demoHint)")")
         }
         do {
-            let pin = try KeyPin(keyFile: ws.path(recipient.keyFile).path, keyFileSetting: keyFileSetting,
+            var pin = try KeyPin(keyFile: ws.path(recipient.keyFile).path, keyFileSetting: keyFileSetting,
                                  fingerprint: recipient.fingerprint, fingerprintSetting: fingerprintSetting)
+            pin.owner = recipient.keyOwner
             let keyring = try Keyring(directory: ws.path(ws.configuration.storage.keyring).path)
             return (keyring, try keyring.importRecipientKey(pin))
         } catch let error as PGPError {

@@ -9,6 +9,7 @@ extension Workdir {
     /// and configures `acme` (email-pgp, pinned to `pin`, or to the key's own fingerprint) and
     /// `beta` (file channel).
     func configureControllers(pin: String? = nil) throws -> (GPGHome, String) {
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("keys"), withIntermediateDirectories: true)
         let acme = try GPGHome()
         let fingerprint = try acme.makeKey(.ed25519, userID: "ACME security <security@acme.example>")
         try Data(try acme.exportPublic(fingerprint)).write(to: url.appendingPathComponent("keys/acme.asc"))
@@ -75,7 +76,7 @@ struct ProcessorNoticeTests {
         let outer = String(decoding: received[0].bytes, as: UTF8.self)
         #expect(outer.contains("multipart/encrypted; protocol=\"application/pgp-encrypted\""))
         #expect(outer.contains("\r\nSubject: Encrypted message\r\n"))
-        #expect(!outer.contains("breach") && !outer.contains("BR-2026") && !outer.contains("processor"))
+        #expect(!outer.contains("Personal data") && !outer.contains("BR-2026") && !outer.contains("processor"))
 
         // The controller's side: its gpg decrypts what the server received.
         let decrypted = try acme.decrypt(received[0].bytes)
@@ -88,7 +89,7 @@ struct ProcessorNoticeTests {
         #expect(inner.contains("Likely consequences (Art. 33(3)(c))"))
         #expect(inner.contains("People: "))
         #expect(inner.contains("about 412"))
-        #expect(inner.contains("Records: about 1840"))
+        #expect(inner.contains("Records: about 1,840"))
         #expect(inner.contains("E-mail: dpo@exemple.lu"))
 
         // The register: what the server received is what the register says was sent.
@@ -166,7 +167,7 @@ struct ProcessorNoticeTests {
         #expect(text.hasPrefix("Subject: Datenschutzverletzung bei Ihrem Auftragsverarbeiter Exemple SARL (Art. 33 Abs. 2 DSGVO) – Az. BR-2026-0001\n"))
         #expect(text.contains("An Beta Logistik GmbH,"))
         #expect(text.contains("Wahrscheinliche Folgen (Art. 33 Abs. 3 lit. c)"))
-        #expect(text.contains("Datensätze: etwa 1840"))
+        #expect(text.contains("Datensätze: etwa 1.840"))
         #expect(w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT channel, status, delivered_to FROM controller_notice")
                 == "file|prepared|handover/beta/BR-2026-0001-beta-processor.txt")
@@ -224,11 +225,19 @@ struct ProcessorNoticeTests {
     @Test func theHelpExamplesCanBePasted() throws {
         let w = try Workdir()
         let (acme, _) = try w.configureControllers()
-        let help = try CommandRunner.breachmail(["controller", "--help"])
-        #expect(help.status == 0)
-        let examples = help.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0.hasPrefix("breachmail controller ") }
-        try #require(examples.count == 3, "\(help.stdout)")
+        var examples: [String] = []
+        for command in [[], ["compose"], ["send"], ["record"]] {
+            let help = try CommandRunner.breachmail(["controller"] + command + ["--help"])
+            #expect(help.status == 0)
+            let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let start = try #require(lines.firstIndex(of: "Example:"), "\(help.stdout)")
+            // Every line of the example block is a whole command: none is wrapped.
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+                #expect(line.hasPrefix("  breachmail controller "), "a wrapped example line: \(line)")
+                if !examples.contains(line) { examples.append(line) }
+            }
+        }
+        try #require(examples.count == 3, "\(examples)")
         for example in examples {
             let arguments = example.split(separator: " ").dropFirst().map(String.init)
             let result = try w.run(arguments)

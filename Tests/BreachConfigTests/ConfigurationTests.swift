@@ -87,11 +87,15 @@ import Testing
                 name: Beta Logistique SARL
                 contact: {name: Paul Weber, email: privacy@beta.example}
                 channel: fax
-              - id: acme
+              - id: gamma
                 name: Other
                 contact: {name: A, email: a@b.example}
                 channel: file
                 fingerprint: "ABCD"
+              - id: Gamma
+                name: Gamma again
+                contact: {name: B, email: b@b.example}
+                channel: email
 
             """
         do {
@@ -106,7 +110,7 @@ import Testing
                 "breachmail.yaml:\(l + 10): controllers[2].channel: \"fax\" is not known; use one of: email-pgp, email, file.",
                 "breachmail.yaml:\(l + 15): controllers[3].fingerprint: must be the key's full fingerprint, 40 hexadecimal digits (gpg --with-fingerprint), got 4 characters.",
                 "breachmail.yaml:\(l + 11): controllers[3].folder: is missing; expected the folder the notice is written into, to hand over, e.g. handover/acme.",
-                "breachmail.yaml:\(l + 11): controllers[3].id: \"acme\" is used twice; ids must be unique.",
+                "breachmail.yaml:\(l + 16): controllers[4].id: \"Gamma\" is used twice; ids must be unique.",
             ])
         }
     }
