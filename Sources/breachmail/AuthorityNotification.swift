@@ -4,8 +4,6 @@ import BreachConfig
 import BreachCore
 import BreachPGP
 import BreachRegister
-import BreachTransport
-import Crypto
 import Foundation
 
 /// Why a notification was not sent. Its `kind` goes to the register with the reason.
