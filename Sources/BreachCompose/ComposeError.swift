@@ -58,14 +58,16 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The legal minimum of each message kind, checked before anything is rendered.
 enum Completeness {
     static func article(of key: String, _ kind: MessageKind) -> String? {
-        let prefix = kind.isAuthority ? "Art. 33(3)" : (kind == .processorNotice ? nil : "Art. 34(2)")
+        // A processor's notice carries what the processor knows of the Art. 33(3) items.
+        let art33 = kind.isAuthority || kind == .processorNotice
+        let prefix: String? = art33 ? "Art. 33(3)" : "Art. 34(2)"
         let letter: String?
         switch key {
         case "nature", "description", "data_categories", "subject_categories", "approximate_subjects", "approximate_records":
-            letter = kind.isAuthority ? "(a)" : ""
-        case "dpo.name", "dpo.email": letter = kind.isAuthority ? "(b)" : " with 33(3)(b)"
-        case "likely_consequences": letter = kind.isAuthority ? "(c)" : " with 33(3)(c)"
-        case "measures_taken": letter = kind.isAuthority ? "(d)" : " with 33(3)(d)"
+            letter = art33 ? "(a)" : ""
+        case "dpo.name", "dpo.email": letter = art33 ? "(b)" : " with 33(3)(b)"
+        case "likely_consequences": letter = art33 ? "(c)" : " with 33(3)(c)"
+        case "measures_taken": letter = art33 ? "(d)" : " with 33(3)(d)"
         case "advice_to_subjects": letter = ""
         case "authority.initial_date": return "Art. 33(4)"
         default: letter = nil
@@ -83,23 +85,19 @@ enum Completeness {
         if blank(i.description) { missing.append("description") }
         if i.dataCategories.isEmpty { missing.append("data_categories") }
         switch c.kind {
-        case .authorityInitial, .authorityComplementary:
+        case .authorityInitial, .authorityComplementary, .processorNotice:
             // An initial notification may say a number is not known yet, and why (Art. 33(3)(a),
             // "where possible"); the complementary one must give it (Art. 33(4)).
             let mayBeUnknown = c.kind == .authorityInitial
             if i.subjectCategories.isEmpty { missing.append("subject_categories") }
             if i.approximateSubjects <= 0, !(mayBeUnknown && i.unknownCounts?.subjects == true) { missing.append("approximate_subjects") }
             if i.approximateRecords <= 0, !(mayBeUnknown && i.unknownCounts?.records == true) { missing.append("approximate_records") }
-        case .processorNotice:
-            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
         case .subject, .publicNotice: break
         }
         if blank(c.dpo.name) { missing.append("dpo.name") }
         if blank(c.dpo.email) { missing.append("dpo.email") }
-        if c.kind != .processorNotice {
-            if blank(i.likelyConsequences) { missing.append("likely_consequences") }
-            if blank(i.measuresTaken) && blank(i.measuresPlanned) { missing.append("measures_taken") }
-        }
+        if blank(i.likelyConsequences) { missing.append("likely_consequences") }
+        if blank(i.measuresTaken) && blank(i.measuresPlanned) { missing.append("measures_taken") }
         if c.kind == .subject || c.kind == .publicNotice {
             if blank(i.adviceToSubjects) { missing.append("advice_to_subjects") }
             if blank(c.controller.incidentPage) { missing.append("controller.incident_page") }

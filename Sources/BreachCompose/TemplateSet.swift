@@ -256,10 +256,14 @@ public struct TemplateSet: Sendable {
                 ("controller.name", "who writes"),
             ]
         case .processorNotice:
-            return a + dpo + [
+            return a + dpo + cd + [
                 ("processor.name", "the processor who writes (Art. 33(2))"),
-                ("incident.awareness", "when the processor became aware"),
-                ("incident.approximate_subjects", "approximate number of people"),
+                ("controller.name", "the controller notified (Art. 33(2))"),
+                ("incident.awareness", "when the processor became aware (Art. 33(2): without undue delay)"),
+                ("incident.approximate_subjects", "approximate number of people (Art. 33(3)(a))"),
+                ("incident.approximate_records", "approximate number of records (Art. 33(3)(a))"),
+                ("incident.subject_categories", "categories of people (Art. 33(3)(a))"),
+                ("incident.measures_planned", "measures proposed (Art. 33(3)(d))"),
             ]
         }
     }

@@ -92,6 +92,7 @@ public final class Register: Sendable {
         registerBounceMigrations(&migrator)
         registerSubjectJournalMigrations(&migrator)
         registerClockMigrations(&migrator)
+        registerControllerNoticeMigrations(&migrator)
         return migrator
     }
 

@@ -34,6 +34,7 @@ struct Status: ParsableCommand {
         }
         try printAssessment(ws)
         try printNotifications(ws, incidentID: record.id, zone: zone)
+        try printControllerNotices(ws, record: record, zone: zone, now: now)
         try printSubjects(ws, incidentID: record.id)
         try printReach(ws, incidentID: record.id, zone: zone, now: now)
     }
