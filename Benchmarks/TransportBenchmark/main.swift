@@ -1,5 +1,7 @@
 // Messages per second through BreachTransport to a relay (Benchmarks/transport.sh runs it
-// against Postfix's smtp-sink). Prints figures; it is never a test.
+// against Postfix's smtp-sink), by the campaign's path (`deliver`: each connection's thread asks
+// a feed for its next message) and by the single-message path (`send`, as authority mail goes).
+// Prints figures; it is never a test.
 //
 //   TransportBenchmark URL CONNECTIONS COUNT [SIZE]
 //   TransportBenchmark smtp://127.0.0.1:2525 4 20000 2000
@@ -47,6 +49,37 @@ if direct, case .smtp(let options) = try configuration.endpoint() {
     exit(0)
 }
 
+/// The campaign's path: each connection's thread asks the feed for its next message.
+final class CountingFeed: DeliveryFeed, @unchecked Sendable {
+    let count: Int
+    let message: (Int) -> OutgoingMessage
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var accepted = 0
+    init(count: Int, message: @escaping (Int) -> OutgoingMessage) {
+        self.count = count
+        self.message = message
+    }
+    func next(connection: Int) -> OutgoingMessage? {
+        lock.withLock {
+            guard next < count else { return nil }
+            next += 1
+            return message(next)
+        }
+    }
+    func delivered(_ message: OutgoingMessage, _ outcome: SendOutcome, connection: Int) {
+        if outcome.isAccepted { lock.withLock { accepted += 1 } }
+    }
+}
+
+let feed = CountingFeed(count: count) { OutgoingMessage(id: "d\($0)", envelope: envelope, bytes: bytes) }
+let deliverStarted = ContinuousClock.now
+await transport.deliver(feed)
+let deliverElapsed = seconds(ContinuousClock.now - deliverStarted)
+print(String(format: "swift transport, campaign path (deliver): %d connection(s), %d/%d accepted, %d bytes, %.2f s, %.0f msg/s, %.0f msg/s per connection",
+             connections, feed.accepted, count, bytes.count, deliverElapsed, Double(count) / deliverElapsed,
+             Double(count) / deliverElapsed / Double(connections)))
+
 let started = ContinuousClock.now
 let accepted = await withTaskGroup(of: Bool.self) { group in
     var next = 0
@@ -69,5 +102,5 @@ let accepted = await withTaskGroup(of: Bool.self) { group in
 }
 let elapsed = seconds(ContinuousClock.now - started)
 await transport.shutdown()
-print(String(format: "swift transport: %d connection(s), %d/%d accepted, %d bytes, %.2f s, %.0f msg/s, %.0f msg/s per connection",
+print(String(format: "swift transport, single-message path (send): %d connection(s), %d/%d accepted, %d bytes, %.2f s, %.0f msg/s, %.0f msg/s per connection",
              connections, accepted, count, bytes.count, elapsed, Double(count) / elapsed, Double(count) / elapsed / Double(connections)))
