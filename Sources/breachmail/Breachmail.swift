@@ -3,7 +3,9 @@ import Foundation
 
 @main
 struct Breachmail: ParsableCommand {
-    static let version = "0.1.0"
+    static let release = "0.1.0"
+    /// `0.1.0 (commit 1a2b3c4d5e6f)` when the commit is known.
+    static let version = release + (BuildInfo.commit.map { " (commit \($0))" } ?? "")
 
     static let configuration = CommandConfiguration(
         commandName: "breachmail",
