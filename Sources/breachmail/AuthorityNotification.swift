@@ -42,7 +42,9 @@ struct AuthorityNotification {
             index = 0
         }
         authority = all[index]
-        let code = lang ?? authority.languages.first ?? "fr"
+        // The authority's first language in which the incident has every text, else its first.
+        let complete = record.incident.completeLanguages.map(\.rawValue)
+        let code = lang ?? authority.languages.first(where: complete.contains) ?? authority.languages.first ?? "fr"
         guard let language = Language(rawValue: code) else {
             throw CLIError("--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -134,6 +136,7 @@ struct AuthorityNotification {
         case .header: "headerInjection"
         case .address: "address"
         case .emptyMessage: "emptyMessage"
+        case .untranslated: "untranslated"
         }
         return AuthorityRefusal(kind: kind, description: error.description)
     }

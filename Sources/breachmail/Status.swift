@@ -27,7 +27,7 @@ struct Status: ParsableCommand {
             print("Clock       \(DurationText.hoursAndMinutes(left)) left")
         case .overdue(let by):
             print("Clock       OVERDUE by \(DurationText.hoursAndMinutes(by))")
-            if incident.delayReasons.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if incident.delayReasons.isBlank {
                 print("            A notification now must give the reasons for the delay (recital 85): fill in delay_reasons and run `breachmail incident update`.")
             } else {
                 print("            Reasons for the delay are recorded; they go with the notification.")

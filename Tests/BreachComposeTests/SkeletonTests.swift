@@ -296,7 +296,7 @@ private func customTemplates() throws -> (TemporaryDirectory, Composer) {
 
 @Test func markerCharactersInTheIncidentKeepTheCompositionFromSkeletons() throws {
     var incident = Fixture.incident
-    incident.description += " \u{E000}&0\u{E001}"
+    incident.description = LocalizedText(incident.text(incident.description, in: .en) + " \u{E000}&0\u{E001}")
     let composition = try Fixture.composer.prepare(Fixture.context(.subject, .en, incident: incident))
     let subject = SubjectFields(name: "Zoé", email: "zoe@exemple.fr")
     #expect(composition.skeletonRefusal(for: subject)
