@@ -71,13 +71,18 @@ struct LanguageGaps {
     /// Why the campaign cannot start, or nil when it can.
     var refusal: String? {
         let blocking = blocking
-        guard !blocking.isEmpty else { return nil }
+        guard let fix else { return nil }
         let people = blocking.map(\.people).reduce(0, +)
+        return "\(people) \(people == 1 ? "person" : "people") would get a notice with text in another language than their own; nothing was sent:\n"
+            + blocking.map { "  \(Self.line($0, csv: nil))" }.joined(separator: "\n") + "\n" + fix
+    }
+
+    /// What to do about the gaps no fallback covers; nil when there are none.
+    var fix: String? {
+        guard let first = blocking.first else { return nil }
         let own = Set(gaps.map(\.language))
         let suggestion = Language.allCases.first { !own.contains($0) }?.rawValue ?? "fr"
-        return "\(people) \(people == 1 ? "person" : "people") would get a notice with text in another language than their own; nothing was sent:\n"
-            + blocking.map { "  \(Self.line($0, csv: nil))" }.joined(separator: "\n")
-            + "\nAdd the missing texts per language to the incident file (under each key, `\(blocking[0].language.rawValue): …` on a line of its own) "
+        return "Add the missing texts per language to the incident file (under each key, `\(first.language.rawValue): …` on a line of its own) "
             + "and record them with `breachmail incident update \(incidentID) FILE`; or, to send these people the notice in another "
             + "language with one line in theirs saying so, set `fallback_language: \(suggestion)` in it."
     }

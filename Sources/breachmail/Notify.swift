@@ -174,7 +174,7 @@ extension SubjectsCommand {
                      "fallback": gap.fallback?.rawValue ?? NSNull()]
                 }
                 progress.emit(["event": "dry_run", "would_send": wouldSend, "render_failed": failed, "no_address": noAddress,
-                               "already_done": done, "language_gaps": languages, "would_start": gaps.refusal == nil])
+                               "already_done": done, "language_gaps": languages, "would_start": gaps.fix == nil])
                 return
             }
             print("Dry run for \(id): nothing sent, nothing recorded.")
@@ -187,7 +187,7 @@ extension SubjectsCommand {
                 print("Languages:")
                 for line in gaps.lines() { print("  \(line)") }
             }
-            if let refusal = gaps.refusal { print("The campaign would refuse to start: \(refusal)") }
+            if let fix = gaps.fix { print("`breachmail subjects notify \(id)` would refuse to start. \(fix)") }
         }
     }
 }

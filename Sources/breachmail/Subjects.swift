@@ -105,9 +105,7 @@ extension SubjectsCommand {
             print("Register history: subjects.imported, file SHA-256 \(s.sha256).")
             let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
             for line in gaps.lines(csv: file) { print("Warning: \(line)") }
-            if !gaps.blocking.isEmpty {
-                print("`breachmail subjects notify \(id)` refuses to start until every language has its texts, or the incident names a fallback_language.")
-            }
+            if let fix = gaps.fix { print("`breachmail subjects notify \(id)` would refuse to start. \(fix)") }
         }
     }
 }
