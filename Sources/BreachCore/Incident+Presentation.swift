@@ -9,8 +9,15 @@ extension Incident {
               let tree = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return [] }
         return IncidentField.all.map { field in
-            (field.key, field.label.text(language), Self.render(tree[field.key], language))
+            (field.key, field.label.text(language), freeTextPresented(field.key) ?? Self.render(tree[field.key], language))
         }
+    }
+
+    /// A free text given per language, one language after the other (`[en] …`); nil otherwise.
+    private func freeTextPresented(_ key: String) -> String? {
+        guard let text = freeText(key), text.single == nil else { return nil }
+        return text.languages(own: ownLanguage).map { "[\($0.rawValue)] \(text.text(in: $0, own: ownLanguage))" }
+            .joined(separator: "\n")
     }
 
     private static func render(_ value: Any?, _ language: IncidentField.Language) -> String {
