@@ -21,6 +21,11 @@ extension SubjectsCommand {
                 The return path of each message is a VERP address (mail.bounces) that names the \
                 subject without showing the address; its secret is mail.bounces.secret.
 
+                A notice never carries text in another language than its own: when the incident lacks \
+                a text in the language of some of the people (see `language` and per-language texts in \
+                the incident file), the command names the languages, fields and people and refuses to \
+                start, unless the incident sets fallback_language.
+
                 Example:
                   breachmail subjects notify BR-2026-0001 --dry-run
                   breachmail subjects notify BR-2026-0001
