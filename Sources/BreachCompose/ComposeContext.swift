@@ -2,19 +2,39 @@ public import BreachCore
 public import Foundation
 
 /// What an authority notification refers to: which authority, and for a complementary
-/// notification, the initial one's date and the reference the authority gave it.
+/// notification, the initial one, the reference the authority gave it, and the incident as the
+/// authority last knew it.
 public struct AuthorityNotice: Sendable, Equatable {
     /// The authority's name as the message shows it, e.g. `Commission nationale pour la protection des données (CNPD)`.
     public var name: String
-    /// The authority's reference for the initial notification (required for a complementary one).
+    /// The authority's own reference for the initial notification; empty while it gave none.
+    /// Never our Message-ID: that is ``initialMessageID``.
     public var reference: String
     /// When the initial notification was made (required for a complementary one).
     public var initialNotificationDate: Date?
+    /// Our Message-ID of the initial notification when it was e-mailed (without angle brackets).
+    public var initialMessageID: String
+    /// For a complementary notification: the incident as the last notification to this
+    /// authority described it, and when that was. What changed since is listed, and a
+    /// complementary notification with nothing changed is refused.
+    public var previous: (incident: Incident, date: Date)?
+    /// Whether the message goes by e-mail with its JSON attachment (false for a portal's form content).
+    public var attachesJSON: Bool
 
-    public init(name: String, reference: String = "", initialNotificationDate: Date? = nil) {
+    public init(name: String, reference: String = "", initialNotificationDate: Date? = nil, initialMessageID: String = "",
+                previous: (incident: Incident, date: Date)? = nil, attachesJSON: Bool = true) {
         self.name = name
         self.reference = reference
         self.initialNotificationDate = initialNotificationDate
+        self.initialMessageID = initialMessageID
+        self.previous = previous
+        self.attachesJSON = attachesJSON
+    }
+
+    public static func == (a: AuthorityNotice, b: AuthorityNotice) -> Bool {
+        a.name == b.name && a.reference == b.reference && a.initialNotificationDate == b.initialNotificationDate
+            && a.initialMessageID == b.initialMessageID && a.previous?.incident == b.previous?.incident
+            && a.previous?.date == b.previous?.date && a.attachesJSON == b.attachesJSON
     }
 }
 
@@ -62,6 +82,10 @@ public struct ComposeContext: Sendable {
     public var composedAt: Date
     /// For a subject communication: the person it is for.
     public var subject: SubjectFields?
+    /// For an authority notification: the assessment in force (`assessment.*` in templates).
+    public var decision: DecisionInForce?
+    /// For an authority notification: where telling the people stands (`communication.*`).
+    public var communication: SubjectsCommunication?
     /// For a subject communication sent in the incident's fallback language
     /// (``Incident/fallbackLanguage``): the person's own language, in which the message's first
     /// line says that it is not available in it.

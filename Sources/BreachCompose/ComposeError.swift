@@ -1,4 +1,5 @@
 public import BreachCore
+public import Foundation
 
 /// Why a message was not composed. Nothing is ever produced half-filled: any of these stops it.
 public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -18,6 +19,8 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
     case address(AddressError)
     /// The template rendered to nothing.
     case emptyMessage(file: String)
+    /// A complementary notification (Art. 33(4)) that says nothing the authority does not know yet.
+    case nothingChanged(since: Date)
     /// The incident has no text in `language` for free-text fields the template shows (by
     /// incident-file key), though it has them in another; `complete` are the languages that
     /// have every text.
@@ -48,6 +51,10 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .address(let error): return error.description
         case .emptyMessage(let file):
             return "\(file) rendered an empty message; check its sections."
+        case .nothingChanged(let since):
+            return "nothing changed since the notification of \(ZonedTime(instant: since, offsetSeconds: 0).description): a complementary "
+                + "notification (GDPR Art. 33(4)) gives the authority what it does not know yet. Record what changed with "
+                + "`breachmail incident update`, then send it."
         case .untranslated(let kind, let language, let missing, let complete):
             let has = complete.isEmpty ? "" : " (every text is there in \(complete.map(\.rawValue).joined(separator: ", ")))"
             return "cannot compose the \(kind.rawValue) message in \(language.rawValue): the incident has no \(language.rawValue) text for "
@@ -61,16 +68,18 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The legal minimum of each message kind, checked before anything is rendered.
 enum Completeness {
     static func article(of key: String, _ kind: MessageKind) -> String? {
-        let prefix = kind.isAuthority ? "Art. 33(3)" : (kind == .processorNotice ? nil : "Art. 34(2)")
+        // A processor's notice carries what the processor knows of the Art. 33(3) items.
+        let art33 = kind.isAuthority || kind == .processorNotice
+        let prefix: String? = art33 ? "Art. 33(3)" : "Art. 34(2)"
         let letter: String?
         switch key {
         case "nature", "description", "data_categories", "subject_categories", "approximate_subjects", "approximate_records":
-            letter = kind.isAuthority ? "(a)" : ""
-        case "dpo.name", "dpo.email": letter = kind.isAuthority ? "(b)" : " with 33(3)(b)"
-        case "likely_consequences": letter = kind.isAuthority ? "(c)" : " with 33(3)(c)"
-        case "measures_taken": letter = kind.isAuthority ? "(d)" : " with 33(3)(d)"
+            letter = art33 ? "(a)" : ""
+        case "dpo.name", "dpo.email": letter = art33 ? "(b)" : " with 33(3)(b)"
+        case "likely_consequences": letter = art33 ? "(c)" : " with 33(3)(c)"
+        case "measures_taken": letter = art33 ? "(d)" : " with 33(3)(d)"
         case "advice_to_subjects": letter = ""
-        case "authority.reference", "authority.initial_date": return "Art. 33(4)"
+        case "authority.initial_date": return "Art. 33(4)"
         default: letter = nil
         }
         guard let prefix, let letter else { return nil }
@@ -88,29 +97,25 @@ enum Completeness {
         if blank(i.description) { missing.append("description") }
         if i.dataCategories.isEmpty { missing.append("data_categories") }
         switch c.kind {
-        case .authorityInitial, .authorityComplementary:
+        case .authorityInitial, .authorityComplementary, .processorNotice:
+            // An initial notification may say a number is not known yet, and why (Art. 33(3)(a),
+            // "where possible"); the complementary one must give it (Art. 33(4)).
+            let mayBeUnknown = c.kind == .authorityInitial
             if i.subjectCategories.isEmpty { missing.append("subject_categories") }
-            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
-            if i.approximateRecords <= 0 { missing.append("approximate_records") }
-        case .processorNotice:
-            if i.approximateSubjects <= 0 { missing.append("approximate_subjects") }
+            if i.approximateSubjects <= 0, !(mayBeUnknown && i.unknownCounts?.subjects == true) { missing.append("approximate_subjects") }
+            if i.approximateRecords <= 0, !(mayBeUnknown && i.unknownCounts?.records == true) { missing.append("approximate_records") }
         case .subject, .publicNotice: break
         }
         if blank(c.dpo.name) { missing.append("dpo.name") }
         if blank(c.dpo.email) { missing.append("dpo.email") }
-        if c.kind != .processorNotice {
-            if blank(i.likelyConsequences) { missing.append("likely_consequences") }
-            if blank(i.measuresTaken) && blank(i.measuresPlanned) { missing.append("measures_taken") }
-        }
+        if blank(i.likelyConsequences) { missing.append("likely_consequences") }
+        if blank(i.measuresTaken) && blank(i.measuresPlanned) { missing.append("measures_taken") }
         if c.kind == .subject || c.kind == .publicNotice {
             if blank(i.adviceToSubjects) { missing.append("advice_to_subjects") }
             if blank(c.controller.incidentPage) { missing.append("controller.incident_page") }
         }
         if c.kind.isAuthority, blank(c.authority?.name ?? "") { missing.append("authority.name") }
-        if c.kind == .authorityComplementary {
-            if blank(c.authority?.reference ?? "") { missing.append("authority.reference") }
-            if c.authority?.initialNotificationDate == nil { missing.append("authority.initial_date") }
-        }
+        if c.kind == .authorityComplementary, c.authority?.initialNotificationDate == nil { missing.append("authority.initial_date") }
         if c.kind == .processorNotice, blank(c.processor?.name ?? "") { missing.append("processor.name") }
         return missing
     }

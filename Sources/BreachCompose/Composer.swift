@@ -56,14 +56,20 @@ public struct Composer: Sendable {
             throw .untranslated(kind: context.kind, language: context.language, missing: untranslated,
                                 complete: context.incident.completeLanguages)
         }
+        var base = Self.variables(context)
+        if context.kind == .authorityComplementary, let previous = context.authority?.previous {
+            let changes = Self.changes(context, since: previous.incident)
+            guard !changes.isEmpty else { throw .nothingChanged(since: previous.date) }
+            base["changes"] = changes
+        }
         var attachments: [Attachment] = []
-        if context.kind.isAuthority {
+        if context.kind.isAuthority, context.authority?.attachesJSON ?? true {
             let name = context.kind == .authorityComplementary ? "notification-complementary" : "notification-initial"
             attachments.append(Attachment(filename: "\(context.reference.isEmpty ? "breach" : context.reference)-\(name).json",
                                           contentType: "application/json",
                                           data: NotificationJSON.encode(NotificationJSON.document(context))))
         }
-        return PreparedComposition(context: context, template: template, base: Self.variables(context), attachments: attachments)
+        return PreparedComposition(context: context, template: template, base: base, attachments: attachments)
     }
 
     /// Renders one message.
@@ -149,6 +155,11 @@ public struct Composer: Sendable {
         put(&incident, "special_categories", Labels.list(i.specialCategories.sorted().map { Labels.specialCategory($0, l) }, l))
         if i.approximateRecords > 0 { incident["approximate_records"] = Labels.number(i.approximateRecords, l) }
         if i.approximateSubjects > 0 { incident["approximate_subjects"] = Labels.number(i.approximateSubjects, l) }
+        if let unknown = i.unknownCounts {
+            incident["approximate_subjects_unknown"] = unknown.subjects
+            incident["approximate_records_unknown"] = unknown.records
+            put(&incident, "counts_unknown_reason", unknown.reason)
+        }
         put(&incident, "subject_categories", Labels.list(i.subjectCategories.sorted().map { Labels.subjectCategory($0, l) }, l))
         incident["vulnerable_subjects"] = i.vulnerableSubjects.present
         put(&incident, "vulnerable_details", i.vulnerableSubjects.details)
@@ -180,11 +191,18 @@ public struct Composer: Sendable {
         put(&root, "composed_at", Labels.dateTime(c.zoned(c.composedAt), l))
         if let a = c.authority {
             var d: [String: Any] = [:]
-            put(&d, "name", a.name); put(&d, "reference", a.reference)
+            put(&d, "name", a.name); put(&d, "reference", a.reference); put(&d, "initial_message_id", a.initialMessageID)
             if let date = a.initialNotificationDate { put(&d, "initial_date", Labels.dateTime(c.zoned(date), l)) }
+            if let previous = a.previous { put(&d, "previous_date", Labels.dateTime(c.zoned(previous.date), l)) }
             root["authority"] = d
+            root["notification"] = ["initial": c.kind == .authorityInitial, "complementary": c.kind == .authorityComplementary,
+                                    "json_attached": a.attachesJSON]
         }
         if let p = c.processor { root["processor"] = organisation(p) }
+        if c.kind.isAuthority {
+            if let d = c.decision { root["assessment"] = assessmentVariables(d, c) }
+            root["communication"] = communicationVariables(c.communication, decision: c.decision, c)
+        }
         return root
     }
 }

@@ -223,8 +223,7 @@ public struct TemplateSet: Sendable {
         let scanner = TemplateScanner(text, firstLine: firstLine)
         for p in scanner.problems { problems.append(TemplateProblem(file: file, line: p.line, message: p.message)) }
         for use in scanner.uses {
-            let inList = use.enclosing.contains("incident.other_organisations")
-            if !TemplateVariables.isKnown(use.name, inOrganisationList: inList) {
+            if !TemplateVariables.isKnown(use.name, enclosing: use.enclosing) {
                 let hint = TemplateVariables.suggestion(for: use.name).map { " (did you mean `\($0)`?)" } ?? ""
                 problems.append(TemplateProblem(file: file, line: use.line,
                     message: "unknown variable `\(use.name)`\(hint); the variables templates may use are listed in Templates/README.md"))
@@ -273,10 +272,14 @@ public struct TemplateSet: Sendable {
                 ("controller.name", "who writes"),
             ]
         case .processorNotice:
-            return a + dpo + [
+            return a + dpo + cd + [
                 ("processor.name", "the processor who writes (Art. 33(2))"),
-                ("incident.awareness", "when the processor became aware"),
-                ("incident.approximate_subjects", "approximate number of people"),
+                ("controller.name", "the controller notified (Art. 33(2))"),
+                ("incident.awareness", "when the processor became aware (Art. 33(2): without undue delay)"),
+                ("incident.approximate_subjects", "approximate number of people (Art. 33(3)(a))"),
+                ("incident.approximate_records", "approximate number of records (Art. 33(3)(a))"),
+                ("incident.subject_categories", "categories of people (Art. 33(3)(a))"),
+                ("incident.measures_planned", "measures proposed (Art. 33(3)(d))"),
             ]
         }
     }

@@ -11,9 +11,36 @@ public enum TemplateVariables {
         ("composed_at", "when the message is composed (date and time, with UTC offset)"),
         ("notification.initial", "true in an initial authority notification"),
         ("notification.complementary", "true in a complementary authority notification"),
+        ("notification.json_attached", "true when the notification is e-mailed with its content as JSON (false for a portal's form content)"),
         ("authority.name", "the supervisory authority's name"),
-        ("authority.reference", "the authority's reference for the initial notification"),
+        ("authority.reference", "the authority's own reference for the initial notification; absent until it gave one"),
         ("authority.initial_date", "when the initial notification was made"),
+        ("authority.initial_message_id", "our Message-ID of the initial notification when it was e-mailed (not the authority's reference)"),
+        ("authority.previous_date", "when the last notification to this authority was made (complementary notification)"),
+        ("changes", "complementary notification: what changed since the last notification, a list; inside: field, before, after (when they fit on a line), updated (true otherwise)"),
+        ("assessment", "section: present when the DPO's decision on the risk is recorded (authority notifications)"),
+        ("assessment.severity", "the ENISA severity score and band, in words, e.g. 5,0 (très élevée)"),
+        ("assessment.level", "the severity on the CNIL form's scale: Négligeable, Limité, Important, Maximal"),
+        ("assessment.risk", "the likely risk to people, in words"),
+        ("assessment.notify_authority", "true when the decision is to notify the authority"),
+        ("assessment.communicate_to_subjects", "true when the decision is to tell the people"),
+        ("assessment.overridden", "true when the DPO decided against the recommendation"),
+        ("assessment.dpo_reason", "the DPO's written reason for an override"),
+        ("assessment.decided_by", "who confirmed or overrode the recommendation"),
+        ("assessment.decided_at", "when"),
+        ("assessment.subjects_reason", "the decisive reason for telling the people or not"),
+        ("assessment.reasons", "every reason weighed, a list of texts (`{{.}}` inside)"),
+        ("communication.done", "true once notices to the people were accepted by the relay"),
+        ("communication.people", "how many notices were accepted"),
+        ("communication.total", "how many people were imported"),
+        ("communication.date", "when the first notice was accepted"),
+        ("communication.in_progress", "true while some people are still queued, being sent or deferred"),
+        ("communication.pending", "how many"),
+        ("communication.planned", "true when the people will be told and none was yet"),
+        ("communication.planned_date", "when (`communication_planned` in the incident file)"),
+        ("communication.channel", "how: individual e-mail, in words"),
+        ("communication.not", "true when the decision is not to tell the people"),
+        ("communication.reason_not", "why not: the DPO's reason, or the assessment's decisive reason"),
         ("controller.name", "the controller's name"),
         ("controller.registration", "company register or national number"),
         ("controller.address", "postal address"),
@@ -50,8 +77,11 @@ public enum TemplateVariables {
         ("incident.description", "what happened, in detail"),
         ("incident.data_categories", "categories of data, in words"),
         ("incident.special_categories", "special categories (Art. 9/10), in words; absent when none"),
-        ("incident.approximate_records", "approximate number of records"),
-        ("incident.approximate_subjects", "approximate number of people"),
+        ("incident.approximate_records", "approximate number of records; absent while not known"),
+        ("incident.approximate_subjects", "approximate number of people; absent while not known"),
+        ("incident.approximate_records_unknown", "true when the number of records is not known yet"),
+        ("incident.approximate_subjects_unknown", "true when the number of people is not known yet"),
+        ("incident.counts_unknown_reason", "why a number is not known yet, and when it will be (Art. 33(3)(a), 33(4))"),
         ("incident.subject_categories", "categories of people, in words"),
         ("incident.vulnerable_subjects", "true when minors or vulnerable people are concerned"),
         ("incident.vulnerable_details", "who they are"),
@@ -73,13 +103,19 @@ public enum TemplateVariables {
     /// Names usable inside `{{#incident.other_organisations}}…{{/incident.other_organisations}}`.
     public static let organisationItem: Set<String> = ["name", "role", "details", "."]
 
+    /// Names usable inside `{{#changes}}…{{/changes}}`.
+    public static let changeItem: Set<String> = ["field", "before", "after", "updated", "."]
+
     static let names: Set<String> = Set(documented.map(\.name)).subtracting(["subject.fields.COLUMN"])
 
-    /// Whether `name` is in the documented set (in the given list scopes).
-    static func isKnown(_ name: String, inOrganisationList: Bool) -> Bool {
+    /// Whether `name` is in the documented set, inside the sections `enclosing` (a list's
+    /// items have names of their own: `name` in `incident.other_organisations`, `.` in `assessment.reasons`).
+    static func isKnown(_ name: String, enclosing: [String]) -> Bool {
         if names.contains(name) { return true }
         if name.hasPrefix("subject.fields."), name.count > "subject.fields.".count { return true }
-        return inOrganisationList && organisationItem.contains(name)
+        return (enclosing.contains("incident.other_organisations") && organisationItem.contains(name))
+            || (enclosing.contains("changes") && changeItem.contains(name))
+            || (enclosing.contains("assessment.reasons") && name == ".")
     }
 
     /// The closest documented name, for "did you mean".

@@ -15,6 +15,8 @@ public struct Configuration: Sendable, Equatable {
     public var mail: Mail
     public var authorities: [Authority]
     public var escalation: Escalation
+    /// When breachmail runs for a processor: the controllers it notifies (Art. 33(2)).
+    public var controllers: [NotifiedController] = []
 
     public struct Storage: Sendable, Equatable {
         /// The register (SQLite). Default `register.sqlite`.
@@ -265,12 +267,15 @@ extension Configuration {
             escalation.senderSideShare = e.double("sender_side_share", range: 0...1, expected: "a share between 0 and 1, e.g. 0.02") ?? escalation.senderSideShare
             e.finish()
         }
+        let controllers = readNotifiedControllers(r)
         guard let controller, let dpo, let mail else { return nil }
-        return Configuration(controller: controller, dpo: dpo, timeZone: timeZone, storage: storage, mail: mail,
-                             authorities: authorities, escalation: escalation)
+        var configuration = Configuration(controller: controller, dpo: dpo, timeZone: timeZone, storage: storage, mail: mail,
+                                          authorities: authorities, escalation: escalation)
+        configuration.controllers = controllers
+        return configuration
     }
 
-    private static func person(_ p: MappingReader) -> Person? {
+    static func person(_ p: MappingReader) -> Person? {
         let name = p.text("name", required: true, expected: "a name")
         let email = p.text("email", required: true, expected: "an e-mail address")
         if let email, !looksLikeAddress(email) {
@@ -373,7 +378,7 @@ extension Configuration {
     }
 
     /// A fingerprint without spaces, upper case; empty is allowed unless `required`.
-    private static func normalisedFingerprint(_ r: MappingReader, _ key: String, required: Bool) -> String? {
+    static func normalisedFingerprint(_ r: MappingReader, _ key: String, required: Bool) -> String? {
         let fingerprint = (r.text(key, required: required, expected: "the key's full fingerprint, 40 hexadecimal digits") ?? "")
             .replacingOccurrences(of: " ", with: "").uppercased()
         if !fingerprint.isEmpty && (fingerprint.count != 40 || !fingerprint.allSatisfy(\.isHexDigit)) {
@@ -412,7 +417,7 @@ extension Configuration {
         }
     }
 
-    private static func looksLikeAddress(_ text: String) -> Bool {
+    static func looksLikeAddress(_ text: String) -> Bool {
         guard let at = text.lastIndex(of: "@") else { return false }
         return at != text.startIndex && text[text.index(after: at)...].contains(".")
     }

@@ -45,8 +45,24 @@ public enum IncidentFile {
         let description = r.localizedText("description", required: true, expected: "a description of what happened")
         let data = r.choices("data_categories", DataCategory.self, required: true)
         let special = r.choices("special_categories", SpecialCategory.self)
-        let records = r.int("approximate_records", required: true, expected: "a whole number of records, 0 or more")
-        let subjects = r.int("approximate_subjects", required: true, expected: "a whole number of people, 0 or more")
+        let recordsUnknown = r.isWord("approximate_records", "unknown")
+        let subjectsUnknown = r.isWord("approximate_subjects", "unknown")
+        let records = recordsUnknown ? 0 : r.int("approximate_records", required: true, expected: "a whole number of records, 0 or more, or unknown")
+        let subjects = subjectsUnknown ? 0 : r.int("approximate_subjects", required: true, expected: "a whole number of people, 0 or more, or unknown")
+        let unknownReason = r.text("counts_unknown_reason") ?? ""
+        var unknownCounts: UnknownCounts?
+        if recordsUnknown || subjectsUnknown {
+            unknownCounts = UnknownCounts(subjects: subjectsUnknown, records: recordsUnknown, reason: unknownReason)
+            if unknownReason.isEmpty {
+                let key = subjectsUnknown ? "approximate_subjects" : "approximate_records"
+                r.document.report(line: r.lineOf(key), "counts_unknown_reason",
+                                  "is missing; \(key) is unknown, so say why and when it will be known (Art. 33(3)(a): \"where possible\"), "
+                                  + "and give the number in a complementary notification (Art. 33(4)).")
+            }
+        } else if !unknownReason.isEmpty {
+            r.document.report(line: r.lineOf("counts_unknown_reason"), "counts_unknown_reason",
+                              "is set but approximate_records and approximate_subjects are both known; remove it.")
+        }
         let subjectCategories = r.choices("subject_categories", SubjectCategory.self, required: true)
         var vulnerable = VulnerableSubjects()
         if let v = r.mapping("vulnerable_subjects") {
@@ -83,6 +99,7 @@ public enum IncidentFile {
             c.finish()
         }
         let delay = r.localizedText("delay_reasons")
+        let communicationPlanned = r.time("communication_planned")
 
         guard let title, let awareness, let discovery, let period, let nature, let origin, let cause,
               let description, let data, let special, let records, let subjects, let subjectCategories,
@@ -95,7 +112,8 @@ public enum IncidentFile {
             approximateRecords: records, approximateSubjects: subjects, subjectCategories: subjectCategories,
             vulnerableSubjects: vulnerable, measuresBefore: before, likelyConsequences: consequences,
             potentialHarms: harms, measuresTaken: taken, measuresPlanned: planned, adviceToSubjects: advice,
-            otherOrganisations: organisations, crossBorder: crossBorder, delayReasons: delay)
+            otherOrganisations: organisations, crossBorder: crossBorder, delayReasons: delay, unknownCounts: unknownCounts,
+            communicationPlanned: communicationPlanned)
     }
 
     private static func readPeriod(_ p: MappingReader?) -> Period? {
@@ -136,6 +154,8 @@ public enum IncidentFile {
             return "vulnerable_subjects:\n  present: false\n  details: \"\""
         case "other_organisations":
             return "other_organisations: []\n#  - name: Hosting SA\n#    role: host\n#    details: \"\""
+        case "communication_planned":
+            return "communication_planned:"
         case "cross_border":
             return "cross_border:\n  concerned: false\n  countries: []\n  other_notifications: \"\""
         case "fallback_language":

@@ -149,6 +149,14 @@ struct MappingReader {
         return text
     }
 
+    /// Whether `key` holds the plain word `word` (any case), e.g. `unknown` where a number may be.
+    func isWord(_ key: String, _ word: String) -> Bool {
+        guard let node = entries.first(where: { $0.key == key })?.value, case .scalar(let scalar) = node else { return false }
+        guard scalar.string.trimmingCharacters(in: .whitespaces).lowercased() == word else { return false }
+        _ = value(key)
+        return true
+    }
+
     func int(_ key: String, required: Bool = false, range: ClosedRange<Int> = 0...Int.max, expected: String) -> Int? {
         guard let node = value(key) else {
             if required { missing(key, expected) }

@@ -9,7 +9,15 @@ extension Incident {
               let tree = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return [] }
         return IncidentField.all.map { field in
-            (field.key, field.label.text(language), freeTextPresented(field.key) ?? Self.render(tree[field.key], language))
+            let text: String
+            switch field.key {
+            case "approximate_subjects" where unknownCounts?.subjects == true,
+                 "approximate_records" where unknownCounts?.records == true:
+                text = language == .fr ? "pas encore connu" : "not known yet"
+            case "counts_unknown_reason": text = unknownCounts?.reason ?? ""
+            default: text = freeTextPresented(field.key) ?? Self.render(tree[field.key], language)
+            }
+            return (field.key, field.label.text(language), text)
         }
     }
 

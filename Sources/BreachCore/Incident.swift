@@ -57,6 +57,12 @@ public struct Incident: Sendable, Equatable, Codable {
     /// The language a subject is written to in when the incident has no text in theirs, with a
     /// line in their language saying so; nil: such a campaign refuses to start.
     public var fallbackLanguage: Language?
+    /// The numbers not yet known, and why (Art. 33(3)(a): "where possible"); nil when every
+    /// number is known. A complementary notification must then give them (Art. 33(4)).
+    public var unknownCounts: UnknownCounts?
+    /// When the people concerned will be told, while they are not yet (CNIL form: *Communication
+    /// aux personnes concernées*, "non, mais elles le seront").
+    public var communicationPlanned: ZonedTime?
 
     public init(
         title: String, awareness: ZonedTime, timeZone: String? = nil, discovery: LocalizedText,
@@ -68,7 +74,8 @@ public struct Incident: Sendable, Equatable, Codable {
         likelyConsequences: LocalizedText, potentialHarms: Set<PotentialHarm> = [],
         measuresTaken: LocalizedText, measuresPlanned: LocalizedText = "", adviceToSubjects: LocalizedText = "",
         otherOrganisations: [InvolvedOrganisation] = [], crossBorder: CrossBorder = CrossBorder(),
-        delayReasons: LocalizedText = "", language: Language? = nil, fallbackLanguage: Language? = nil
+        delayReasons: LocalizedText = "", unknownCounts: UnknownCounts? = nil, communicationPlanned: ZonedTime? = nil,
+        language: Language? = nil, fallbackLanguage: Language? = nil
     ) {
         self.title = title
         self.awareness = awareness
@@ -94,12 +101,30 @@ public struct Incident: Sendable, Equatable, Codable {
         self.otherOrganisations = otherOrganisations
         self.crossBorder = crossBorder
         self.delayReasons = delayReasons
+        self.unknownCounts = unknownCounts
+        self.communicationPlanned = communicationPlanned
         self.language = language
         self.fallbackLanguage = fallbackLanguage
     }
 
     /// The Art. 33(1) deadline: awareness plus 72 hours.
     public var deadline: Deadline { Deadline(awareness: awareness.instant) }
+}
+
+/// The numbers an initial notification may not know yet (Art. 33(3)(a), "where possible"; Art. 33(4)).
+public struct UnknownCounts: Sendable, Equatable, Codable {
+    /// The approximate number of people is not known yet.
+    public var subjects: Bool
+    /// The approximate number of records is not known yet.
+    public var records: Bool
+    /// Why not, and when it will be (`counts_unknown_reason` in the incident file).
+    public var reason: String
+
+    public init(subjects: Bool = false, records: Bool = false, reason: String) {
+        self.subjects = subjects
+        self.records = records
+        self.reason = reason
+    }
 }
 
 /// When the breach happened: start and end if known, or still ongoing.
@@ -174,6 +199,8 @@ extension Incident {
         case measuresPlanned = "measures_planned", adviceToSubjects = "advice_to_subjects"
         case otherOrganisations = "other_organisations", crossBorder = "cross_border"
         case delayReasons = "delay_reasons"
+        case unknownCounts = "counts_unknown"
+        case communicationPlanned = "communication_planned"
         case language, fallbackLanguage = "fallback_language"
     }
 
@@ -203,6 +230,9 @@ extension Incident {
         try c.encode(otherOrganisations, forKey: .otherOrganisations)
         try c.encode(crossBorder, forKey: .crossBorder)
         try c.encode(delayReasons, forKey: .delayReasons)
+        // Only when a number is unknown: an incident whose numbers are known keeps its bytes.
+        try c.encodeIfPresent(unknownCounts, forKey: .unknownCounts)
+        try c.encodeIfPresent(communicationPlanned, forKey: .communicationPlanned)
         try c.encodeIfPresent(language, forKey: .language)
         try c.encodeIfPresent(fallbackLanguage, forKey: .fallbackLanguage)
     }

@@ -56,6 +56,9 @@ public struct KeyPin: Sendable, Hashable {
     public let fingerprint: Fingerprint
     /// The setting holding ``fingerprint``, e.g. `authorities.cnpd.fingerprint`.
     public let fingerprintSetting: String
+    /// Whose public key a recipient key is, for the refusals' wording: `authority` (the default)
+    /// or `controller` (a processor's notice, Art. 33(2)).
+    public var owner = "authority"
 
     /// Pins the key in `keyFile` to `fingerprint`.
     ///

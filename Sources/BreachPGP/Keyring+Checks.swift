@@ -15,14 +15,14 @@ enum KeyRole {
 
     private var noun: String {
         switch self {
-        case .recipient: "authority key"
+        case .recipient: "\(pin.owner) key"
         case .signer: "signing key"
         }
     }
 
     private var operation: String {
         switch self {
-        case .recipient: "import authority key"
+        case .recipient: "import \(pin.owner) key"
         case .signer: "import signing key"
         }
     }
@@ -36,7 +36,7 @@ enum KeyRole {
     private var fix: String {
         switch self {
         case .recipient:
-            "Fix: obtain the authority's current public key and fingerprint from the authority itself, "
+            "Fix: obtain the \(pin.owner)'s current public key and fingerprint from the \(pin.owner) itself, "
                 + "then update `\(pin.keyFileSetting)` and `\(pin.fingerprintSetting)`."
         case .signer:
             "Fix: renew or replace the controller's signing key, export it again to \(pin.keyFile) and "
@@ -48,7 +48,7 @@ enum KeyRole {
         guard FileManager.default.fileExists(atPath: pin.keyFile) else {
             let what =
                 switch self {
-                case .recipient: "the authority's armored public key"
+                case .recipient: "the \(pin.owner)'s armored public key"
                 case .signer: "the controller's armored secret key"
                 }
             throw PGPError(
@@ -95,7 +95,7 @@ enum KeyRole {
         PGPError(
             .keyFileHoldsSecretKey, operation: operation,
             "The \(noun) file \(pin.keyFile) (setting `\(pin.keyFileSetting)`) holds a secret key; it must "
-                + "hold only the authority's public key. Fix: replace it with the public key alone "
+                + "hold only the \(pin.owner)'s public key. Fix: replace it with the public key alone "
                 + "(`gpg --export --armor \(pin.fingerprint.hex)`) and keep secret keys out of it.")
     }
 

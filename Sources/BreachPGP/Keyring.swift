@@ -207,8 +207,8 @@ public struct Keyring: Sendable {
         let reason = invalid?.pointee.reason ?? error
         throw GPGME.failure(
             reason, .invalidRecipient, operation: "gpgme_op_encrypt",
-            "gpg refused the authority key \(recipient.fingerprint) as a recipient; nothing was encrypted. "
-                + "Fix: obtain the authority's current key and fingerprint from the authority, then update "
+            "gpg refused the \(recipient.pin.owner) key \(recipient.fingerprint) as a recipient; nothing was encrypted. "
+                + "Fix: obtain the \(recipient.pin.owner)'s current key and fingerprint from the \(recipient.pin.owner), then update "
                 + "`\(recipient.pin.keyFileSetting)` and `\(recipient.pin.fingerprintSetting)`.")
     }
 

@@ -159,6 +159,29 @@ extension Register {
             .first { $0.phase == .initial && $0.reachedAuthority }
     }
 
+    /// The incident as the last notification that reached `authorityID` described it, and when
+    /// that notification was made; nil when none reached it. For a submission recorded after
+    /// its form content was prepared, the version is the one the content was prepared from.
+    ///
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func incidentAsLastNotified(incidentID: String, authorityID: String) throws(RegisterError) -> (incident: IncidentRecord, date: Date)? {
+        let all = try notifications(incidentID: incidentID, authorityID: authorityID)
+        guard let index = all.lastIndex(where: \.reachedAuthority), let date = all[index].recordedDate, let id = all[index].id else { return nil }
+        var source = id
+        if all[index].status == .recorded,
+           let prepared = all[..<index].last(where: { $0.status == .prepared && $0.phase == all[index].phase }), let pid = prepared.id {
+            source = pid
+        }
+        let version = try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT MAX(h.version) FROM history h JOIN notification n ON n.id = ?
+                WHERE h.incident_id = n.incident_id AND h.kind IN (?, ?) AND h.sequence < n.history_sequence
+                """, arguments: [source, HistoryEntry.Kind.incidentOpened, HistoryEntry.Kind.incidentUpdated])
+        }
+        guard let version else { return nil }
+        return (try incident(incidentID, version: version), date)
+    }
+
     /// The last reference `authorityID` gave for this incident, empty when none is recorded.
     ///
     /// - Throws: ``RegisterError`` when the register cannot be read.

@@ -91,6 +91,8 @@ public final class Register: Sendable {
         registerSubjectMigrations(&migrator)
         registerBounceMigrations(&migrator)
         registerSubjectJournalMigrations(&migrator)
+        registerClockMigrations(&migrator)
+        registerControllerNoticeMigrations(&migrator)
         return migrator
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// the fix; they never carry personal data.
 public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
-        case missing, newerVersion, locked, corrupt, incidentNotFound, versionNotFound, readOnly, storage
+        case missing, newerVersion, locked, corrupt, incidentNotFound, versionNotFound, readOnly, storage, clockChoiceTooLate
     }
     public let code: Code
     public let message: String
@@ -32,6 +32,10 @@ public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible
     }
     static func readOnly(_ path: String) -> Self {
         Self(code: .readOnly, message: "\(path) cannot be written (read-only file or directory); check its permissions.")
+    }
+    static func clockChoiceTooLate(_ path: String) -> Self {
+        Self(code: .clockChoiceTooLate, message: "\(path) already holds entries stamped by the system clock; an injected clock "
+             + "(BREACHMAIL_NOW) can only be chosen when a register is created. Unset BREACHMAIL_NOW.")
     }
     static func storage(_ path: String, _ detail: String) -> Self {
         Self(code: .storage, message: "\(path): the register could not be used (SQLite: \(detail)).")

@@ -19,11 +19,14 @@ extension IncidentCommand {
             abstract: "Assess the risk of an incident (ENISA severity, Art. 33 and 34) and record the DPO's decision.",
             discussion: """
                 Without --answers, the questions are asked on the terminal. The recommendation, its \
-                reasons and the DPO's decision go into the register's history in one entry. Without \
-                --confirm or an override, an answers file is recorded as a recommendation still to \
-                be confirmed; run the command again with --confirm, or with --override-… and --reason.
+                reasons and the DPO's decision go into the register's history in one entry, only when \
+                the DPO confirms it (--confirm, or yes on the terminal) or decides otherwise \
+                (--override-… with --reason). An answers file without either shows the recommendation \
+                and records nothing: the decision in force stays. --show prints the decision in force \
+                and changes nothing.
 
                 Example:
+                  breachmail incident assess BR-2026-0001 --show
                   breachmail incident assess BR-2026-0001
                   breachmail incident assess BR-2026-0001 --answers assessment.yaml --lang fr
                   breachmail incident assess BR-2026-0001 --answers assessment.yaml --confirm
@@ -38,6 +41,8 @@ extension IncidentCommand {
         var answers: String?
         @Flag(help: "Print the assessment as JSON.")
         var json = false
+        @Flag(help: "Show the decision in force (the DPO's last confirmed or overridden assessment); record nothing.")
+        var show = false
         @Option(help: "Language of the questions and reasons: en or fr.")
         var lang: AssessmentLanguage = .en
         @Flag(help: "The DPO confirms the recommended decisions.")
@@ -55,6 +60,9 @@ extension IncidentCommand {
         private var overrides: Bool { overrideAuthority != nil || overrideSubjects != nil }
 
         func validate() throws {
+            if show && (answers != nil || confirm || overrides || reason != nil || interactive) {
+                throw ValidationError("--show only shows the decision in force; it takes no --answers, --confirm, --override-… or --reason.")
+            }
             if confirm && overrides {
                 throw ValidationError("--confirm and --override-… exclude each other: confirm the recommendation, or override it with --reason.")
             }
@@ -69,6 +77,11 @@ extension IncidentCommand {
         func run() throws {
             let ws = try workspace.open()
             let record = try ws.register.incident(id)
+            let inForce = try ws.register.decisionInForce(incidentID: record.id)
+            if show {
+                try showDecision(inForce, id: record.id)
+                return
+            }
             let facts = IncidentFacts(record.incident)
             let terminal = Terminal()
             let assessment: Assessment
@@ -93,25 +106,64 @@ extension IncidentCommand {
             } else {
                 print(AssessmentText.report(assessment, id: record.id, language: lang))
             }
+            // With --json, standard output holds the JSON alone.
+            func say(_ text: String) { if json { terminal.say(text) } else { print(text) } }
+            let fr = lang == .fr
 
-            let decision = try decide(assessment, asking: asking, terminal: terminal)
+            guard let decision = try decide(assessment, asking: asking, terminal: terminal) else {
+                // A recommendation is not a decision: nothing is recorded, the decision in force stays.
+                say(fr ? "\nRien n'est consigné : une recommandation ne devient une décision que confirmée ou modifiée par le DPO."
+                       : "\nNothing recorded: a recommendation becomes a decision only when the DPO confirms or overrides it.")
+                if let inForce {
+                    say(AssessmentText.inForce(inForce, language: lang))
+                    let changes = AssessmentText.changes(from: inForce.record.decision, to: .pending(assessment), language: lang)
+                    if !changes.isEmpty {
+                        say((fr ? "Cette recommandation en diffère : " : "This recommendation differs from it: ") + changes + ".")
+                    }
+                }
+                let file = answers ?? "FILE"
+                say(fr
+                    ? "Confirmer : breachmail incident assess \(record.id) --answers \(file) --confirm\nOu décider autrement : … --override-authority yes|no --override-subjects yes|no --reason \"…\""
+                    : "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"")
+                return
+            }
             let entry = try ws.register.append(
                 kind: AssessmentRecord.kind, incidentID: record.id,
                 payload: AssessmentRecord(language: lang, source: source, assessment: assessment, decision: decision),
                 actor: ws.actor, at: try Clock.now())
-            // With --json, standard output holds the JSON alone.
-            func say(_ text: String) { if json { terminal.say(text) } else { print(text) } }
             say(AssessmentText.recorded(decision, entry: entry, language: lang))
-            if decision.status == .recommended {
-                let file = answers ?? "FILE"
-                say(lang == .fr
-                    ? "Confirmer : breachmail incident assess \(record.id) --answers \(file) --confirm\nOu décider autrement : … --override-authority yes|no --override-subjects yes|no --reason \"…\""
-                    : "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"")
+            if let inForce {
+                let changes = AssessmentText.changes(from: inForce.record.decision, to: decision, language: lang)
+                say((fr ? "Elle remplace la décision de l'entrée \(inForce.entry.sequence)" : "It replaces the decision of entry \(inForce.entry.sequence)")
+                    + (changes.isEmpty ? (fr ? " (mêmes décisions)." : " (same decisions).") : ": \(changes)."))
             }
         }
 
-        /// The options when given; otherwise, on a terminal, the DPO's answer; otherwise pending.
-        private func decide(_ assessment: Assessment, asking: Bool, terminal: Terminal) throws -> DPODecision {
+        /// `--show`: the decision in force, as recorded; nothing is written.
+        private func showDecision(_ inForce: RecordedAssessment?, id: String) throws {
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                let document = inForce.map {
+                    StatusJSON.AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
+                                              in_force: true, record: $0.record)
+                }
+                print(String(decoding: try encoder.encode(document), as: UTF8.self))
+                return
+            }
+            guard let inForce else {
+                print(lang == .fr
+                    ? "Aucune décision n'est consignée pour \(id) : breachmail incident assess \(id)"
+                    : "No decision is recorded for \(id) yet: breachmail incident assess \(id)")
+                return
+            }
+            print(AssessmentText.report(inForce.record.assessment, id: id, language: lang))
+            print(AssessmentText.inForce(inForce, language: lang))
+            if let reason = inForce.record.decision.reason { print((lang == .fr ? "Motif : " : "Reason: ") + reason) }
+        }
+
+        /// The options when given; otherwise, on a terminal, the DPO's answer; otherwise nil: no decision.
+        private func decide(_ assessment: Assessment, asking: Bool, terminal: Terminal) throws -> DPODecision? {
             if confirm { return .confirmed(assessment) }
             if overrides {
                 do {
@@ -122,7 +174,7 @@ extension IncidentCommand {
                     throw AssessRefusal("\(error) Nothing was recorded.")
                 }
             }
-            guard asking else { return .pending(assessment) }
+            guard asking else { return nil }
             let fr = lang == .fr
             while true {
                 if try ask(fr ? "Confirmer ces décisions ?" : "Confirm these decisions?", terminal) { return .confirmed(assessment) }
@@ -224,6 +276,28 @@ enum AssessmentText {
         case (.confirmed, .fr): "confirmé par \(actor)"
         case (.overridden, .fr): "décidé autrement par \(actor)"
         }
+    }
+
+    /// `The decision in force is entry 5 (confirmed by dpo at …): notify the authority: yes, tell the people: yes.`
+    static func inForce(_ a: RecordedAssessment, language: AssessmentLanguage) -> String {
+        let d = a.record.decision
+        return language == .fr
+            ? "Décision en vigueur : entrée \(a.entry.sequence) (\(status(d.status, by: a.entry.actor, language: language)) le \(a.entry.recordedAt)) ; \(decisions(d, language: language))."
+            : "Decision in force: entry \(a.entry.sequence) (\(status(d.status, by: a.entry.actor, language: language)) at \(a.entry.recordedAt)); \(decisions(d, language: language))."
+    }
+
+    /// `notify the authority: yes → no`, empty when both decisions are the same.
+    static func changes(from old: DPODecision, to new: DPODecision, language: AssessmentLanguage) -> String {
+        let fr = language == .fr
+        func word(_ flag: Bool) -> String { flag ? (fr ? "oui" : "yes") : (fr ? "non" : "no") }
+        var parts: [String] = []
+        if old.notifyAuthority != new.notifyAuthority {
+            parts.append((fr ? "notifier l'autorité : " : "notify the authority: ") + "\(word(old.notifyAuthority)) → \(word(new.notifyAuthority))")
+        }
+        if old.communicateToSubjects != new.communicateToSubjects {
+            parts.append((fr ? "informer les personnes : " : "tell the people: ") + "\(word(old.communicateToSubjects)) → \(word(new.communicateToSubjects))")
+        }
+        return parts.joined(separator: ", ")
     }
 
     static func recorded(_ d: DPODecision, entry: HistoryEntry, language: AssessmentLanguage) -> String {

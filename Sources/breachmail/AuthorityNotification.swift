@@ -4,8 +4,6 @@ import BreachConfig
 import BreachCore
 import BreachPGP
 import BreachRegister
-import BreachTransport
-import Crypto
 import Foundation
 
 /// Why a notification was not sent. Its `kind` goes to the register with the reason.
@@ -60,7 +58,7 @@ struct AuthorityNotification {
 
     /// The composition context; for a complementary notification, the initial one it refers to.
     func context() throws -> ComposeContext {
-        var notice = AuthorityNotice(name: authority.name)
+        var notice = AuthorityNotice(name: authority.name, attachesJSON: authority.channel != .portal)
         if phase == .complementary {
             guard let initial = try ws.register.initialNotification(incidentID: record.id, authorityID: authority.id) else {
                 let how = authority.channel == .portal
@@ -71,23 +69,38 @@ struct AuthorityNotification {
                     description: "a complementary notification completes an initial one (GDPR Art. 33(4)), and no initial notification to \(authority.id) is recorded for \(record.id): \(how) first.")
             }
             notice.initialNotificationDate = initial.recordedDate
-            let reference = try ws.register.authorityReference(incidentID: record.id, authorityID: authority.id)
-            // Until the authority's own reference is recorded, our Message-ID identifies the initial e-mail.
-            notice.reference = reference.isEmpty ? "Message-ID <\(initial.messageID)>" : reference
+            // The authority's own reference when it gave one; our Message-ID is never passed off as theirs.
+            notice.reference = try ws.register.authorityReference(incidentID: record.id, authorityID: authority.id)
+            notice.initialMessageID = initial.messageID
+            if let last = try ws.register.incidentAsLastNotified(incidentID: record.id, authorityID: authority.id) {
+                notice.previous = (last.incident.incident, last.date)
+            }
         }
         let c = ws.configuration
-        return ComposeContext(
+        var context = ComposeContext(
             kind: phase == .initial ? .authorityInitial : .authorityComplementary, incident: record.incident,
             reference: record.id, controller: c.controller, dpo: c.dpo, authority: notice, language: language, composedAt: now)
+        if let inForce = try ws.register.decisionInForce(incidentID: record.id) {
+            context.decision = DecisionInForce(record: inForce.record, decidedBy: inForce.entry.actor,
+                                               decidedAt: ZonedTime(rfc3339: inForce.entry.recordedAt)?.instant ?? now)
+        }
+        let counts = try ws.register.subjectCounts(incidentID: record.id)
+        func count(_ states: SubjectState...) -> Int { states.reduce(0) { $0 + (counts[$1.rawValue] ?? 0) } }
+        context.communication = SubjectsCommunication(
+            total: counts.values.reduce(0, +), submitted: count(.submitted), pending: count(.queued, .sending, .deferred),
+            firstSentAt: try ws.register.firstSubmission(incidentID: record.id),
+            plannedAt: record.incident.communicationPlanned?.instant)
+        return context
     }
 
-    func composer() throws -> Composer {
-        let directory = ws.path(ws.configuration.storage.templates)
-        do {
-            return Composer(templates: try TemplateSet(directory: directory))
-        } catch {
-            throw AuthorityRefusal(kind: "templates", description: "\(error.description) Run `breachmail templates check`.")
-        }
+    func composer() throws -> Composer { try NoticeDelivery.composer(ws) }
+
+    /// How the notification reaches the authority by e-mail, and the keys that configure it.
+    var delivery: NoticeDelivery {
+        NoticeDelivery(ws: ws, recipient: NoticeRecipient(
+            id: authority.id, name: authority.name, address: authority.address, keyFile: authority.keyFile,
+            fingerprint: authority.fingerprint, setting: "authorities[\(index)]", keyOwner: "authority",
+            demoHint: "For a demo only: `breachmail demo authority-key`."))
     }
 
     /// The rendered notification (subject and text), or the refusal of the law's checks.
@@ -99,31 +112,7 @@ struct AuthorityNotification {
 
     /// The full MIME message, addressed to the authority, answers to the DPO.
     func message() throws -> BuiltMessage {
-        let context = try context()
-        let composer = try composer()
-        let c = ws.configuration
-        let from: Mailbox, to: Mailbox, builder: MIMEBuilder
-        do {
-            from = try MailboxText.parse(c.mail.from)
-        } catch {
-            throw AuthorityRefusal(kind: "configuration", description: "mail.from: \(error). Fix it in \(Configuration.fileName).")
-        }
-        do {
-            to = try Mailbox(displayName: authority.name, address: authority.address)
-        } catch {
-            throw AuthorityRefusal(kind: "configuration", description: "authorities[\(index)].address: \(error). Fix it in \(Configuration.fileName).")
-        }
-        do {
-            builder = try MIMEBuilder(messageIDDomain: c.mail.messageIDDomain)
-        } catch {
-            throw AuthorityRefusal(kind: "configuration", description: "mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
-        }
-        let replyTo = try? Mailbox(displayName: c.dpo.name, address: c.dpo.email)
-        do {
-            return try composer.message(context, from: from, to: [to], replyTo: replyTo, builder: builder)
-        } catch {
-            throw Self.refusal(error)
-        }
+        try delivery.message(try context(), composer: try composer())
     }
 
     static func refusal(_ error: ComposeError) -> AuthorityRefusal {
@@ -137,21 +126,14 @@ struct AuthorityNotification {
         case .address: "address"
         case .emptyMessage: "emptyMessage"
         case .untranslated: "untranslated"
+        case .nothingChanged: "nothingChanged"
         }
         return AuthorityRefusal(kind: kind, description: error.description)
     }
 
     // MARK: Sending
 
-    /// What a send produced, for the register.
-    struct Outcome {
-        var status: NotificationRecord.Status
-        var messageID = ""
-        var plaintextSHA256: String
-        var sentSHA256: String
-        /// Where it went: the relay's or the outbox's acceptance, or the portal files.
-        var deliveredTo: [String]
-    }
+    typealias Outcome = NoticeOutcome
 
     /// Sends (or, for a portal, prepares) the notification by the authority's channel.
     ///
@@ -159,27 +141,9 @@ struct AuthorityNotification {
     func send() throws -> Outcome {
         switch authority.channel {
         case .emailPGP:
-            let transport = try transport()
-            let (keyring, key) = try pinnedKey()
-            let signer = try signingKey(keyring)
-            let built = try message()
-            let (headers, inner) = MessageSplit.protectedHeaders(built.bytes)
-            let encrypted: PGPMIMEMessage
-            do {
-                // The CLI runs on the main thread, not on the cooperative pool: blocking on gpg is fine here.
-                encrypted = try PGPMIME.encrypt(inner, headers: headers, to: key, signedBy: signer, in: keyring)
-            } catch {
-                throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
-            }
-            let accepted = try deliver(encrypted.bytes, messageID: built.messageID, with: transport)
-            return Outcome(status: .sent, messageID: built.messageID, plaintextSHA256: encrypted.plaintextSHA256,
-                           sentSHA256: encrypted.messageSHA256, deliveredTo: [accepted])
+            return try delivery.sendEncrypted(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
         case .email:
-            let transport = try transport()
-            let built = try message()
-            let accepted = try deliver(built.bytes, messageID: built.messageID, with: transport)
-            let hash = Self.sha256(built.bytes)
-            return Outcome(status: .sent, messageID: built.messageID, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [accepted])
+            return try delivery.sendClear(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
         case .portal:
             let rendered = try render()
             let folder = ws.path("portal")
@@ -199,93 +163,10 @@ struct AuthorityNotification {
         }
     }
 
-    /// The transport of `mail.transport`: the relay, or the outbox Maildir.
-    private func transport() throws -> any MailTransport {
-        do { return try MailSetup.transport(ws) } catch {
-            throw AuthorityRefusal(kind: "transport", description: "\(error)")
-        }
-    }
-
-    /// The authority's key, imported into breachmail's own keyring and checked against its pin.
-    private func pinnedKey() throws -> (Keyring, RecipientKey) {
-        let fingerprintSetting = "authorities[\(index)].fingerprint", keyFileSetting = "authorities[\(index)].key_file"
-        guard !authority.fingerprint.isEmpty else {
-            throw AuthorityRefusal(
-                kind: "fingerprintMissing",
-                description: "`\(fingerprintSetting)` (\(authority.id)) is empty in \(Configuration.fileName): breachmail encrypts only to a key "
-                    + "pinned by its full fingerprint. Fix: obtain the authority's public key and its fingerprint from the authority "
-                    + "(and check the fingerprint by another channel), save the key as \(authority.keyFile) (`\(keyFileSetting)`) and write "
-                    + "the 40 hexadecimal digits into `\(fingerprintSetting)`. For a demo only: `breachmail demo authority-key`.")
-        }
-        do {
-            let pin = try KeyPin(keyFile: ws.path(authority.keyFile).path, keyFileSetting: keyFileSetting,
-                                 fingerprint: authority.fingerprint, fingerprintSetting: fingerprintSetting)
-            let keyring = try Keyring(directory: ws.path(ws.configuration.storage.keyring).path)
-            return (keyring, try keyring.importRecipientKey(pin))
-        } catch let error as PGPError {
-            throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
-        } catch {
-            throw AuthorityRefusal(kind: "key", description: "\(error)")
-        }
-    }
-
-    /// The controller's own key when `mail.signing` is configured: the message is then encrypted and signed.
-    private func signingKey(_ keyring: Keyring) throws -> SigningKey? {
-        guard let signing = ws.configuration.mail.signing else { return nil }
-        let passphrase: PassphraseSource
-        switch signing.passphrase {
-        case nil: passphrase = .agent
-        case .environment(let name)?: passphrase = .environment(name)
-        case .file(let path)?: passphrase = .file(ws.path(path).path)
-        }
-        do {
-            let pin = try KeyPin(keyFile: ws.path(signing.keyFile).path, keyFileSetting: "mail.signing.key_file",
-                                 fingerprint: signing.fingerprint, fingerprintSetting: "mail.signing.fingerprint")
-            return try keyring.importSigningKey(pin, passphrase: passphrase)
-        } catch let error as PGPError {
-            throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
-        } catch {
-            throw AuthorityRefusal(kind: "signingKey", description: "\(error)")
-        }
-    }
-
-    /// Hands the message to the transport; only an acceptance counts as sent.
-    private func deliver(_ bytes: [UInt8], messageID: String, with transport: any MailTransport) throws -> String {
-        let c = ws.configuration
-        let envelope: Envelope
-        do {
-            // Bounces of authority mail go back to the DPO, who reads them.
-            envelope = try Envelope(returnPath: c.dpo.email, recipient: authority.address)
-        } catch {
-            throw AuthorityRefusal(kind: "configuration", description: "dpo.email or authorities[\(index)].address: \(error)")
-        }
-        let message = BreachCore.OutgoingMessage(id: "\(record.id)-\(authority.id)-\(phaseName)", envelope: envelope, bytes: bytes)
-        let outcome = blockOn {
-            let outcome = await transport.send(message)
-            await transport.shutdown()
-            return outcome
-        }
-        switch outcome {
-        case .success(.accepted(let reply)):
-            return "\(MailSetup.destination(ws)): \(reply.lines.joined(separator: " "))"
-        case .success(let other):
-            throw AuthorityRefusal(kind: "transport", description: "the message was not accepted: \(other.failure.map { "\($0)" } ?? "unknown reason"). Nothing was sent; fix the cause and run the command again.")
-        case .failure(let error):
-            throw AuthorityRefusal(kind: "transport", description: "\(error)")
-        }
-    }
-
-
     /// `path` relative to the working directory when it is inside it.
-    func relative(_ url: URL) -> String {
-        let base = ws.directory.path.hasSuffix("/") ? ws.directory.path : ws.directory.path + "/"
-        let path = url.standardizedFileURL.path
-        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
-    }
+    func relative(_ url: URL) -> String { NoticeDelivery.relative(url, in: ws) }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256(_ bytes: [UInt8]) -> String { NoticeDelivery.sha256(bytes) }
 }
 
 /// `Name <address>` or a bare address, as `mail.from` holds it.

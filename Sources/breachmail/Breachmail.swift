@@ -20,7 +20,7 @@ struct Breachmail: ParsableCommand {
             """,
         version: version,
         subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
-                      TemplatesCommand.self, AuthorityCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
+                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
     )
 
     static func main() {

@@ -92,7 +92,7 @@ extension IncidentCommand {
             }
             let now = try Clock.now()
             for r in records {
-                print("\(r.id)  v\(r.version)  \(ClockText.short(r.incident.deadline.state(at: now)))  \(r.incident.title)")
+                print("\(r.id)  v\(r.version)  \(ClockText.short(try ws.clock(of: r, at: now)))  \(r.incident.title)")
             }
         }
     }
@@ -115,10 +115,17 @@ extension IncidentCommand {
         func run() throws {
             let ws = try workspace.open()
             let record = try version.map { try ws.register.incident(id, version: $0) } ?? ws.register.incident(id)
+            let inForce = try ws.register.decisionInForce(incidentID: record.id)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(record.incident), as: UTF8.self))
+                let document = ShowJSON(
+                    id: record.id, version: record.version, recorded_at: record.updatedAt, incident: record.incident,
+                    assessment: inForce.map {
+                        StatusJSON.AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
+                                                  in_force: true, record: $0.record)
+                    })
+                print(String(decoding: try encoder.encode(document), as: UTF8.self))
                 return
             }
             print("\(record.id), version \(record.version) (recorded \(record.updatedAt))")
@@ -127,15 +134,22 @@ extension IncidentCommand {
                 print("\(field.label):" + (lines.count > 1 ? "" : " \(field.text)"))
                 if lines.count > 1 { lines.forEach { print("    \($0)") } }
             }
+            let language: AssessmentLanguage = lang == .fr ? .fr : .en
+            if let inForce {
+                print(AssessmentText.inForce(inForce, language: language))
+            } else {
+                print(lang == .fr ? "Décision en vigueur : aucune (breachmail incident assess \(record.id))"
+                                  : "Decision in force: none yet (breachmail incident assess \(record.id))")
+            }
         }
-    }
-}
 
-enum ClockText {
-    static func short(_ state: Deadline.State) -> String {
-        switch state {
-        case .running(let left): "\(DurationText.hoursAndMinutes(left)) left"
-        case .overdue(let by): "OVERDUE by \(DurationText.hoursAndMinutes(by))"
+        /// `incident show --json`: the incident as the register keeps it, and the decision in force.
+        struct ShowJSON: Encodable {
+            let id: String
+            let version: Int
+            let recorded_at: String
+            let incident: Incident
+            let assessment: StatusJSON.AssessmentJSON?
         }
     }
 }

@@ -36,13 +36,27 @@ struct Init: ParsableCommand {
         let keyring = URL(fileURLWithPath: configuration.storage.keyring, relativeTo: target)
         try fm.createDirectory(at: keyring, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: keyring.path)
-        _ = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: target), create: true)
+        let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: target), create: true)
+        // A register made under BREACHMAIL_NOW (tests, the demo) takes the injected clock for good.
+        if Clock.injected != nil {
+            _ = try Clock.now()
+            try register.takeInjectedClock()
+        }
+        // The outbox Maildir exists from the start (0700): an empty one means nothing was sent.
+        if configuration.mail.transport.hasPrefix("outbox:") {
+            let outbox = URL(fileURLWithPath: String(configuration.mail.transport.dropFirst("outbox:".count)), relativeTo: target)
+            for sub in ["tmp", "new", "cur"] {
+                try fm.createDirectory(at: outbox.appendingPathComponent(sub), withIntermediateDirectories: true,
+                                       attributes: [.posixPermissions: 0o700])
+            }
+        }
         let verpKey = try makeVERPSecret(configuration, in: target)
         // The configuration last: its presence marks a complete working directory.
         try writePrivate(configText, to: configURL)
         print("Created \(target.path)")
         print("  \(Configuration.fileName)   configuration: fill in the controller, the DPO and the authorities")
-        print("  \(configuration.storage.register)   the breach register (mode 0600)")
+        print("  \(configuration.storage.register)   the breach register (mode 0600)"
+            + (Clock.injected != nil ? "; its clock is BREACHMAIL_NOW, for tests and demos: its times are not evidence" : ""))
         print("  \(configuration.storage.keyring)/   breachmail's own keyring (mode 0700)")
         print("  \(configuration.storage.templates)/   message templates (fr, en, de)")
         if let verpKey { print("  \(verpKey)   the secret of the VERP return paths (mode 0600)") }

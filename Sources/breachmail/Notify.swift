@@ -126,13 +126,12 @@ extension SubjectsCommand {
         }
 
         private func warnAboutAssessment(_ ws: Workspace) {
-            let entry = try? ws.register.history(incidentID: id).last(where: { $0.kind == AssessmentRecord.kind })
-            guard let entry, let record = try? JSONDecoder().decode(AssessmentRecord.self, from: Data(entry.payload.utf8)) else {
-                FileHandle.standardError.write(Data("Warning: no assessment is recorded for \(id); Art. 34 applies when the risk to people is high (`breachmail incident assess \(id)`).\n".utf8))
+            guard let inForce = try? ws.register.decisionInForce(incidentID: id) else {
+                FileHandle.standardError.write(Data("Warning: no assessment is recorded for \(id) as the DPO's decision; Art. 34 applies when the risk to people is high (`breachmail incident assess \(id)`).\n".utf8))
                 return
             }
-            if !record.decision.communicateToSubjects {
-                FileHandle.standardError.write(Data("Warning: the assessment in force (entry \(entry.sequence)) says the people need not be told; you are telling them anyway.\n".utf8))
+            if !inForce.record.decision.communicateToSubjects {
+                FileHandle.standardError.write(Data("Warning: the assessment in force (entry \(inForce.entry.sequence)) says the people need not be told; you are telling them anyway.\n".utf8))
             }
         }
 

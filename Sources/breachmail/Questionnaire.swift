@@ -21,7 +21,7 @@ struct Terminal {
 }
 
 /// Asks the assessment questions (``AssessmentQuestion/all``) in order on a terminal, skips
-/// those whose condition is not met, re-asks on an invalid answer, and builds the same
+/// those whose condition (on an earlier answer or on the incident) is not met, re-asks on an invalid answer, and builds the same
 /// ``RawAnswer`` tree an answers file gives, so both paths share the core's checks.
 struct Questionnaire {
     let facts: IncidentFacts
@@ -215,6 +215,7 @@ struct Questionnaire {
     // MARK: The answers so far
 
     private func isAsked(_ question: AssessmentQuestion) -> Bool {
+        if let fact = question.askedForIncident, !fact.holds(for: facts) { return false }
         guard let condition = question.askedWhen else { return true }
         switch value(at: condition.key) {
         case .string(let word)?: return condition.values.contains(word)

@@ -22,7 +22,14 @@ extension RegisterCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the history chain; report the first entry that was altered or removed.",
-            discussion: "Example:\n  breachmail register verify")
+            discussion: """
+                Exit status: 0 intact; 2 the chain is broken (an entry altered, removed or rewritten); \
+                3 the chain is intact but an entry is dated before the one preceding it (a clock set \
+                back, or a back-dated entry) in a register that takes the system clock.
+
+                Example:
+                  breachmail register verify
+                """)
 
         @OptionGroup var workspace: WorkspaceOptions
 
@@ -36,6 +43,22 @@ extension RegisterCommand {
             }
             print("The register history is intact: \(result.entries) entries, head \(result.head).")
             print("Keep the head hash outside the register (a signed e-mail, a paper file) to detect a rewritten tail later.")
+            try reportTimes(ws)
+        }
+
+        /// Entries dated before the entry preceding them; exit 3 on a register that takes the system clock.
+        private func reportTimes(_ ws: Workspace) throws {
+            let injected = try ws.register.takesInjectedClock()
+            if injected {
+                print("Note: this register takes the injected clock (BREACHMAIL_NOW): a test or demo register, its times are not evidence.")
+            }
+            let regressions = try ws.register.timeRegressions()
+            guard !regressions.isEmpty else { return }
+            print("\(injected ? "Note" : "WARNING"): \(regressions.count) entr\(regressions.count == 1 ? "y is" : "ies are") dated before the entry preceding "
+                + "\(regressions.count == 1 ? "it" : "them") (a clock set back, or a back-dated entry):")
+            for r in regressions.prefix(20) { print("  \(r)") }
+            if regressions.count > 20 { print("  … and \(regressions.count - 20) more") }
+            if !injected { throw ExitCode(3) }
         }
     }
 

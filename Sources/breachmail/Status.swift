@@ -12,29 +12,29 @@ struct Status: ParsableCommand {
     @Argument(help: "The incident id, e.g. BR-2026-0001.")
     var id: String
 
+    @Flag(help: "Print the status as JSON (snake_case keys; times in RFC 3339).")
+    var json = false
+
     func run() throws {
         let ws = try workspace.open()
         let record = try ws.register.incident(id)
         let incident = record.incident
         let zone = ws.zone(for: incident)
         let now = try Clock.now()
-        let deadline = incident.deadline
+        let clock = try ws.clock(of: record, at: now)
+        if json {
+            print(try StatusJSON.render(ws, record: record, clock: clock, now: now))
+            return
+        }
         print("\(record.id)  \(incident.title)  (version \(record.version))")
         print("Awareness   \(TimeText.local(incident.awareness.instant, zone))")
-        print("Deadline    \(TimeText.local(deadline.due, zone))  (72 h, GDPR Art. 33(1))")
-        switch deadline.state(at: now) {
-        case .running(let left):
-            print("Clock       \(DurationText.hoursAndMinutes(left)) left")
-        case .overdue(let by):
-            print("Clock       OVERDUE by \(DurationText.hoursAndMinutes(by))")
-            if incident.delayReasons.isBlank {
-                print("            A notification now must give the reasons for the delay (recital 85): fill in delay_reasons and run `breachmail incident update`.")
-            } else {
-                print("            Reasons for the delay are recorded; they go with the notification.")
-            }
+        print("Deadline    \(TimeText.local(clock.deadline.due, zone))  (72 h, GDPR Art. 33(1))")
+        for (n, line) in ClockText.lines(clock, incidentID: record.id, zone: zone).enumerated() {
+            print((n == 0 ? "Clock       " : "            ") + line)
         }
         try printAssessment(ws)
         try printNotifications(ws, incidentID: record.id, zone: zone)
+        try printControllerNotices(ws, record: record, zone: zone, now: now)
         try printSubjects(ws, incidentID: record.id)
         try printReach(ws, incidentID: record.id, zone: zone, now: now)
     }
@@ -56,20 +56,19 @@ extension Status {
 }
 
 extension Status {
-    /// The assessment in force: the last `assessment.recorded` entry of the incident's history.
+    /// The decision in force: the last assessment the DPO confirmed or overrode.
     func printAssessment(_ ws: Workspace) throws {
-        guard let entry = try ws.register.history(incidentID: id).last(where: { $0.kind == AssessmentRecord.kind }) else {
-            print("Assessment  none yet: run `breachmail incident assess \(id)`")
+        let (all, unreadable) = try ws.register.assessments(incidentID: id)
+        guard let shown = all.last(where: { $0.record.decision.status != .recommended }) ?? all.last else {
+            print(unreadable > 0
+                ? "Assessment  \(unreadable) entries cannot be read by this version of breachmail"
+                : "Assessment  none yet: run `breachmail incident assess \(id)`")
             return
         }
-        guard let record = try? JSONDecoder().decode(AssessmentRecord.self, from: Data(entry.payload.utf8)) else {
-            print("Assessment  entry \(entry.sequence) cannot be read by this version of breachmail")
-            return
-        }
-        let decision = record.decision
-        let severity = record.assessment.severity
+        let decision = shown.record.decision
+        let severity = shown.record.assessment.severity
         print("Assessment  ENISA \(severity.score) (\(severity.band.name(language: .en))), \(AssessmentText.decisions(decision, language: .en))")
-        print("            \(AssessmentText.status(decision.status, by: entry.actor, language: .en)) at \(entry.recordedAt) (entry \(entry.sequence))")
+        print("            \(AssessmentText.status(decision.status, by: shown.entry.actor, language: .en)) at \(shown.entry.recordedAt) (entry \(shown.entry.sequence))")
         if let reason = decision.reason { print("            Reason: \(reason)") }
     }
 }

@@ -17,16 +17,39 @@ struct WorkspaceOptions: ParsableArguments {
         return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
     }
 
-    var actorName: String {
+    /// Who acts: `--actor`, else `$BREACHMAIL_ACTOR`, else the login name (`$USER`, `$LOGNAME`,
+    /// else the account of the process's user id).
+    ///
+    /// - Throws: ``CLIError`` when none of them names anybody: the register never records `unknown`.
+    func actorName() throws -> String {
+        if let actor {
+            guard !actor.allSatisfy(\.isWhitespace) else {
+                throw CLIError("--actor is empty: give the name of the person who makes the change; it goes into the register's history.")
+            }
+            return actor
+        }
         let env = ProcessInfo.processInfo.environment
-        return actor ?? env["BREACHMAIL_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+        for key in ["BREACHMAIL_ACTOR", "USER", "LOGNAME"] {
+            if let name = env[key], !name.allSatisfy(\.isWhitespace) { return name }
+        }
+        if let account = getpwuid(geteuid()), let name = account.pointee.pw_name, name.pointee != 0 {
+            return String(cString: name)
+        }
+        throw CLIError("who is acting cannot be told: BREACHMAIL_ACTOR, USER and LOGNAME are unset and user id \(geteuid()) "
+            + "has no account name. Set BREACHMAIL_ACTOR=NAME or pass --actor NAME: the register names who made each change.")
     }
 
     func open() throws -> Workspace {
         let directory = directory
+        let actor = try actorName()
         let configuration = try Configuration.load(directory.appendingPathComponent(Configuration.fileName))
         let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: directory))
-        return Workspace(directory: directory, configuration: configuration, register: register, actor: actorName)
+        if Clock.injected != nil, (try Clock.now()) > .distantPast, !(try register.takesInjectedClock()) {
+            throw CLIError("BREACHMAIL_NOW is set, but \(register.path) takes the system clock: an injected time would back-date "
+                + "the entries of a real register. Unset BREACHMAIL_NOW. (Tests and demos: create the working directory with "
+                + "BREACHMAIL_NOW set, and its register takes the injected clock for good.)")
+        }
+        return Workspace(directory: directory, configuration: configuration, register: register, actor: actor)
     }
 }
 
@@ -50,10 +73,14 @@ struct Workspace {
     }
 }
 
-/// The current time; `BREACHMAIL_NOW` (RFC 3339) fixes it, for reproducible output and tests.
+/// The current time; `BREACHMAIL_NOW` (RFC 3339) fixes it, for reproducible output and tests,
+/// on a register created with it only (``WorkspaceOptions/open()`` refuses it on any other).
 enum Clock {
+    /// `BREACHMAIL_NOW` as given, when set.
+    static var injected: String? { ProcessInfo.processInfo.environment["BREACHMAIL_NOW"] }
+
     static func now() throws -> Date {
-        guard let text = ProcessInfo.processInfo.environment["BREACHMAIL_NOW"] else { return Date() }
+        guard let text = injected else { return Date() }
         guard let time = ZonedTime(rfc3339: text) else {
             throw CLIError("BREACHMAIL_NOW=\(text) is not a date and time with offset; use e.g. 2026-11-20T09:30:00+01:00, or unset it.")
         }

@@ -62,7 +62,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func anAnswersFileGivesTheDecisionsAsJSONAndRecordsThemPending() throws {
+    @Test func anAnswersFileGivesTheDecisionsAsJSONAndRecordsNothingUntilConfirmed() throws {
         let work = try Work()
         let result = try work.assess(["--answers", Self.exampleAnswers, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -74,16 +74,69 @@ import Testing
         #expect((subjects["decisive"] as? [String: Any])?["code"] as? String == "vulnerable_subjects")
         #expect((json["severity"] as? [String: Any])?["band"] as? String == "very_high")
         #expect(json["risk"] as? String == "high")
-        #expect(result.stderr.contains("recommendation recorded by test-dpo, not yet confirmed"))
+        #expect(result.stderr.contains("Nothing recorded: a recommendation becomes a decision only when the DPO confirms or overrides it."))
+        #expect(try work.assessments().isEmpty)
 
+        let confirmed = try work.assess(["--answers", Self.exampleAnswers, "--confirm"])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
         let recorded = try work.assessments()
         try #require(recorded.count == 1)
         let payload = try Self.payload(recorded[0])
         let decision = try #require(payload["decision"] as? [String: Any])
-        #expect(decision["status"] as? String == "recommended")
+        #expect(decision["status"] as? String == "confirmed")
         #expect(payload["answers"] is [String: Any])
         #expect(payload["assessment"] is [String: Any])
         #expect(payload["language"] as? String == "en")
+        try work.verifyIntact()
+    }
+
+    /// Issue 12 §2: looking at an assessment, or computing a new recommendation, never replaces
+    /// the DPO's decision; only a confirmation or an override does, and it says what it replaces.
+    @Test func lookingAtAnAssessmentLeavesTheHistoryAndTheDecisionInForceUnchanged() throws {
+        let work = try Work()
+        let overridden = try work.assess(["--answers", Self.exampleAnswers, "--override-subjects", "no",
+                                          "--reason", "Every member was phoned on 24 October."])
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        let before = try work.history()
+
+        let shown = try work.assess(["--show"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("Decision in force: entry 2 (overridden by test-dpo at 2026-10-24T08:00:00Z); notify the authority: yes, tell the people: no (DPO's decision against the recommendation)."), "\(shown.stdout)")
+        #expect(shown.stdout.contains("Reason: Every member was phoned on 24 October."))
+        let shownJSON = try work.assess(["--show", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(shownJSON.stdout.utf8)) as? [String: Any])
+        #expect(document["entry"] as? Int == 2)
+        #expect(((document["record"] as? [String: Any])?["decision"] as? [String: Any])?["status"] as? String == "overridden")
+
+        // A different recommendation (the data were encrypted with a safe key), looked at twice.
+        let encrypted = try work.answers(try String(contentsOfFile: Self.exampleAnswers, encoding: .utf8)
+            .replacingOccurrences(of: "encrypted: false", with: "encrypted: true\nkey_compromised: false"))
+        for _ in 0..<2 {
+            let looked = try work.assess(["--answers", encrypted, "--json"])
+            #expect(looked.status == 0, "\(looked.stderr)")
+            #expect(looked.stderr.contains("Decision in force: entry 2 (overridden by test-dpo"), "\(looked.stderr)")
+            #expect(looked.stderr.contains("This recommendation differs from it: notify the authority: yes → no."), "\(looked.stderr)")
+        }
+        #expect(try work.history().count == before.count)
+        for command in [["status", "BR-2026-0001"], ["status", "BR-2026-0001", "--json"], ["incident", "show", "BR-2026-0001"],
+                        ["incident", "show", "BR-2026-0001", "--json"]] {
+            #expect(try work.run(command).status == 0)
+        }
+        #expect(try work.history().count == before.count)
+
+        let status = try work.run(["status", "BR-2026-0001", "--json"])
+        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let assessment = try #require(statusJSON["assessment"] as? [String: Any])
+        #expect(assessment["entry"] as? Int == 2)
+        #expect(assessment["in_force"] as? Bool == true)
+        let show = try work.run(["incident", "show", "BR-2026-0001"])
+        #expect(show.stdout.contains("Decision in force: entry 2 (overridden by test-dpo"), "\(show.stdout)")
+
+        // Confirming the new recommendation is a decision: recorded, and it says what it replaces.
+        let confirmed = try work.assess(["--answers", encrypted, "--confirm"])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(confirmed.stdout.contains("It replaces the decision of entry 2: notify the authority: yes → no."), "\(confirmed.stdout)")
+        #expect(try work.history().count == before.count + 1)
         try work.verifyIntact()
     }
 

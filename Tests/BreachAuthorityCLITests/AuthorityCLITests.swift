@@ -11,7 +11,8 @@ final class Workdir: @unchecked Sendable {
 
     init() throws {
         temp = try TemporaryDirectory("authority")
-        let made = try CommandRunner.breachmail(["init", temp.url.appendingPathComponent("work").path])
+        let made = try CommandRunner.breachmail(["init", temp.url.appendingPathComponent("work").path],
+                                                environment: ["BREACHMAIL_NOW": Self.now])
         try #require(made.status == 0, "\(made.stderr)")
         let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml").path
         let opened = try run(["incident", "open", example])
@@ -35,10 +36,9 @@ final class Workdir: @unchecked Sendable {
         return String(line.split(separator: " ")[1])
     }
 
-    func outboxFiles() -> [URL] {
-        let dir = url.appendingPathComponent("outbox/new")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.sorted().map { dir.appendingPathComponent($0) }
+    /// The messages in the outbox (`init` creates it: a missing folder fails the test).
+    func outboxFiles() throws -> [URL] {
+        try Maildir.files(in: url.appendingPathComponent("outbox/new"))
     }
 
     func sql(_ query: String) throws -> String {
@@ -125,7 +125,8 @@ struct AuthorityComposeTests {
         #expect(text.contains("À l'attention de : Commission nationale pour la protection des données"))
         for section in ["8. Nature de la violation", "11. Nature des données concernées", "13. Personnes concernées",
                         "4. Personne à contacter (délégué à la protection des données)", "15. Conséquences probables",
-                        "16. Mesures prises et envisagées"] {
+                        "16. Préjudices potentiels et estimation du niveau de gravité", "17. Mesures prises et envisagées",
+                        "18. Communication aux personnes concernées"] {
             #expect(text.contains("\n\(section)\n"), "missing \(section)")
         }
         #expect(text.contains("Marie Dupont"))
@@ -161,7 +162,7 @@ struct AuthoritySendPGPTests {
 
         let sent = try w.run(["authority", "send", Workdir.id, "--authority", "cnpd"])
         #expect(sent.status == 0, "\(sent.stderr)")
-        let files = w.outboxFiles()
+        let files = try w.outboxFiles()
         try #require(files.count == 1)
         #expect(try Workdir.mode(files[0]) == 0o600)
         let outer = try String(contentsOf: files[0], encoding: .utf8)
@@ -197,16 +198,27 @@ struct AuthoritySendPGPTests {
         let again = try w.run(["authority", "send", Workdir.id])
         #expect(again.status != 0)
         #expect(again.stderr.contains("--complementary"))
+        // A complementary notification with nothing new is refused (Art. 33(4)); after an update it lists the change.
+        let nothing = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T14:00:00+02:00")
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("nothing changed since the notification of 2026-10-24T08:00:00Z"), "\(nothing.stderr)")
+        let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+        let updated = w.temp.file("updated.yaml")
+        try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "approximate_subjects: 412", with: "approximate_subjects: 430")
+            .write(to: updated, atomically: true, encoding: .utf8)
+        #expect(try w.run(["incident", "update", Workdir.id, updated.path], now: "2026-10-25T14:30:00+02:00").status == 0)
         let complement = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T15:00:00+02:00")
         #expect(complement.status == 0, "\(complement.stderr)")
-        let after = w.outboxFiles()
+        let after = try w.outboxFiles()
         try #require(after.count == 2)
         let second = try #require(after.first { $0 != files[0] })
         let complementary = decodeQuotedPrintable(try w.decrypt(second))
         #expect(complementary.contains("Notification complémentaire"))
         #expect(complementary.contains("notification initiale du 24"))
-        #expect(complementary.contains("Message-ID <\(messageID)>"))
-        #expect(try w.sql("SELECT phase FROM notification ORDER BY id") == "initial\ncomplementary")
+        #expect(complementary.contains("(notre courriel Message-ID <\(messageID)> ; nous n'avons pas encore reçu votre référence)"))
+        #expect(!complementary.contains("votre référence Message-ID"))
+        #expect(complementary.contains("- Nombre approximatif de personnes : 412 → 430"), "\(complementary)")
+        #expect(try w.sql("SELECT phase, status FROM notification ORDER BY id") == "initial|sent\ncomplementary|refused\ncomplementary|sent")
         try w.expectRegisterIntact()
     }
 
@@ -217,7 +229,7 @@ struct AuthoritySendPGPTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("no initial notification to cnpd is recorded for BR-2026-0001"))
         #expect(result.stderr.contains("Nothing was sent."))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, phase, refusal_kind FROM notification") == "refused|complementary|noInitialNotification")
         try w.expectRegisterIntact()
     }
@@ -227,7 +239,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("Refused: `authorities[0].fingerprint` (cnpd) is empty in breachmail.yaml"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT refusal_kind FROM notification") == "fingerprintMissing")
         #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.refused")
     }
@@ -240,7 +252,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.contains("authorities[0].fingerprint"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|fingerprintMismatch")
         let status = try w.run(["status", Workdir.id])
         #expect(status.stdout.contains("cnpd  initial  email-pgp  refused  fingerprintMismatch: nothing sent"))
@@ -254,7 +266,7 @@ struct AuthoritySendPGPTests {
         let result = try w.run(["authority", "send", Workdir.id])
         #expect(result.status == 1)
         #expect(result.stderr.contains("authorities[0].key_file"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|keyFileMissing")
     }
 
@@ -276,7 +288,7 @@ struct AuthoritySendPGPTests {
         // What the server received is exactly what the register says was sent.
         let sha = try w.sql("SELECT sent_sha256 FROM notification WHERE status = 'sent'")
         #expect(sha == (try sha256(received[0].bytes)))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
     }
 
     @Test func aRelayThatRefusesOrCannotBeReachedSendsNothingAndIsRecorded() throws {
@@ -320,11 +332,11 @@ struct AuthorityPortalTests {
         #expect(try Workdir.mode(html) == 0o600)
         let text = try String(contentsOf: txt, encoding: .utf8)
         #expect(text.contains("À l'attention de : Commission nationale de l'informatique et des libertés"))
-        let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "18. Conseils"]
+        let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "16. Préjudices potentiels et estimation du niveau de gravité", "18. Communication aux personnes concernées", "20. Conseils"]
         let positions = try order.map { try #require(text.range(of: $0)).lowerBound }
         #expect(positions == positions.sorted())
         #expect(try String(contentsOf: html, encoding: .utf8).contains("<h2>8. Nature de la violation</h2>"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status FROM notification") == "prepared")
 
         // Complementary before the submission is recorded: refused.
@@ -338,6 +350,11 @@ struct AuthorityPortalTests {
         let status = try w.run(["status", Workdir.id])
         #expect(status.stdout.contains("cnil  initial  portal  recorded  reference CNIL-2026-0042"))
 
+        let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+        let updated = w.temp.file("updated.yaml")
+        try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "approximate_records: 1840", with: "approximate_records: 1900")
+            .write(to: updated, atomically: true, encoding: .utf8)
+        #expect(try w.run(["incident", "update", Workdir.id, updated.path], now: "2026-10-25T14:30:00+02:00").status == 0)
         let complement = try w.run(["authority", "send", Workdir.id, "--authority", "cnil", "--complementary"],
                                    now: "2026-10-25T15:00:00+02:00")
         #expect(complement.status == 0, "\(complement.stderr)")
@@ -374,13 +391,13 @@ struct AuthoritySendSignedTests {
                                                  environment: ["BREACHMAIL_NOW": Workdir.now])
         #expect(unset.status != 0)
         #expect(unset.stderr.contains("BREACHMAIL_SIGNING_PASSPHRASE"))
-        #expect(w.outboxFiles().isEmpty)
+        #expect(try w.outboxFiles().isEmpty)
 
         let sent = try CommandRunner.breachmail(
             ["authority", "send", Workdir.id, "--dir", w.url.path],
             environment: ["BREACHMAIL_NOW": Workdir.now, "BREACHMAIL_SIGNING_PASSPHRASE": "correct horse"])
         #expect(sent.status == 0, "\(sent.stderr)")
-        let file = try #require(w.outboxFiles().first)
+        let file = try #require(try w.outboxFiles().first)
         // The authority's side: it knows the controller's public key and checks the signature.
         let authority = w.url.appendingPathComponent("demo-authority-secret").path
         _ = try GPGHome.run(["--import"], home: authority, input: try controller.exportPublic(fingerprint))

@@ -27,7 +27,7 @@ import Testing
 
     /// Every outbox message: its headers unfolded, by name (first occurrence).
     func messages() throws -> [[String: String]] {
-        let files = (try? FileManager.default.contentsOfDirectory(at: outbox, includingPropertiesForKeys: nil)) ?? []
+        let files = try Maildir.files(in: outbox)
         return try files.map { url in
             let text = try String(contentsOf: url, encoding: .utf8)
             let head = text.components(separatedBy: "\r\n\r\n")[0]

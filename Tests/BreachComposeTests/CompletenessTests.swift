@@ -24,12 +24,64 @@ import Testing
     #expect(error.description == "cannot compose the subject message: GDPR Art. 34(2) requires description (Art. 34(2)), advice_to_subjects (Art. 34(2)), which are missing or empty. Fill them in (incident file, or the configuration for dpo.* and controller.*) and run `breachmail incident update`.")
 }
 
-@Test func complementaryWithoutTheAuthorityReferenceIsRefused() throws {
-    var context = Fixture.context(.authorityComplementary, .de)
+/// Issue 12 §6: until the authority gives its reference, a complementary notification cites our
+/// own Message-ID as ours, never as the authority's reference.
+@Test func complementaryWithoutTheAuthorityReferenceCitesOurMessageIDAsOurs() throws {
+    var context = Fixture.context(.authorityComplementary, .en)
     context.authority?.reference = ""
-    #expect(throws: ComposeError.incomplete(kind: .authorityComplementary, missing: ["authority.reference"])) {
+    context.authority?.initialMessageID = "initial.1@mail.example.lu"
+    let text = try Fixture.composer.plainText(context)
+    #expect(text.contains("It completes our initial notification of 21 November 2026, 05:30 (UTC+01:00) (our e-mail Message-ID <initial.1@mail.example.lu>; we have not received your reference yet)."), "\(text)")
+    #expect(!text.contains(", your reference") && !text.contains("your reference:"))
+    context.authority?.reference = "CNPD-2026-1187"
+    let referenced = try Fixture.composer.plainText(context)
+    #expect(referenced.contains("your reference CNPD-2026-1187."))
+    #expect(!referenced.contains("initial.1@mail.example.lu"))
+}
+
+@Test func complementaryWithoutTheInitialDateIsRefused() throws {
+    var context = Fixture.context(.authorityComplementary, .de)
+    context.authority?.initialNotificationDate = nil
+    #expect(throws: ComposeError.incomplete(kind: .authorityComplementary, missing: ["authority.initial_date"])) {
         try Fixture.composer.render(context)
     }
+}
+
+/// Issue 12 §6: an initial notification may say a number is not known yet, with the reason; the
+/// complementary one must give it, lists what changed since, and is refused when nothing did.
+@Test func phasedNotificationGivesTheUnknownNumberLaterAndListsTheChanges() throws {
+    var initial = Fixture.incident
+    initial.approximateSubjects = 0
+    initial.unknownCounts = UnknownCounts(subjects: true, reason: "The backup is still being examined; known by 25 November.")
+    let first = try Fixture.composer.plainText(Fixture.context(.authorityInitial, .fr, incident: initial))
+    #expect(first.contains("Nombre approximatif : pas encore connu. The backup is still being examined; known by 25 November. Ce nombre sera communiqué dans une notification complémentaire (art. 33, paragraphe 4, du RGPD)."), "\(first)")
+
+    // The complementary one cannot leave it unknown.
+    var stillUnknown = Fixture.context(.authorityComplementary, .fr, incident: initial)
+    stillUnknown.authority?.previous = (initial, Fixture.onTime)
+    #expect(throws: ComposeError.incomplete(kind: .authorityComplementary, missing: ["approximate_subjects"])) {
+        try Fixture.composer.render(stillUnknown)
+    }
+
+    var known = initial
+    known.approximateSubjects = 4_350
+    known.unknownCounts = nil
+    known.measuresTaken = Fixture.texts(
+        en: known.text(known.measuresTaken, in: .en) + " The passwords of the staff were reset.",
+        fr: known.text(known.measuresTaken, in: .fr) + " Les mots de passe du personnel ont été réinitialisés.",
+        de: known.text(known.measuresTaken, in: .de) + " Die Passwörter der Mitarbeiter wurden zurückgesetzt.")
+    var context = Fixture.context(.authorityComplementary, .en, incident: known)
+    context.authority?.previous = (initial, Fixture.onTime)
+    let text = try Fixture.composer.plainText(context)
+    #expect(text.contains("""
+        What changed since our notification of 21 November 2026, 05:30 (UTC+01:00):
+        - Approximate number of people: not known yet → 4,350
+        - Measures taken: completed or changed (see that section)
+        """), "\(text)")
+
+    var unchanged = Fixture.context(.authorityComplementary, .en, incident: known)
+    unchanged.authority?.previous = (known, Fixture.onTime)
+    #expect(throws: ComposeError.nothingChanged(since: Fixture.onTime)) { try Fixture.composer.render(unchanged) }
 }
 
 @Test func lateNotificationWithoutReasonsIsRefused() throws {

@@ -90,8 +90,9 @@ func strictParse(kind: MessageKind, language: Language) throws {
     let headings = ["1. Type of notification", "2. Organisation", "3. Legal representative", "4. Contact person",
                     "5. Other organisations", "6. Dates and discovery", "7. Reasons for the delay", "8. Nature",
                     "9. Origin and cause", "10. Description", "11. Data concerned", "12. Approximate number of records",
-                    "13. People concerned", "14. Security measures", "15. Likely consequences", "16. Measures taken",
-                    "17. Cross-border", "18. Advice"]
+                    "13. People concerned", "14. Security measures", "15. Likely consequences",
+                    "16. Potential harms and estimated severity", "17. Measures taken", "18. Communication to the people concerned",
+                    "19. Cross-border", "20. Advice"]
     var position = text.startIndex
     for heading in headings {
         let found = try #require(text.range(of: heading, range: position..<text.endIndex), "\(heading) missing or out of order")

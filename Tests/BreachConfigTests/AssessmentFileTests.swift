@@ -70,7 +70,7 @@ import Testing
             .replacingOccurrences(of: "integrity: none", with: "integrity: lost")
             .replacingOccurrences(of: "encrypted: false", with: "encrypted: false\nencryption: aes")
         #expect(problems(text) == [
-            "a.yaml:13: encryption: unknown question; expected one of dpc, ease_of_identification, circumstances, encrypted, key_compromised, exfiltration, identity_theft_or_fraud, backup_restored_quickly, trusted_recipient_deleted, measures_remove_high_risk, measures_description, disproportionate_effort, unreachable_subjects.",
+            "a.yaml:13: encryption: unknown question; expected one of dpc, ease_of_identification, circumstances, encrypted, key_compromised, exfiltration, no_basic_protection, data_scope_unknown, identity_theft_or_fraud, special_categories_limited, data_combination, backup_restored_quickly, trusted_recipient_deleted, measures_remove_high_risk, measures_description, disproportionate_effort, unreachable_subjects.",
             "a.yaml:9: circumstances.integrity: \"lost\" is not an answer; expected none, altered, recoverable or not_recoverable.",
         ])
     }

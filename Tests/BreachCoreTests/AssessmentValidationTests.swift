@@ -238,7 +238,7 @@ struct AssessmentValidationTests {
         values["unreachable_subjects"] = .number(12.5)
         values["dpc"] = .list([.map(["score": .integer(2)]), .string("simple")])
         #expect(rawProblems(values) == [
-            "encryption: unknown question; expected one of dpc, ease_of_identification, circumstances, encrypted, key_compromised, exfiltration, identity_theft_or_fraud, backup_restored_quickly, trusted_recipient_deleted, measures_remove_high_risk, measures_description, disproportionate_effort, unreachable_subjects",
+            "encryption: unknown question; expected one of dpc, ease_of_identification, circumstances, encrypted, key_compromised, exfiltration, no_basic_protection, data_scope_unknown, identity_theft_or_fraud, special_categories_limited, data_combination, backup_restored_quickly, trusted_recipient_deleted, measures_remove_high_risk, measures_description, disproportionate_effort, unreachable_subjects",
             "dpc[0].category: missing; expected simple, behavioural, financial or sensitive",
             "dpc[1]: \"simple\" is not an answer; expected a map with category, score and factors",
             "ease_of_identification: \"easy\" is not an answer; expected negligible, limited, significant or maximum",

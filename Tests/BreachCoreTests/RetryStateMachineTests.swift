@@ -118,13 +118,15 @@ struct RetryStateMachineTests {
         #expect(state == RetryState())
     }
 
-    @Test func retriesEndWithTheWindow() {
+    @Test func retriesEndWithTheWindow() throws {
         let clock = ManualClock()
         var machine = RetryStateMachine(policy: policy, clock: clock)
         var state = RetryState()
         let start = clock.now()
         var last: RetryDecision?
-        while true {
+        // Bounded: a machine that never gives up fails the test instead of hanging it.
+        for attempt in 0... {
+            try #require(attempt < 1_000, "still retrying after 1,000 attempts: the window never ends")
             let decision = machine.record(transient(450), for: &state)
             guard let at = retryTime(decision) else {
                 last = decision

@@ -50,9 +50,15 @@ final class Workspace {
     }
 
     /// Whether breachmail's keyring holds a key with this fingerprint (asked of real gpg).
-    func keyringHolds(_ fingerprint: String) -> Bool {
+    ///
+    /// - Throws: when gpg itself fails for another reason than "no such key": a broken gpg must
+    ///   fail the test, never pass for "the key was not imported".
+    func keyringHolds(_ fingerprint: String) throws -> Bool {
         guard FileManager.default.fileExists(atPath: keyringPath) else { return false }
-        return (try? GPGHome.run(["--list-keys", fingerprint], home: keyringPath)) != nil
+        let gpg = try CommandRunner.run("gpg", ["--homedir", keyringPath, "--batch", "--with-colons", "--list-keys", fingerprint])
+        if gpg.status == 0 { return gpg.stdout.contains("fpr:::::::::\(fingerprint.uppercased()):") }
+        try #require(gpg.stderr.contains("No public key"), "gpg --list-keys failed: \(gpg.stderr)")
+        return false
     }
 }
 

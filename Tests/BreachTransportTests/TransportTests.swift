@@ -120,6 +120,26 @@ struct TransportTests {
         #expect(Set(received.map(\.peerPort)).count > 1)
     }
 
+    /// Issue 20 §2: the campaign's path (`deliver`, several connections) honours `rate_per_second`
+    /// as the single-message path does: one bucket for the whole relay, not one per connection.
+    @Test func deliverHonoursTheRateLimitAcrossConnections() async throws {
+        let server = try SMTPTestServer()
+        var configuration = TransportConfiguration(url: "smtp://127.0.0.1:\(server.port)")
+        configuration.allowPlaintextLoopback = true
+        configuration.connections = 4
+        configuration.messagesPerSecond = 20
+        let transport = try Transport.make(configuration, logger: logger)
+        let feed = ListFeed(messages: try (0..<21).map { try message($0) })
+        let started = ContinuousClock.now
+        await transport.deliver(feed)
+        let elapsed = ContinuousClock.now - started
+        await transport.shutdown()
+        #expect(feed.log.outcomes.filter { $0.value.isAccepted }.count == 21)
+        // One token at start, then one per 50 ms for the whole relay: twenty waits, whatever the connections.
+        #expect(elapsed >= .milliseconds(950), "21 messages in \(elapsed) at 20 per second")
+        #expect(try server.waitForMessages(21).count == 21)
+    }
+
     @Test func outboxDeliverWritesWhatTheFeedHandsOut() async throws {
         let directory = try TemporaryDirectory()
         let transport = try Transport.make(TransportConfiguration(url: "outbox:\(directory.path)/outbox"), logger: logger)

@@ -9,10 +9,13 @@
 ///    stake when the data were unintelligible with a safe key (Art. 34(3)(a)), when exposure
 ///    without exfiltration is ruled out, or when a trusted recipient confirmed deletion;
 ///    availability is not at stake when a backup restored it quickly.
-/// 2. When something is at stake, each factor sets a floor on the risk: special categories,
-///    vulnerable people in hostile or unknown hands, identity theft or fraud make it high;
-///    exfiltration (confirmed or not ruled out: in doubt, notify), unknown recipients, lost
-///    availability or integrity, malicious intent and many people make it at least a risk;
+/// 2. When something is at stake, each factor sets a floor on the risk: special categories
+///    (unless they reveal little: ENISA's sensitive category scored 1 to 3), vulnerable people in
+///    hostile or unknown hands, identity theft or fraud, and data with no basic protection, of
+///    many people, whose exact scope is unknown (EDPB case 11) make it high; exfiltration
+///    (confirmed or not ruled out: in doubt, notify), unknown recipients, no basic protection, an
+///    unknown scope, several kinds of data combined (ENISA's volume modifier), lost availability
+///    or integrity, malicious intent and many people make it at least a risk;
 ///    the ENISA band gives its own floor (low: unlikely, medium: risk, high and above: high).
 ///    A trusted recipient who confirmed deletion caps the confidentiality factors (and the band,
 ///    when that disclosure is all that is at stake) at a risk.
@@ -89,6 +92,7 @@ public struct Assessment: Sendable, Equatable, Codable {
         }
         let integrityAtStake = circumstances.integrity == .recoverable || circumstances.integrity == .notRecoverable
         let anythingAtStake = confidentialityAtStake || availabilityAtStake || integrityAtStake
+        if anythingAtStake, input.specialCategoriesLimited, !facts.specialCategories.isEmpty { notes.append(.specialCategoriesLimited) }
 
         // 2. Floors set by each factor, in the order that picks the decisive one.
         var floors: [(reason: AssessmentReason, level: RiskLevel)] = []
@@ -96,8 +100,13 @@ public struct Assessment: Sendable, Equatable, Codable {
             // A trusted recipient who deleted the data keeps what reached them from being used.
             let contained = input.trustedRecipientDeleted
             let hostile = circumstances.malicious || circumstances.confidentiality == .unknownRecipients
+            // Readable by whoever holds them, while nobody knows whether someone did (EDPB case 11).
+            let unprotected = confidentialityAtStake && !contained && input.noBasicProtection && input.exfiltration == .unknown
+            let scopeUnknown = confidentialityAtStake && input.dataScopeUnknown && input.exfiltration == .unknown
+            let unprotectedAtScale = unprotected && scopeUnknown && facts.approximateSubjects >= Self.manySubjectsThreshold
             if !facts.specialCategories.isEmpty {
-                let high = (confidentialityAtStake && !contained) || availabilityAtStake
+                // ENISA's special-category severity: details that reveal little make a risk, not a high one.
+                let high = !input.specialCategoriesLimited && ((confidentialityAtStake && !contained) || availabilityAtStake)
                 floors.append((.specialCategories(facts.specialCategories.sorted()), high ? .high : .risk))
             }
             if facts.vulnerableSubjects {
@@ -106,6 +115,7 @@ public struct Assessment: Sendable, Equatable, Codable {
             if input.identityTheftOrFraud, confidentialityAtStake {
                 floors.append((.identityTheftOrFraud, contained ? .risk : .high))
             }
+            if unprotectedAtScale { floors.append((.unprotectedAtScale(facts.approximateSubjects), .high)) }
             if confidentialityAtStake {
                 switch input.exfiltration {
                 case .confirmed: floors.append((.exfiltration, .risk))
@@ -113,6 +123,10 @@ public struct Assessment: Sendable, Equatable, Codable {
                 case .ruledOut: break
                 }
                 if circumstances.confidentiality == .unknownRecipients { floors.append((.unknownRecipients, .risk)) }
+                if unprotected && !unprotectedAtScale { floors.append((.noBasicProtection, .risk)) }
+                if scopeUnknown { floors.append((.dataScopeUnknown, .risk)) }
+                // ENISA's DPC keeps the highest category alone: the combination is weighed here.
+                if input.dataCombination { floors.append((.dataCombination, .risk)) }
             }
             if availabilityAtStake { floors.append((.availabilityNotRestored(circumstances.availability), .risk)) }
             if integrityAtStake { floors.append((.integrityLost(circumstances.integrity), .risk)) }

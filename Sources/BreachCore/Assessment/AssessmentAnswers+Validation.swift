@@ -96,6 +96,25 @@ extension AssessmentAnswers {
                     related: ["circumstances.confidentiality"])
         }
 
+        // no_basic_protection, data_scope_unknown: they weigh how likely it is that someone reads
+        // the data, which only an unknown exfiltration leaves open.
+        for (key, answer) in [("no_basic_protection", noBasicProtection), ("data_scope_unknown", dataScopeUnknown)] where answer == true {
+            if let exfiltration, exfiltration != .unknown {
+                problems.append(AssessmentProblem(
+                    key: key, relatedKeys: ["exfiltration"],
+                    message: "true contradicts exfiltration \(exfiltration.rawValue), which already settles whether the data were taken; expected false, or exfiltration unknown"))
+            } else if exfiltration == nil, confidentiality == ConfidentialityLoss.none {
+                problems.append(AssessmentProblem(
+                    key: key, relatedKeys: ["circumstances.confidentiality"],
+                    message: "true contradicts circumstances.confidentiality none; expected false, or a loss of confidentiality with exfiltration unknown"))
+            }
+        }
+        if noBasicProtection == true, encrypted == true {
+            problems.append(AssessmentProblem(
+                key: "no_basic_protection", relatedKeys: ["encrypted"],
+                message: "true contradicts encrypted true; expected false, or encrypted false"))
+        }
+
         // identity_theft_or_fraud
         switch identityTheftOrFraud {
         case nil: missing("identity_theft_or_fraud", "true or false")
@@ -107,6 +126,26 @@ extension AssessmentAnswers {
                     message: "false contradicts the incident's potential harms (\(foreseen.joined(separator: ", "))); expected true"))
             }
         default: break
+        }
+
+        // special_categories_limited: ENISA's special-category severity, read from the sensitive score.
+        if specialCategoriesLimited == true {
+            if facts.specialCategories.isEmpty {
+                problems.append(AssessmentProblem(
+                    key: "special_categories_limited", relatedKeys: ["incident.special_categories"],
+                    message: "true contradicts the incident, which records no special categories; expected false, or add them to the incident's special_categories"))
+            } else if !dataProcessingContext.contains(where: { $0.category == .sensitive && $0.score < DPCCategory.sensitive.baseScore && $0.factors.contains(.natureOfData) }) {
+                problems.append(AssessmentProblem(
+                    key: "special_categories_limited", relatedKeys: ["dpc"],
+                    message: "true needs the sensitive category scored below 4 for nature_of_data (ENISA: the mere fact of a routine blood test scores 1); expected false, or dpc sensitive with a score of 1 to 3 and factors [nature_of_data]"))
+            }
+        }
+
+        // data_combination: about what was disclosed.
+        if dataCombination == true, confidentiality == ConfidentialityLoss.none {
+            problems.append(AssessmentProblem(
+                key: "data_combination", relatedKeys: ["circumstances.confidentiality"],
+                message: "true contradicts circumstances.confidentiality none, since nothing was disclosed; expected false, or a loss of confidentiality"))
         }
 
         // backup_restored_quickly
@@ -156,7 +195,11 @@ extension AssessmentAnswers {
             backupRestoredQuickly: backupRestoredQuickly ?? false,
             trustedRecipientDeleted: trustedRecipientDeleted ?? false,
             measuresRemovingHighRisk: measuresRemoveHighRisk == true ? measuresDescription : nil,
-            unreachableSubjects: disproportionateEffort == true ? unreachableSubjects : nil
+            unreachableSubjects: disproportionateEffort == true ? unreachableSubjects : nil,
+            noBasicProtection: noBasicProtection ?? false,
+            dataScopeUnknown: dataScopeUnknown ?? false,
+            dataCombination: dataCombination ?? false,
+            specialCategoriesLimited: specialCategoriesLimited ?? false
         ))
     }
 
@@ -198,4 +241,12 @@ public struct ValidatedAnswers: Sendable, Equatable {
     public let measuresRemovingHighRisk: String?
     /// How many people cannot be reached individually (Art. 34(3)(c)), when claimed.
     public let unreachableSubjects: Int?
+    /// Neither encryption nor a password protected the data (EDPB 01/2021 case 11).
+    public let noBasicProtection: Bool
+    /// Which data were taken cannot be established.
+    public let dataScopeUnknown: Bool
+    /// Several kinds of data on one person together, or a large volume (ENISA's volume modifier).
+    public let dataCombination: Bool
+    /// The special-category data reveal little (ENISA sensitive scored 1 to 3 for nature_of_data).
+    public let specialCategoriesLimited: Bool
 }

@@ -26,6 +26,10 @@
 /// encrypted: false                 # all the data unintelligible (state-of-the-art encryption or strong salted hash)?
 /// key_compromised: false           # required when encrypted: true
 /// exfiltration: confirmed          # confirmed | ruled_out | unknown (true/false also accepted)
+/// no_basic_protection: false       # exfiltration unknown: no encryption and no password at all
+/// data_scope_unknown: false        # exfiltration unknown: which data were taken cannot be established
+/// data_combination: false          # known_recipients: several kinds of data on one person together
+/// special_categories_limited: false # special categories that reveal little (ENISA sensitive scored 1-3)
 /// identity_theft_or_fraud: true    # could the data serve identity theft or fraud?
 /// backup_restored_quickly: false   # availability restored from a backup within hours, no effect on people
 /// trusted_recipient_deleted: false # the only, trusted recipient confirmed deleting the data
@@ -69,6 +73,23 @@ public struct AssessmentAnswers: Sendable, Equatable, Codable {
     /// `unreachable_subjects`: how many people cannot be reached individually; required when
     /// `disproportionate_effort` is true. The others must still be contacted directly.
     public var unreachableSubjects: Int?
+    /// `no_basic_protection`: the data had no basic protection at all — neither encryption nor a
+    /// password or access control — so whoever holds the device or files reads them (EDPB
+    /// Guidelines 01/2021, case 11). Only with `exfiltration: unknown`. No when left out.
+    public var noBasicProtection: Bool?
+    /// `data_scope_unknown`: it cannot be established exactly which data were taken (a device or
+    /// files gone). Only with `exfiltration: unknown`. No when left out.
+    public var dataScopeUnknown: Bool?
+    /// `data_combination`: the data disclosed put several kinds of data on the same person
+    /// together, or a large volume of them (date of birth, registration number and financial
+    /// details in one letter): ENISA's volume modifier, which the highest category alone misses.
+    /// Only with `circumstances.confidentiality: known_recipients`. No when left out.
+    public var dataCombination: Bool?
+    /// `special_categories_limited`: the special-category data reveal little (ENISA scores the
+    /// sensitive category 1 to 3 for the nature of the data: the mere fact of a routine test, a
+    /// food intolerance); requires that score. Only when the incident records special
+    /// categories. No when left out.
+    public var specialCategoriesLimited: Bool?
 
     public init(
         dataProcessingContext: [DPCAnswer] = [], easeOfIdentification: EaseOfIdentification? = nil,
@@ -76,7 +97,9 @@ public struct AssessmentAnswers: Sendable, Equatable, Codable {
         exfiltration: Exfiltration? = nil, identityTheftOrFraud: Bool? = nil,
         backupRestoredQuickly: Bool? = nil, trustedRecipientDeleted: Bool? = nil,
         measuresRemoveHighRisk: Bool? = nil, measuresDescription: String? = nil,
-        disproportionateEffort: Bool? = nil, unreachableSubjects: Int? = nil
+        disproportionateEffort: Bool? = nil, unreachableSubjects: Int? = nil,
+        noBasicProtection: Bool? = nil, dataScopeUnknown: Bool? = nil,
+        dataCombination: Bool? = nil, specialCategoriesLimited: Bool? = nil
     ) {
         self.dataProcessingContext = dataProcessingContext
         self.easeOfIdentification = easeOfIdentification
@@ -91,6 +114,10 @@ public struct AssessmentAnswers: Sendable, Equatable, Codable {
         self.measuresDescription = measuresDescription
         self.disproportionateEffort = disproportionateEffort
         self.unreachableSubjects = unreachableSubjects
+        self.noBasicProtection = noBasicProtection
+        self.dataScopeUnknown = dataScopeUnknown
+        self.dataCombination = dataCombination
+        self.specialCategoriesLimited = specialCategoriesLimited
     }
 
     enum CodingKeys: String, CodingKey {
@@ -106,6 +133,10 @@ public struct AssessmentAnswers: Sendable, Equatable, Codable {
         case measuresDescription = "measures_description"
         case disproportionateEffort = "disproportionate_effort"
         case unreachableSubjects = "unreachable_subjects"
+        case noBasicProtection = "no_basic_protection"
+        case dataScopeUnknown = "data_scope_unknown"
+        case dataCombination = "data_combination"
+        case specialCategoriesLimited = "special_categories_limited"
     }
 }
 

@@ -12,6 +12,8 @@ public struct AssessmentQuestion: Sendable, Equatable {
     public let required: Bool
     /// Asked only when an earlier answer has one of these values; always when `nil`.
     public let askedWhen: Condition?
+    /// Asked only when the incident records this fact; always when `nil`.
+    public let askedForIncident: IncidentCondition?
 
     /// The answers a question takes.
     public enum Kind: Sendable, Equatable {
@@ -43,6 +45,20 @@ public struct AssessmentQuestion: Sendable, Equatable {
     public struct Condition: Sendable, Equatable {
         public let key: String
         public let values: [String]
+    }
+
+    /// "Ask only when the incident records this fact": a question about facts the DPO does not
+    /// answer twice (they come from the register's incident).
+    public enum IncidentCondition: String, Sendable, Equatable {
+        /// The incident records special categories (Art. 9) or offences data (Art. 10).
+        case specialCategories = "special_categories"
+
+        /// Whether the incident's facts meet the condition.
+        public func holds(for facts: IncidentFacts) -> Bool {
+            switch self {
+            case .specialCategories: !facts.specialCategories.isEmpty
+            }
+        }
     }
 
     /// The question's wording in the given language.
@@ -140,9 +156,21 @@ extension AssessmentQuestion {
           ]), required: true, when: ("circumstances.confidentiality", ["exposed", "known_recipients", "unknown_recipients"]),
           en: "Were the data taken (copied out) by an unauthorised party?",
           fr: "Les données ont-elles été prises (copiées) par un tiers non autorisé ?"),
+        q("no_basic_protection", .boolean, required: false, when: ("exfiltration", ["unknown"]),
+          en: "Were the data held with no basic protection at all, neither encryption nor a password, so that whoever has the device or the files can read them (EDPB 01/2021, case 11)?",
+          fr: "Les données étaient-elles dépourvues de toute protection de base, ni chiffrement ni mot de passe, lisibles par quiconque détient l'appareil ou les fichiers (CEPD 01/2021, cas 11) ?"),
+        q("data_scope_unknown", .boolean, required: false, when: ("exfiltration", ["unknown"]),
+          en: "Is it impossible to establish exactly which data were taken (the device or the files are gone; other categories may be concerned)?",
+          fr: "Est-il impossible d'établir exactement quelles données ont été prises (appareil ou fichiers disparus ; d'autres catégories peuvent être concernées) ?"),
         q("identity_theft_or_fraud", .boolean, required: true,
           en: "Could the data serve identity theft or fraud (identity documents, national numbers, bank or card data, account credentials)?",
           fr: "Les données peuvent-elles servir à une usurpation d'identité ou à une fraude (pièces d'identité, numéros nationaux, données bancaires, identifiants de comptes) ?"),
+        q("special_categories_limited", .boolean, required: false, forIncident: .specialCategories,
+          en: "Do the special-category data reveal little (a food intolerance, the mere fact of a routine test), the ENISA sensitive category being scored 1 to 3 for nature_of_data?",
+          fr: "Les données de catégorie particulière en révèlent-elles peu (une intolérance alimentaire, le seul fait d'un examen de routine), la catégorie sensible ENISA étant notée de 1 à 3 pour nature_of_data ?"),
+        q("data_combination", .boolean, required: false, when: ("circumstances.confidentiality", ["known_recipients"]),
+          en: "Do the data disclosed put several kinds of data on the same person together, or a large volume of them (date of birth, registration number and financial details in one letter)?",
+          fr: "Les données divulguées réunissent-elles plusieurs sortes de données sur une même personne, ou un grand volume (date de naissance, immatriculation et données financières dans un même courrier) ?"),
         q("backup_restored_quickly", .boolean, required: false, when: ("circumstances.availability", ["recoverable", "temporary"]),
           en: "Did a backup restore the data within hours, without effect on the people?",
           fr: "Une sauvegarde a-t-elle rétabli les données en quelques heures, sans effet pour les personnes ?"),
@@ -167,11 +195,12 @@ extension AssessmentQuestion {
     public static func named(_ key: String) -> AssessmentQuestion? { all.first { $0.key == key } }
 
     private static func q(
-        _ key: String, _ kind: Kind, required: Bool, when condition: (String, [String])? = nil, en: String, fr: String
+        _ key: String, _ kind: Kind, required: Bool, when condition: (String, [String])? = nil,
+        forIncident incidentCondition: IncidentCondition? = nil, en: String, fr: String
     ) -> AssessmentQuestion {
         AssessmentQuestion(
             key: key, english: en, french: fr, kind: kind, required: required,
-            askedWhen: condition.map { Condition(key: $0.0, values: $0.1) })
+            askedWhen: condition.map { Condition(key: $0.0, values: $0.1) }, askedForIncident: incidentCondition)
     }
 
     private static func a(_ value: String, _ en: String, _ fr: String) -> AllowedAnswer {

@@ -44,6 +44,16 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
     case availabilityNotRestored(AvailabilityLoss)
     /// Data altered and possibly misused.
     case integrityLost(IntegrityLoss)
+    /// No basic protection (neither encryption nor a password), exfiltration not ruled out.
+    case noBasicProtection
+    /// No basic protection, many people, and which data were taken is unknown (EDPB case 11): high.
+    case unprotectedAtScale(Int)
+    /// Which data were taken cannot be established.
+    case dataScopeUnknown
+    /// Several kinds of data on one person together, or a large volume (ENISA's volume modifier).
+    case dataCombination
+    /// The special-category data reveal little (ENISA sensitive scored 1 to 3): a risk, not a high one.
+    case specialCategoriesLimited
     /// Art. 33(1): nothing that could affect the people remains (no decisive factor).
     case noLossAtStake
     /// Art. 33(1): low severity and no factor outside the score weighs against the people.
@@ -75,6 +85,11 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         case .manySubjects: "many_subjects"
         case .availabilityNotRestored: "availability_not_restored"
         case .integrityLost: "integrity_lost"
+        case .noBasicProtection: "no_basic_protection"
+        case .unprotectedAtScale: "unprotected_at_scale"
+        case .dataScopeUnknown: "data_scope_unknown"
+        case .dataCombination: "data_combination"
+        case .specialCategoriesLimited: "special_categories_limited"
         case .noLossAtStake: "no_loss_at_stake"
         case .riskUnlikely: "risk_unlikely"
         case .riskNotHigh: "risk_not_high"
@@ -129,10 +144,20 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
                 : "The data were unavailable for a time and not restored quickly: the delay itself can harm the people."
         case .integrityLost(let loss):
             "The data were altered and may have been misused (originals \(loss == .recoverable ? "recoverable" : "not recoverable"))."
+        case .noBasicProtection:
+            "The data had no basic protection, neither encryption nor a password: whoever holds the device or the files can read them, and the lack of basic security measures raises the risk (Art. 32; EDPB Guidelines 01/2021, case 11)."
+        case .unprotectedAtScale(let count):
+            "The data of about \(count) people had no basic protection (neither encryption nor a password) and which data were taken cannot be established: ENISA leaves the number of people and the intelligibility of the data for the assessor to weigh after the score, and the EDPB holds such a breach a high risk (Guidelines 01/2021, case 11)."
+        case .dataScopeUnknown:
+            "Which data were taken cannot be established: categories other than those assessed may be concerned, so the assessment does not assume the least (EDPB Guidelines 01/2021, case 11)."
+        case .dataCombination:
+            "The data disclosed put several kinds of data on the same person together (or a large volume of them): together they say more and serve misuse better than the highest category alone, which is all the ENISA score keeps (ENISA volume factor; EDPB Guidelines 01/2021, case 16)."
+        case .specialCategoriesLimited:
+            "The special-category data reveal little (ENISA scores the sensitive category below 4 for the nature of the data, as for the mere fact of a routine blood test): they make the breach a risk to notify, not on their own a high risk (ENISA special-category severity; EDPB Guidelines 01/2021, case 15)."
         case .noLossAtStake:
             "Art. 33(1): no loss remains that can affect the people (nothing disclosed, lastingly unavailable or misused): the breach is unlikely to result in a risk."
         case .riskUnlikely:
-            "Art. 33(1): the ENISA severity is low and none of the factors the score leaves out (special categories, vulnerable people, number of people, identity theft or fraud, exfiltration, malicious intent, unknown recipients) weighs against the people: the breach is unlikely to result in a risk."
+            "Art. 33(1): the ENISA severity is low and none of the factors the score leaves out (special categories, vulnerable people, number of people, identity theft or fraud, exfiltration, malicious intent, unknown recipients, no basic protection, an unknown scope, data combined) weighs against the people: the breach is unlikely to result in a risk."
         case .riskNotHigh(let band):
             "Art. 34(1): the risk is real but not high: the ENISA severity is \(band.english) and no factor makes it high (special categories, vulnerable people, identity theft or fraud)."
         case .measuresRemoveHighRisk(let measures):
@@ -180,10 +205,20 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
                 : "Les données ont été indisponibles un temps sans être rétablies rapidement : ce délai peut lui-même nuire aux personnes."
         case .integrityLost(let loss):
             "Les données ont été modifiées et ont pu être utilisées à tort (originaux \(loss == .recoverable ? "récupérables" : "non récupérables"))."
+        case .noBasicProtection:
+            "Les données n'avaient aucune protection de base, ni chiffrement ni mot de passe : quiconque détient l'appareil ou les fichiers peut les lire, et l'absence de mesures de sécurité de base accroît le risque (art. 32 ; lignes directrices 01/2021 du CEPD, cas 11)."
+        case .unprotectedAtScale(let count):
+            "Les données d'environ \(count) personnes n'avaient aucune protection de base (ni chiffrement ni mot de passe) et l'on ne peut pas établir lesquelles ont été prises : l'ENISA laisse le nombre de personnes et l'intelligibilité des données à l'appréciation de l'évaluateur après le score, et le CEPD tient une telle violation pour un risque élevé (lignes directrices 01/2021, cas 11)."
+        case .dataScopeUnknown:
+            "On ne peut pas établir quelles données ont été prises : d'autres catégories que celles évaluées peuvent être concernées, et l'évaluation ne retient donc pas l'hypothèse la plus favorable (lignes directrices 01/2021 du CEPD, cas 11)."
+        case .dataCombination:
+            "Les données divulguées réunissent plusieurs sortes de données sur une même personne (ou un grand volume) : ensemble, elles en disent plus et se prêtent mieux à un usage abusif que la seule catégorie la plus élevée, la seule que retient le score ENISA (facteur de volume ENISA ; lignes directrices 01/2021 du CEPD, cas 16)."
+        case .specialCategoriesLimited:
+            "Les données de catégorie particulière en révèlent peu (l'ENISA note la catégorie sensible sous 4 selon la nature des données, comme pour le seul fait d'une prise de sang de routine) : elles font de la violation un risque à notifier, pas à elles seules un risque élevé (gravité des catégories particulières ENISA ; lignes directrices 01/2021 du CEPD, cas 15)."
         case .noLossAtStake:
             "Art. 33(1) : il ne reste aucune perte qui puisse affecter les personnes (rien de divulgué, d'indisponible durablement ni d'utilisé à tort) : la violation n'est pas susceptible d'engendrer un risque."
         case .riskUnlikely:
-            "Art. 33(1) : la gravité ENISA est faible et aucun des facteurs que le score ignore (catégories particulières, personnes vulnérables, nombre de personnes, usurpation d'identité ou fraude, exfiltration, malveillance, destinataires inconnus) ne joue contre les personnes : la violation n'est pas susceptible d'engendrer un risque."
+            "Art. 33(1) : la gravité ENISA est faible et aucun des facteurs que le score ignore (catégories particulières, personnes vulnérables, nombre de personnes, usurpation d'identité ou fraude, exfiltration, malveillance, destinataires inconnus, absence de protection de base, périmètre inconnu, données combinées) ne joue contre les personnes : la violation n'est pas susceptible d'engendrer un risque."
         case .riskNotHigh(let band):
             "Art. 34(1) : le risque est réel mais pas élevé : la gravité ENISA est \(band.french) et aucun facteur ne le rend élevé (catégories particulières, personnes vulnérables, usurpation d'identité ou fraude)."
         case .measuresRemoveHighRisk(let measures):
@@ -205,7 +240,7 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         switch self {
         case .severity(let severity): try container.encode(severity, forKey: .severity)
         case .specialCategories(let categories): try container.encode(categories, forKey: .categories)
-        case .manySubjects(let count): try container.encode(count, forKey: .subjects)
+        case .manySubjects(let count), .unprotectedAtScale(let count): try container.encode(count, forKey: .subjects)
         case .availabilityNotRestored(let loss): try container.encode(loss, forKey: .availability)
         case .integrityLost(let loss): try container.encode(loss, forKey: .integrity)
         case .riskNotHigh(let band): try container.encode(band, forKey: .band)
@@ -240,6 +275,11 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         case "many_subjects": self = .manySubjects(try container.decode(Int.self, forKey: .subjects))
         case "availability_not_restored": self = .availabilityNotRestored(try container.decode(AvailabilityLoss.self, forKey: .availability))
         case "integrity_lost": self = .integrityLost(try container.decode(IntegrityLoss.self, forKey: .integrity))
+        case "no_basic_protection": self = .noBasicProtection
+        case "unprotected_at_scale": self = .unprotectedAtScale(try container.decode(Int.self, forKey: .subjects))
+        case "data_scope_unknown": self = .dataScopeUnknown
+        case "data_combination": self = .dataCombination
+        case "special_categories_limited": self = .specialCategoriesLimited
         case "no_loss_at_stake": self = .noLossAtStake
         case "risk_unlikely": self = .riskUnlikely
         case "risk_not_high": self = .riskNotHigh(try container.decode(SeverityBand.self, forKey: .band))

@@ -30,7 +30,8 @@ extension AssessmentAnswers {
     /// The top-level keys of an answers file, in question order.
     public static let keys: [String] = [
         "dpc", "ease_of_identification", "circumstances", "encrypted", "key_compromised", "exfiltration",
-        "identity_theft_or_fraud", "backup_restored_quickly", "trusted_recipient_deleted",
+        "no_basic_protection", "data_scope_unknown", "identity_theft_or_fraud", "special_categories_limited",
+        "data_combination", "backup_restored_quickly", "trusted_recipient_deleted",
         "measures_remove_high_risk", "measures_description", "disproportionate_effort", "unreachable_subjects",
     ]
 
@@ -70,6 +71,10 @@ extension AssessmentAnswers {
         answers.measuresDescription = value("measures_description").flatMap { decoder.string($0, key: "measures_description") }
         answers.disproportionateEffort = value("disproportionate_effort").flatMap { decoder.bool($0, key: "disproportionate_effort") }
         answers.unreachableSubjects = value("unreachable_subjects").flatMap { decoder.integer($0, key: "unreachable_subjects") }
+        answers.noBasicProtection = value("no_basic_protection").flatMap { decoder.bool($0, key: "no_basic_protection") }
+        answers.dataScopeUnknown = value("data_scope_unknown").flatMap { decoder.bool($0, key: "data_scope_unknown") }
+        answers.dataCombination = value("data_combination").flatMap { decoder.bool($0, key: "data_combination") }
+        answers.specialCategoriesLimited = value("special_categories_limited").flatMap { decoder.bool($0, key: "special_categories_limited") }
 
         return decoder.problems.isEmpty ? .success(answers) : .failure(AssessmentProblems(decoder.problems))
     }

@@ -1,0 +1,168 @@
+import BreachCore
+import BreachRegister
+import Foundation
+
+/// `status --json`: the same facts as the text, for scripts. Keys are snake_case, times RFC 3339
+/// (UTC), durations in seconds; nothing is a JSON string inside JSON.
+enum StatusJSON {
+    struct Document: Encodable {
+        let incident: String
+        let title: String
+        let version: Int
+        let awareness: String
+        let deadline: String
+        let time_zone: String
+        let clock: ClockJSON
+        let assessment: AssessmentJSON?
+        let notifications: [NotificationJSON]
+        let subjects: [String: Int]
+        let failures: [FailureJSON]
+        let reach: ReachJSON?
+    }
+
+    struct ClockJSON: Encodable {
+        /// `running`, `overdue`, `notified_in_time`, `notified_late` or `not_required`.
+        let state: String
+        let seconds_left: Int?
+        let overdue_seconds: Int?
+        let late_seconds: Int?
+        /// The authorities still to notify (running, overdue).
+        let pending: [String]
+        let reasons_recorded: Bool
+        let authorities: [AuthorityJSON]
+    }
+
+    struct AuthorityJSON: Encodable {
+        let authority: String
+        /// `notified`, `not_required`, `running` or `overdue`.
+        let state: String
+        let notified_at: String?
+        let outcome: String?
+        let late_seconds: Int?
+        let in_time: Bool?
+        let reference: String
+        let decision_entry: Int64?
+        let prepared_at: String?
+        let complementary: [ComplementaryJSON]
+    }
+
+    struct ComplementaryJSON: Encodable {
+        let outcome: String
+        let at: String
+        let reference: String
+    }
+
+    struct AssessmentJSON: Encodable {
+        let entry: Int64
+        let recorded_at: String
+        let actor: String
+        /// True when this is the DPO's decision (confirmed or overridden); false for a legacy
+        /// recommendation never confirmed.
+        let in_force: Bool
+        let record: AssessmentRecord
+    }
+
+    struct NotificationJSON: Encodable {
+        let authority: String
+        let phase: String
+        let channel: String
+        let status: String
+        let recorded_at: String
+        let message_id: String
+        let reference: String
+        let delivered_to: String
+        let refusal_kind: String
+    }
+
+    struct FailureJSON: Encodable {
+        let state: String
+        let reason: String
+        let count: Int
+    }
+
+    struct ReachJSON: Encodable {
+        let total: Int
+        let submitted: Int
+        let unreachable: Int
+        let categories: [String: Int]
+        let delay_notices: Int
+        let window_ends: String?
+        /// `nobody_imported`, `fix_sending_setup`, `campaign_unfinished`, `decide_at`,
+        /// `public_communication` or `individual_notices_suffice`.
+        let recommendation: String
+        let recommendation_text: String
+    }
+
+    static func render(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> String {
+        let zone = ws.zone(for: record.incident)
+        let (all, _) = try ws.register.assessments(incidentID: record.id)
+        let shown = all.last(where: { $0.record.decision.status != .recommended }) ?? all.last
+        let reasons = try ws.register.subjectReasons(incidentID: record.id, states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
+        let report = try ReachReport(ws, incidentID: record.id, now: now)
+        let document = Document(
+            incident: record.id, title: record.incident.title, version: record.version,
+            awareness: record.incident.awareness.description, deadline: utc(clock.deadline.due),
+            time_zone: zone.identifier, clock: clockJSON(clock),
+            assessment: shown.map {
+                AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
+                               in_force: $0.record.decision.status != .recommended, record: $0.record)
+            },
+            notifications: try ws.register.notifications(incidentID: record.id).map {
+                NotificationJSON(authority: $0.authorityID, phase: $0.phase.rawValue, channel: $0.channel, status: $0.status.rawValue,
+                                 recorded_at: $0.recordedAt, message_id: $0.messageID, reference: $0.authorityReference,
+                                 delivered_to: $0.deliveredTo, refusal_kind: $0.refusalKind)
+            },
+            subjects: try ws.register.subjectCounts(incidentID: record.id),
+            failures: reasons.map { FailureJSON(state: $0.state, reason: $0.reason, count: $0.count) },
+            reach: report.reach.total == 0 ? nil : ReachJSON(
+                total: report.reach.total, submitted: report.reach.submitted, unreachable: report.reach.unreachable,
+                categories: Dictionary(uniqueKeysWithValues: ReachCategory.allCases.map { ($0.rawValue, report.reach[$0]) }),
+                delay_notices: report.reach.delayNotices, window_ends: report.reach.windowEnds.map { utc($0) },
+                recommendation: kind(report.recommendation),
+                recommendation_text: ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: record.id, zone: zone)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self)
+    }
+
+    static func clockJSON(_ clock: IncidentClock) -> ClockJSON {
+        var state = "", left: Int?, overdue: Int?, late: Int?, pending: [String] = []
+        switch clock.summary {
+        case .running(let l, let ids): (state, left, pending) = ("running", Int(l), ids)
+        case .overdue(let by, let ids): (state, overdue, pending) = ("overdue", Int(by), ids)
+        case .notifiedInTime: state = "notified_in_time"
+        case .notifiedLate(let by, _): (state, late) = ("notified_late", Int(by))
+        case .notRequired: state = "not_required"
+        }
+        let authorities = clock.authorities.map { a -> AuthorityJSON in
+            var state = "", at: String?, outcome: String?, lateBy: Int?, inTime: Bool?, entry: Int64?
+            switch a.state {
+            case .notified(let fact, let l):
+                (state, at, outcome, lateBy, inTime) = ("notified", utc(fact.at), fact.outcome.rawValue, l.map { Int($0) }, l == nil)
+            case .notRequired(let d): (state, entry) = ("not_required", d.entry)
+            case .running: state = "running"
+            case .overdue: state = "overdue"
+            }
+            return AuthorityJSON(
+                authority: a.authorityID, state: state, notified_at: at, outcome: outcome, late_seconds: lateBy, in_time: inTime,
+                reference: a.reference, decision_entry: entry, prepared_at: a.prepared.map { utc($0.at) },
+                complementary: a.complementary.map { ComplementaryJSON(outcome: $0.outcome.rawValue, at: utc($0.at), reference: $0.reference) })
+        }
+        return ClockJSON(state: state, seconds_left: left, overdue_seconds: overdue, late_seconds: late, pending: pending,
+                         reasons_recorded: clock.reasonsRecorded, authorities: authorities)
+    }
+
+    /// RFC 3339 in UTC, as the register writes times.
+    static func utc(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
+
+    static func kind(_ r: EscalationRecommendation) -> String {
+        switch r {
+        case .nobodyImported: "nobody_imported"
+        case .fixSendingSetup: "fix_sending_setup"
+        case .campaignUnfinished: "campaign_unfinished"
+        case .decideAt: "decide_at"
+        case .publicCommunication: "public_communication"
+        case .individualNoticesSuffice: "individual_notices_suffice"
+        }
+    }
+}
