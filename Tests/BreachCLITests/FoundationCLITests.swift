@@ -106,7 +106,7 @@ import Testing
             Error: 3 problems:
               \(bad.path):3: awareness: "2026-10-23 10:00" has no time zone; add the UTC offset, e.g. 2026-10-23T10:00+01:00.
               \(bad.path):25: origin: "gremlins" is not known; use one of: hacking_malware, ransomware, phishing, credential_stuffing, lost_or_stolen_device, lost_or_stolen_paper, misdirected_message, unintended_publication, improper_disposal, unauthorised_access, software_error, other.
-              \(bad.path):42: approximate_records: must be a whole number of records, 0 or more, got -1.
+              \(bad.path):42: approximate_records: must be a whole number of records, 0 or more, or unknown, got -1.
 
             """)
         #expect(try bm(["incident", "list"]).stdout == "The register holds no incident yet. Record one with `breachmail incident open FILE`.\n")
