@@ -86,11 +86,15 @@ public struct ComposeContext: Sendable {
     public var decision: DecisionInForce?
     /// For an authority notification: where telling the people stands (`communication.*`).
     public var communication: SubjectsCommunication?
+    /// For a subject communication sent in the incident's fallback language
+    /// (``Incident/fallbackLanguage``): the person's own language, in which the message's first
+    /// line says that it is not available in it.
+    public var fallbackFrom: Language?
 
     public init(
         kind: MessageKind, incident: Incident, reference: String, controller: Controller, dpo: Person,
         authority: AuthorityNotice? = nil, processor: Controller? = nil, language: Language,
-        composedAt: Date, subject: SubjectFields? = nil
+        composedAt: Date, subject: SubjectFields? = nil, fallbackFrom: Language? = nil
     ) {
         self.kind = kind
         self.incident = incident
@@ -102,6 +106,7 @@ public struct ComposeContext: Sendable {
         self.language = language
         self.composedAt = composedAt
         self.subject = subject
+        self.fallbackFrom = fallbackFrom
     }
 
     /// The zone times are shown in: the incident's IANA zone, else the awareness offset.

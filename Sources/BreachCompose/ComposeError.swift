@@ -21,6 +21,10 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyMessage(file: String)
     /// A complementary notification (Art. 33(4)) that says nothing the authority does not know yet.
     case nothingChanged(since: Date)
+    /// The incident has no text in `language` for free-text fields the template shows (by
+    /// incident-file key), though it has them in another; `complete` are the languages that
+    /// have every text.
+    case untranslated(kind: MessageKind, language: Language, missing: [String], complete: [Language])
 
     public var description: String {
         switch self {
@@ -51,6 +55,12 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "nothing changed since the notification of \(ZonedTime(instant: since, offsetSeconds: 0).description): a complementary "
                 + "notification (GDPR Art. 33(4)) gives the authority what it does not know yet. Record what changed with "
                 + "`breachmail incident update`, then send it."
+        case .untranslated(let kind, let language, let missing, let complete):
+            let has = complete.isEmpty ? "" : " (every text is there in \(complete.map(\.rawValue).joined(separator: ", ")))"
+            return "cannot compose the \(kind.rawValue) message in \(language.rawValue): the incident has no \(language.rawValue) text for "
+                + "\(missing.joined(separator: ", "))\(has), and a message never carries text in another language than its own. "
+                + "Give \(missing.count == 1 ? "it" : "each") per language in the incident file (`\(language.rawValue): …` under the key) "
+                + "and run `breachmail incident update`."
         }
     }
 }
@@ -80,6 +90,8 @@ enum Completeness {
     static func missing(_ c: ComposeContext) -> [String] {
         let i = c.incident
         func blank(_ s: String) -> Bool { s.trimmed().isEmpty }
+        // Said in any language: the language of the message is checked after (`untranslated`).
+        func blank(_ t: LocalizedText) -> Bool { t.isBlank }
         var missing: [String] = []
         if i.nature.isEmpty { missing.append("nature") }
         if blank(i.description) { missing.append("description") }

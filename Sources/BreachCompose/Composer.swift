@@ -1,4 +1,4 @@
-internal import BreachCore
+public import BreachCore
 internal import Foundation
 internal import Mustache
 
@@ -41,13 +41,20 @@ public struct Composer: Sendable {
             let notifiedAt = context.kind == .authorityComplementary
                 ? (context.authority?.initialNotificationDate ?? context.composedAt) : context.composedAt
             do {
-                try context.incident.deadline.requireReasonsIfLate(composedAt: notifiedAt, delayReasons: context.incident.delayReasons)
+                let reasons = context.incident.delayReasons.anyText(preferring: context.language, own: context.incident.ownLanguage)
+                try context.incident.deadline.requireReasonsIfLate(composedAt: notifiedAt, delayReasons: reasons)
             } catch {
                 throw .late(error)
             }
         }
         guard let template = templates.template(context.kind, context.language) else {
             throw .noTemplate(kind: context.kind, language: context.language)
+        }
+        // Never a paragraph in another language than the template's.
+        let untranslated = context.incident.untranslated(template.freeTextKeys, in: context.language)
+        guard untranslated.isEmpty else {
+            throw .untranslated(kind: context.kind, language: context.language, missing: untranslated,
+                                complete: context.incident.completeLanguages)
         }
         var base = Self.variables(context)
         if context.kind == .authorityComplementary, let previous = context.authority?.previous {
@@ -79,6 +86,14 @@ public struct Composer: Sendable {
     /// - Throws: as ``render(_:)``.
     public func plainText(_ context: ComposeContext) throws(ComposeError) -> String {
         try render(context).text
+    }
+
+    /// The free-text fields (incident-file keys) that the `kind` template of `language` shows
+    /// and that `incident` has in some language but not in this one: what keeps a message in
+    /// `language` from being composed. Empty when there is no such template.
+    public func untranslatedFields(_ kind: MessageKind, _ language: Language, of incident: Incident) -> [String] {
+        guard let template = templates.template(kind, language) else { return [] }
+        return incident.untranslated(template.freeTextKeys, in: language)
     }
 
     /// The full message bytes: rendered, then written as MIME.
@@ -123,7 +138,7 @@ public struct Composer: Sendable {
         put(&incident, "title", i.title)
         put(&incident, "awareness", time(i.awareness))
         put(&incident, "deadline", Labels.dateTime(c.zoned(i.deadline.due), l))
-        put(&incident, "discovery", i.discovery)
+        put(&incident, "discovery", i.text(i.discovery, in: l))
         incident["period_known"] = i.period.isKnown
         if let s = i.period.start { put(&incident, "period_start", time(s)) }
         if let e = i.period.end { put(&incident, "period_end", time(e)) }
@@ -131,11 +146,11 @@ public struct Composer: Sendable {
         put(&incident, "period_comment", i.period.comment)
         let notifiedAt = c.kind == .authorityComplementary ? (c.authority?.initialNotificationDate ?? c.composedAt) : c.composedAt
         incident["late"] = i.deadline.isLate(at: notifiedAt)
-        put(&incident, "delay_reasons", i.delayReasons)
+        put(&incident, "delay_reasons", i.text(i.delayReasons, in: l))
         put(&incident, "nature", Labels.list(i.nature.sorted().map { Labels.nature($0, l) }, l))
         put(&incident, "origin", Labels.origin(i.origin, l))
         put(&incident, "cause", Labels.cause(i.cause, l))
-        put(&incident, "description", i.description)
+        put(&incident, "description", i.text(i.description, in: l))
         put(&incident, "data_categories", Labels.list(i.dataCategories.sorted().map { Labels.dataCategory($0, l) }, l))
         put(&incident, "special_categories", Labels.list(i.specialCategories.sorted().map { Labels.specialCategory($0, l) }, l))
         if i.approximateRecords > 0 { incident["approximate_records"] = Labels.number(i.approximateRecords, l) }
@@ -148,12 +163,12 @@ public struct Composer: Sendable {
         put(&incident, "subject_categories", Labels.list(i.subjectCategories.sorted().map { Labels.subjectCategory($0, l) }, l))
         incident["vulnerable_subjects"] = i.vulnerableSubjects.present
         put(&incident, "vulnerable_details", i.vulnerableSubjects.details)
-        put(&incident, "measures_before", i.measuresBefore)
-        put(&incident, "likely_consequences", i.likelyConsequences)
+        put(&incident, "measures_before", i.text(i.measuresBefore, in: l))
+        put(&incident, "likely_consequences", i.text(i.likelyConsequences, in: l))
         put(&incident, "potential_harms", Labels.list(i.potentialHarms.sorted().map { Labels.harm($0, l) }, l))
-        put(&incident, "measures_taken", i.measuresTaken)
-        put(&incident, "measures_planned", i.measuresPlanned)
-        put(&incident, "advice_to_subjects", i.adviceToSubjects)
+        put(&incident, "measures_taken", i.text(i.measuresTaken, in: l))
+        put(&incident, "measures_planned", i.text(i.measuresPlanned, in: l))
+        put(&incident, "advice_to_subjects", i.text(i.adviceToSubjects, in: l))
         if !i.otherOrganisations.isEmpty {
             incident["other_organisations"] = i.otherOrganisations.map { o -> [String: Any] in
                 var d: [String: Any] = ["role": Labels.role(o.role, l)]
@@ -296,9 +311,14 @@ public struct PreparedComposition: @unchecked Sendable {
     func finish(_ output: TemplateOutput) throws(ComposeError) -> RenderedMessage {
         let subjectLine = Self.oneLine(output.subject)
         do { try HeaderValueError.check(subjectLine, field: "Subject (\(template.file):1)") } catch { throw .header(error) }
-        let text = Self.tidy(output.text)
+        var text = Self.tidy(output.text)
         guard !text.isEmpty, !subjectLine.isEmpty else { throw .emptyMessage(file: template.file) }
-        let html = output.html.map { Self.tidy($0) }
+        var html = output.html.map { Self.tidy($0) }
+        if let person = context.fallbackFrom, person != context.language {
+            let note = Labels.fallbackNote(person: person, message: context.language)
+            text = note + "\n\n" + text
+            html = html.map { Self.insertAtTop($0, "<p lang=\"\(person.rawValue)\">\(TextEscaping.html(note))</p>") }
+        }
         return RenderedMessage(kind: context.kind, language: context.language, subject: subjectLine, text: text,
                                html: html, attachments: attachments)
     }
@@ -341,6 +361,17 @@ public struct PreparedComposition: @unchecked Sendable {
     }
 
     private static func oneLine(_ s: String) -> String { s.trimmed() }
+
+    /// `html` with `line` on a line of its own after the `<body…>` line, or first when it has none.
+    static func insertAtTop(_ html: String, _ line: String) -> String {
+        guard let body = html.range(of: "<body", options: .caseInsensitive),
+              let end = html[body.upperBound...].firstIndex(of: ">") else { return line + "\n" + html }
+        let after = html.index(after: end)
+        let rest = html[after...]
+        return rest.hasPrefix("\n")
+            ? String(html[..<after]) + "\n" + line + String(rest)
+            : String(html[..<after]) + "\n" + line + "\n" + String(rest)
+    }
 
     /// Sections left out leave empty lines behind: keep at most one empty line in a row, and no
     /// trailing spaces.

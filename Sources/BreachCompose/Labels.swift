@@ -177,7 +177,7 @@ enum Labels {
         return items.dropLast().joined(separator: ", ") + " \(and) " + items.last!
     }
 
-    private static func pick(_ t: (String, String, String), _ l: Language) -> String {
+    static func pick(_ t: (String, String, String), _ l: Language) -> String {
         switch l {
         case .fr: t.0
         case .en: t.1

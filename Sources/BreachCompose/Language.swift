@@ -1,8 +1,3 @@
-/// The languages breachmail writes in; each has a folder under `Templates/`.
-public enum Language: String, Sendable, CaseIterable, Codable {
-    case fr, en, de
-}
-
 /// Every message breachmail composes; the raw value is the template's file name.
 public enum MessageKind: String, Sendable, CaseIterable, Codable {
     /// First notification to the supervisory authority (Art. 33(1), 33(3)).

@@ -1,4 +1,5 @@
 public import Foundation
+internal import BreachCore
 internal import Mustache
 
 /// A problem in a template, with the file and line to fix.
@@ -41,6 +42,9 @@ struct LoadedTemplate: Sendable {
     /// Why messages from this template cannot be composed from a skeleton
     /// (``SubjectSkeleton``), if they cannot.
     let skeletonObstacle: String?
+    /// The incident's free-text fields (incident-file keys) the templates show: each must have
+    /// a text in the template's language.
+    let freeTextKeys: Set<String>
 
     /// Throws the error of the first name this template requires and `values` lacks.
     ///
@@ -131,6 +135,7 @@ public struct TemplateSet: Sendable {
         uses += scan(bodyText, file: file, firstLine: 3, &problems, &required)
         subjectUses.add(uses, text: text, file: file)
         requireSections(kind, uses: uses, file: file, &problems)
+        var shown = freeText(uses)
 
         var html: MustacheTemplate?
         var htmlFile: String?
@@ -141,6 +146,7 @@ public struct TemplateSet: Sendable {
                     html = parse(htmlText, file: name, firstLine: 1, text: false, &problems)
                     let htmlUses = scan(htmlText, file: name, firstLine: 1, &problems, &required)
                     subjectUses.add(htmlUses, text: htmlText, file: name)
+                    shown.formUnion(freeText(htmlUses))
                     requireSections(kind, uses: htmlUses, file: name, &problems)
                     checkHTML(htmlText, uses: htmlUses, file: name, &problems)
                     htmlFile = name
@@ -152,7 +158,17 @@ public struct TemplateSet: Sendable {
         guard problems.count == before, let subject, let body else { return nil }
         return LoadedTemplate(file: file, subject: subject, body: body, html: html, htmlFile: htmlFile,
                               requiredSubjectNames: required.map { (name: $0.0, file: $0.1, line: $0.2) },
-                              subjectNames: subjectUses.names, skeletonObstacle: subjectUses.obstacle)
+                              subjectNames: subjectUses.names, skeletonObstacle: subjectUses.obstacle, freeTextKeys: shown)
+    }
+
+    /// The incident-file keys of the free-text fields among `uses` (`incident.description` → `description`).
+    private static func freeText(_ uses: [TemplateScanner.Use]) -> Set<String> {
+        let prefix = "incident."
+        return Set(uses.compactMap { use in
+            guard use.name.hasPrefix(prefix) else { return nil }
+            let key = String(use.name.dropFirst(prefix.count))
+            return Incident.freeTextKeys.contains(key) ? key : nil
+        })
     }
 
     /// The `subject.*` names of a kind's templates, and what keeps its messages from a skeleton.

@@ -5,16 +5,22 @@ public import BreachCore
 public enum IncidentFile {
     /// Reads and validates an incident file.
     ///
+    /// - Parameter defaultLanguage: the language of the texts given as one text when the file
+    ///   has no `language:` key; recorded with the incident.
     /// - Throws: ``FileProblems`` listing every missing, unknown or invalid field with its line.
-    public static func load(_ url: URL) throws(FileProblems) -> Incident {
-        try parse(YAMLDocument.text(of: url), file: url.path)
+    public static func load(_ url: URL, defaultLanguage: Language = .fr) throws(FileProblems) -> Incident {
+        try parse(YAMLDocument.text(of: url), file: url.path, defaultLanguage: defaultLanguage)
     }
 
     /// Parses incident YAML; `file` is only used to name the file in problems.
-    public static func parse(_ text: String, file: String) throws(FileProblems) -> Incident {
+    public static func parse(_ text: String, file: String, defaultLanguage: Language = .fr) throws(FileProblems) -> Incident {
         let document = YAMLDocument(file: file)
         guard let root = document.root(text) else { throw FileProblems(document.problems) }
-        let incident = read(root)
+        let language = root.choice("language", Language.self)
+        let fallback = root.choice("fallback_language", Language.self)
+        var incident = read(root)
+        incident?.language = language ?? defaultLanguage
+        incident?.fallbackLanguage = fallback
         root.finish(known: IncidentField.all.map(\.key))
         try document.throwIfProblems()
         guard let incident else {
@@ -31,12 +37,12 @@ public enum IncidentFile {
             r.document.report(line: r.lineOf("time_zone"), "time_zone",
                               "\"\(timeZone)\" is not a known IANA time zone; use e.g. Europe/Luxembourg or Europe/Paris.")
         }
-        let discovery = r.text("discovery", required: true, expected: "how the breach was discovered")
+        let discovery = r.localizedText("discovery", required: true, expected: "how the breach was discovered")
         let period = readPeriod(r.mapping("period"))
         let nature = r.choices("nature", BreachNature.self, required: true)
         let origin = r.choice("origin", BreachOrigin.self, required: true)
         let cause = r.choice("cause", BreachCause.self, required: true)
-        let description = r.text("description", required: true, expected: "a description of what happened")
+        let description = r.localizedText("description", required: true, expected: "a description of what happened")
         let data = r.choices("data_categories", DataCategory.self, required: true)
         let special = r.choices("special_categories", SpecialCategory.self)
         let recordsUnknown = r.isWord("approximate_records", "unknown")
@@ -67,12 +73,12 @@ public enum IncidentFile {
             }
             v.finish()
         }
-        let before = r.text("measures_before", required: true, expected: "the security measures in place before the breach")
-        let consequences = r.text("likely_consequences", required: true, expected: "the likely consequences for the people")
+        let before = r.localizedText("measures_before", required: true, expected: "the security measures in place before the breach")
+        let consequences = r.localizedText("likely_consequences", required: true, expected: "the likely consequences for the people")
         let harms = r.choices("potential_harms", PotentialHarm.self)
-        let taken = r.text("measures_taken", required: true, expected: "the measures taken to contain the breach")
-        let planned = r.text("measures_planned") ?? ""
-        let advice = r.text("advice_to_subjects") ?? ""
+        let taken = r.localizedText("measures_taken", required: true, expected: "the measures taken to contain the breach")
+        let planned = r.localizedText("measures_planned")
+        let advice = r.localizedText("advice_to_subjects")
         var organisations: [InvolvedOrganisation] = []
         for o in r.mappings("other_organisations") {
             let name = o.text("name", required: true, expected: "the organisation's name")
@@ -92,12 +98,12 @@ public enum IncidentFile {
             crossBorder.otherNotifications = c.text("other_notifications") ?? ""
             c.finish()
         }
-        let delay = r.text("delay_reasons") ?? ""
+        let delay = r.localizedText("delay_reasons")
         let communicationPlanned = r.time("communication_planned")
 
         guard let title, let awareness, let discovery, let period, let nature, let origin, let cause,
               let description, let data, let special, let records, let subjects, let subjectCategories,
-              let before, let consequences, let harms, let taken
+              let before, let consequences, let harms, let taken, let planned, let advice, let delay
         else { return nil }
         return Incident(
             title: title, awareness: awareness, timeZone: timeZone.flatMap { $0.isEmpty ? nil : $0 },
@@ -152,8 +158,13 @@ public enum IncidentFile {
             return "communication_planned:"
         case "cross_border":
             return "cross_border:\n  concerned: false\n  countries: []\n  other_notifications: \"\""
-        case "description", "discovery", "measures_before", "likely_consequences", "measures_taken",
-             "measures_planned", "advice_to_subjects", "delay_reasons":
+        case "fallback_language":
+            return "fallback_language:"
+        case "description":
+            return language == .fr
+                ? "description: |\n  \n# Ou un texte par langue (chaque personne reçoit la notification dans la sienne) :\n# description:\n#   fr: |\n#     …\n#   en: |\n#     …\n#   de: |\n#     …"
+                : "description: |\n  \n# Or one text per language (each person is written to in theirs):\n# description:\n#   en: |\n#     …\n#   fr: |\n#     …\n#   de: |\n#     …"
+        case _ where Incident.freeTextKeys.contains(field.key):
             return "\(field.key): |\n  "
         default:
             let example = field.example.text(language)

@@ -98,6 +98,9 @@ struct MappingReader {
 
     var line: Int? { node.mark?.line }
 
+    /// The keys of the mapping, in the file's order.
+    var keys: [String] { entries.map(\.key) }
+
     func keyPath(_ key: String) -> String { Self.join(path, key) }
 
     /// The value node of `key`, nil when absent or null.

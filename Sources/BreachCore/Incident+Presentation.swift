@@ -15,10 +15,17 @@ extension Incident {
                  "approximate_records" where unknownCounts?.records == true:
                 text = language == .fr ? "pas encore connu" : "not known yet"
             case "counts_unknown_reason": text = unknownCounts?.reason ?? ""
-            default: text = Self.render(tree[field.key], language)
+            default: text = freeTextPresented(field.key) ?? Self.render(tree[field.key], language)
             }
             return (field.key, field.label.text(language), text)
         }
+    }
+
+    /// A free text given per language, one language after the other (`[en] …`); nil otherwise.
+    private func freeTextPresented(_ key: String) -> String? {
+        guard let text = freeText(key), text.single == nil else { return nil }
+        return text.languages(own: ownLanguage).map { "[\($0.rawValue)] \(text.text(in: $0, own: ownLanguage))" }
+            .joined(separator: "\n")
     }
 
     private static func render(_ value: Any?, _ language: IncidentField.Language) -> String {

@@ -10,7 +10,7 @@ public struct Incident: Sendable, Equatable, Codable {
     /// IANA time zone used to show local times (e.g. `Europe/Luxembourg`); the awareness offset otherwise.
     public var timeZone: String?
     /// How the breach was discovered (CNIL: *Circonstances de la découverte*).
-    public var discovery: String
+    public var discovery: LocalizedText
     /// When the breach happened, as far as is known.
     public var period: Period
     /// Loss of confidentiality, integrity and/or availability (at least one).
@@ -20,7 +20,7 @@ public struct Incident: Sendable, Equatable, Codable {
     /// Who or what caused it (CNIL: *Cause de l'incident*).
     public var cause: BreachCause
     /// Detailed free-text description (Art. 33(3)(a)).
-    public var description: String
+    public var description: LocalizedText
     /// Categories of personal data concerned.
     public var dataCategories: Set<DataCategory>
     /// Special categories (Art. 9) and data on offences (Art. 10); empty when none.
@@ -34,23 +34,29 @@ public struct Incident: Sendable, Equatable, Codable {
     /// Whether minors or other vulnerable people are among them, and who.
     public var vulnerableSubjects: VulnerableSubjects
     /// Security measures in place before the breach (encryption, access control…).
-    public var measuresBefore: String
+    public var measuresBefore: LocalizedText
     /// Likely consequences for the people (Art. 33(3)(c)).
-    public var likelyConsequences: String
+    public var likelyConsequences: LocalizedText
     /// Kinds of harm that may follow.
     public var potentialHarms: Set<PotentialHarm>
     /// Measures taken to contain and remedy the breach (Art. 33(3)(d)).
-    public var measuresTaken: String
+    public var measuresTaken: LocalizedText
     /// Measures planned (Art. 33(3)(d)).
-    public var measuresPlanned: String
+    public var measuresPlanned: LocalizedText
     /// What the people concerned can do to protect themselves (Art. 34(2) via 33(3)(d)).
-    public var adviceToSubjects: String
+    public var adviceToSubjects: LocalizedText
     /// Processors, hosts, joint controllers and other organisations involved.
     public var otherOrganisations: [InvolvedOrganisation]
     /// Whether people in other Member States are concerned, and which.
     public var crossBorder: CrossBorder
     /// Reasons for a notification later than 72 hours (recital 85); empty until needed.
-    public var delayReasons: String
+    public var delayReasons: LocalizedText
+    /// The language of the free-text fields given as one text (``LocalizedText``); nil in
+    /// incidents recorded before languages existed, read as French.
+    public var language: Language?
+    /// The language a subject is written to in when the incident has no text in theirs, with a
+    /// line in their language saying so; nil: such a campaign refuses to start.
+    public var fallbackLanguage: Language?
     /// The numbers not yet known, and why (Art. 33(3)(a): "where possible"); nil when every
     /// number is known. A complementary notification must then give them (Art. 33(4)).
     public var unknownCounts: UnknownCounts?
@@ -59,16 +65,17 @@ public struct Incident: Sendable, Equatable, Codable {
     public var communicationPlanned: ZonedTime?
 
     public init(
-        title: String, awareness: ZonedTime, timeZone: String? = nil, discovery: String,
+        title: String, awareness: ZonedTime, timeZone: String? = nil, discovery: LocalizedText,
         period: Period = Period(), nature: Set<BreachNature>, origin: BreachOrigin,
-        cause: BreachCause, description: String, dataCategories: Set<DataCategory>,
+        cause: BreachCause, description: LocalizedText, dataCategories: Set<DataCategory>,
         specialCategories: Set<SpecialCategory> = [], approximateRecords: Int,
         approximateSubjects: Int, subjectCategories: Set<SubjectCategory>,
-        vulnerableSubjects: VulnerableSubjects = VulnerableSubjects(), measuresBefore: String,
-        likelyConsequences: String, potentialHarms: Set<PotentialHarm> = [],
-        measuresTaken: String, measuresPlanned: String = "", adviceToSubjects: String = "",
+        vulnerableSubjects: VulnerableSubjects = VulnerableSubjects(), measuresBefore: LocalizedText,
+        likelyConsequences: LocalizedText, potentialHarms: Set<PotentialHarm> = [],
+        measuresTaken: LocalizedText, measuresPlanned: LocalizedText = "", adviceToSubjects: LocalizedText = "",
         otherOrganisations: [InvolvedOrganisation] = [], crossBorder: CrossBorder = CrossBorder(),
-        delayReasons: String = "", unknownCounts: UnknownCounts? = nil, communicationPlanned: ZonedTime? = nil
+        delayReasons: LocalizedText = "", unknownCounts: UnknownCounts? = nil, communicationPlanned: ZonedTime? = nil,
+        language: Language? = nil, fallbackLanguage: Language? = nil
     ) {
         self.title = title
         self.awareness = awareness
@@ -96,6 +103,8 @@ public struct Incident: Sendable, Equatable, Codable {
         self.delayReasons = delayReasons
         self.unknownCounts = unknownCounts
         self.communicationPlanned = communicationPlanned
+        self.language = language
+        self.fallbackLanguage = fallbackLanguage
     }
 
     /// The Art. 33(1) deadline: awareness plus 72 hours.
@@ -192,6 +201,7 @@ extension Incident {
         case delayReasons = "delay_reasons"
         case unknownCounts = "counts_unknown"
         case communicationPlanned = "communication_planned"
+        case language, fallbackLanguage = "fallback_language"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -223,6 +233,8 @@ extension Incident {
         // Only when a number is unknown: an incident whose numbers are known keeps its bytes.
         try c.encodeIfPresent(unknownCounts, forKey: .unknownCounts)
         try c.encodeIfPresent(communicationPlanned, forKey: .communicationPlanned)
+        try c.encodeIfPresent(language, forKey: .language)
+        try c.encodeIfPresent(fallbackLanguage, forKey: .fallbackLanguage)
     }
 }
 

@@ -1,7 +1,7 @@
 public import Foundation
 public import BreachRegister
-public import BreachCompose
-import BreachCore
+import BreachCompose
+public import BreachCore
 import Crypto
 
 /// Imports the data subjects of an incident from a CSV file into the register.

@@ -119,6 +119,27 @@ extension Register {
         } catch { throw Self.map(error, path) }
     }
 
+    /// How many subjects of an incident in `states` are written to in each language, and the
+    /// first CSV line of each language (languages with nobody are absent).
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func subjectLanguages(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [String: (count: Int, firstLine: Int)] {
+        do {
+            return try pool.read { db in
+                let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+                var arguments: [any DatabaseValueConvertible] = [incidentID]
+                arguments += states.map(\.rawValue).sorted()
+                var languages: [String: (count: Int, firstLine: Int)] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT language, COUNT(*) AS n, MIN(line) AS first FROM subject
+                    WHERE incident_id = ? AND state IN (\(marks)) GROUP BY language
+                    """, arguments: StatementArguments(arguments)) {
+                    languages[row["language"]] = (row["n"], row["first"])
+                }
+                return languages
+            }
+        } catch { throw Self.map(error, path) }
+    }
+
     /// How many subjects of an incident are in each (state, reason) among `states`, most first.
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {

@@ -40,7 +40,9 @@ struct AuthorityNotification {
             index = 0
         }
         authority = all[index]
-        let code = lang ?? authority.languages.first ?? "fr"
+        // The authority's first language in which the incident has every text, else its first.
+        let complete = record.incident.completeLanguages.map(\.rawValue)
+        let code = lang ?? authority.languages.first(where: complete.contains) ?? authority.languages.first ?? "fr"
         guard let language = Language(rawValue: code) else {
             throw CLIError("--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -123,6 +125,7 @@ struct AuthorityNotification {
         case .header: "headerInjection"
         case .address: "address"
         case .emptyMessage: "emptyMessage"
+        case .untranslated: "untranslated"
         case .nothingChanged: "nothingChanged"
         }
         return AuthorityRefusal(kind: kind, description: error.description)

@@ -41,8 +41,8 @@ extension IncidentCommand {
         var file: String
 
         func run() throws {
-            let incident = try IncidentFile.load(URL(fileURLWithPath: file))
             let ws = try workspace.open()
+            let incident = try IncidentFile.load(URL(fileURLWithPath: file), defaultLanguage: ws.defaultLanguage)
             let record = try ws.register.openIncident(incident, actor: ws.actor, at: try Clock.now())
             print("Opened \(record.id): \(incident.title)")
             print("Notify the authority by \(TimeText.local(incident.deadline.due, ws.zone(for: incident))) (72 h after awareness, Art. 33(1)).")
@@ -61,8 +61,8 @@ extension IncidentCommand {
         var file: String
 
         func run() throws {
-            let incident = try IncidentFile.load(URL(fileURLWithPath: file))
             let ws = try workspace.open()
+            let incident = try IncidentFile.load(URL(fileURLWithPath: file), defaultLanguage: ws.defaultLanguage)
             let current = try ws.register.incident(id)
             if current.incident == incident {
                 print("\(id) is unchanged (version \(current.version)); nothing recorded.")

@@ -21,6 +21,11 @@ extension SubjectsCommand {
                 The return path of each message is a VERP address (mail.bounces) that names the \
                 subject without showing the address; its secret is mail.bounces.secret.
 
+                A notice never carries text in another language than its own: when the incident lacks \
+                a text in the language of some of the people (see `language` and per-language texts in \
+                the incident file), the command names the languages, fields and people and refuses to \
+                start, unless the incident sets fallback_language.
+
                 Example:
                   breachmail subjects notify BR-2026-0001 --dry-run
                   breachmail subjects notify BR-2026-0001
@@ -47,7 +52,10 @@ extension SubjectsCommand {
                 throw CLIError("\(record.id) is not an incident number of the form BR-YEAR-NNNN; VERP tokens need one.")
             }
             let messages = try SubjectMessages(ws, record: record, at: now)
-            if dryRun { return try dryRunReport(ws, messages: messages) }
+            let gaps = try LanguageGaps(register: ws.register, record: record, composer: messages.composer)
+            if dryRun { return try dryRunReport(ws, messages: messages, gaps: gaps) }
+            if let refusal = gaps.refusal { throw CLIError(refusal) }
+            for line in gaps.lines() { FileHandle.standardError.write(Data("Note: \(line)\n".utf8)) }
 
             let transport = try MailSetup.transport(ws)
             let lock = try CampaignLock(ws, incidentID: record.id)
@@ -144,7 +152,7 @@ extension SubjectsCommand {
             }
         }
 
-        private func dryRunReport(_ ws: Workspace, messages: SubjectMessages) throws {
+        private func dryRunReport(_ ws: Workspace, messages: SubjectMessages, gaps: LanguageGaps) throws {
             var after: Int64 = 0
             var wouldSend = 0, noAddress = 0, done = 0
             var failures: [String: Int] = [:]
@@ -165,8 +173,12 @@ extension SubjectsCommand {
             let failed = failures.values.reduce(0, +)
             if json {
                 let progress = Progress(json: true, total: wouldSend + failed)
+                let languages = gaps.gaps.map { gap -> [String: Any] in
+                    ["language": gap.language.rawValue, "fields": gap.fields, "people": gap.people,
+                     "fallback": gap.fallback?.rawValue ?? NSNull()]
+                }
                 progress.emit(["event": "dry_run", "would_send": wouldSend, "render_failed": failed, "no_address": noAddress,
-                               "already_done": done])
+                               "already_done": done, "language_gaps": languages, "would_start": gaps.fix == nil])
                 return
             }
             print("Dry run for \(id): nothing sent, nothing recorded.")
@@ -175,6 +187,11 @@ extension SubjectsCommand {
             for (reason, n) in failures.sorted(by: { $0.value > $1.value }) { print("    \(n)  \(reason)") }
             print("  no_address      \(noAddress)")
             print("  already done    \(done)")
+            if !gaps.gaps.isEmpty {
+                print("Languages:")
+                for line in gaps.lines() { print("  \(line)") }
+            }
+            if let fix = gaps.fix { print("`breachmail subjects notify \(id)` would refuse to start. \(fix)") }
         }
     }
 }

@@ -14,6 +14,8 @@ struct SubjectMessages: Sendable {
     /// Each language's prepared composition, or what the law or the templates refuse: a refusal
     /// is the failure of each subject in that language.
     private let prepared: [Language: Result<PreparedComposition, ComposeError>]
+    /// The composer, for what the notices lack per language (``LanguageGaps``).
+    let composer: Composer
 
     init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
         let c = ws.configuration
@@ -23,6 +25,7 @@ struct SubjectMessages: Sendable {
         } catch {
             throw CLIError("\(error.description) Run `breachmail templates check`.")
         }
+        self.composer = composer
         do { from = try MailboxText.parse(c.mail.from) } catch { throw CLIError("mail.from: \(error). Fix it in \(Configuration.fileName).") }
         do {
             builder = try MIMEBuilder(messageIDDomain: c.mail.messageIDDomain)
@@ -34,7 +37,16 @@ struct SubjectMessages: Sendable {
         for language in Language.allCases {
             let context = ComposeContext(kind: .subject, incident: record.incident, reference: record.id, controller: c.controller,
                                          dpo: c.dpo, language: language, composedAt: now)
-            prepared[language] = Result { () throws(ComposeError) in try composer.prepare(context) }
+            var result = Result { () throws(ComposeError) in try composer.prepare(context) }
+            // The incident has no text in this language: its people get the notice in the
+            // fallback language, when the incident names one, with a line in theirs saying so.
+            if case .failure(.untranslated) = result, let fallback = record.incident.fallbackLanguage, fallback != language {
+                var instead = context
+                instead.language = fallback
+                instead.fallbackFrom = language
+                result = Result { () throws(ComposeError) in try composer.prepare(instead) }
+            }
+            prepared[language] = result
         }
         self.prepared = prepared
     }

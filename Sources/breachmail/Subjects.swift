@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreachCompose
 import BreachConfig
+import BreachCore
 import BreachImport
 import BreachRegister
 import Foundation
@@ -79,7 +80,7 @@ extension SubjectsCommand {
                 }
                 language = l
             } else {
-                language = ws.configuration.authorities.first?.languages.first.flatMap { Language(rawValue: $0) } ?? .fr
+                language = ws.defaultLanguage
             }
             let options = SubjectImporter.Options(csv: csv, maps: map, defaultLanguage: language)
             let reports = SubjectImporter.reportDirectory(for: ws.register)
@@ -102,6 +103,9 @@ extension SubjectsCommand {
                 print("Every row is a subject with a valid address.")
             }
             print("Register history: subjects.imported, file SHA-256 \(s.sha256).")
+            let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
+            for line in gaps.lines(csv: file) { print("Warning: \(line)") }
+            if let fix = gaps.fix { print("`breachmail subjects notify \(id)` would refuse to start. \(fix)") }
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BreachCompose
 import BreachConfig
+import BreachCore
+import BreachRegister
 import Foundation
 
 struct TemplatesCommand: ParsableCommand {
@@ -19,11 +21,20 @@ extension TemplatesCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report Mustache syntax errors, unknown variables and missing mandatory sections, with file and line.",
-            discussion: "Exits with status 1 when there is any problem.\n\nExample:\n  breachmail templates check ./my-templates")
+            discussion: """
+                Exits with status 1 when there is any problem. With --incident, also warns about the languages \
+                in which that incident lacks a text the subject notice shows, and how many people it concerns.
+
+                Example:
+                  breachmail templates check ./my-templates
+                  breachmail templates check --incident BR-2026-0001
+                """)
 
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "The templates directory (default: the working directory's storage.templates).")
         var directory: String?
+        @Option(help: ArgumentHelp("Also check that this incident has, in each of its people's languages, every text the subject notice shows.", valueName: "id"))
+        var incident: String?
 
         func run() throws {
             let url: URL
@@ -41,6 +52,12 @@ extension TemplatesCommand {
             let problems = TemplateSet.check(directory: url)
             if problems.isEmpty {
                 print("The templates in \(url.path) are fine: \(MessageKind.allCases.count) kinds in \(Language.allCases.count) languages.")
+                if let incident {
+                    let ws = try workspace.open()
+                    let gaps = try LanguageGaps(ws, record: try ws.register.incident(incident), templates: url)
+                    for line in gaps.lines() { print("Warning: \(incident): \(line)") }
+                    if gaps.gaps.isEmpty { print("\(incident) has every text its people's notices show, in each of their languages.") }
+                }
                 return
             }
             for problem in problems { print("\(url.path)/\(problem)") }

@@ -22,7 +22,7 @@ extension Workspace {
             return NotificationFact(authorityID: n.authorityID, phase: n.phase == .initial ? .initial : .complementary,
                                     outcome: outcome, at: at, reference: n.authorityReference)
         }
-        return IncidentClock(deadline: record.incident.deadline, delayReasons: record.incident.delayReasons,
+        return IncidentClock(deadline: record.incident.deadline, delayReasons: record.incident.delayReasons.anyText(preferring: record.incident.ownLanguage, own: record.incident.ownLanguage),
                              decision: decision, authorityIDs: configuration.authorities.map(\.id), facts: facts, now: now)
     }
 }

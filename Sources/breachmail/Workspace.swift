@@ -62,6 +62,11 @@ struct Workspace {
 
     func path(_ relative: String) -> URL { URL(fileURLWithPath: relative, relativeTo: directory).standardizedFileURL }
 
+    /// The language of texts nobody named: the first language of the first authority, else French.
+    var defaultLanguage: Language {
+        configuration.authorities.first?.languages.first.flatMap { Language(rawValue: $0) } ?? .fr
+    }
+
     /// The time zone to show an incident's times in: the incident's own, else the configuration's.
     func zone(for incident: Incident) -> TimeZone {
         incident.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: configuration.timeZone) ?? TimeZone(secondsFromGMT: 0)!

@@ -66,7 +66,10 @@ import Testing
     var known = initial
     known.approximateSubjects = 4_350
     known.unknownCounts = nil
-    known.measuresTaken += " The passwords of the staff were reset."
+    known.measuresTaken = Fixture.texts(
+        en: known.text(known.measuresTaken, in: .en) + " The passwords of the staff were reset.",
+        fr: known.text(known.measuresTaken, in: .fr) + " Les mots de passe du personnel ont été réinitialisés.",
+        de: known.text(known.measuresTaken, in: .de) + " Die Passwörter der Mitarbeiter wurden zurückgesetzt.")
     var context = Fixture.context(.authorityComplementary, .en, incident: known)
     context.authority?.previous = (initial, Fixture.onTime)
     let text = try Fixture.composer.plainText(context)

@@ -16,24 +16,44 @@ enum Fixture {
         Incident(
             title: "Ransomware on the members' file server",
             awareness: awareness, timeZone: "Europe/Luxembourg",
-            discovery: "The IT provider saw encrypted files and a ransom note on the file server.",
+            discovery: texts(en: "The IT provider saw encrypted files and a ransom note on the file server.",
+                               fr: "Le prestataire informatique a vu des fichiers chiffrés et une demande de rançon sur le serveur de fichiers.",
+                               de: "Der IT-Dienstleister hat verschlüsselte Dateien und eine Lösegeldforderung auf dem Dateiserver gesehen."),
             period: Period(start: ZonedTime(rfc3339: "2026-11-19T22:10:00+01:00"), end: ZonedTime(rfc3339: "2026-11-20T08:45:00+01:00")),
             nature: [.confidentiality, .availability], origin: .ransomware, cause: .externalMalicious,
-            description: "An attacker entered our file server through a flaw in its remote-access software, copied the members' file and encrypted it.",
+            description: texts(en: "An attacker entered our file server through a flaw in its remote-access software, copied the members' file and encrypted it.",
+                               fr: "Un attaquant est entré sur notre serveur de fichiers par une faille de son logiciel d'accès à distance, a copié le fichier des adhérents et l'a chiffré.",
+                               de: "Ein Angreifer ist über eine Lücke in der Fernzugriffssoftware in unseren Dateiserver eingedrungen, hat die Mitgliederdatei kopiert und verschlüsselt."),
             dataCategories: [.civilStatus, .contactDetails, .financial],
             specialCategories: [.health],
             approximateRecords: 12_500, approximateSubjects: 4_200,
             subjectCategories: [.members, .minors],
             vulnerableSubjects: VulnerableSubjects(present: true, details: "about 900 junior members under 16"),
-            measuresBefore: "Daily encrypted back-ups; access limited to two staff accounts.",
-            likelyConsequences: "The copied data could be used for targeted phishing messages or to attempt fraud with bank details.",
+            measuresBefore: texts(en: "Daily encrypted back-ups; access limited to two staff accounts.",
+                               fr: "Sauvegardes chiffrées quotidiennes ; accès limité à deux comptes du personnel.",
+                               de: "Tägliche verschlüsselte Sicherungen; Zugriff auf zwei Konten von Mitarbeitern beschränkt."),
+            likelyConsequences: texts(en: "The copied data could be used for targeted phishing messages or to attempt fraud with bank details.",
+                               fr: "Les données copiées pourraient servir à des messages d'hameçonnage ciblés ou à des tentatives de fraude avec les coordonnées bancaires.",
+                               de: "Die kopierten Daten könnten für gezielte Phishing-Nachrichten oder für Betrugsversuche mit Bankdaten verwendet werden."),
             potentialHarms: [.fraud, .identityTheft],
-            measuresTaken: "We cut the server off the network, restored the data from the back-up of 19 November, changed every password and filed a complaint with the police.",
-            measuresPlanned: "Replace the remote-access software by 15 December.",
-            adviceToSubjects: "Watch your bank statements and tell your bank about any debit you do not recognise. Be wary of any message that mentions the club and asks for money or personal details.",
+            measuresTaken: texts(en: "We cut the server off the network, restored the data from the back-up of 19 November, changed every password and filed a complaint with the police.",
+                               fr: "Nous avons coupé le serveur du réseau, restauré les données depuis la sauvegarde du 19 novembre, changé tous les mots de passe et porté plainte auprès de la police.",
+                               de: "Wir haben den Server vom Netz getrennt, die Daten aus der Sicherung vom 19. November wiederhergestellt, alle Passwörter geändert und Anzeige bei der Polizei erstattet."),
+            measuresPlanned: texts(en: "Replace the remote-access software by 15 December.",
+                               fr: "Remplacer le logiciel d'accès à distance d'ici le 15 décembre.",
+                               de: "Die Fernzugriffssoftware bis zum 15. Dezember ersetzen."),
+            adviceToSubjects: texts(en: "Watch your bank statements and tell your bank about any debit you do not recognise. Be wary of any message that mentions the club and asks for money or personal details.",
+                               fr: "Surveillez vos relevés bancaires et signalez à votre banque tout prélèvement que vous ne reconnaissez pas. Méfiez-vous de tout message qui cite le club et vous demande de l'argent ou des données personnelles.",
+                               de: "Prüfen Sie Ihre Kontoauszüge und melden Sie Ihrer Bank jede Abbuchung, die Sie nicht kennen. Seien Sie vorsichtig bei Nachrichten, die den Verein erwähnen und Geld oder persönliche Daten verlangen."),
             otherOrganisations: [InvolvedOrganisation(name: "Hébergeur Sàrl", role: .host, details: "runs the file server")],
-            crossBorder: CrossBorder(concerned: true, countries: ["FR", "DE"], otherNotifications: "none")
+            crossBorder: CrossBorder(concerned: true, countries: ["FR", "DE"], otherNotifications: "none"),
+            language: .en
         )
+    }
+
+    /// A free text in the three languages, so that a message in each can be composed.
+    static func texts(en: String, fr: String, de: String) -> LocalizedText {
+        LocalizedText(translations: [.en: en, .fr: fr, .de: de])
     }
 
     static let controller = Controller(

@@ -1,4 +1,5 @@
 import BreachCompose
+import BreachCore
 import BreachTestSupport
 import Foundation
 import Testing

@@ -296,7 +296,7 @@ private func customTemplates() throws -> (TemporaryDirectory, Composer) {
 
 @Test func markerCharactersInTheIncidentKeepTheCompositionFromSkeletons() throws {
     var incident = Fixture.incident
-    incident.description += " \u{E000}&0\u{E001}"
+    incident.description = LocalizedText(incident.text(incident.description, in: .en) + " \u{E000}&0\u{E001}")
     let composition = try Fixture.composer.prepare(Fixture.context(.subject, .en, incident: incident))
     let subject = SubjectFields(name: "Zoé", email: "zoe@exemple.fr")
     #expect(composition.skeletonRefusal(for: subject)
@@ -366,4 +366,27 @@ private final class Results: @unchecked Sendable {
     #expect(equal.isEmpty)
     #expect(SubjectSkeleton.htmlEscaped("Tom & \"Jerry\" <b>'s") == "Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s")
     #expect(SubjectSkeleton.htmlEscaped("Zoé") == "Zoé")
+}
+
+// MARK: Fallback language
+
+/// A notice sent in the fallback language opens with a line in the person's language, in the
+/// text and in the HTML: the skeleton gives the bytes of a full rendering with it too.
+@Test func aFallbackNoticeFromASkeletonIsTheRenderedOneWithItsNote() throws {
+    var context = Fixture.context(.subject, .fr)
+    context.fallbackFrom = .de
+    let composition = try Fixture.composer.prepare(context)
+    var maker = SubjectMaker(seed: 12)
+    var fromSkeleton = 0
+    for n in 0..<300 {
+        let subject = maker.subject(n)
+        let (skeleton, rendered) = bothWays(composition, subject, seed: UInt64(n))
+        #expect(skeleton == rendered, "subject \(n): \(subject)")
+        if composition.skeletonRefusal(for: subject) == nil { fromSkeleton += 1 }
+    }
+    #expect(fromSkeleton > 200)
+    let text = try composition.render(subject: Fixture.subject).text
+    #expect(text.hasPrefix("Diese Mitteilung liegt nicht auf Deutsch vor; wir senden sie Ihnen auf Französisch.\n\nBonjour Zoé Lefèvre,"))
+    let html = try #require(try composition.render(subject: Fixture.subject).html)
+    #expect(html.contains("<body>\n<p lang=\"de\">Diese Mitteilung liegt nicht auf Deutsch vor; wir senden sie Ihnen auf Französisch.</p>\n"))
 }
