@@ -91,6 +91,7 @@ public final class Register: Sendable {
         registerSubjectMigrations(&migrator)
         registerBounceMigrations(&migrator)
         registerSubjectJournalMigrations(&migrator)
+        registerBounceReviewMigrations(&migrator)
         return migrator
     }
 

@@ -216,4 +216,59 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("FIX THE SENDING SET-UP FIRST"))
     }
+
+    /// A DSN to the plain bounce address (no token) naming a person, with a Message-ID
+    /// breachmail never sent: anyone can send that. It is kept for review with its evidence,
+    /// counts for no one (not "unreachable", not toward a public notice) until the DPO confirms
+    /// it; a rejected one never counts; each decision is in the history with its actor. A
+    /// Message-ID breachmail sent, but to another address than the one named, goes to review too.
+    @Test func aBounceWithoutAVerifiedTokenWaitsForTheDPO() throws {
+        let forged = SampleBounce.userUnknown.message(returnPath: "bounce@bounces.exemple.lu", recipient: try email(12),
+                                                      originalMessageID: "<made-up.1@attacker.example>", serial: 12)
+        let first = try bm(["bounces", "ingest", "-"], input: forged)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("hard bounces       0") && first.stdout.contains("awaiting review    1"), "\(first.stdout)")
+        #expect(try sql("SELECT COALESCE(subject_id, 'none') || ' ' || matched_by || ' ' || review || ' ' || candidate_subject_id FROM bounce")
+                == "none review pending 12")
+        // The Message-ID of subject 9's notice, naming subject 14's address: review as well, for
+        // subject 9 (the only notice it can be about).
+        let mixed = SampleBounce.mailboxFull.message(returnPath: "bounce@bounces.exemple.lu", recipient: try email(14),
+                                                     originalMessageID: "<BR-2026-0001.9@exemple.lu>", serial: 14)
+        #expect(try bm(["bounces", "ingest", "-"], input: mixed).stdout.contains("awaiting review    1"))
+        #expect(try sql("SELECT COUNT(*) FROM bounce WHERE subject_id IS NOT NULL") == "0")
+        #expect(try sql("SELECT state FROM subject WHERE id = 9") == "submitted")  // the transient one sent nothing again
+
+        let status = try bm(["status", "BR-2026-0001"])
+        #expect(status.stdout.contains("hard-bounced 0"), "\(status.stdout)")
+        #expect(status.stdout.contains("Review      2 bounces without a verified token wait for the DPO (counted for no one until confirmed): `breachmail bounces review --incident BR-2026-0001`"), "\(status.stdout)")
+
+        let list = try bm(["bounces", "review"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.hasPrefix("2 bounces wait for review (no verified VERP token: counted for no one until confirmed)."), "\(list.stdout)")
+        #expect(list.stdout.contains("  1  pending  received 2026-10-25T14:00:00Z  BR-2026-0001 subject 12 (line 13)  failure hard 5.1.1 userunknown"), "\(list.stdout)")
+        #expect(!list.stdout.contains("@"))
+        let one = try bm(["bounces", "review", "1"])
+        #expect(one.stdout.contains("  Message-ID    <made-up.1@attacker.example>: not the notice breachmail sent this subject"), "\(one.stdout)")
+        #expect(one.stdout.contains("  would count   for BR-2026-0001 subject 12, line 13 of its import, the address the bounce names"))
+        let two = try bm(["bounces", "review", "2"])
+        #expect(two.stdout.contains("the notice breachmail sent this subject, but the bounce names another address"), "\(two.stdout)")
+
+        let confirmed = try bm(["bounces", "confirm", "1"])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(confirmed.stdout == "Confirmed bounce 1: it now counts for BR-2026-0001 subject 12 (failure hard 5.1.1 userunknown).\n")
+        let rejected = try bm(["bounces", "reject", "2"])
+        #expect(rejected.stdout == "Rejected bounce 2: it counts for no one.\n")
+        let again = try bm(["bounces", "confirm", "2"])
+        #expect(again.status != 0)
+        #expect(again.stderr == "Error: bounce 2 was already rejected; a decision is recorded once.\n")
+        #expect(try bm(["bounces", "confirm", "99"]).stderr == "Error: there is no bounce 99; `breachmail bounces review` lists those waiting for review.\n")
+
+        let after = try bm(["status", "BR-2026-0001"])
+        #expect(after.stdout.contains("hard-bounced 1"), "\(after.stdout)")
+        #expect(!after.stdout.contains("Review      "))
+        #expect(try sql("SELECT state FROM subject WHERE id = 9") == "submitted")
+        #expect(try sql("SELECT kind || ' ' || actor || ' ' || payload FROM history WHERE kind LIKE 'bounce.%' ORDER BY sequence")
+                == "bounce.confirmed test-dpo {\"bounce\":1,\"outcome\":\"hard\",\"subject\":12}\nbounce.rejected test-dpo {\"bounce\":2,\"outcome\":\"transient\",\"subject\":9}")
+        #expect(try bm(["register", "verify"]).stdout.contains("intact"))
+    }
 }
