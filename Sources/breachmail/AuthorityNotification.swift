@@ -156,6 +156,8 @@ struct AuthorityNotification {
     func send() throws -> Outcome {
         switch authority.channel {
         case .emailPGP:
+            // gpg starts a gpg-agent for the keyring (import, signing): stopped before the command ends.
+            defer { Keyring.stopAgent(directory: ws.path(ws.configuration.storage.keyring).path) }
             let transport = try transport()
             let (keyring, key) = try pinnedKey()
             let signer = try signingKey(keyring)

@@ -389,5 +389,17 @@ struct AuthoritySendSignedTests {
         #expect(decrypted.stderr.contains("[GNUPG:] GOODSIG"))
         #expect(!sent.stdout.contains("correct horse") && !sent.stderr.contains("correct horse"))
         try w.expectRegisterIntact()
+        // The gpg-agent that signing needed for breachmail's keyring is gone with the command
+        // (only this test's keyring is looked at: other tests and sessions run agents of their own).
+        #expect(try Self.agents(home: w.url.appendingPathComponent("keyring").path).isEmpty)
+    }
+
+    /// The pids of the gpg-agents whose command line names `home`.
+    static func agents(home: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return words.first.map { $0.hasSuffix("gpg-agent") } == true && words.contains(home)
+        }
     }
 }
