@@ -71,7 +71,9 @@ extension Register {
                 try db.execute(sql: "UPDATE bounce SET review = ?, incident_id = ?, subject_id = ? WHERE id = ?",
                                arguments: [BounceReviewState.confirmed.rawValue, bounce.incidentID, bounce.subjectID, id])
                 if bounce.outcome == .transient {
-                    try Self.sendAgainAfterTransientBounce(db, subject: bounce.subjectID, status: bounce.status, reason: bounce.reason, at: now)
+                    try Self.changingSubjects(db, ids: [bounce.subjectID], actor: actor, at: now) {
+                        try Self.sendAgainAfterTransientBounce(db, subject: bounce.subjectID, status: bounce.status, reason: bounce.reason, at: now)
+                    }
                 }
             case .reject:
                 try db.execute(sql: "UPDATE bounce SET review = ? WHERE id = ?", arguments: [BounceReviewState.rejected.rawValue, id])

@@ -48,6 +48,7 @@ extension Register {
             var results: [BounceRecording] = []
             var counts = BounceIngestCounts()
             var incidents = Set<String>()
+            var transient: [(subject: Int64, status: String?, reason: String?)] = []
             for b in bounces {
                 let match = try Self.match(db, b)
                 try db.execute(sql: """
@@ -67,9 +68,14 @@ extension Register {
                 // goes back to the campaign, which sends again once the back-off has passed, until
                 // the retry window counted from the first attempt ends.
                 if !recording.duplicate, b.outcome == .transient, let subject = match.subjectID {
-                    try Self.sendAgainAfterTransientBounce(db, subject: subject, status: b.status, reason: b.reason, at: now)
+                    transient.append((subject, b.status, b.reason))
                 }
                 results.append(recording)
+            }
+            if !transient.isEmpty {
+                try Self.changingSubjects(db, ids: transient.map(\.subject), actor: actor, at: now) {
+                    for t in transient { try Self.sendAgainAfterTransientBounce(db, subject: t.subject, status: t.status, reason: t.reason, at: now) }
+                }
             }
             // One entry per run, with counts only (no address, no diagnostic): on the incident
             // when the run concerned exactly one, else on no incident.

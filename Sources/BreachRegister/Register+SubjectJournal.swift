@@ -106,17 +106,24 @@ extension Register {
                 let folded = try Int64.fetchOne(db, sql: "SELECT folded_seq FROM subject_journal WHERE journal_id = ?",
                                                 arguments: [journalID]) ?? 0
                 let fresh = records.filter { $0.seq > folded }
-                guard let last = fresh.last?.seq else { return 0 }
-                try Self.fold(fresh.map(\.change), db)
+                guard let last = fresh.last else { return 0 }
+                let at = ZonedTime(rfc3339: last.change.stamp)?.instant ?? Date()
+                try Self.changingSubjects(db, ids: fresh.map(\.change.id), actor: Self.foldActor, at: at) {
+                    try Self.fold(fresh.map(\.change), db)
+                }
                 try db.execute(sql: """
                     INSERT INTO subject_journal (journal_id, folded_seq) VALUES (?, ?)
                     ON CONFLICT (journal_id) DO UPDATE SET folded_seq = excluded.folded_seq
-                    """, arguments: [journalID, last])
+                    """, arguments: [journalID, last.seq])
                 return fresh.count
             }
             return (applied, start + end)
         } catch { throw Self.map(error, path) }
     }
+
+    /// The actor of the `subjects.digest` entries of folds and direct updates: the changes are
+    /// the campaign's, whose run has its own `campaign.run` entry with the person who started it.
+    static let foldActor = "breachmail"
 
     /// Applies changes in order: each subject's own in order (subjects are independent rows).
     static func fold(_ changes: [StateChange], _ db: Database) throws {

@@ -92,6 +92,7 @@ public final class Register: Sendable {
         registerBounceMigrations(&migrator)
         registerSubjectJournalMigrations(&migrator)
         registerBounceReviewMigrations(&migrator)
+        registerCoverageMigrations(&migrator)
         return migrator
     }
 
@@ -227,6 +228,7 @@ public final class Register: Sendable {
                     return result(.init(sequence: expected - 1, message: "incident \(id) was changed outside the history"))
                 }
             }
+            if let problem = try Self.verifyNotifications(db, entries) ?? Self.verifySubjects(db, entries) { return result(problem) }
             return result(nil)
         }
     }

@@ -210,6 +210,24 @@ struct AuthoritySendPGPTests {
         try w.expectRegisterIntact()
     }
 
+    /// A notification row edited or removed with sqlite3 (the authority reference, the status) is
+    /// seen by `register verify`: each row is compared with the history entry written with it.
+    @Test func verifySeesAnEditedOrRemovedNotificationRow() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        #expect(try w.run(["authority", "send", Workdir.id, "--authority", "cnpd"]).status == 0)
+        try w.expectRegisterIntact()
+        let sequence = try w.sql("SELECT history_sequence FROM notification")
+        _ = try w.sql("UPDATE notification SET authority_reference = 'CNPD-2026-999'")
+        let edited = try w.run(["register", "verify"])
+        #expect(edited.status == 2)
+        #expect(edited.stdout.hasPrefix("The register history is NOT intact: entry \(sequence): notification 1 (BR-2026-0001, cnpd) was changed outside the history (authority_reference).\n"), "\(edited.stdout)")
+        _ = try w.sql("UPDATE notification SET authority_reference = '', status = 'recorded'")
+        #expect(try w.run(["register", "verify"]).stdout.contains("was changed outside the history (status)"))
+        _ = try w.sql("DELETE FROM notification")
+        #expect(try w.run(["register", "verify"]).stdout.hasPrefix("The register history is NOT intact: entry \(sequence): its notification row was removed from the register.\n"))
+    }
+
     @Test func complementaryWithoutInitialIsRefusedAndRecorded() throws {
         let w = try Workdir()
         _ = try w.demoKey()

@@ -22,8 +22,14 @@ import Testing
         try CommandRunner.makeExampleWorkingDirectory(work, subjects: CommandRunner.exampleSubjects) { try bm($0) }
         try FileManager.default.createDirectory(at: work.appendingPathComponent("secrets"), withIntermediateDirectories: true)
         try Data((Self.secret + "\n").utf8).write(to: work.appendingPathComponent("secrets/verp.key"))
-        try sql("UPDATE subject SET state = 'submitted', attempts = 1, updated_at = '\(Self.submittedAt)', "
-            + "message_id = '<BR-2026-0001.' || id || '@exemple.lu>' WHERE state = 'queued'")
+        // The people told by a real campaign (into the outbox Maildir, emptied after): `register
+        // verify` sees rows changed with sqlite3, so the states come from breachmail itself.
+        let told = try bm(["subjects", "notify", "BR-2026-0001"], now: Self.submittedAt)
+        try #require(told.status == 0, "\(told.stderr)")
+        let outbox = work.appendingPathComponent("outbox/new")
+        for name in try FileManager.default.contentsOfDirectory(atPath: outbox.path) {
+            try FileManager.default.removeItem(at: outbox.appendingPathComponent(name))
+        }
     }
 
     func bm(_ args: [String], now: String = IngestCLITests.during, input: String? = nil) throws -> ProcessResult {
@@ -39,9 +45,12 @@ import Testing
 
     func email(_ id: Int) throws -> String { try sql("SELECT email FROM subject WHERE id = \(id)") }
 
+    /// The Message-ID of the notice the campaign sent subject `id`.
+    func messageID(_ id: Int) throws -> String { "<" + (try sql("SELECT message_id FROM subject WHERE id = \(id)")) + ">" }
+
     func bounce(_ kind: SampleBounce, subject id: Int, serial: Int? = nil, verp: VERP? = nil) throws -> String {
         let returnPath = (verp ?? self.verp).make(VERPKey(incident: IncidentNumber("BR-2026-0001")!, subject: UInt64(id)))
-        return kind.message(returnPath: returnPath, recipient: try email(id), originalMessageID: "<BR-2026-0001.\(id)@exemple.lu>",
+        return kind.message(returnPath: returnPath, recipient: try email(id), originalMessageID: try messageID(id),
                             serial: serial ?? id)
     }
 
@@ -94,7 +103,7 @@ import Testing
         // One history entry per run that recorded something, counts only: no address in the history.
         let history = try sql("SELECT payload FROM history WHERE kind = 'bounces.ingested'")
         #expect(!history.contains("@"))
-        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: 4 entries"))
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
 
     /// A transient bounce (mailbox full) means the notice did not arrive: the person goes back to
@@ -138,7 +147,7 @@ import Testing
     @Test func stdinForAnMTAPipeWithMessageIDFallback() throws {
         // No VERP token (a plain return path): the returned Message-ID finds the subject.
         let plain = SampleBounce.userUnknown.message(returnPath: "bounce@bounces.exemple.lu", recipient: try email(9),
-                                                     originalMessageID: "<BR-2026-0001.9@exemple.lu>", serial: 9)
+                                                     originalMessageID: try messageID(9), serial: 9)
         let result = try bm(["bounces", "ingest", "-"], input: plain)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Read 1 message from standard input: 1 new"))
@@ -198,7 +207,8 @@ import Testing
         #expect(listed.count == 15)
         #expect(!listed.contains { $0.contains("@") })
         #expect(listed.contains("  subject 1  line 2  failed_permanent  retries-exhausted  attempts 1  550 5.1.1 [address] unknown"))
-        #expect(try bm(["register", "verify"]).stdout.contains("intact"))
+        // This test made those 11 people failed_permanent with sqlite3, outside breachmail: verify sees it.
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is NOT intact: entry "))
     }
 
     @Test func senderSideWaveAlertsTheOperatorAndRecommendsNoPublicNotice() throws {
@@ -233,7 +243,7 @@ import Testing
         // The Message-ID of subject 9's notice, naming subject 14's address: review as well, for
         // subject 9 (the only notice it can be about).
         let mixed = SampleBounce.mailboxFull.message(returnPath: "bounce@bounces.exemple.lu", recipient: try email(14),
-                                                     originalMessageID: "<BR-2026-0001.9@exemple.lu>", serial: 14)
+                                                     originalMessageID: try messageID(9), serial: 14)
         #expect(try bm(["bounces", "ingest", "-"], input: mixed).stdout.contains("awaiting review    1"))
         #expect(try sql("SELECT COUNT(*) FROM bounce WHERE subject_id IS NOT NULL") == "0")
         #expect(try sql("SELECT state FROM subject WHERE id = 9") == "submitted")  // the transient one sent nothing again
@@ -269,6 +279,6 @@ import Testing
         #expect(try sql("SELECT state FROM subject WHERE id = 9") == "submitted")
         #expect(try sql("SELECT kind || ' ' || actor || ' ' || payload FROM history WHERE kind LIKE 'bounce.%' ORDER BY sequence")
                 == "bounce.confirmed test-dpo {\"bounce\":1,\"outcome\":\"hard\",\"subject\":12}\nbounce.rejected test-dpo {\"bounce\":2,\"outcome\":\"transient\",\"subject\":9}")
-        #expect(try bm(["register", "verify"]).stdout.contains("intact"))
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
 }

@@ -474,3 +474,23 @@ extension CampaignCLITests {
         #expect(fields.last == "none", "\(after.stdout)")
     }
 }
+
+extension CampaignCLITests {
+    /// A person's state edited with sqlite3 after a campaign (someone marked "submitted" who was
+    /// not, or the reverse) is seen by `register verify`: each change of subjects records the
+    /// digest of every subject row in the history.
+    @Test func verifySeesAPersonsStateEditedOutsideBreachmail() throws {
+        try importPeople(50, stem: "sealed")
+        #expect(try bm(["subjects", "notify", "BR-2026-0001"]).status == 0)
+        let intact = try bm(["register", "verify"])
+        #expect(intact.stdout.hasPrefix("The register history is intact: "), "\(intact.stdout)")
+        let database = work.appendingPathComponent("register.sqlite").path
+        _ = try CommandRunner.run("sqlite3", [database, "UPDATE subject SET state = 'failed_permanent' WHERE email = 'sealed7@example.org'"])
+        let edited = try bm(["register", "verify"])
+        #expect(edited.status == 2)
+        #expect(edited.stdout.contains(": a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry.\n"), "\(edited.stdout)")
+        // Put back as it was: intact again (the digest is of the rows, not of the edit).
+        _ = try CommandRunner.run("sqlite3", [database, "UPDATE subject SET state = 'submitted' WHERE email = 'sealed7@example.org'"])
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
+    }
+}
