@@ -12,8 +12,9 @@ struct RegisterCommand: ParsableCommand {
             Example:
               breachmail register verify
               breachmail register export --format html --output register.html
+              breachmail register seal --output /media/usb/register-seal.txt
             """,
-        subcommands: [Verify.self, Export.self])
+        subcommands: [Verify.self, Export.self, Seal.self])
 }
 
 extension RegisterExport.Format: ExpressibleByArgument {}
@@ -22,9 +23,11 @@ extension RegisterCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the history chain; report the first entry that was altered or removed.",
-            discussion: "Example:\n  breachmail register verify")
+            discussion: "Example:\n  breachmail register verify\n  breachmail register verify --seal register-seal-42.txt")
 
         @OptionGroup var workspace: WorkspaceOptions
+        @Option(help: "Also check the register against this seal (`breachmail register seal`): nothing up to the sealed entry rewritten or cut.")
+        var seal: String?
 
         func run() throws {
             let ws = try workspace.open()
@@ -35,7 +38,16 @@ extension RegisterCommand {
                 throw ExitCode(2)
             }
             print("The register history is intact: \(result.entries) entries, head \(result.head).")
-            print("Keep the head hash outside the register (a signed e-mail, a paper file) to detect a rewritten tail later.")
+            if let seal {
+                let sealed = try RegisterSeal.check(ws, path: seal)
+                if let problem = sealed.problem {
+                    print("The register history is NOT intact: \(problem).")
+                    throw ExitCode(2)
+                }
+                print(sealed.summary)
+                return
+            }
+            print("Keep the head hash outside the register (`breachmail register seal`) to detect a rewritten or cut tail later.")
         }
     }
 
