@@ -40,6 +40,9 @@ public final class CSVReader {
     // Parser state, kept between records.
     private var line = 1
     private var skipLF = false
+    /// The file's lines end with a lone CR (old Mac exports): a CR inside a quoted field is then
+    /// a physical line; in an LF or CRLF file it is not, and line numbers count LFs.
+    private var crLines = false
 
     // The record being built: every field's bytes one after the other, and where each ends.
     private var bytes: [UInt8] = []
@@ -128,10 +131,15 @@ public final class CSVReader {
         var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, 9: 0]
         var quoted = false
         var sawText = false
-        for b in head[position...] {
+        for (index, b) in head.enumerated().dropFirst(position) {
             if b == UInt8(ascii: "\"") { quoted.toggle(); continue }
             if quoted { continue }
-            if b == 10 || b == 13 { if sawText { break } else { continue } }
+            if b == 10 || b == 13 {
+                if sawText {
+                    crLines = b == 13 && index + 1 < head.count && head[index + 1] != 10
+                    break
+                } else { continue }
+            }
             if b == 0 || (b < 0x20 && b != 9) || b == 0x7F { throw ImportError(file: file, .binary) }
             sawText = true
             if counts[b] != nil { counts[b]! += 1 }
@@ -165,6 +173,10 @@ public final class CSVReader {
         var lastWasCR = false
         let quote = UInt8(ascii: "\"")
         let delimiter = delimiter
+        // The header is bounded like a field: a huge first line is not a header (and its
+        // millions of columns would all be kept in memory).
+        let headerLimit = recordsRead == 0 ? options.fieldLimit : Int.max
+        var recordBytes = 0
 
         while true {
             if position >= end {
@@ -191,11 +203,14 @@ public final class CSVReader {
                 started = true
             }
             if raw.count < Self.rawLimit { raw.append(b) }
+            recordBytes += 1
+            if recordBytes > headerLimit { throw ImportError(file: file, line: startLine, .headerTooLong(limit: headerLimit)) }
 
             switch state {
             case .quoted:
                 if b == quote { state = .quoteInQuoted; continue }
-                if b == 10 { if !lastWasCR { line += 1 } } else if b == 13 { line += 1 }
+                // Physical lines: LFs (a CRLF once), or lone CRs in a file whose lines end with them.
+                if b == 10 { if !(crLines && lastWasCR) { line += 1 } } else if b == 13, crLines { line += 1 }
                 lastWasCR = b == 13
                 append(b)
             case .quoteInQuoted:

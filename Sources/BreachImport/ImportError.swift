@@ -11,6 +11,7 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case spreadsheet
         case binary
         case unclosedQuote(field: Int)
+        case headerTooLong(limit: Int)
         case noSeparator(header: String)
         case noEmailColumn(headers: [String])
         case twoColumnsForOneField(field: String, columns: [String])
@@ -48,6 +49,9 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unclosedQuote(let field):
             return "\(at), field \(field): a quoted field opens here and is never closed before the end of the file; "
                 + "close it (a quote inside a quoted field is written \"\") and import again. Nothing was imported."
+        case .headerTooLong(let limit):
+            return "\(at): the header line is longer than \(limit) bytes, so not the header of a list of people; "
+                + "check that this is the right file and that its first line is the header (email;first_name;last_name;language)."
         case .noSeparator(let header):
             return "\(at): no separator (`,` `;` or TAB) and the only column \"\(Self.short(header))\" is not an e-mail column: "
                 + "this does not look like CSV. Export the list as CSV with a header row, or name the separator with --delimiter."

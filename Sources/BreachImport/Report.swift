@@ -50,7 +50,7 @@ final class Report {
         field(reason)
         // A NUL would make the report itself a broken CSV: show it as ␀.
         let raw = record.raw.contains("\u{0}") ? record.raw.replacingOccurrences(of: "\u{0}", with: "␀") : record.raw
-        field(record.rawTruncated ? raw + "…" : raw)
+        field(Self.inert(record.rawTruncated ? raw + "…" : raw))
         buffer += [13, 10]
         if buffer.count >= 64 * 1024 { try flush() }
     }
@@ -64,6 +64,13 @@ final class Report {
     func discard() {
         if !closed { close(fd); closed = true }
         unlink(url.path)
+    }
+
+    /// A cell a spreadsheet would evaluate (`=`, `+`, `-`, `@` first) gets a `'` before it, as
+    /// the register's exports do: the report shows the line, it never runs it.
+    static func inert(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) else { return text }
+        return "'" + text
     }
 
     private func field(_ text: String, first: Bool = false) {

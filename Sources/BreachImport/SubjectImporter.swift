@@ -42,13 +42,15 @@ public enum SubjectImporter {
         public var rejected = 0
         /// Accepted rows whose language was empty or unknown and got the default.
         public var languageDefaulted = 0
+        /// Accepted rows whose names had a TAB, replaced by a space (each in the report).
+        public var normalised = 0
         public var blankLines = 0
         /// The report, relative to the register's directory; nil when every row was clean.
         public var report: String?
 
         enum CodingKeys: String, CodingKey {
             case file, sha256, encoding, delimiter, rows, accepted, queued, noAddress = "no_address", duplicates, rejected
-            case languageDefaulted = "language_defaulted", blankLines = "blank_lines", report
+            case languageDefaulted = "language_defaulted", blankLines = "blank_lines", report, normalised
         }
     }
 
@@ -99,16 +101,18 @@ public enum SubjectImporter {
             case .rejected(let reason):
                 summary.rejected += 1
                 try report.add(record, outcome: "rejected", reason: reason)
-            case .subject(let subject, let languageDefaulted):
+            case .subject(let subject, let languageDefaulted, let normalised):
                 switch try writer.insert(subject) {
                 case .inserted:
                     summary.accepted += 1
                     if languageDefaulted { summary.languageDefaulted += 1 }
+                    if normalised != nil { summary.normalised += 1 }
                     if subject.state == .noAddress {
                         summary.noAddress += 1
-                        try report.add(record, outcome: "no_address", reason: subject.reason ?? "")
+                        try report.add(record, outcome: "no_address", reason: [subject.reason, normalised].compactMap { $0 }.joined(separator: "; "))
                     } else {
                         summary.queued += 1
+                        if let normalised { try report.add(record, outcome: "normalised", reason: normalised) }
                     }
                 case .duplicate(let line, let earlier):
                     summary.duplicates += 1
@@ -121,7 +125,8 @@ public enum SubjectImporter {
     }
 
     enum Outcome {
-        case subject(NewSubject, languageDefaulted: Bool)
+        /// `normalised`: what was changed in the row to accept it (for the report), if anything.
+        case subject(NewSubject, languageDefaulted: Bool, normalised: String?)
         case rejected(String)
     }
 
@@ -151,10 +156,16 @@ public enum SubjectImporter {
         }
 
         // Names reach a header (To: "Marie Dupont" <…>): refuse anything that could break out of it.
+        // A TAB is harmless there once replaced by a space (as header folding would); it is recorded.
         var names: [ColumnMapping.Field: String] = [:]
+        var tabs: [String] = []
         for field in [ColumnMapping.Field.firstName, .lastName] {
-            let text = value(field)
+            var text = value(field)
             guard !text.isEmpty, let column = mapping.columns[field] else { continue }
+            if text.utf8.contains(9) {
+                text = text.replacingOccurrences(of: "\t", with: " ")
+                tabs.append(name(column + 1))
+            }
             if text.unicodeScalars.contains(where: isControl) {
                 return .rejected("\(name(column + 1)) contains a line break or control character, which could inject mail headers; remove it")
             }
@@ -194,7 +205,8 @@ public enum SubjectImporter {
             for f in fields { hasher.update(data: Data(f.utf8)); hasher.update(data: [0x1F]) }
             subject.rowKey = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         }
-        return .subject(subject, languageDefaulted: language == nil)
+        let normalised = tabs.isEmpty ? nil : "TAB replaced by a space in \(tabs.joined(separator: " and "))"
+        return .subject(subject, languageDefaulted: language == nil, normalised: normalised)
     }
 
     /// `fr`, `FR`, `fr-BE`, `français`, `Deutsch`, `anglais`… → the language; nil when empty or unknown.

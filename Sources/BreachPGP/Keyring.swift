@@ -212,7 +212,7 @@ public struct Keyring: Sendable {
                 + "`\(recipient.pin.keyFileSetting)` and `\(recipient.pin.fingerprintSetting)`.")
     }
 
-    private func checkSigners(_ context: GPGMEContext, _ signer: SigningKey) throws(PGPError) {
+    func checkSigners(_ context: GPGMEContext, _ signer: SigningKey) throws(PGPError) {
         let result = gpgme_op_sign_result(context.handle)?.pointee
         guard let result, result.invalid_signers == nil, result.signatures != nil else {
             throw PGPError(
@@ -274,7 +274,7 @@ public struct SigningKey: Sendable, Hashable {
 
 extension PassphraseSource {
     /// Where the passphrase came from, for a message that says what to correct.
-    fileprivate var origin: String {
+    var origin: String {
         switch self {
         case .agent: "the passphrase cached in gpg-agent"
         case .file(let path): "the passphrase file \(path)"

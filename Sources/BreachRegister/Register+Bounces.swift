@@ -32,9 +32,12 @@ extension Register {
     /// Records bounces and one `bounces.ingested` history entry with the counts, in one
     /// transaction: when this returns, the rows are durable and the messages may be moved.
     ///
-    /// Each bounce is tied to a subject by its verified VERP key, else by the Message-ID of the
-    /// returned notice, else by its returned `To` (only when exactly one submitted subject has
-    /// that address). A forged token is never tied to anyone, whatever else the message says.
+    /// Each bounce is credited to a subject by its verified VERP key, else by the Message-ID of
+    /// the returned notice when the address the bounce names (its returned `To`, else its failed
+    /// recipient) is the one that notice went to, or it names none. Anything else that names
+    /// one submitted subject's address goes to review (``BounceReviewState``): anyone can send
+    /// a bounce to the plain bounce address, so such a bounce counts only once the DPO confirms
+    /// it. A forged token is never tied to anyone, whatever else the message says.
     /// - Throws: ``RegisterError`` (`.locked` when another process holds the register).
     /// How long after a transient bounce the person is sent the notice again.
     public static let resendAfterTransientBounce: TimeInterval = 3600
@@ -45,30 +48,34 @@ extension Register {
             var results: [BounceRecording] = []
             var counts = BounceIngestCounts()
             var incidents = Set<String>()
+            var transient: [(subject: Int64, status: String?, reason: String?)] = []
             for b in bounces {
                 let match = try Self.match(db, b)
                 try db.execute(sql: """
                     INSERT INTO bounce (message_sha256, incident_id, subject_id, matched_by, received_at, kind, class,
-                                        reason, status, diagnostic, report)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_sha256) DO NOTHING
+                                        reason, status, diagnostic, report, review, candidate_incident_id, candidate_subject_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_sha256) DO NOTHING
                     """, arguments: [b.sha256, match.incidentID, match.subjectID, match.by.rawValue, RFC3339UTC.format(now),
-                                     b.kind.rawValue, b.outcome?.rawValue, b.reason, b.status, b.diagnostic, b.report])
+                                     b.kind.rawValue, b.outcome?.rawValue, b.reason, b.status, b.diagnostic, b.report,
+                                     match.candidate == nil ? nil : BounceReviewState.pending.rawValue,
+                                     match.candidate?.incidentID, match.candidate?.subjectID])
                 let recording = BounceRecording(duplicate: db.changesCount == 0, matchedBy: match.by,
-                                                incidentID: match.incidentID, subjectID: match.subjectID)
+                                                incidentID: match.incidentID, subjectID: match.subjectID,
+                                                underReview: match.candidate != nil)
                 counts.add(b, recording)
                 if !recording.duplicate, let id = match.incidentID { incidents.insert(id) }
                 // A transient failure (mailbox full…) means the notice did not arrive: the person
                 // goes back to the campaign, which sends again once the back-off has passed, until
                 // the retry window counted from the first attempt ends.
                 if !recording.duplicate, b.outcome == .transient, let subject = match.subjectID {
-                    try db.execute(sql: """
-                        UPDATE subject SET state = 'deferred', state_reason = ?, next_attempt_at = ?, updated_at = ?
-                        WHERE id = ? AND state = 'submitted'
-                        """, arguments: ["transient bounce \(b.status ?? "") \(b.reason ?? "")".trimmingCharacters(in: .whitespaces),
-                                         RFC3339UTC.format(now.addingTimeInterval(Self.resendAfterTransientBounce)),
-                                         RFC3339UTC.format(now), subject])
+                    transient.append((subject, b.status, b.reason))
                 }
                 results.append(recording)
+            }
+            if !transient.isEmpty {
+                try Self.changingSubjects(db, ids: transient.map(\.subject), actor: actor, at: now) {
+                    for t in transient { try Self.sendAgainAfterTransientBounce(db, subject: t.subject, status: t.status, reason: t.reason, at: now) }
+                }
             }
             // One entry per run, with counts only (no address, no diagnostic): on the incident
             // when the run concerned exactly one, else on no incident.
@@ -107,30 +114,61 @@ extension Register {
         }
     }
 
-    private static func match(_ db: Database, _ b: NewBounce) throws -> (by: BounceMatch, incidentID: String?, subjectID: Int64?) {
+    /// A transient failure (mailbox full…): the person goes back to the campaign.
+    static func sendAgainAfterTransientBounce(_ db: Database, subject: Int64, status: String?, reason: String?, at now: Date) throws {
+        try db.execute(sql: """
+            UPDATE subject SET state = 'deferred', state_reason = ?, next_attempt_at = ?, updated_at = ?
+            WHERE id = ? AND state = 'submitted'
+            """, arguments: ["transient bounce \(status ?? "") \(reason ?? "")".trimmingCharacters(in: .whitespaces),
+                             RFC3339UTC.format(now.addingTimeInterval(Self.resendAfterTransientBounce)),
+                             RFC3339UTC.format(now), subject])
+    }
+
+    private struct Match {
+        var by: BounceMatch
+        var incidentID: String?
+        var subjectID: Int64?
+        /// The subject a bounce under review would be credited to once confirmed.
+        var candidate: (incidentID: String, subjectID: Int64)?
+    }
+
+    private static func match(_ db: Database, _ b: NewBounce) throws -> Match {
         switch b.token {
         case .forged:
-            return (.forged, nil, nil)
+            return Match(by: .forged)
         case .valid(let incident, let subject):
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM subject WHERE id = ? AND incident_id = ?", arguments: [subject, incident]) {
-                return (.token, incident, id)
+                return Match(by: .token, incidentID: incident, subjectID: id)
             }
             // A token we made, for a subject this register does not hold (another working directory?).
-            return (.unknown, nil, nil)
+            return Match(by: .unknown)
         case .none:
             break
         }
+        // The address the bounce says failed: anyone can write it, so alone it credits no one.
+        let named = (b.returnedTo ?? b.recipient).map(Self.bareAddress).flatMap { $0.isEmpty ? nil : $0 }
         if let messageID = b.originalMessageID.map(Self.bareMessageID), !messageID.isEmpty,
-           let row = try Row.fetchOne(db, sql: "SELECT id, incident_id FROM subject WHERE message_id IN (?, ?) LIMIT 1",
+           let row = try Row.fetchOne(db, sql: "SELECT id, incident_id, email FROM subject WHERE message_id IN (?, ?) LIMIT 1",
                                       arguments: [messageID, "<\(messageID)>"]) {
-            return (.messageID, row["incident_id"], row["id"])
+            // A Message-ID breachmail sent, and to the address the bounce names (when it names one).
+            if named == nil || named == (row["email"] as String?)?.lowercased() {
+                return Match(by: .messageID, incidentID: row["incident_id"], subjectID: row["id"])
+            }
+            return Match(by: .review, candidate: (row["incident_id"], row["id"]))
         }
-        if let to = b.returnedTo?.lowercased(), !to.isEmpty {
+        if let named {
             let rows = try Row.fetchAll(db, sql: "SELECT id, incident_id FROM subject WHERE email = ? AND state = ? LIMIT 2",
-                                        arguments: [to, SubjectState.submitted.rawValue])
-            if rows.count == 1 { return (.returnedTo, rows[0]["incident_id"], rows[0]["id"]) }
+                                        arguments: [named, SubjectState.submitted.rawValue])
+            if rows.count == 1 { return Match(by: .review, candidate: (rows[0]["incident_id"], rows[0]["id"])) }
         }
-        return (.unknown, nil, nil)
+        return Match(by: .unknown)
+    }
+
+    /// `Name <a@b>` or `<a@b>` or `a@b` → `a@b`, lower case.
+    static func bareAddress(_ text: String) -> String {
+        var s = Substring(text)
+        if let open = s.lastIndex(of: "<"), let close = s.lastIndex(of: ">"), open < close { s = s[s.index(after: open)..<close] }
+        return s.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     static func bareMessageID(_ id: String) -> String {
@@ -161,9 +199,10 @@ public enum BounceTokenCheck: Sendable, Equatable {
     case forged
 }
 
-/// How a bounce was tied to a subject, or why it was not.
+/// How a bounce was tied to a subject, or why it was not. `returned-to` is kept for rows of
+/// before review existed: no bounce is credited by its returned address alone any more.
 public enum BounceMatch: String, Sendable, Codable {
-    case token, messageID = "message-id", returnedTo = "returned-to", forged, unknown
+    case token, messageID = "message-id", returnedTo = "returned-to", review, forged, unknown
 }
 
 /// One message received at the bounce address, read and ready to record.
@@ -176,6 +215,8 @@ public struct NewBounce: Sendable, Equatable {
     public var token: BounceTokenCheck
     public var originalMessageID: String?
     public var returnedTo: String?
+    /// The failed recipient the report names (`Final-Recipient`…), when it names one.
+    public var recipient: String?
     public var reason: String?
     public var status: String?
     /// The remote server's reply, as given.
@@ -185,13 +226,14 @@ public struct NewBounce: Sendable, Equatable {
 
     public init(sha256: String, kind: BounceKind, outcome: BounceOutcome?, token: BounceTokenCheck,
                 originalMessageID: String?, returnedTo: String?, reason: String?, status: String?,
-                diagnostic: String?, report: String) {
+                diagnostic: String?, report: String, recipient: String? = nil) {
         self.sha256 = sha256
         self.kind = kind
         self.outcome = outcome
         self.token = token
         self.originalMessageID = originalMessageID
         self.returnedTo = returnedTo
+        self.recipient = recipient
         self.reason = reason
         self.status = status
         self.diagnostic = diagnostic
@@ -206,6 +248,8 @@ public struct BounceRecording: Sendable, Equatable {
     public var matchedBy: BounceMatch
     public var incidentID: String?
     public var subjectID: Int64?
+    /// Tied to no one until the DPO confirms it (no verified token; see ``Register/decideBounce(_:_:actor:at:)``).
+    public var underReview = false
 }
 
 /// A bounce credited to a subject, as reach and the evidence read it.
@@ -231,6 +275,9 @@ public struct BounceIngestCounts: Sendable, Codable, Equatable {
     public var unparsable = 0
     /// Failures, delays and auto-replies with a forged token, or tied to no subject we know.
     public var forgedOrUnknown = 0
+    /// Failures, delays and auto-replies without a verified token that name someone: they wait
+    /// for the DPO's review and count for no one until confirmed.
+    public var review = 0
 
     public init() {}
 
@@ -242,6 +289,7 @@ public struct BounceIngestCounts: Sendable, Codable, Equatable {
         case .unparsable: unparsable += 1; return
         case .failure, .delay, .autoReply: break
         }
+        if r.underReview { review += 1; return }
         guard r.subjectID != nil else { forgedOrUnknown += 1; return }
         switch b.outcome {
         case .hard: hard += 1

@@ -3,12 +3,12 @@ import Foundation
 import GRDB
 
 /// The campaign's state changes, appended to a journal file beside the register before they
-/// are applied to the subjects.
+/// are applied to the subjects; one journal per run.
 ///
 /// A campaign records two changes per message (`sending` before it goes, the outcome after),
 /// each before the next message can be delivered. Applied one by one in SQLite, each change is a
 /// transaction that rewrites the subject's row and moves it in the state index. Appended to the
-/// ``SubjectJournal`` (`REGISTER.subject-log`, 0600), a change is one `write(2)` of a line: once it
+/// run's own ``SubjectJournal`` (`REGISTER.subject-log.RUN`, 0600), a change is one `write(2)` of a line: once it
 /// returns, the change survives the process being killed; the journal is flushed to the disk
 /// and applied to the subjects in bulk (*folded*) at least once a second, when the campaign ends,
 /// and whenever the register is opened, so every other reader sees the subjects as they are.
@@ -27,23 +27,57 @@ extension Register {
         }
     }
 
-    /// The journal file of this register: `REGISTER.subject-log` (never `REGISTER-journal`,
-    /// which SQLite would take for its own rollback journal).
-    public var journalPath: String { path + ".subject-log" }
+    /// The journals of this register are `REGISTER.subject-log.RUN`, one per campaign run
+    /// (never `REGISTER-journal`, which SQLite would take for its own rollback journal); a
+    /// journal named `REGISTER.subject-log` alone was left by a breachmail of before.
+    public var journalPrefix: String { path + ".subject-log" }
 
-    /// Applies the journal's changes from byte `offset` on that the register has not applied
-    /// yet, in one transaction; returns how many were applied and the offset reached
-    /// (the start of the first incomplete line). No journal: nothing to do.
+    /// Every journal beside the register, of live runs and of dead ones, in name order.
+    public func journalPaths() -> [String] {
+        let url = URL(fileURLWithPath: journalPrefix)
+        let directory = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { entry in
+            guard entry.hasPrefix(name) else { return false }
+            let rest = entry.dropFirst(name.count)
+            return rest.isEmpty || (rest.hasPrefix(".") && rest.dropFirst().allSatisfy { $0.isHexDigit || $0 == "-" } && rest.count > 1)
+        }.sorted().map { directory + "/" + $0 }
+    }
+
+    /// Applies every journal beside the register (see ``foldJournal(_:from:)``) and removes
+    /// those whose run is over: a running campaign holds an exclusive `flock(2)` on its own, so
+    /// a journal whose lock can be taken belongs to a run that ended or died. A live run's
+    /// journal is applied up to its last complete line and left in place. Returns how many
+    /// changes were applied.
+    /// - Throws: ``RegisterError`` when a journal cannot be read or the register written.
+    @discardableResult
+    public func foldJournals() throws(RegisterError) -> Int {
+        var applied = 0
+        for journal in journalPaths() {
+            let fd = open(journal, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }  // removed by its run or another folder meanwhile
+            defer { close(fd) }
+            let over = flock(fd, LOCK_EX | LOCK_NB) == 0
+            applied += try foldJournal(journal, from: 0).applied
+            if over { unlink(journal) }
+        }
+        return applied
+    }
+
+    /// Applies the changes of the journal at `journal` from byte `offset` on that the register
+    /// has not applied yet, in one transaction; returns how many were applied and the offset
+    /// reached (the start of the first incomplete line). No journal: nothing to do.
     /// - Throws: ``RegisterError`` when the journal cannot be read or the register written.
     @discardableResult
-    public func foldJournal(from offset: Int = 0) throws(RegisterError) -> (applied: Int, offset: Int) {
-        guard let handle = FileHandle(forReadingAtPath: journalPath) else { return (0, offset) }
+    public func foldJournal(_ journal: String, from offset: Int = 0) throws(RegisterError) -> (applied: Int, offset: Int) {
+        guard let handle = FileHandle(forReadingAtPath: journal) else { return (0, offset) }
         defer { try? handle.close() }
         let head: [UInt8], bytes: [UInt8], start: Int
         do {
             head = Array(try handle.read(upToCount: 256) ?? Data())
             guard let newline = head.firstIndex(of: 10) else {
-                throw RegisterError.storage(journalPath, "not a breachmail subject journal (no header line); move it away if it is not yours")
+                throw RegisterError.storage(journal, "not a breachmail subject journal (no header line); move it away if it is not yours")
             }
             start = max(offset, newline + 1)
             try handle.seek(toOffset: UInt64(start))
@@ -51,11 +85,11 @@ extension Register {
         } catch let error as RegisterError {
             throw error
         } catch {
-            throw .storage(journalPath, "the subject journal cannot be read (\(error))")
+            throw .storage(journal, "the subject journal cannot be read (\(error))")
         }
         let header = String(decoding: head.prefix(while: { $0 != 10 }), as: UTF8.self)
         guard header.hasPrefix(SubjectJournal.magic + " ") else {
-            throw .storage(journalPath, "not a breachmail subject journal; move it away if it is not yours")
+            throw .storage(journal, "not a breachmail subject journal; move it away if it is not yours")
         }
         let journalID = String(header.dropFirst(SubjectJournal.magic.count + 1))
         var records: [(seq: Int64, change: StateChange)] = []
@@ -72,17 +106,24 @@ extension Register {
                 let folded = try Int64.fetchOne(db, sql: "SELECT folded_seq FROM subject_journal WHERE journal_id = ?",
                                                 arguments: [journalID]) ?? 0
                 let fresh = records.filter { $0.seq > folded }
-                guard let last = fresh.last?.seq else { return 0 }
-                try Self.fold(fresh.map(\.change), db)
+                guard let last = fresh.last else { return 0 }
+                let at = ZonedTime(rfc3339: last.change.stamp)?.instant ?? Date()
+                try Self.changingSubjects(db, ids: fresh.map(\.change.id), actor: Self.foldActor, at: at) {
+                    try Self.fold(fresh.map(\.change), db)
+                }
                 try db.execute(sql: """
                     INSERT INTO subject_journal (journal_id, folded_seq) VALUES (?, ?)
                     ON CONFLICT (journal_id) DO UPDATE SET folded_seq = excluded.folded_seq
-                    """, arguments: [journalID, last])
+                    """, arguments: [journalID, last.seq])
                 return fresh.count
             }
             return (applied, start + end)
         } catch { throw Self.map(error, path) }
     }
+
+    /// The actor of the `subjects.digest` entries of folds and direct updates: the changes are
+    /// the campaign's, whose run has its own `campaign.run` entry with the person who started it.
+    static let foldActor = "breachmail"
 
     /// Applies changes in order: each subject's own in order (subjects are independent rows).
     static func fold(_ changes: [StateChange], _ db: Database) throws {
@@ -117,11 +158,14 @@ extension Register {
             UPDATE subject SET state = ?, state_reason = ?, updated_at = ?,
                 attempts = attempts + ?, next_attempt_at = ?,
                 first_attempt_at = COALESCE(first_attempt_at, ?),
-                message_id = COALESCE(?, message_id), last_reply = COALESCE(?, last_reply)
+                message_id = COALESCE(?, message_id), last_reply = CASE WHEN ? > 0 THEN ? ELSE COALESCE(?, last_reply) END
             WHERE id = ?
             """
+        // An attempt's outcome brings its reply, or none (a dropped connection): never an earlier
+        // attempt's reply beside this one's reason.
         var arguments: [(any DatabaseValueConvertible)?] = [
-            c.state, c.reason, c.stamp, c.attempts, c.nextAttemptAt, c.firstAttemptAt, c.messageID, c.lastReply, c.id,
+            c.state, c.reason, c.stamp, c.attempts, c.nextAttemptAt, c.firstAttemptAt, c.messageID,
+            c.attempts, c.lastReply, c.lastReply, c.id,
         ]
         if let from = c.from {
             sql += " AND state IN (\(Array(repeating: "?", count: from.count).joined(separator: ",")))"
@@ -175,9 +219,11 @@ struct StateChange {
     func then(_ next: StateChange) -> StateChange? {
         guard next.id == id, next.from.map({ $0.contains(state) }) ?? true else { return nil }
         // Sequentially: the state, reason, next attempt and time are the last's; attempts add
-        // up; the first attempt keeps the first given; message id and reply the last given.
+        // up; the first attempt keeps the first given; message id the last given; the reply is
+        // the last attempt's (even none) when the second is an attempt, else the last given.
         return StateChange(id: id, from: from, state: next.state, reason: next.reason, attempts: attempts + next.attempts,
                            nextAttemptAt: next.nextAttemptAt, firstAttemptAt: firstAttemptAt ?? next.firstAttemptAt,
-                           messageID: next.messageID ?? messageID, lastReply: next.lastReply ?? lastReply, stamp: next.stamp)
+                           messageID: next.messageID ?? messageID,
+                           lastReply: next.attempts > 0 ? next.lastReply : next.lastReply ?? lastReply, stamp: next.stamp)
     }
 }

@@ -69,8 +69,10 @@ extension Register {
                 let writer = try SubjectWriter(db: db, incidentID: incidentID, importEntry: next, stamp: RFC3339UTC.format(now))
                 let payload: Payload
                 do { payload = try body(writer) } catch { bodyError = error; throw error }
-                return try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
-                                       payload: Self.json(payload), actor: actor, at: now)
+                let entry = try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
+                                            payload: Self.json(payload), actor: actor, at: now)
+                try Self.subjectsImported(db, entry: next, actor: actor, at: now)
+                return entry
             }
         } catch {
             if let bodyError { throw bodyError }
@@ -166,7 +168,9 @@ extension Register {
         let stamp = RFC3339UTC.format(now)
         do {
             return try pool.write { db in
-                try updates.reduce(0) { changed, u in try Self.apply(StateChange(u, stamp: stamp), db) ? changed + 1 : changed }
+                try Self.changingSubjects(db, ids: updates.map(\.id), actor: Self.foldActor, at: now) {
+                    try updates.reduce(0) { changed, u in try Self.apply(StateChange(u, stamp: stamp), db) ? changed + 1 : changed }
+                }
             }
         } catch { throw Self.map(error, path) }
     }

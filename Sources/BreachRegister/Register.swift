@@ -39,10 +39,10 @@ public final class Register: Sendable {
                 throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
             }
             try migrator.migrate(pool)
-            // A running or dead campaign leaves changes in the subject journal: apply them now,
+            // Running or dead campaigns leave changes in their subject journals: apply them now,
             // so that whatever opens the register sees the subjects as they are. Best effort: a
             // register that cannot be written (a read-only copy) is read as its subjects stand.
-            if FileManager.default.fileExists(atPath: journalPath) { _ = try? foldJournal() }
+            if !journalPaths().isEmpty { _ = try? foldJournals() }
         } catch let error as RegisterError {
             throw error
         } catch {
@@ -93,6 +93,8 @@ public final class Register: Sendable {
         registerSubjectJournalMigrations(&migrator)
         registerClockMigrations(&migrator)
         registerControllerNoticeMigrations(&migrator)
+        registerBounceReviewMigrations(&migrator)
+        registerCoverageMigrations(&migrator)
         return migrator
     }
 
@@ -228,6 +230,7 @@ public final class Register: Sendable {
                     return result(.init(sequence: expected - 1, message: "incident \(id) was changed outside the history"))
                 }
             }
+            if let problem = try Self.verifyNotifications(db, entries) ?? Self.verifySubjects(db, entries) { return result(problem) }
             return result(nil)
         }
     }

@@ -1,7 +1,7 @@
 import BreachCore
 public import Foundation
 
-/// The append-only journal of a campaign's state changes (see ``Register/foldJournal(from:)``).
+/// The append-only journal of one campaign run's state changes (see ``Register/foldJournal(_:from:)``).
 ///
 /// A header line `breachmail-subject-journal ID`, then one line per change, fields separated by
 /// tabs, text escaped (`\\`, `\t`, `\n`, `\r`; `\N` for none). Each ``append(_:at:)`` is one
@@ -20,25 +20,42 @@ public final class SubjectJournal: @unchecked Sendable {
     private let lock = NSLock()
     private var sequence: Int64 = 0
 
-    /// Starts a new journal for `register`, after applying and removing whatever an earlier run
-    /// left there.
-    /// - Throws: ``RegisterError`` when the old journal cannot be applied or the new one created.
+    /// Starts a new journal of this run for `register`, after applying whatever earlier runs
+    /// left in theirs (and removing those whose run is over).
+    ///
+    /// Each run has a journal of its own, `REGISTER.subject-log.RUN`, held under an exclusive
+    /// `flock(2)` for the run's life: two campaigns (two incidents) in one working directory never
+    /// share a file, and whoever folds the journals (``Register/foldJournals()``) removes only
+    /// those whose lock is free, i.e. whose run has ended or died. The file is created under a
+    /// name no fold looks at, locked, given its header, and only then renamed into place, so no
+    /// one ever sees it without its header or its lock.
+    /// - Throws: ``RegisterError`` when an old journal cannot be applied or the new one created.
     public init(register: Register) throws(RegisterError) {
-        path = register.journalPath
-        try register.foldJournal()
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        try register.foldJournals()
+        var random = SystemRandomNumberGenerator()
+        let id = "\(String(random.next(), radix: 16))-\(String(random.next(), radix: 16))"
+        path = register.journalPrefix + "." + id
+        let staging = register.path + ".new-subject-log." + id
+        let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw .storage(path, "the subject journal cannot be created (\(String(cString: strerror(errno)))); check that the register's directory is writable")
+            throw .storage(staging, "the subject journal cannot be created (\(String(cString: strerror(errno)))); check that the register's directory is writable")
         }
-        descriptor = fd
-        var id = SystemRandomNumberGenerator()
-        let header = Array("\(Self.magic) \(String(id.next(), radix: 16))-\(String(id.next(), radix: 16))\n".utf8)
+        let header = Array("\(Self.magic) \(id)\n".utf8)
         firstOffset = header.count
-        do throws(RegisterError) { try Self.write(fd, header, path) } catch {
+        do throws(RegisterError) {
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                throw .storage(staging, "the subject journal cannot be locked (\(String(cString: strerror(errno))))")
+            }
+            try Self.write(fd, header, staging)
+            guard rename(staging, path) == 0 else {
+                throw .storage(path, "the subject journal cannot be put in place (\(String(cString: strerror(errno)))); check that the register's directory is writable")
+            }
+        } catch {
             close(fd)
+            unlink(staging)
             throw error
         }
+        descriptor = fd
     }
 
     deinit { close(descriptor) }
@@ -66,7 +83,8 @@ public final class SubjectJournal: @unchecked Sendable {
         }
     }
 
-    /// Removes the journal once everything in it is applied.
+    /// Removes the journal once everything in it is applied (its lock goes with the
+    /// descriptor, when the value goes away).
     public func remove() { unlink(path) }
 
     private static func write(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(RegisterError) {

@@ -72,6 +72,8 @@ public enum CommandRunner {
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
+            // A child of a threaded test process may have SIGTERM blocked: then it is killed.
+            if group.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL) }
             group.wait()
             throw RunnerError(message: "\(url.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
         }

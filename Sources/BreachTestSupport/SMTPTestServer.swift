@@ -40,6 +40,20 @@ public final class SMTPTestServer: @unchecked Sendable {
         }
     }
 
+    /// A relay that refuses every recipient with 451 ("try again in 5 minutes").
+    public enum Outage: Sendable {
+        case none
+        /// For this long after the server starts, then it accepts as usual.
+        case `for`(seconds: Double)
+        /// Never recovers.
+        case forever
+    }
+
+    /// How many RCPT TO the server refused in an outage so far.
+    public func refusedInOutage() -> Int {
+        (try? String(contentsOf: records.file("refused.count"), encoding: .utf8)).flatMap { Int($0) } ?? 0
+    }
+
     /// One message as the server received it.
     public struct ReceivedMessage: Sendable {
         public let mailFrom: String
@@ -66,7 +80,8 @@ public final class SMTPTestServer: @unchecked Sendable {
         mode: Mode = .plain,
         certificate: TestCertificates.Pair? = nil,
         login: (user: String, password: String)? = nil,
-        faults: [String: Fault] = [:]
+        faults: [String: Fault] = [:],
+        outage: Outage = .none
     ) throws {
         records = try TemporaryDirectory("breachmail-smtp")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -76,6 +91,11 @@ public final class SMTPTestServer: @unchecked Sendable {
         if let login { arguments += ["--user", login.user] }
         for (address, fault) in faults.sorted(by: { $0.key < $1.key }) {
             arguments += ["--rule", "\(address)=\(fault.argument)"]
+        }
+        switch outage {
+        case .none: break
+        case .for(let seconds): arguments += ["--outage", String(seconds)]
+        case .forever: arguments += ["--outage", "-1"]
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

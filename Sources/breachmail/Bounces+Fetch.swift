@@ -85,8 +85,8 @@ extension BouncesCommand {
                 let kinds = try ingest.record(batch)
                 // The rows are committed: moving the messages now loses nothing.
                 var processed: [UInt64] = [], review: [UInt64] = []
-                for (uid, kind) in zip(batchUIDs, kinds) {
-                    if kind == .unparsable || kind == .notABounce { review.append(uid) } else { processed.append(uid) }
+                for (uid, (kind, underReview)) in zip(batchUIDs, kinds) {
+                    if kind == .unparsable || kind == .notABounce || underReview { review.append(uid) } else { processed.append(uid) }
                 }
                 try box.move(uids: processed, to: Self.processedFolder)
                 try box.move(uids: review, to: Self.reviewFolder)

@@ -12,14 +12,16 @@ extension BouncesCommand {
             abstract: "Record the bounces in a Maildir, an mbox file or on standard input.",
             discussion: """
                 Each message is read, tied to the person it is about by its VERP token (else by the \
-                Message-ID of the returned notice, else by its returned To), and recorded once: the \
-                same message ingested twice counts once (by its SHA-256). A forged or unknown token is \
-                ignored and counted, never credited to anyone.
+                Message-ID of the returned notice, when the bounce names the address that notice went \
+                to or none), and recorded once: the same message ingested twice counts once (by its \
+                SHA-256). A forged or unknown token is ignored and counted, never credited to anyone. \
+                A bounce without a verified token that names someone only by an address goes to \
+                review: it counts for no one until the DPO confirms it (`breachmail bounces review`).
 
                 Maildir (a directory with new/ and cur/): after the register write is durable, each \
-                message read is moved to DIR/.processed/cur/, and unparsable messages and messages that \
-                are not bounces (a person's reply deserves a human) to DIR/.review/cur/. Nothing is \
-                deleted. An mbox file is read and left in place. `-` reads one message on standard \
+                message read is moved to DIR/.processed/cur/, and unparsable messages, messages that \
+                are not bounces (a person's reply deserves a human) and bounces under review to \
+                DIR/.review/cur/. Nothing is deleted. An mbox file is read and left in place. `-` reads one message on standard \
                 input, for an MTA pipe (Postfix: `bounces unix - n n - - pipe argv=breachmail bounces \
                 ingest --dir /srv/breach -`).
 
@@ -80,9 +82,9 @@ extension BouncesCommand {
                     }
                     let kinds = try ingest.record(batch)
                     // The rows are committed: moving the messages now loses nothing.
-                    for (message, kind) in zip(batch, kinds) {
+                    for (message, (kind, underReview)) in zip(batch, kinds) {
                         guard let file = message.file else { continue }
-                        if kind == .unparsable || kind == .notABounce {
+                        if kind == .unparsable || kind == .notABounce || underReview {
                             try maildir.move(file, to: Maildir.review)
                             moved.review += 1
                         } else {
@@ -148,9 +150,10 @@ struct BounceIngestion {
         self.now = now
     }
 
-    /// Records `messages` in one transaction and returns each one's kind.
+    /// Records `messages` in one transaction and returns each one's kind, and whether it waits
+    /// for the DPO's review.
     @discardableResult
-    mutating func record(_ messages: [InboundMessage]) throws -> [BounceKind] {
+    mutating func record(_ messages: [InboundMessage]) throws -> [(BounceKind, Bool)] {
         let bounces = messages.map { Self.newBounce($0.bytes, parser.parse($0.bytes)) }
         let results = try register.recordBounces(bounces, actor: actor, at: now)
         let c = BounceIngestCounts.tally(bounces, results)
@@ -164,7 +167,8 @@ struct BounceIngestion {
         counts.notABounce += c.notABounce
         counts.unparsable += c.unparsable
         counts.forgedOrUnknown += c.forgedOrUnknown
-        return bounces.map(\.kind)
+        counts.review += c.review
+        return zip(bounces, results).map { ($0.kind, $1.underReview) }
     }
 
     static func newBounce(_ bytes: [UInt8], _ report: BounceReport) -> NewBounce {
@@ -201,7 +205,8 @@ struct BounceIngestion {
         return NewBounce(
             sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined(), kind: kind, outcome: outcome,
             token: token, originalMessageID: report.originalMessageID, returnedTo: report.returnedTo,
-            reason: r?.reason.rawValue, status: r?.status, diagnostic: r?.diagnostic, report: json)
+            reason: r?.reason.rawValue, status: r?.status, diagnostic: r?.diagnostic, report: json,
+            recipient: r.map(\.address).flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func summary(source: String) -> String {
@@ -217,6 +222,7 @@ struct BounceIngestion {
               not a bounce       \(c.notABounce)
               unparsable         \(c.unparsable)
               forged or unknown  \(c.forgedOrUnknown)  (ignored: never credited to anyone)
+              awaiting review    \(c.review)  (no verified token: counted only once confirmed, `breachmail bounces review`)
             """
     }
 }

@@ -11,7 +11,7 @@ struct BouncesCommand: ParsableCommand {
               breachmail bounces parse returned.eml
               BREACHMAIL_VERP_SECRET=… breachmail bounces parse --json --secret-env BREACHMAIL_VERP_SECRET returned.eml
             """,
-        subcommands: [Parse.self, Ingest.self, Fetch.self])
+        subcommands: [Parse.self, Ingest.self, Fetch.self, Review.self, Confirm.self, Reject.self])
 }
 
 extension BouncesCommand {

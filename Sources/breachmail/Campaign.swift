@@ -41,6 +41,8 @@ struct Campaign: Sendable {
         case finished
         case interrupted
         case halted(SendFailure)
+        /// The relay refused everything for too long (``RelayOutage``): the run stopped.
+        case relayUnusable(RelayPause)
     }
 
     /// Puts back to `queued` the subjects a dead run left in `sending`; returns how many.
@@ -55,19 +57,20 @@ struct Campaign: Sendable {
         return count
     }
 
-    func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures) -> Void) async throws -> (End, Figures) {
+    func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures, RelayPause?) -> Void) async throws -> (End, Figures) {
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
-                progress(feed.figures)
+                progress(feed.figures, feed.pause)
             }
         }
         defer { reporter.cancel() }
         await transport.deliver(feed)
         try feed.finish()
         let figures = feed.figures
-        progress(figures)
+        progress(figures, nil)
         if let failure = feed.halt { return (.halted(failure), figures) }
+        if let gaveUp = feed.gaveUp { return (.relayUnusable(gaveUp), figures) }
         return (stop.isSet ? .interrupted : .finished, figures)
     }
 }
@@ -79,7 +82,7 @@ struct Campaign: Sendable {
 /// `sending` appended to the ``SubjectJournal`` together with the connection's previous outcome;
 /// sent; its outcome kept for the connection's next append (or the last one, when the connection
 /// stops). Once a second a thread of its own flushes the journal to the disk and folds it into
-/// the register (``Register/foldJournal(from:)``).
+/// the register (``Register/foldJournal(_:from:)``).
 final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
@@ -98,7 +101,14 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private var state = Figures()
     private var halted: SendFailure?
     private var failed: (any Error)?
-    private var pausedUntil: Date?
+    /// The relay's pauses, on the monotonic clock (`monotonic`), never on the campaign's.
+    private var outage: RelayOutage
+    private var lastPause: RelayPause?
+    private var relayGaveUp: RelayPause?
+    private let monotonic = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+    /// Called once when a pause starts (the progress tells people why nothing moves).
+    private let onPause: @Sendable (RelayPause) -> Void
     private let journal: SubjectJournal
     /// The folder's: how far this run has folded the journal, and whether to stop.
     private let folding = NSCondition()
@@ -118,7 +128,11 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
     init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
          machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
-         journal: SubjectJournal, recovered: Int) {
+         journal: SubjectJournal, recovered: Int, outage: RelayOutage = RelayOutage(),
+         onPause: @escaping @Sendable (RelayPause) -> Void = { _ in }) {
+        self.outage = outage
+        self.onPause = onPause
+        self.origin = monotonic.now
         self.slots = (0..<max(connections, 1)).map { _ in Slot() }
         self.journal = journal
         self.foldedOffset = journal.firstOffset
@@ -139,6 +153,18 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
     var figures: Figures { lock.withLock { state } }
     var halt: SendFailure? { lock.withLock { halted } }
+    /// The relay stayed unusable too long: the run stopped there.
+    var gaveUp: RelayPause? { lock.withLock { relayGaveUp } }
+    /// The pause in force, if any.
+    var pause: RelayPause? {
+        lock.withLock { outage.remaining(at: seconds()) == nil ? nil : lastPause }
+    }
+
+    /// Seconds on the monotonic clock since the feed began.
+    private func seconds() -> TimeInterval {
+        let elapsed = monotonic.now - origin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
     /// A register read or write that failed: the run stopped there.
     var failure: (any Error)? { lock.withLock { failed } }
 
@@ -152,7 +178,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
         if let error = failure { throw error }
         try journal.sync()
-        _ = try register.foldJournal(from: foldedOffset)
+        _ = try register.foldJournal(journal.path, from: foldedOffset)
         journal.remove()
     }
 
@@ -170,7 +196,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             if folderStopped { return }
             do {
                 try journal.sync()
-                foldedOffset = try register.foldJournal(from: foldedOffset).offset
+                foldedOffset = try register.foldJournal(journal.path, from: foldedOffset).offset
             } catch {
                 lock.withLock { failed = failed ?? error }
                 return
@@ -196,8 +222,8 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             // Take a subject and claim it, under the lock.
             let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
             let take: Take = lock.withLock {
-                if stop.isSet || halted != nil || failed != nil { return .stop }
-                if let until = pausedUntil, until > clock.now() { return .pause(seconds: until.timeIntervalSince(clock.now())) }
+                if stop.isSet || halted != nil || failed != nil || relayGaveUp != nil { return .stop }
+                if let left = outage.remaining(at: seconds()) { return .pause(seconds: left) }
                 while true {
                     if page.isEmpty {
                         if exhausted { return .stop }
@@ -254,11 +280,29 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         if delayAfterSend > .zero { Thread.sleep(forTimeInterval: delayAfterSend.timeInterval) }
         let slot = slots[connection]
         guard let subject = slot.subject else { return }
+        var started: RelayPause?
         var update = lock.withLock {
+            let now = clock.now()
             let (transition, relay) = machine.record(outcome, for: subject)
+            switch outcome {
+            case .accepted, .permanent: outage.answered()
+            case .transient, .localError: break
+            }
             switch relay {
             case .proceed: break
-            case .pause(let until): pausedUntil = until
+            case .pause(let until):
+                // The machine's pause, as a duration: on a fixed or jumping wall clock the end
+                // is still reached, on the monotonic one.
+                let at = seconds()
+                let reply = PublicNotice.withoutAddresses(outcome.failure.map { $0.reply?.description ?? $0.reason } ?? "")
+                switch outage.pause(for: until.timeIntervalSince(now), at: at) {
+                case .wait(let resumeAt):
+                    let pause = RelayPause(reply: reply, seconds: resumeAt - at, ends: Date().addingTimeInterval(resumeAt - at))
+                    if lastPause.map({ $0.ends < pause.ends }) ?? true { started = pause }
+                    lastPause = pause
+                case .giveUp(let unusableFor):
+                    relayGaveUp = relayGaveUp ?? RelayPause(reply: reply, seconds: unusableFor, ends: Date())
+                }
             case .halt(let failure): halted = halted ?? failure
             }
             switch transition.to {
@@ -272,6 +316,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         update.messageID = slot.messageID
         slot.pending.append(update)
         slot.subject = nil
+        if let started { onPause(started) }
     }
 
     private enum Take {
@@ -292,6 +337,14 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             throw CampaignComposeError(description: error.description)
         }
     }
+}
+
+/// A pause of the relay, as people are told: the reply that caused it (addresses masked), how
+/// long, and when it ends on the wall clock.
+struct RelayPause: Sendable {
+    let reply: String
+    let seconds: TimeInterval
+    let ends: Date
 }
 
 struct CampaignComposeError: Error, CustomStringConvertible {

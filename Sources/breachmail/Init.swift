@@ -18,6 +18,17 @@ struct Init: ParsableCommand {
     @Argument(help: "The directory to create (may exist if empty).")
     var directory: String
 
+    /// `url` and everything under it: directories 0700, files 0600.
+    static func ownerOnly(_ url: URL) throws {
+        let fm = FileManager.default
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+        guard let walker = fm.enumerator(at: url, includingPropertiesForKeys: [.isDirectoryKey]) else { return }
+        for case let item as URL in walker {
+            let isDirectory = (try item.resourceValues(forKeys: [.isDirectoryKey])).isDirectory ?? false
+            try fm.setAttributes([.posixPermissions: isDirectory ? 0o700 : 0o600], ofItemAtPath: item.path)
+        }
+    }
+
     func run() throws {
         let target = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         let share = try Share.locate()
@@ -32,6 +43,8 @@ struct Init: ParsableCommand {
         let templates = target.appendingPathComponent(configuration.storage.templates)
         if !fm.fileExists(atPath: templates.path) {
             try fm.copyItem(at: share.appendingPathComponent("Templates"), to: templates)
+            // A copy keeps the checkout's modes (0755/0644): made owner-only, as everything here.
+            try Self.ownerOnly(templates)
         }
         let keyring = URL(fileURLWithPath: configuration.storage.keyring, relativeTo: target)
         try fm.createDirectory(at: keyring, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

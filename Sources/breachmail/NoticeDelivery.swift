@@ -83,6 +83,8 @@ struct NoticeDelivery {
     ///
     /// - Throws: ``AuthorityRefusal`` for anything that stops it; nothing is sent then.
     func sendEncrypted(messageName: String, _ build: () throws -> BuiltMessage) throws -> NoticeOutcome {
+        // gpg starts a gpg-agent for the keyring (import, signing): stopped before the command ends.
+        defer { Keyring.stopAgent(directory: ws.path(ws.configuration.storage.keyring).path) }
         let transport = try transport()
         let (keyring, key) = try pinnedKey()
         let signer = try signingKey(keyring)

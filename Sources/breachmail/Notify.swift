@@ -18,6 +18,11 @@ extension SubjectsCommand {
                 it, so after a crash or kill running the command again loses nobody and sends again \
                 at most the messages that were in flight (mail.connections). Ctrl-C stops after those.
 
+                Three relay-level refusals in a row (421, 451, 452, a lost connection) pause the \
+                relay (5 minutes, doubling, at most an hour; longer when the server asks), shown with \
+                the reply and the time the pause ends. A relay that stays unusable for 2 hours ends \
+                the run: the people tried stay deferred, nobody is marked failed.
+
                 The return path of each message is a VERP address (mail.bounces) that names the \
                 subject without showing the address; its secret is mail.bounces.secret.
 
@@ -73,11 +78,18 @@ extension SubjectsCommand {
             let recovered = try campaign.recover(machine: machine)
             let before = try ws.register.subjectCounts(incidentID: record.id)
             let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
-            let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
-                                    machine: machine, clock: clock, stop: stop, delayAfterSend: .milliseconds(delay),
-                                    connections: campaign.workers, journal: journal, recovered: recovered)
             let progress = Progress(json: json, total: total)
             progress.start(workers: campaign.workers, recovered: recovered)
+            let env = ProcessInfo.processInfo.environment
+            // Test hooks (hidden): short pauses and a short bound, so that a test of an outage stays short.
+            let defaults = RelayOutage()
+            let outage = RelayOutage(
+                maximumPause: env["BREACHMAIL_TEST_RELAY_PAUSE_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.maximumPause,
+                giveUpAfter: env["BREACHMAIL_TEST_RELAY_GIVE_UP_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.giveUpAfter)
+            let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
+                                    machine: machine, clock: clock, stop: stop, delayAfterSend: .milliseconds(delay),
+                                    connections: campaign.workers, journal: journal, recovered: recovered, outage: outage,
+                                    onPause: { progress.paused($0) })
 
             // Ctrl-C: take no new subject, finish and record those in flight.
             signal(SIGINT, SIG_IGN)
@@ -90,7 +102,7 @@ extension SubjectsCommand {
             defer { source.cancel() }
 
             let outcome = blockOn {
-                let result = try await campaign.run(feed: feed) { progress.update($0) }
+                let result = try await campaign.run(feed: feed) { progress.update($0, pause: $1) }
                 await transport.shutdown()
                 return result
             }
@@ -103,6 +115,7 @@ extension SubjectsCommand {
             case .finished: endName = "finished"
             case .interrupted: endName = "interrupted"
             case .halted: endName = "halted"
+            case .relayUnusable: endName = "relay_unusable"
             }
             _ = try ws.register.append(kind: "campaign.run", incidentID: record.id,
                                        payload: CampaignRunPayload(end: endName, run: figures, states: after),
@@ -122,6 +135,8 @@ extension SubjectsCommand {
                 throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(record.id)` again to carry on.")
             case .halted(let failure):
                 throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(record.id)` again.")
+            case .relayUnusable(let pause):
+                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(record.id)` again once the relay accepts mail.")
             }
         }
 
@@ -246,7 +261,17 @@ final class Progress: @unchecked Sendable {
         if json { emit(["event": "start", "to_send": total, "workers": workers, "recovered": recovered]) }
     }
 
-    func update(_ f: Campaign.Figures) {
+    /// A pause starts: said at once, with the reply and when it ends.
+    func paused(_ pause: RelayPause) {
+        if json {
+            emit(["event": "relay_paused", "seconds": Int(pause.seconds.rounded(.up)), "until": RFC3339Text.utc(pause.ends), "reply": pause.reply])
+            return
+        }
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data(((terminal ? "\n" : "") + "Relay paused for \(Int(pause.seconds.rounded(.up))) s, until \(RFC3339Text.utc(pause.ends)), after refusals in a row: \(pause.reply)\n").utf8))
+    }
+
+    func update(_ f: Campaign.Figures, pause: RelayPause? = nil) {
         lock.lock(); defer { lock.unlock() }
         let now = Date()
         let interval: TimeInterval = terminal && !json ? 0.2 : 10
@@ -260,7 +285,8 @@ final class Progress: @unchecked Sendable {
                   "failed_permanent": f.failedPermanent, "render_failed": f.renderFailed, "rate": Int(rate.rounded())])
             return
         }
-        let line = "\(f.done)/\(total) done, \(Int(rate.rounded())) msg/s, about \(Int(left.rounded())) s left"
+        let line = pause.map { "\(f.done)/\(total) done, relay paused until \(RFC3339Text.utc($0.ends)): \($0.reply)" }
+            ?? "\(f.done)/\(total) done, \(Int(rate.rounded())) msg/s, about \(Int(left.rounded())) s left"
         FileHandle.standardError.write(Data((terminal ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
     }
 

@@ -12,8 +12,9 @@ struct RegisterCommand: ParsableCommand {
             Example:
               breachmail register verify
               breachmail register export --format html --output register.html
+              breachmail register seal --output /media/usb/register-seal.txt
             """,
-        subcommands: [Verify.self, Export.self])
+        subcommands: [Verify.self, Export.self, Seal.self])
 }
 
 extension RegisterExport.Format: ExpressibleByArgument {}
@@ -23,15 +24,19 @@ extension RegisterCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the history chain; report the first entry that was altered or removed.",
             discussion: """
-                Exit status: 0 intact; 2 the chain is broken (an entry altered, removed or rewritten); \
+                Exit status: 0 intact; 2 the chain is broken (an entry altered, removed or rewritten, a \
+                notification row or a person's state edited outside it, or a seal that does not match); \
                 3 the chain is intact but an entry is dated before the one preceding it (a clock set \
                 back, or a back-dated entry) in a register that takes the system clock.
 
                 Example:
                   breachmail register verify
+                  breachmail register verify --seal register-seal-42.txt
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
+        @Option(help: "Also check the register against this seal (`breachmail register seal`): nothing up to the sealed entry rewritten or cut.")
+        var seal: String?
 
         func run() throws {
             let ws = try workspace.open()
@@ -42,7 +47,17 @@ extension RegisterCommand {
                 throw ExitCode(2)
             }
             print("The register history is intact: \(result.entries) entries, head \(result.head).")
-            print("Keep the head hash outside the register (a signed e-mail, a paper file) to detect a rewritten tail later.")
+            if let seal {
+                let sealed = try RegisterSeal.check(ws, path: seal)
+                if let problem = sealed.problem {
+                    print("The register history is NOT intact: \(problem).")
+                    throw ExitCode(2)
+                }
+                print(sealed.summary)
+                try reportTimes(ws)
+                return
+            }
+            print("Keep the head hash outside the register (`breachmail register seal`) to detect a rewritten or cut tail later.")
             try reportTimes(ws)
         }
 

@@ -1,5 +1,6 @@
 import BreachConfig
 import BreachCore
+import BreachRegister
 import Foundation
 
 extension Status {
@@ -14,5 +15,10 @@ extension Status {
             print((n == 0 ? "Reach       " : "            ") + line)
         }
         print("Public      " + ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: incidentID, zone: zone))
+        let review = try ws.register.bouncesAwaitingReview(incidentID: incidentID)
+        if review > 0 {
+            print("Review      \(review) bounce\(review == 1 ? "" : "s") without a verified token wait\(review == 1 ? "s" : "") for the DPO "
+                + "(counted for no one until confirmed): `breachmail bounces review --incident \(incidentID)`")
+        }
     }
 }

@@ -96,6 +96,9 @@ extension SubjectsCommand {
             if s.languageDefaulted > 0 {
                 print("\(s.languageDefaulted) accepted rows had no language or an unknown one: they will be written to in \(language.rawValue).")
             }
+            if s.normalised > 0 {
+                print("\(s.normalised) accepted rows had a TAB in a name, replaced by a space (listed in the report as normalised).")
+            }
             if s.blankLines > 0 { print("\(s.blankLines) blank lines skipped.") }
             if let report = s.report {
                 print("Rows to look at (line, outcome, reason): \(reports.deletingLastPathComponent().appendingPathComponent(report).path)")

@@ -222,6 +222,24 @@ struct AuthoritySendPGPTests {
         try w.expectRegisterIntact()
     }
 
+    /// A notification row edited or removed with sqlite3 (the authority reference, the status) is
+    /// seen by `register verify`: each row is compared with the history entry written with it.
+    @Test func verifySeesAnEditedOrRemovedNotificationRow() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        #expect(try w.run(["authority", "send", Workdir.id, "--authority", "cnpd"]).status == 0)
+        try w.expectRegisterIntact()
+        let sequence = try w.sql("SELECT history_sequence FROM notification")
+        _ = try w.sql("UPDATE notification SET authority_reference = 'CNPD-2026-999'")
+        let edited = try w.run(["register", "verify"])
+        #expect(edited.status == 2)
+        #expect(edited.stdout.hasPrefix("The register history is NOT intact: entry \(sequence): notification 1 (BR-2026-0001, cnpd) was changed outside the history (authority_reference).\n"), "\(edited.stdout)")
+        _ = try w.sql("UPDATE notification SET authority_reference = '', status = 'recorded'")
+        #expect(try w.run(["register", "verify"]).stdout.contains("was changed outside the history (status)"))
+        _ = try w.sql("DELETE FROM notification")
+        #expect(try w.run(["register", "verify"]).stdout.hasPrefix("The register history is NOT intact: entry \(sequence): its notification row was removed from the register.\n"))
+    }
+
     @Test func complementaryWithoutInitialIsRefusedAndRecorded() throws {
         let w = try Workdir()
         _ = try w.demoKey()
@@ -406,5 +424,73 @@ struct AuthoritySendSignedTests {
         #expect(decrypted.stderr.contains("[GNUPG:] GOODSIG"))
         #expect(!sent.stdout.contains("correct horse") && !sent.stderr.contains("correct horse"))
         try w.expectRegisterIntact()
+        // The gpg-agent that signing needed for breachmail's keyring is gone with the command
+        // (only this test's keyring is looked at: other tests and sessions run agents of their own).
+        #expect(try Self.agents(home: w.url.appendingPathComponent("keyring").path).isEmpty)
+    }
+
+    /// `register seal` signs the head with the controller's key; `register verify --seal` then
+    /// sees what the chain alone cannot: a history cut after the sealed entry was rewritten
+    /// (its tail removed), and a seal whose text was edited.
+    @Test func aSealProvesNothingBeforeItWasRewrittenOrCut() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        let controller = try GPGHome()
+        let fingerprint = try controller.makeKey(.ed25519, userID: "Exemple SARL <dpo@exemple.lu>", passphrase: "correct horse")
+        try Data(try controller.exportSecret(fingerprint, passphrase: "correct horse"))
+            .write(to: w.url.appendingPathComponent("keys/controller-secret.asc"))
+        try w.setConfig {
+            $0.replacingOccurrences(of: """
+                  # signing:
+                  #   key_file: keys/controller-secret.asc
+                  #   fingerprint: ""
+                  #   passphrase: {env: BREACHMAIL_SIGNING_PASSPHRASE}
+                """, with: """
+                  signing:
+                    key_file: keys/controller-secret.asc
+                    fingerprint: "\(fingerprint)"
+                    passphrase: {env: BREACHMAIL_SIGNING_PASSPHRASE}
+                """)
+        }
+        let env = ["BREACHMAIL_NOW": Workdir.now, "BREACHMAIL_SIGNING_PASSPHRASE": "correct horse"]
+        #expect(try CommandRunner.breachmail(["authority", "send", Workdir.id, "--dir", w.url.path], environment: env).status == 0)
+        let seal = w.temp.url.appendingPathComponent("seal.txt")
+        let sealed = try CommandRunner.breachmail(["register", "seal", "--output", seal.path, "--dir", w.url.path], environment: env)
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        #expect(sealed.stdout.hasPrefix("Sealed entry 2 (head "), "\(sealed.stdout)")
+        #expect(try Workdir.mode(seal) == 0o600)
+        let text = try String(contentsOf: seal, encoding: .utf8)
+        #expect(text.hasPrefix("breachmail register seal\nentries: 2\nhead: "))
+        #expect(text.contains("signed-by: \(fingerprint)\n-----BEGIN PGP SIGNATURE-----"))
+        let holds = try w.run(["register", "verify", "--seal", seal.path])
+        #expect(holds.status == 0, "\(holds.stdout)\(holds.stderr)")
+        #expect(holds.stdout.contains("The seal \(seal.path) holds: entry 2 is the one signed by \(fingerprint)"))
+
+        // Later entries, then the tail cut back to entry 1: the chain that is left is valid.
+        let later = env.merging(["BREACHMAIL_NOW": "2026-10-25T15:00:00+02:00"]) { $1 }
+        #expect(try CommandRunner.breachmail(["authority", "send", Workdir.id, "--complementary", "--dir", w.url.path], environment: later).status == 0)
+        _ = try w.sql("DROP TRIGGER history_append_only_delete; DELETE FROM notification; DELETE FROM history WHERE sequence >= 2;")
+        let cut = try w.run(["register", "verify"])
+        #expect(cut.stdout.hasPrefix("The register history is intact: 1 entries"), "\(cut.stdout)")
+        let seen = try w.run(["register", "verify", "--seal", seal.path])
+        #expect(seen.status == 2)
+        #expect(seen.stdout.hasSuffix("The register history is NOT intact: the history was cut: it has 1 entries, the seal \(seal.path) covers 2.\n"), "\(seen.stdout)")
+
+        // A seal whose head was edited to match a rewritten history no longer carries the signature.
+        let forged = w.temp.url.appendingPathComponent("forged.txt")
+        try text.replacingOccurrences(of: "entries: 2", with: "entries: 1").write(to: forged, atomically: true, encoding: .utf8)
+        let refused = try w.run(["register", "verify", "--seal", forged.path])
+        #expect(refused.status == 2)
+        #expect(refused.stdout.contains("The register history is NOT intact: the seal \(forged.path) is not valid: the signature does not match ("), "\(refused.stdout)")
+        #expect(try Self.agents(home: w.url.appendingPathComponent("keyring").path).isEmpty)
+    }
+
+    /// The pids of the gpg-agents whose command line names `home`.
+    static func agents(home: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return words.first.map { $0.hasSuffix("gpg-agent") } == true && words.contains(home)
+        }
     }
 }

@@ -254,7 +254,7 @@ import Testing
         let attempts = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
                                                          "SELECT COUNT(*) FROM subject WHERE attempts <> 1"])
         #expect(attempts.stdout == "0\n")
-        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("register.sqlite.subject-log").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains("subject-log") } == [])
     }
 
     /// Ctrl-C: the run stops after the messages in flight, records them and says how to resume.
@@ -318,5 +318,179 @@ extension CampaignCLITests {
         let reason = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
                                                        "SELECT state_reason FROM subject WHERE email = 'hugo.bernard10@example.org'"])
         #expect(reason.stdout.hasPrefix("550"))
+    }
+}
+
+extension CampaignCLITests {
+    /// Two incidents' campaigns at once in one working directory, through one real SMTP server:
+    /// each run has a journal of its own, so the register records exactly what the server
+    /// received (every person submitted, one attempt each), and running both again sends nothing.
+    @Test func twoCampaignsAtOnceRecordEveryMessageTheServerReceived() throws {
+        let server = try SMTPTestServer()
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+            .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+            .write(to: config, atomically: true, encoding: .utf8)
+        let opened = try bm(["incident", "open", CommandRunner.exampleIncident.path])
+        try #require(opened.stdout.hasPrefix("Opened BR-2026-0002"), "\(opened.stdout)\(opened.stderr)")
+        let rows = 1200
+        for (incident, stem) in [("BR-2026-0001", "first"), ("BR-2026-0002", "second")] {
+            var csv = "E-mail;Prénom;Nom;Langue\n"
+            for i in 1...rows { csv += "\(stem)\(i)@example.org;F\(i);L\(i);en\n" }
+            let file = dir.file("\(stem).csv")
+            try csv.write(to: file, atomically: true, encoding: .utf8)
+            let result = try bm(["subjects", "import", incident, file.path])
+            try #require(result.status == 0, "\(result.stderr)")
+        }
+        // Both at once, each pausing 1 ms after each delivery so that their lives overlap.
+        let processes = try ["BR-2026-0001", "BR-2026-0002"].map { incident in
+            let process = Process()
+            process.executableURL = CommandRunner.breachmail
+            process.arguments = ["subjects", "notify", incident]
+            process.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path,
+                                   "BREACHMAIL_ACTOR": "test", "BREACHMAIL_TEST_DELAY_MS": "1"].merging(environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while processes.contains(where: \.isRunning), Date() < deadline { usleep(50_000) }
+        for process in processes {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        }
+        let received = try server.receivedMessages().map { $0.recipients.first ?? "" }
+        #expect(received.count == 2 * rows)
+        #expect(Set(received).count == 2 * rows, "someone received the notice twice")
+        let subjects = try registerSubjects()
+        let submitted = Set(subjects.filter { $0.value.state == "submitted" }.keys)
+        #expect(submitted == Set(received), "the register does not say what the server received")
+        let attempts = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
+                                                         "SELECT COUNT(*) FROM subject WHERE attempts <> 1"])
+        #expect(attempts.stdout == "0\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains("subject-log") } == [])
+        // Again: nothing left to send, nothing sent twice.
+        for incident in ["BR-2026-0001", "BR-2026-0002"] {
+            let again = try bm(["subjects", "notify", incident])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+        #expect(try server.receivedMessages().count == 2 * rows)
+    }
+}
+
+extension CampaignCLITests {
+    func useSMTP(_ server: SMTPTestServer) throws {
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+            .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+            .write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    func importPeople(_ count: Int, stem: String) throws {
+        var csv = "E-mail;Prénom;Nom;Langue\n"
+        for i in 1...count { csv += "\(stem)\(i)@example.org;F\(i);L\(i);en\n" }
+        let file = dir.file("\(stem).csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        try importCSV(file.path)
+    }
+
+    /// A relay that answers 451 to everyone for 2 s, then recovers, under a fixed clock
+    /// (BREACHMAIL_NOW), where a pause measured on that clock would never end: the pauses are
+    /// shown with the reply and their end, the run carries on after them and finishes; those
+    /// refused are deferred and sent by a later run, everyone exactly once. (Pauses of 300 ms
+    /// instead of minutes, through the hidden test hook.)
+    @Test func aPausedRelayResumesOnAFixedClockAndSaysWhy() throws {
+        let server = try SMTPTestServer(outage: .for(seconds: 2))
+        try useSMTP(server)
+        try importPeople(300, stem: "paused")
+        let started = Date()
+        let run = try bm(["subjects", "notify", "BR-2026-0001"], ["BREACHMAIL_TEST_RELAY_PAUSE_MS": "300", "BREACHMAIL_TEST_RELAY_GIVE_UP_MS": "30000"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 50)
+        #expect(run.stderr.contains("Relay paused for 1 s, until "), "\(run.stderr)")
+        #expect(run.stderr.contains(", after refusals in a row: 451 4.7.1 Greylisted, try again in 5 minutes\n"), "\(run.stderr)")
+        #expect(server.refusedInOutage() > 0)
+        let states = try registerSubjects()
+        let deferred = states.values.filter { $0.state == "deferred" }.count
+        let submitted = states.values.filter { $0.state == "submitted" }.count
+        #expect(deferred > 0 && submitted > 0 && deferred + submitted == 300, "deferred \(deferred), submitted \(submitted)")
+        #expect(try server.receivedMessages().count == submitted)
+
+        let later = try bm(["subjects", "notify", "BR-2026-0001"], ["BREACHMAIL_NOW": "2026-10-25T16:00:00+02:00"])
+        #expect(later.status == 0, "\(later.stderr)")
+        let received = try server.receivedMessages().map { $0.recipients.first ?? "" }
+        #expect(received.count == 300 && Set(received).count == 300)
+        #expect(try registerSubjects().values.allSatisfy { $0.state == "submitted" })
+    }
+
+    /// A relay that never recovers: the run does not hang, it stops once the relay has been
+    /// unusable for the bound (2 s here through the test hook, 2 hours by default) with a clear
+    /// message; nobody is failed, those tried are deferred and the others still queued.
+    @Test func aRelayThatNeverRecoversEndsTheRunWithPeopleDeferred() throws {
+        let server = try SMTPTestServer(outage: .forever)
+        try useSMTP(server)
+        try importPeople(300, stem: "never")
+        let started = Date()
+        let run = try bm(["subjects", "notify", "BR-2026-0001"], ["BREACHMAIL_TEST_RELAY_PAUSE_MS": "200", "BREACHMAIL_TEST_RELAY_GIVE_UP_MS": "2000"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(run.stderr.contains("Error: the relay refused every message for "), "\(run.stderr)")
+        #expect(run.stderr.contains(" s (last reply: 451 4.7.1 Greylisted, try again in 5 minutes); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify BR-2026-0001` again once the relay accepts mail.\n"), "\(run.stderr)")
+        let states = try registerSubjects().values.map(\.state)
+        #expect(states.filter { $0 == "deferred" }.count > 0)
+        #expect(states.filter { $0 == "queued" }.count > 0)
+        #expect(states.allSatisfy { $0 == "deferred" || $0 == "queued" })
+        #expect(try server.receivedMessages().isEmpty)
+    }
+}
+
+extension CampaignCLITests {
+    /// A first attempt refused with 451, a second cut during the data (no reply): the subject's
+    /// reason and reply are the second attempt's, never the first's reply beside the second's reason.
+    @Test func aDroppedConnectionLeavesNoEarlierReplyBesideItsReason() throws {
+        try importPeople(3, stem: "drop")
+        let greylisting = try SMTPTestServer(faults: ["drop2@example.org": .reply(451)])
+        try useSMTP(greylisting)
+        #expect(try bm(["subjects", "notify", "BR-2026-0001"]).status == 0)
+        let database = work.appendingPathComponent("register.sqlite").path
+        let first = try CommandRunner.run("sqlite3", [database, "SELECT state, last_reply FROM subject WHERE email = 'drop2@example.org'"])
+        #expect(first.stdout == "deferred|451 4.7.1 Greylisted, try again in 5 minutes\n")
+
+        let dropping = try SMTPTestServer(faults: ["drop2@example.org": .dropDuringData])
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "smtp://127.0.0.1:\(greylisting.port)", with: "smtp://127.0.0.1:\(dropping.port)")
+            .write(to: config, atomically: true, encoding: .utf8)
+        let second = try bm(["subjects", "notify", "BR-2026-0001"], ["BREACHMAIL_NOW": "2026-10-25T16:00:00+02:00"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let after = try CommandRunner.run("sqlite3", [database, "SELECT state, attempts, state_reason, COALESCE(last_reply, 'none') FROM subject WHERE email = 'drop2@example.org'"])
+        let fields = after.stdout.trimmingCharacters(in: .newlines).split(separator: "|").map(String.init)
+        #expect(fields.count == 4 && fields[0] == "deferred" && fields[1] == "2", "\(after.stdout)")
+        #expect(!fields[2].hasPrefix("451"), "\(after.stdout)")
+        #expect(fields.last == "none", "\(after.stdout)")
+    }
+}
+
+extension CampaignCLITests {
+    /// A person's state edited with sqlite3 after a campaign (someone marked "submitted" who was
+    /// not, or the reverse) is seen by `register verify`: each change of subjects records the
+    /// digest of every subject row in the history.
+    @Test func verifySeesAPersonsStateEditedOutsideBreachmail() throws {
+        try importPeople(50, stem: "sealed")
+        #expect(try bm(["subjects", "notify", "BR-2026-0001"]).status == 0)
+        let intact = try bm(["register", "verify"])
+        #expect(intact.stdout.hasPrefix("The register history is intact: "), "\(intact.stdout)")
+        let database = work.appendingPathComponent("register.sqlite").path
+        _ = try CommandRunner.run("sqlite3", [database, "UPDATE subject SET state = 'failed_permanent' WHERE email = 'sealed7@example.org'"])
+        let edited = try bm(["register", "verify"])
+        #expect(edited.status == 2)
+        #expect(edited.stdout.contains(": a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry.\n"), "\(edited.stdout)")
+        // Put back as it was: intact again (the digest is of the rows, not of the edit).
+        _ = try CommandRunner.run("sqlite3", [database, "UPDATE subject SET state = 'submitted' WHERE email = 'sealed7@example.org'"])
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
 }

@@ -48,6 +48,17 @@ import Testing
         #expect(try mode("breachmail.yaml") == 0o600)
         #expect(try mode("keyring") == 0o700)
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("templates/fr").path))
+        // The templates are owner-only too, whatever the modes of the checkout they come from.
+        #expect(try mode("templates") == 0o700)
+        let walker = try #require(FileManager.default.enumerator(atPath: work.appendingPathComponent("templates").path))
+        var checked = 0
+        for case let name as String in walker {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: work.appendingPathComponent("templates/\(name)").path, isDirectory: &isDirectory)
+            #expect(try mode("templates/\(name)") == (isDirectory.boolValue ? 0o700 : 0o600), "templates/\(name)")
+            checked += 1
+        }
+        #expect(checked > 3)
         let again = try bm(["init", work.path])
         #expect(again.status != 0)
         #expect(again.stderr == "Error: \(work.path)/breachmail.yaml already exists; this is already a working directory. Choose another directory.\n")

@@ -58,7 +58,7 @@ import Testing
         #expect(try sql("SELECT COUNT(*) FROM subject WHERE first_name LIKE '%Bcc%' OR last_name LIKE '%Bcc%'") == "0\n")
         let verify = try bm(["register", "verify"])
         #expect(verify.status == 0)
-        #expect(verify.stdout.hasPrefix("The register history is intact: 2 entries"))
+        #expect(verify.stdout.hasPrefix("The register history is intact: 3 entries"))  // opened, imported, subjects.digest
 
         // Importing the same file again records nobody twice.
         let again = try bm(["subjects", "import", "BR-2026-0001", example])
@@ -87,5 +87,62 @@ import Testing
         #expect(try bm(["subjects", "import", "BR-2026-0009", example]).stderr
             == "Error: no incident BR-2026-0009 in the register; `breachmail incident list` shows the ids.\n")
         #expect(try bm(["subjects", "import", "--help"]).stdout.contains("Example:\n  breachmail subjects import"))
+    }
+
+    func importFile(_ name: String, _ bytes: [UInt8]) throws -> ProcessResult {
+        let file = dir.file(name)
+        try Data(bytes).write(to: file)
+        return try bm(["subjects", "import", "BR-2026-0001", file.path])
+    }
+
+    func reportText() throws -> String {
+        let url = work.appendingPathComponent("imports/BR-2026-0001-20261024T080500Z-rejected.csv")
+        return String(decoding: try Data(contentsOf: url).dropFirst(3), as: UTF8.self)
+    }
+
+    /// A TAB inside a name (quoted, in a TAB-separated export) does not cost the person their
+    /// notice: it becomes a space, and the report lists the row as normalised.
+    @Test func aTabInANameIsReplacedAndRecorded() throws {
+        try withIncident()
+        let result = try importFile("tabs.csv", Array("email\tfirst_name\tlast_name\na@example.org\t\"Marie\tClaire\"\tDupont\nb@example.org\tLuc\tWeber\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("  accepted    2  (2 queued, 0 without a usable address: no_address)\n  duplicates  0\n  rejected    0\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("1 accepted rows had a TAB in a name, replaced by a space (listed in the report as normalised).\n"))
+        #expect(try sql("SELECT first_name FROM subject WHERE email = 'a@example.org'") == "Marie Claire\n")
+        #expect(try reportText() == "line\toutcome\treason\traw\r\n2\tnormalised\tTAB replaced by a space in field 2 (first_name)\t\"a@example.org\t\"\"Marie\tClaire\"\"\tDupont\"\r\n")
+    }
+
+    /// A lone CR inside a quoted field is not a line of the file: the lines reported after it
+    /// are the physical lines an editor shows.
+    @Test func aLoneCRInAQuotedFieldDoesNotShiftLineNumbers() throws {
+        try withIncident()
+        let result = try importFile("cr.csv", Array("email;note\na@example.org;\"one\rtwo\"\nnot-an-address;x\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try sql("SELECT line FROM subject ORDER BY id") == "2\n3\n")
+        #expect(try reportText().contains("\r\n3;no_address;"))
+    }
+
+    /// A header line longer than a field may be is refused (a 57 MB one was held in memory).
+    @Test func aHugeHeaderLineIsRefused() throws {
+        try withIncident()
+        let header = (0..<20_000).map { "column\($0)" }.joined(separator: ";")
+        let result = try importFile("wide.csv", Array("email;\(header)\na@example.org\n".utf8))
+        #expect(result.status != 0)
+        #expect(result.stderr == "Error: \(dir.file("wide.csv").path) line 1: the header line is longer than 65536 bytes, so not the header of a list of people; check that this is the right file and that its first line is the header (email;first_name;last_name;language).\n")
+        #expect(try sql("SELECT COUNT(*) FROM subject") == "0\n")
+    }
+
+    /// A rejected line that starts with `=`, `+`, `-` or `@` is shown in the report, never
+    /// evaluated by the spreadsheet that opens it.
+    @Test func reportCellsAreNeverFormulas() throws {
+        try withIncident()
+        let lines = ["=HYPERLINK(\"http://evil.example\")", "+1", "-2", "@SUM(A1)"].map { "\($0);x;y" }
+        let result = try importFile("formulas.csv", Array(("email;name\n" + lines.joined(separator: "\n") + "\n").utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = try reportText()
+        for cell in ["\"'=HYPERLINK(\"\"http://evil.example\"\");x;y\"", "\"'+1;x;y\"", "\"'-2;x;y\"", "\"'@SUM(A1);x;y\""] {
+            #expect(text.contains(";\(cell)\r\n"), "\(cell)\n\(text)")
+        }
+        for start in ["=", "+", "-", "@"] { #expect(!text.contains(";\"\(start)") && !text.contains(";\(start)")) }
     }
 }

@@ -29,8 +29,8 @@ import Testing
         // No link to click and no remote content anywhere: breach notices are a phishing pretext.
         for leaf in root.leaves { #expect(!(leaf.body ?? "").contains("http")) }
         #expect(!result.stdout.contains("<img"))
-        // Nothing was recorded by a preview.
-        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: 2 entries"))
+        // Nothing was recorded by a preview: opened, imported and the import's subjects.digest.
+        #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: 3 entries"))
     }
 
     @Test func textPreviewGreetsThePersonByName() throws {

@@ -85,18 +85,18 @@ import Testing
             for (change, time) in all[index..<index + size] { try journal.append([change], at: time) }
             index += size
             switch Int.random(in: 0..<30, using: &random) {
-            case 0: offset = try logged.foldJournal(from: offset).offset; folds += 1
-            case 1: _ = try logged.foldJournal(); folds += 1
+            case 0: offset = try logged.foldJournal(journal.path, from: offset).offset; folds += 1
+            case 1: _ = try logged.foldJournals(); folds += 1
             default: break
             }
         }
         try journal.sync()
-        try logged.foldJournal(from: offset)
+        try logged.foldJournal(journal.path, from: offset)
         #expect(folds > 5)
         let expected = try rows(direct, directID)
         #expect(Set(expected.map { $0.prefix(while: { $0 != "|" }) }).count > 3)  // the changes did move people
         #expect(try rows(logged, loggedID) == expected)
-        #expect(try logged.foldJournal().applied == 0)
+        #expect(try logged.foldJournals() == 0)
     }
 
     @Test func openingTheRegisterFoldsWhatADeadCampaignLeftAndACutLineIsIgnored() throws {
@@ -109,7 +109,7 @@ import Testing
                                           lastReply: "250 2.0.0 Ok\\N")], at: now)
         try journal.append([SubjectUpdate(id: ids[1], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
         // A power cut in the middle of the last line: it has no line end and is not applied.
-        let handle = try #require(FileHandle(forUpdatingAtPath: register.journalPath))
+        let handle = try #require(FileHandle(forUpdatingAtPath: journal.path))
         let size = try handle.seekToEnd()
         try handle.truncate(atOffset: size - 5)
         try handle.close()
@@ -120,8 +120,37 @@ import Testing
         #expect(subjects[0].state == "submitted" && subjects[0].attempts == 1)
         #expect(subjects[0].messageID == "<a@x>\twith\ttabs\nand a line" && subjects[0].lastReply == "250 2.0.0 Ok\\N")
         #expect(subjects[1].state == "queued")
-        #expect(try reopened.foldJournal().applied == 0)
-        let mode = try FileManager.default.attributesOfItem(atPath: register.journalPath)[.posixPermissions] as? Int
+        #expect(try reopened.foldJournals() == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: journal.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    /// Two runs at once (two incidents' campaigns in one working directory): each has a journal
+    /// of its own, a new run applies the others' without touching their files, and a journal is
+    /// removed only once its run is over (its lock released), after everything in it is applied.
+    @Test func twoRunsKeepTheirOwnJournalsAndOnlyEndedOnesAreRemoved() throws {
+        let dir = try TemporaryDirectory("subject-journal-two")
+        let (register, id, ids) = try makeRegister(dir, "r")
+        let now = Date(timeIntervalSince1970: 1_793_000_500)
+        var first: SubjectJournal? = try SubjectJournal(register: register)
+        try first!.append([SubjectUpdate(id: ids[0], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
+        let firstPath = first!.path
+        // A second run starts while the first is live: it folds the first's changes, leaves its file.
+        let second = try SubjectJournal(register: register)
+        #expect(second.path != firstPath)
+        #expect(register.journalPaths() == [firstPath, second.path].sorted())
+        #expect(try register.subjects(incidentID: id)[0].state == "sending")
+        // The first goes on appending to the same file, and its changes still arrive.
+        try first!.append([SubjectUpdate(id: ids[0], from: [.sending], to: .submitted)], at: now)
+        try second.append([SubjectUpdate(id: ids[1], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
+        #expect(try register.foldJournals() == 2)
+        #expect(register.journalPaths().count == 2)
+        // The first run dies without removing its journal: the next fold applies what is left and removes it.
+        try first!.append([SubjectUpdate(id: ids[2], from: [.queued], to: .sending, countsAsAttempt: true)], at: now)
+        first = nil
+        #expect(try register.foldJournals() == 1)
+        #expect(register.journalPaths() == [second.path])
+        let states = try register.subjects(incidentID: id).prefix(3).map(\.state)
+        #expect(states == ["submitted", "sending", "sending"])
     }
 }

@@ -10,6 +10,10 @@ NNNNNN.json (envelope, peer port, TLS, login). Faults per recipient (--rule ADDR
   drop                         accept RCPT, reply 354 to DATA, read one line, cut the connection
   delay:SECONDS                wait that long before the end-of-data reply
 
+--outage SECONDS: every RCPT TO is answered 451 (greylisted, "try again in 5 minutes") for that
+long after the server starts, then the server accepts as usual (a relay that recovers); a
+negative value never recovers.
+
 The password for AUTH comes from the environment variable SMTP_TEST_PASSWORD, not argv.
 """
 import argparse
@@ -19,6 +23,7 @@ import os
 import signal
 import ssl
 import sys
+import time
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -39,16 +44,24 @@ def parse_args():
     parser.add_argument("--key")
     parser.add_argument("--user")
     parser.add_argument("--rule", action="append", default=[])
+    parser.add_argument("--outage", type=float, default=0)
     return parser.parse_args()
 
 
 class Recorder:
-    def __init__(self, directory, rules):
+    def __init__(self, directory, rules, outage):
         self.directory = directory
         self.rules = rules
         self.count = 0
+        self.outage_ends = None if outage < 0 else time.monotonic() + outage
+        self.refused = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.outage_ends is None or time.monotonic() < self.outage_ends:
+            self.refused += 1
+            with open(os.path.join(self.directory, "refused.count"), "w") as f:
+                f.write(str(self.refused))
+            return REPLIES["451"]
         action = self.rules.get(address.lower(), "")
         if action in REPLIES:
             if action == "421":
@@ -104,7 +117,7 @@ async def main():
         address, action = rule.rsplit("=", 1)
         rules[address.lower()] = action
     FaultySMTP.rules = rules
-    recorder = Recorder(args.record, rules)
+    recorder = Recorder(args.record, rules, args.outage)
 
     context = None
     if args.mode != "plain":

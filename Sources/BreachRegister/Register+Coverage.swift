@@ -1,0 +1,181 @@
+import BreachCore
+import Crypto
+import Foundation
+import GRDB
+
+/// What the history chain covers beyond incidents: the notification rows, and every person's
+/// state. `register verify` checks both against the chain (``verifyNotifications(_:_:)``,
+/// ``verifySubjects(_:_:)``), so that a row edited with `sqlite3` is seen.
+///
+/// Notifications: each row is written with a history entry holding the same fields; verify
+/// compares them. Subjects: the register keeps a digest of every subject row, the sum (four
+/// 64-bit lanes, wrapping) of each row's SHA-256, updated by every transaction that changes
+/// subjects (import, journal fold, direct updates, bounces), which appends a `subjects.digest`
+/// entry with the new digest. Verify recomputes the digest from the rows and compares it with the
+/// last entry's. A register made before this version is covered from its first change of subjects.
+extension Register {
+    static func registerCoverageMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v8-subject-digest") { db in
+            try db.execute(sql: "CREATE TABLE subject_digest (id INTEGER PRIMARY KEY CHECK (id = 1), lanes TEXT NOT NULL)")
+            var lanes = SubjectDigest.zero
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject")
+            while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
+            try db.execute(sql: "INSERT INTO subject_digest (id, lanes) VALUES (1, ?)", arguments: [lanes.hex])
+        }
+    }
+
+    /// Runs `change`, which changes the subjects `ids`, updates the digest, and appends a
+    /// `subjects.digest` entry when it moved.
+    static func changingSubjects<T>(_ db: Database, ids: [Int64], actor: String, at now: Date,
+                                    _ change: () throws -> T) throws -> T {
+        var lanes = try storedDigest(db)
+        let before = lanes
+        try forEachRow(db, ids) { lanes.subtract(SubjectDigest.of($0)) }
+        let result = try change()
+        try forEachRow(db, ids) { lanes.add(SubjectDigest.of($0)) }
+        try record(db, lanes, before, subjects: Set(ids).count, actor: actor, at: now)
+        return result
+    }
+
+    /// After an import's entry `entry`: its subjects join the digest.
+    static func subjectsImported(_ db: Database, entry: Int64, actor: String, at now: Date) throws {
+        var lanes = try storedDigest(db)
+        let before = lanes
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE import_entry = ?", arguments: [entry])
+            while let row = try cursor.next() {
+            lanes.add(SubjectDigest.of(row))
+        }
+        try record(db, lanes, before, subjects: nil, actor: actor, at: now)
+    }
+
+    private static func storedDigest(_ db: Database) throws -> SubjectDigest {
+        SubjectDigest(hex: try String.fetchOne(db, sql: "SELECT lanes FROM subject_digest WHERE id = 1") ?? "")
+    }
+
+    /// Stores the digest and appends its entry, at `now` or the last entry's time when later.
+    private static func record(_ db: Database, _ lanes: SubjectDigest, _ before: SubjectDigest, subjects: Int?,
+                               actor: String, at now: Date) throws {
+        guard lanes != before else { return }
+        try db.execute(sql: "UPDATE subject_digest SET lanes = ? WHERE id = 1", arguments: [lanes.hex])
+        var at = now
+        if let last = try String.fetchOne(db, sql: "SELECT recorded_at FROM history ORDER BY sequence DESC LIMIT 1"),
+           let lastTime = ZonedTime(rfc3339: last)?.instant, lastTime > at { at = lastTime }
+        try Self.append(db, kind: HistoryEntry.Kind.subjectsDigest, incidentID: nil, version: nil,
+                        payload: Self.json(SubjectDigestPayload(digest: lanes.hex, subjects: subjects)), actor: actor, at: at)
+    }
+
+    private static func forEachRow(_ db: Database, _ ids: [Int64], _ body: (Row) -> Void) throws {
+        let unique = Array(Set(ids))
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let batch = unique[start..<min(start + 500, unique.count)]
+            let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))",
+                                            arguments: StatementArguments(Array(batch)))
+            while let row = try cursor.next() {
+                body(row)
+            }
+        }
+    }
+
+    /// Every notification row against its history entry, and every notification entry against its row.
+    static func verifyNotifications(_ db: Database, _ entries: [HistoryEntry]) throws -> ChainVerification.Problem? {
+        var bySequence: [Int64: HistoryEntry] = [:]
+        for e in entries where e.kind.hasPrefix("notification.") { bySequence[e.sequence] = e }
+        var seen = Set<Int64>()
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM notification ORDER BY id") {
+            let id: Int64 = row["id"], sequence: Int64 = row["history_sequence"]
+            let name = "notification \(id) (\(row["incident_id"] as String), \(row["authority_id"] as String))"
+            guard let entry = bySequence[sequence],
+                  let recorded = try? JSONDecoder().decode(NotificationRecord.self, from: Data(entry.payload.utf8)) else {
+                return .init(sequence: sequence, message: "\(name) has no history entry of its own: it was added outside the history")
+            }
+            seen.insert(sequence)
+            let stored: [(String, String, String)] = [
+                ("incident_id", row["incident_id"], recorded.incidentID), ("authority_id", row["authority_id"], recorded.authorityID),
+                ("phase", row["phase"], recorded.phase.rawValue), ("channel", row["channel"], recorded.channel),
+                ("status", row["status"], recorded.status.rawValue), ("recorded_at", row["recorded_at"], recorded.recordedAt),
+                ("message_id", row["message_id"], recorded.messageID), ("plaintext_sha256", row["plaintext_sha256"], recorded.plaintextSHA256),
+                ("sent_sha256", row["sent_sha256"], recorded.sentSHA256),
+                ("authority_reference", row["authority_reference"], recorded.authorityReference),
+                ("delivered_to", row["delivered_to"], recorded.deliveredTo), ("refusal_kind", row["refusal_kind"], recorded.refusalKind),
+                ("reason", row["reason"], recorded.reason),
+            ]
+            let changed = stored.filter { $0.1 != $0.2 }.map(\.0)
+            if !changed.isEmpty || entry.kind != recorded.status.historyKind {
+                return .init(sequence: sequence, message: "\(name) was changed outside the history (\(changed.joined(separator: ", ")))")
+            }
+        }
+        if let missing = bySequence.keys.sorted().first(where: { !seen.contains($0) }) {
+            return .init(sequence: missing, message: "its notification row was removed from the register")
+        }
+        return nil
+    }
+
+    /// The subjects' rows against the digest of the last `subjects.digest` entry.
+    static func verifySubjects(_ db: Database, _ entries: [HistoryEntry]) throws -> ChainVerification.Problem? {
+        guard let last = entries.last(where: { $0.kind == HistoryEntry.Kind.subjectsDigest }),
+              let payload = try? JSONDecoder().decode(SubjectDigestPayload.self, from: Data(last.payload.utf8)) else { return nil }
+        var lanes = SubjectDigest.zero
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject")
+            while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
+        guard lanes.hex == payload.digest else {
+            return .init(sequence: last.sequence, message: "a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry")
+        }
+        return nil
+    }
+}
+
+extension HistoryEntry.Kind {
+    /// Subjects changed: the payload has the digest of every subject row after the change.
+    public static let subjectsDigest = "subjects.digest"
+}
+
+struct SubjectDigestPayload: Codable {
+    let digest: String
+    /// How many subjects the change touched (nil for an import).
+    let subjects: Int?
+}
+
+/// A multiset hash of subject rows: the wrapping sum, lane by lane, of each row's SHA-256.
+struct SubjectDigest: Equatable {
+    var lanes: [UInt64]
+
+    static let zero = SubjectDigest(lanes: [0, 0, 0, 0])
+    static let columns = """
+        id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
+        next_attempt_at, first_attempt_at, imported_at, updated_at, message_id, last_reply, row_key
+        """
+
+    init(lanes: [UInt64]) { self.lanes = lanes }
+
+    init(hex: String) {
+        let bytes = Array(hex.utf8)
+        guard bytes.count == 64 else { self = .zero; return }
+        lanes = (0..<4).map { UInt64(String(decoding: bytes[$0 * 16..<$0 * 16 + 16], as: UTF8.self), radix: 16) ?? 0 }
+    }
+
+    var hex: String { lanes.map { String(format: "%016llx", $0) }.joined() }
+
+    static func of(_ row: Row) -> SubjectDigest {
+        var hasher = SHA256()
+        for index in 0..<row.count {
+            let value = row[index] as DatabaseValue
+            let text: String? = switch value.storage {
+            case .null: nil
+            case .int64(let n): String(n)
+            case .double(let d): String(d)
+            case .string(let s): s
+            case .blob(let b): b.base64EncodedString()
+            }
+            hasher.update(data: Data((text.map { "v" + $0 } ?? "n").utf8))
+            hasher.update(data: [0x1F])
+        }
+        let digest = Array(hasher.finalize())
+        return SubjectDigest(lanes: (0..<4).map { lane in
+            digest[lane * 8..<lane * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        })
+    }
+
+    mutating func add(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &+= other.lanes[i] } }
+    mutating func subtract(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &-= other.lanes[i] } }
+}
