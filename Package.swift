@@ -139,6 +139,7 @@ let package = Package(
             name: "BounceBenchmark",
             dependencies: ["BreachBounces"],
             path: "Benchmarks/BounceBenchmark",
+            exclude: ["sisimai.pl"],
             swiftSettings: strict
         ),
         // Messages per second to a local sink; prints figures, never a test (Benchmarks/transport.sh).

@@ -68,6 +68,11 @@ struct LowerText {
         phrases.needles.contains { bytes.firstIndex(of: $0, in: 0..<bytes.count) != nil }
     }
 
+    /// Where the first of `phrases` occurs earliest in lower-cased `bytes`, if any does.
+    func firstOffset(in bytes: [UInt8], of phrases: Phrases) -> Int? {
+        phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()
+    }
+
     /// Where the first of `phrases` occurs earliest, if any does.
     func firstOffset(of phrases: Phrases) -> Int? {
         phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()

@@ -30,6 +30,8 @@ struct TextBounce {
                    "the email account that you tried to reach does not exist"], false),
         ("gmail", ["wasn't delivered to", "there was a temporary problem delivering your message to"], true),
         ("yahoo", ["sorry, we were unable to deliver your message"], false),
+        ("opensmtpd", ["this is the mailer-daemon, please do not reply to this e", "a message is delayed for more than",
+                       "an error has occurred while attempting to deliver a message for"], false),
         ("exchange", ["delivery has failed to these recipients", "diagnostic information for administrators",
                       "resolver.adr."], false),
         ("exchange", ["couldn't be delivered"], true),
@@ -55,6 +57,7 @@ struct TextBounce {
         "has not yet been delivered", "will retry", "delivery attempts will continue", "will continue trying",
         "still trying", "this is a warning message only", "temporary problem delivering", "delivery incomplete",
         "warning: message still undelivered", "delayed", "not yet been delivered", "no action is required on your part",
+        "only a temporary failure report",
     ]
     private static let permanentPhrases: Phrases = [
         "permanent error", "permanent fatal", "could not be delivered", "couldn't be delivered", "wasn't delivered",
@@ -68,6 +71,14 @@ struct TextBounce {
         let lower = LowerText(text)
         guard let format = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
         else { return nil }
+        var bounce = scan(text: text, lower: lower, ignore: ignore)
+        bounce.format = format
+        return bounce
+    }
+
+    /// The recipients a human-readable report names, each with what the report says about it:
+    /// read beside a delivery-status part, whose `Diagnostic-Code` is often missing or generic.
+    static func scan(text: String, lower: LowerText, ignore: Set<String>) -> TextBounce {
 
         // The report ends where the returned copy begins; that copy's headers are the fallback keys.
         var reportText = text
@@ -143,7 +154,7 @@ struct TextBounce {
                 }
             }
         }
-        return TextBounce(format: format, delayed: delayed, recipients: recipients, returnedHeaders: returnedHeaders)
+        return TextBounce(format: "generic", delayed: delayed, recipients: recipients, returnedHeaders: returnedHeaders)
     }
 
     /// An address at the start of a line, bare or in angle brackets, with what follows it.
@@ -169,8 +180,19 @@ struct TextBounce {
         return (address, tail)
     }
 
+    /// An address as a DSN names it: any domain (`user@localhost` too), but never junk.
+    static func isRecipientAddress(_ s: String) -> Bool {
+        guard let at = s.lastIndex(of: "@"), at != s.startIndex, s.index(after: at) != s.endIndex else { return false }
+        let local = s[..<at]
+        guard let first = local.first, first != "|", first != "/", !local.contains(":") else { return false }
+        return s.unicodeScalars.allSatisfy { $0.value > 32 && $0 != "<" && $0 != ">" && $0 != "," && $0 != "\"" }
+    }
+
     static func isAddress(_ s: String) -> Bool {
         guard let at = s.lastIndex(of: "@"), at != s.startIndex else { return false }
+        // A pipe command, a file, a "to:" prefix or a header name glued to the address is junk.
+        let local = s[..<at]
+        guard let first = local.first, first != "|", first != "/", !local.contains(":") else { return false }
         let domain = s[s.index(after: at)...]
         guard domain.contains("."), !domain.hasSuffix("."), !domain.hasPrefix("."), s.utf8.count <= 254 else { return false }
         return s.unicodeScalars.allSatisfy { $0.value > 32 && $0 != "<" && $0 != ">" && $0 != "(" && $0 != ")" && $0 != "," && $0 != "\"" && $0 != "[" && $0 != "]" }
