@@ -72,6 +72,17 @@ public final class RemoteMXTestServer: @unchecked Sendable {
     }
 }
 
+/// A child of a threaded test process inherits its blocked signals: a daemon started as is
+/// never reaps its children nor hears SIGTERM. This runs `program` through python3, which
+/// clears the signal mask and then execs it.
+enum CleanSignals {
+    static let python = URL(fileURLWithPath: "/usr/bin/python3")
+    static func arguments(_ program: String, _ arguments: [String]) -> [String] {
+        ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+         program] + arguments
+    }
+}
+
 /// Why a private MTA could not be run.
 public struct MTATestFailure: Error, CustomStringConvertible {
     public let description: String
@@ -102,8 +113,8 @@ public enum UnpackedMTAs {
 /// A private Exim 4 (Debian's `exim4-daemon-light`, unpacked) on 127.0.0.1 for one test, with
 /// its own configuration, spool and logs in a temporary directory. It relays `remote.test` and
 /// the bounce domain to the remote's `normal` listener, `mailfrom.test`, `helo.test` and
-/// `greet.test` to the listeners that refuse at those stages, `refused.test` to a port nobody
-/// listens on; any other domain has no route ("Unrouteable address"). Retries every 2 s and
+/// `greet.test` to the listeners that refuse at those stages, `refused.test` to port 1, where
+/// nobody listens; any other domain has no route ("Unrouteable address"). Retries every 2 s and
 /// gives up after 10 s, so that expiry notices come within the test.
 public final class EximTestServer: @unchecked Sendable {
     /// The SMTP port on 127.0.0.1.
@@ -111,6 +122,7 @@ public final class EximTestServer: @unchecked Sendable {
     private let directory: TemporaryDirectory
     private let exim: URL
     private let configFile: URL
+    private let process: Process
     private var spool: URL { directory.url.appendingPathComponent("spool") }
 
     public init(remote: RemoteMXTestServer) throws {
@@ -130,7 +142,8 @@ public final class EximTestServer: @unchecked Sendable {
             }
         }
         port = try FreePort.loopback()
-        let refusedPort = try FreePort.loopback()
+        // tcpmux (port 1): nothing listens there on a test machine, so the connection is refused.
+        let refusedPort = 1
         func route(_ name: String, _ domains: String, _ port: Int) -> String {
             """
             \(name):
@@ -175,6 +188,9 @@ public final class EximTestServer: @unchecked Sendable {
               driver = smtp
               allow_localhost
               hosts_avoid_tls = *
+              # Exim would pass a waiting message down an open connection to the same IP,
+              # whatever the port: one message per connection keeps each domain on its listener.
+              connection_max_messages = 1
 
             begin retry
             * * F,10s,2s
@@ -182,36 +198,32 @@ public final class EximTestServer: @unchecked Sendable {
             """
         configFile = directory.url.appendingPathComponent("exim.conf")
         try Data(config.utf8).write(to: configFile)
-        // The daemon forks and its parent exits at once: no pipes, or the daemon would hold them open.
-        let starter = Process()
-        starter.executableURL = exim
-        starter.arguments = ["-C", configFile.path, "-bd", "-q2s"]
+        // -bdf: the daemon stays in the foreground, a child of this process, stopped in deinit.
+        process = Process()
+        process.executableURL = CleanSignals.python
+        process.arguments = CleanSignals.arguments(exim.path, ["-C", configFile.path, "-bdf", "-q2s"])
         let startLog = directory.url.appendingPathComponent("start.log")
         _ = fm.createFile(atPath: startLog.path, contents: nil)
-        starter.standardOutput = FileHandle.nullDevice
-        starter.standardError = try FileHandle(forWritingTo: startLog)
-        starter.standardInput = FileHandle.nullDevice
-        try starter.run()
-        starter.waitUntilExit()
-        guard starter.terminationStatus == 0 else {
-            let said = (try? String(contentsOf: startLog, encoding: .utf8)) ?? ""
-            throw MTATestFailure(description: "exim -bd exited with \(starter.terminationStatus): \(said)\(log())")
-        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: startLog)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
         let deadline = Date().addingTimeInterval(20)
         while !FreePort.answers(port) {
-            guard Date() < deadline else { throw MTATestFailure(description: "Exim did not listen on 127.0.0.1:\(port) within 20 s\(log())") }
+            guard Date() < deadline, process.isRunning else {
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                let said = (try? String(contentsOf: startLog, encoding: .utf8)) ?? ""
+                throw MTATestFailure(description: "Exim did not listen on 127.0.0.1:\(port) within 20 s: \(said)\(log())")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
     }
 
     deinit {
-        let pidFile = spool.appendingPathComponent("exim.pid")
-        if let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(3)
-            while kill(pid, 0) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-        }
+        process.terminate()
+        let end = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// The end of Exim's main log, for failure messages.
@@ -242,7 +254,8 @@ public final class OpenSMTPDTestServer: @unchecked Sendable {
         try fm.setAttributes([.posixPermissions: 0o711], ofItemAtPath: spool.path)
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         port = try FreePort.loopback()
-        let refusedPort = try FreePort.loopback()
+        // tcpmux (port 1): nothing listens there on a test machine, so the connection is refused.
+        let refusedPort = 1
         let p = remote.ports
         let config = """
             queue ttl 10s
@@ -269,8 +282,8 @@ public final class OpenSMTPDTestServer: @unchecked Sendable {
         let script = "mount --bind '\(spool.path)' /var/spool/smtpd && mount --bind '\(libexec)' /usr/libexec/opensmtpd"
             + " && mount --bind '\(run.path)' /run && exec '\(smtpd)' -d -f '\(configFile.path)'"
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-m", "--propagation", "private", "/bin/sh", "-c", script]
+        process.executableURL = CleanSignals.python
+        process.arguments = CleanSignals.arguments("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script])
         process.standardOutput = try FileHandle(forWritingTo: logFile)
         process.standardError = try FileHandle(forWritingTo: logFile)
         process.standardInput = Pipe()

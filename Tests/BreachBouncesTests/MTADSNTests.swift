@@ -140,4 +140,17 @@ import Testing
         #expect(text.contains("Envelope expired"))
         #expect(!text.contains("Diagnostic-Code"))
     }
+
+    /// The DSNs those two tests wrote once, kept in Fixtures/mta (BREACHMAIL_KEEP_DSNS): read
+    /// the same way on a machine that cannot run the MTAs, and part of the benchmark's corpus.
+    @Test(arguments: ["exim", "opensmtpd"])
+    func keptRealDSNsAreReadAsPlanned(_ mta: String) throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mta")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(mta + "-") }.sorted()
+            .map { directory.appendingPathComponent($0) }
+        let plan = mta == "exim" ? Self.exim : Self.common
+        #expect(files.count == plan.count)
+        let subjects = Dictionary(uniqueKeysWithValues: plan.keys.sorted().enumerated().map { ($0.element, UInt64(100 + $0.offset)) })
+        try check(files, plan: plan, subjects: subjects, mta: mta)
+    }
 }
