@@ -88,7 +88,13 @@ public struct BounceParser: Sendable {
             // What the human-readable part says about each recipient: Exim and OpenSMTPD put the
             // reason there (and a generic 5.0.0 in the DSN).
             var said: [String: TextBounce.Recipient] = [:]
-            if !dsn.recipients.isEmpty, !humanText.isEmpty {
+            // Skipped when every block already has a specific status and a reply (Postfix): the
+            // text would only repeat them.
+            let needText = dsn.recipients.contains { r in
+                r.diagnostic == nil || r.status.map { BounceClassifier.isGeneric($0) || !$0.contains(".") } ?? true
+                    || r.action.map { $0 != "failed" } ?? true
+            }
+            if needText, !humanText.isEmpty {
                 for r in TextBounce.scan(text: humanText, lower: LowerText(humanText), ignore: ourAddresses).recipients {
                     said[r.address.asciiLowercased] = said[r.address.asciiLowercased] ?? r
                 }
@@ -305,6 +311,11 @@ public struct BounceParser: Sendable {
 
     /// The addresses in a header value (`"Name" <a@b>, c@d`).
     static func addresses(_ value: String) -> [String] {
+        var hasAt = false, plain = true
+        for b in value.utf8 {
+            if b == ASCII.at { hasAt = true } else if b == UInt8(ascii: ",") || b == ASCII.less { plain = false; break }
+        }
+        if plain { return hasAt ? [value.trimmed] : [] }
         var result: [String] = []
         for piece in value.split(separator: ",") {
             var p = Substring(piece.trimmed)

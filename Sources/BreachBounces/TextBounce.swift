@@ -124,11 +124,12 @@ struct TextBounce {
 
         var i = 0
         while i < lines.count {
+            guard lines[i].utf8.contains(UInt8(ascii: "@")) else { i += 1; continue }
             let trimmed = lines[i].trimmed
             guard let (address, rest) = leadingAddress(trimmed) else { i += 1; continue }
             var block = [rest]
             var j = i + 1
-            while j < lines.count, !lines[j].trimmed.isEmpty, leadingAddress(lines[j].trimmed) == nil {
+            while j < lines.count, lines[j].utf8.contains(where: { !ASCII.isSpace($0) }), leadingAddress(lines[j].trimmed) == nil {
                 block.append(lines[j].trimmed)
                 j += 1
             }
@@ -159,6 +160,8 @@ struct TextBounce {
 
     /// An address at the start of a line, bare or in angle brackets, with what follows it.
     static func leadingAddress(_ line: String) -> (String, String)? {
+        // Most lines name no address at all: a byte scan for "@" is far cheaper than what follows.
+        guard line.utf8.contains(UInt8(ascii: "@")) else { return nil }
         var rest = Substring(line)
         var bracketed = false
         if rest.hasPrefix("<") { rest = rest.dropFirst(); bracketed = true }
@@ -201,16 +204,20 @@ struct TextBounce {
 
     /// Drops the prefixes MTAs put before the server's reply, so that the diagnostic starts with it.
     static func cleanDiagnostic(_ text: String) -> String {
+        // Every prefix and marker below has a quote, a parenthesis or "said": most replies have none.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ":") }) else {
+            return text.trimmed
+        }
         var t = text
         for prefix in ["Remote Server returned '", "Remote server returned '", "(reason: "] {
-            if let r = t.firstRange(of: prefix) {
+            if let r = t.asciiRange(of: prefix) {
                 t = String(t[r.upperBound...])
                 if let close = t.lastIndex(where: { $0 == "'" || $0 == ")" }) { t = String(t[..<close]) }
                 return t.trimmed
             }
         }
         for marker in ["Remote host said: ", " said: "] {
-            if let r = t.firstRange(of: marker) { return (String(t[..<r.lowerBound]) + ": " + String(t[r.upperBound...])).trimmed }
+            if let r = t.asciiRange(of: marker) { return (String(t[..<r.lowerBound]) + ": " + String(t[r.upperBound...])).trimmed }
         }
         return t.trimmed
     }
@@ -250,7 +257,7 @@ struct TextBounce {
     static func remoteMTA(in block: [String]) -> String? {
         for line in block {
             for marker in ["host ", "while talking to "] {
-                guard let r = line.firstRange(of: marker) else { continue }
+                guard let r = line.asciiRange(of: marker) else { continue }
                 let name = line[r.upperBound...].prefix { !$0.isWhitespace && $0 != "[" && $0 != ":" }
                 var host = String(name)
                 while host.hasSuffix(".") { host.removeLast() }
@@ -262,6 +269,15 @@ struct TextBounce {
 }
 
 extension String {
+    /// The first occurrence of `needle`, searched on the UTF-8 bytes: much cheaper than
+    /// `firstRange(of:)`, which compares Characters.
+    func asciiRange(of needle: String) -> Range<String.Index>? {
+        let hay = Array(utf8), n = Array(needle.utf8)
+        guard let i = hay.firstIndex(of: n, in: 0..<hay.count) else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: i)
+        return lower..<utf8.index(lower, offsetBy: n.count)
+    }
+
     /// Quotes, brackets and trailing sentence punctuation around an address removed.
     var trimmingAddressPunctuation: String {
         var s = Substring(self)
