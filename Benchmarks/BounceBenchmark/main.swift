@@ -1,67 +1,117 @@
-// Parses and classifies a corpus of bounces on one core for a few seconds and prints bounces per
-// second. The corpus is the hand-written fixtures (Tests/BreachBouncesTests/Fixtures), each
-// replicated with other addresses and freshly signed VERP tokens, so that no two messages are the
-// same bytes. Run: `swift run -c release BounceBenchmark [COPIES] [SECONDS]`.
+// Bounces parsed and classified per second, in one process, beside Sisimai (Debian's
+// libsisimai-perl, one perl process over the same files) in the same run.
+//
+// The corpus is every message file of the project's fixtures (Tests/BreachBouncesTests/Fixtures,
+// hand-written, and Fixtures/mta, real DSNs written by Exim, OpenSMTPD and Postfix in the tests),
+// plus every file under each directory given on the command line (a Maildir, a folder of .eml).
+// Each distinct message is read once per pass; the run makes as many passes as fit in SECONDS and
+// says so: no message is copied to make the corpus look larger. Files are read into memory
+// first on both sides, so that the figures compare parsing, not disk reads.
+//
+// Run: `swift run -c release BounceBenchmark [--seconds S] [--no-sisimai] [DIR…]`
 import BreachBounces
 import Foundation
 
-let arguments = CommandLine.arguments
-let copies = arguments.count > 1 ? Int(arguments[1]) ?? 40 : 40
-let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 5 : 5
-
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Tests/BreachBouncesTests/Fixtures")
-let secret = Array("breachmail-test-secret-0123456789".utf8)
-
-do {
-    let verp = try VERP(prefix: "bounces", domain: "bounce.cs-ettelbreck.lu", secret: secret)
-    let incident = IncidentNumber("BR-2026-0003")!
-    let files = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasSuffix(".eml") }.sorted()
-    var corpus: [[UInt8]] = []
-    for file in files {
-        let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
-        // Latin-1 round-trips every byte, so binary and ISO-8859-1 fixtures survive the edit.
-        let text = String(data: data, encoding: .isoLatin1)!
-        let token = text.range(of: "bounces\\+[a-z2-7]+@", options: .regularExpression).map { String(text[$0].dropFirst(8).dropLast()) }
-        for n in 0..<copies {
-            var variant = text.replacingOccurrences(of: "@example.", with: "\(n)@example.")
-            if let token {
-                let fresh = verp.make(VERPKey(incident: incident, subject: UInt64(10_000 + corpus.count)))
-                let freshToken = String(fresh.split(separator: "+")[1].split(separator: "@")[0])
-                variant = variant.replacingOccurrences(of: token, with: freshToken)
-            }
-            corpus.append(Array(variant.data(using: .isoLatin1)!))
-        }
+var seconds = 5.0
+var runSisimai = true
+var directories: [String] = []
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--seconds": seconds = arguments.popFirst().flatMap(Double.init) ?? seconds
+    case "--no-sisimai": runSisimai = false
+    default: directories.append(argument)
     }
-    let parser = BounceParser(verp: verp)
-    // Warm-up, and a check that the corpus reads as the fixtures do.
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixtures = packageRoot.appendingPathComponent("Tests/BreachBouncesTests/Fixtures")
+
+/// Every regular, non-hidden file under `directory` (Maildir new/ and cur/ included), sorted.
+func files(under directory: URL, emlOnly: Bool) -> [URL] {
+    guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey],
+                                                      options: [.skipsHiddenFiles]) else { return [] }
+    var out: [URL] = []
+    for case let url as URL in walker {
+        guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+        if emlOnly && url.pathExtension != "eml" { continue }
+        out.append(url)
+    }
+    return out.sorted { $0.path < $1.path }
+}
+
+var sources: [(name: String, files: [URL])] = [("project fixtures (\(fixtures.path))", files(under: fixtures, emlOnly: true))]
+for directory in directories {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        print("\(directory) is not a directory: give folders of message files (a Maildir, a folder of .eml)")
+        exit(2)
+    }
+    sources.append((directory, files(under: URL(fileURLWithPath: directory), emlOnly: false)))
+}
+let allFiles = sources.flatMap(\.files)
+guard !allFiles.isEmpty else { print("no message files found"); exit(2) }
+let corpus: [[UInt8]] = allFiles.map { Array((try? Data(contentsOf: $0)) ?? Data()) }
+let bytes = corpus.reduce(0) { $0 + $1.count }
+
+let parser = BounceParser()
+// The corpus's make-up, as breachmail reads it (also the warm-up).
+print("corpus:")
+var offset = 0
+var totalKinds: [BounceReport.Kind: Int] = [:]
+var totalRecipients = 0
+for source in sources {
     var kinds: [BounceReport.Kind: Int] = [:]
-    var valid = 0
-    for message in corpus {
+    for message in corpus[offset..<(offset + source.files.count)] {
         let report = parser.parse(message)
         kinds[report.kind, default: 0] += 1
-        if report.token.status == .valid { valid += 1 }
+        totalRecipients += report.recipients.count
     }
-    let bytes = corpus.reduce(0) { $0 + $1.count }
-    print("corpus: \(corpus.count) messages from \(files.count) fixtures, \(bytes / corpus.count) bytes on average")
-    print("kinds: " + kinds.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-          + "; valid tokens \(valid)")
+    offset += source.files.count
+    for (k, v) in kinds { totalKinds[k, default: 0] += v }
+    let bounces = (kinds[.failure] ?? 0) + (kinds[.delay] ?? 0)
+    print("  \(source.name): \(source.files.count) distinct messages, \(bounces) of them bounces ("
+          + [BounceReport.Kind.failure, .delay, .autoReply, .notABounce, .unparsable].map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", ") + ")")
+}
+let totalBounces = (totalKinds[.failure] ?? 0) + (totalKinds[.delay] ?? 0)
+print("  total: \(corpus.count) distinct messages (\(totalBounces) bounces, \(totalRecipients) recipients), \(bytes / corpus.count) bytes on average")
 
-    let clock = ContinuousClock()
-    let start = clock.now
-    var parsed = 0
-    var recipients = 0
-    while clock.now - start < .seconds(seconds) {
-        for message in corpus {
-            recipients &+= parser.parse(message).recipients.count
-        }
-        parsed += corpus.count
-    }
-    let elapsed = clock.now - start
-    let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print("parsed and classified \(parsed) bounces in \(String(format: "%.2f", s)) s on one core (\(recipients) recipients)")
-    print("\(Int(Double(parsed) / s)) bounces/second")
-} catch {
-    print("benchmark failed: \(error)")
+let clock = ContinuousClock()
+let start = clock.now
+var parsed = 0
+var recipients = 0
+var passes = 0
+while clock.now - start < .seconds(seconds) {
+    for message in corpus { recipients &+= parser.parse(message).recipients.count }
+    parsed += corpus.count
+    passes += 1
+}
+let elapsed = clock.now - start
+let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let rate = Double(parsed) / s
+print("breachmail: \(parsed) messages in \(String(format: "%.2f", s)) s on one core (\(passes) passes over the \(corpus.count) distinct messages): \(Int(rate)) messages/second")
+
+guard runSisimai else { exit(0) }
+let script = packageRoot.appendingPathComponent("Benchmarks/BounceBenchmark/sisimai.pl").path
+let list = FileManager.default.temporaryDirectory.appendingPathComponent("bounce-benchmark-\(getpid()).txt")
+try Data((allFiles.map(\.path).joined(separator: "\n") + "\n").utf8).write(to: list)
+defer { try? FileManager.default.removeItem(at: list) }
+let perl = Process()
+perl.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
+perl.arguments = [script, String(seconds), "--list", list.path]
+let output = Pipe()
+perl.standardOutput = output
+do { try perl.run() } catch {
+    print("sisimai: cannot run /usr/bin/perl: \(error)")
     exit(1)
 }
+let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+perl.waitUntilExit()
+// sisimai VERSION messages N passes P seconds S rate R recipients K
+let fields = text.split(separator: " ").map(String.init)
+guard perl.terminationStatus == 0, fields.count >= 12, let sisimaiRate = Double(fields[9]) else {
+    print("sisimai: no figures (is Debian's libsisimai-perl installed? scripts/setup.sh installs it): \(text)")
+    exit(1)
+}
+print("sisimai \(fields[1]) (perl, one process, same files in memory): \(fields[5]) passes in \(fields[7]) s: \(Int(sisimaiRate)) messages/second, \(fields[11].trimmingCharacters(in: .whitespacesAndNewlines)) recipients")
+print(String(format: "breachmail / sisimai: %.1f×", rate / sisimaiRate))

@@ -1,11 +1,22 @@
-/// Turns a remote server's reply into a reason and a class, the way Sisimai does: the text of
-/// the reply first (vendors reuse codes: 5.1.1 for rate limits, 5.7.1 for everything), then the
-/// enhanced status code, then the SMTP code.
+/// Turns the evidence about one recipient into a reason and a class, by the most specific
+/// evidence first (the order the README's Bounces section documents):
+///
+/// 1. a few vendor phrases known to contradict their own code (Microsoft's `RecipientNotFound`,
+///    its `5.4.1 … Access denied` for an address that does not exist, a "rate limit" sent with 5.1.1);
+/// 2. where the dialogue failed: a refusal at the greeting, HELO/EHLO or MAIL FROM is about our
+///    side, never the person's address;
+/// 3. an expiry notice (the MTA gave up): expired, a failure, even when written as `Action: delayed`;
+/// 4. a specific enhanced status code (5.1.1, 5.2.2, 5.7.26 …), the remote server's own code
+///    preferred over a generic one of the reporting MTA (Exim and OpenSMTPD write `5.0.0`);
+/// 5. a specific phrase (Sisimai-like ordered table: sender-side first, then the address);
+/// 6. a catch-all code (5.7.1, 4.7.x, 5.5.x, x.0.0);
+/// 7. a generic phrase ("try again later", "limit exceeded", "denied", "policy");
+/// 8. the bare SMTP code.
 public enum BounceClassifier {
     /// The reason and class for one recipient.
     ///
     /// - Parameters:
-    ///   - action: what the DSN or the text said happened; a delay is always transient.
+    ///   - action: what the DSN or the text said happened; a delay stays transient unless it is an expiry.
     ///   - status: the enhanced status code (`5.1.1`), if any.
     ///   - smtpCode: the SMTP reply code (550), if any.
     ///   - diagnostic: the server's reply or the MTA's explanation.
@@ -18,23 +29,116 @@ public enum BounceClassifier {
     /// ```
     public static func classify(action: BounceRecipient.Action, status: String?, smtpCode: Int?,
                                 diagnostic: String?) -> (reason: BounceReason, bounceClass: BounceClass?) {
+        let verdict = judge(action: action, status: status, smtpCode: smtpCode, diagnostic: diagnostic, context: nil)
+        return (verdict.reason, verdict.bounceClass)
+    }
+
+    /// The full verdict on one recipient: the action (a delayed notice that says the message
+    /// expired becomes a failure), the status that was used, the reason and the class.
+    struct Verdict: Equatable {
+        var action: BounceRecipient.Action
+        var status: String?
+        var reason: BounceReason
+        var bounceClass: BounceClass?
+    }
+
+    /// Judges one recipient.
+    ///
+    /// - Parameters:
+    ///   - status: the DSN's `Status:` (or the one found in the text).
+    ///   - diagnostic: the DSN's `Diagnostic-Code:` (or the text's reply).
+    ///   - context: what the human-readable part says about this recipient (Exim's "SMTP error
+    ///     from remote mail server after MAIL FROM", OpenSMTPD's "Envelope expired"), read too.
+    static func judge(action: BounceRecipient.Action, status: String?, smtpCode: Int?, diagnostic: String?,
+                      context: String?) -> Verdict {
         switch action {
-        case .delivered, .relayed, .expanded: return (.delivered, nil)
+        case .delivered, .relayed, .expanded: return Verdict(action: action, status: status, reason: .delivered, bounceClass: nil)
         case .failed, .delayed: break
         }
-        let text = LowerText(diagnostic ?? "")
-        var reason = reasonFromText(text) ?? status.flatMap(reasonFromStatus) ?? smtpCode.flatMap(reasonFromCode)
-        if action == .delayed {
+        var evidence = diagnostic ?? ""
+        if let context, !context.isEmpty { evidence += evidence.isEmpty ? context : "\n" + context }
+        let text = LowerText(evidence)
+        // The remote server's own enhanced code beats the reporting MTA's generic one.
+        let remoteStatus = SMTPReplyScanner.status(in: evidence)
+        let best: String?
+        if let status, !isGeneric(status) { best = status } else { best = remoteStatus ?? status }
+        let code = smtpCode ?? SMTPReplyScanner.code(in: evidence)
+
+        // An expiry notice is a failure, whatever the Action says (OpenSMTPD writes `delayed`).
+        let expiredNotice = (best.map(isExpiryStatus) ?? false) || (status.map(isExpiryStatus) ?? false)
+            || text.containsAny(expiryPhrases)
+        if action == .delayed && !expiredNotice {
             // A delay stays a delay unless the text gives a temporary cause (a full mailbox,
             // greylisting): an address-level or sender-side reason is not final while the MTA retries.
+            var reason = reasonFromEvidence(text, status: best, code: code, permanent: false)
             if reason == nil || reason?.bounceClass(permanent: true) != .transient { reason = .delayed }
-            return (reason ?? .delayed, .transient)
+            return Verdict(action: .delayed, status: best, reason: reason ?? .delayed, bounceClass: .transient)
         }
+        if expiredNotice {
+            return Verdict(action: .failed, status: best, reason: .expired, bounceClass: .transient)
+        }
+
+        let permanent = isPermanent(status: best, smtpCode: code)
+        var reason = reasonFromEvidence(text, status: best, code: code, permanent: permanent)
         // Greylisting answers with 4xx; the same words in a 5xx are a policy refusal.
-        let permanent = isPermanent(status: status, smtpCode: smtpCode)
         if reason == .greylisted && permanent { reason = .policyViolation }
-        let resolved = reason ?? .undefined
-        return (resolved, resolved.bounceClass(permanent: permanent))
+
+        // Where the dialogue failed: before RCPT TO, the remote refused us, not the address.
+        if let stage = senderStage(text) {
+            let r = reason ?? stage
+            if r.bounceClass(permanent: true) == .senderSide {
+                return Verdict(action: .failed, status: best, reason: r, bounceClass: permanent ? .senderSide : .transient)
+            }
+            if r.bounceClass(permanent: true) == .hard || r == .undefined || r == .greylisted {
+                return Verdict(action: .failed, status: best, reason: stage, bounceClass: permanent ? .senderSide : .transient)
+            }
+            return Verdict(action: .failed, status: best, reason: r, bounceClass: r.bounceClass(permanent: permanent))
+        }
+
+        guard let resolved = reason else {
+            // Nothing named a cause: decide from the reply. A permanent refusal of the recipient
+            // itself (at RCPT TO, 550/551/553) is about the address; anything else is not final.
+            let atRecipient = text.containsAny(recipientStage)
+            if permanent, atRecipient, let code, [550, 551, 553].contains(code) {
+                return Verdict(action: .failed, status: best, reason: .undefined, bounceClass: .hard)
+            }
+            return Verdict(action: .failed, status: best, reason: .undefined, bounceClass: .transient)
+        }
+        return Verdict(action: .failed, status: best, reason: resolved, bounceClass: resolved.bounceClass(permanent: permanent))
+    }
+
+    /// Steps 1, 4–8 of the order: the reason the evidence names, if any.
+    static func reasonFromEvidence(_ text: LowerText, status: String?, code: Int?, permanent: Bool) -> BounceReason? {
+        if !text.bytes.isEmpty {
+            // 1. Vendors' phrases that contradict their codes.
+            if text.containsAny(microsoftNotFound) { return .userUnknown }
+            if text.containsAny(accessDenied) {
+                // Microsoft 365: "550 5.4.1 Recipient address rejected: Access denied" is its
+                // directory-based edge blocking: the address does not exist there. Elsewhere
+                // (5.7.1) the same words are a policy (p5-sisimai#221).
+                return status == "5.4.1" || text.contains("5.4.1 recipient address rejected") ? .userUnknown : .policyViolation
+            }
+            if text.containsAny(vendorRateLimits) { return .rateLimited }
+        }
+        // 4. A specific enhanced code.
+        if let status, let reason = reasonFromStatus(status), !isCatchAll(status) { return reason }
+        // 5. A specific phrase.
+        if !text.bytes.isEmpty {
+            for (reason, phrases) in textRules where text.containsAny(phrases) { return reason }
+        }
+        // 6. A catch-all code.
+        if let status, let reason = reasonFromStatus(status) { return reason }
+        // 7. A generic phrase.
+        if !text.bytes.isEmpty {
+            for (reason, phrases) in genericRules where text.containsAny(phrases) { return reason }
+        }
+        // 8. The bare SMTP code.
+        return code.flatMap(reasonFromCode)
+    }
+
+    /// Kept for callers that have text only: the specific phrase, then the generic one.
+    static func reasonFromText(_ text: LowerText) -> BounceReason? {
+        reasonFromEvidence(text, status: nil, code: nil, permanent: true)
     }
 
     /// Permanent when the enhanced status or the SMTP code says 5; a failure with no code at
@@ -45,8 +149,61 @@ public enum BounceClassifier {
         return true
     }
 
-    // Phrases, lower case, checked in this order: sender-side first, because their replies
-    // often also say "rejected" or "unavailable", which would read as an unknown user.
+    /// `5.0.0`, `4.0.0`: the reporting MTA's "something failed", which names no cause.
+    static func isGeneric(_ status: String) -> Bool {
+        status.hasSuffix(".0.0")
+    }
+
+    /// Codes that vendors use for everything: they name a cause only when no phrase does.
+    static func isCatchAll(_ status: String) -> Bool {
+        let parts = status.split(separator: ".")
+        guard parts.count == 3 else { return true }
+        switch (parts[1], parts[2]) {
+        case ("0", _), ("7", "0"), ("7", "1"), ("5", _), ("1", "0"), ("2", "0"), ("3", "0"), ("4", "0"), ("6", "0"):
+            return true
+        default:
+            return parts[0] == "4" && parts[1] == "7"  // 4.7.x: greylisting, policy, rate: let the words say
+        }
+    }
+
+    /// x.4.7: "delivery time expired".
+    static func isExpiryStatus(_ status: String) -> Bool { status.hasSuffix(".4.7") }
+
+    /// The stage before RCPT TO at which the remote refused, as a sender-side reason.
+    static func senderStage(_ text: LowerText) -> BounceReason? {
+        if text.containsAny(mailFromStage) { return .rejected }
+        if text.containsAny(heloStage) { return .blocked }
+        return nil
+    }
+
+    // Where the SMTP dialogue failed, as Exim, Postfix, Sendmail and OpenSMTPD write it.
+    private static let mailFromStage: Phrases = [
+        "after mail from", "in reply to mail from", "mail from command", "sender address rejected",
+        "reason=mail from rejected", "mail from rejected",
+    ]
+    private static let heloStage: Phrases = [
+        "after initial connection", "after ehlo", "after helo", "in reply to ehlo", "in reply to helo",
+        "helo command rejected", "ehlo command rejected", "helo rejected", "ehlo rejected", "banner rejected",
+        "greeting rejected", "after connection", "in reply to greeting",
+    ]
+    private static let recipientStage: Phrases = [
+        "after rcpt to", "in reply to rcpt to", "rcpt to command", "recipient address rejected",
+        "rcpt rejected",
+    ]
+
+    // An expiry: the MTA gave up after its retry period. Never in a warning ("will give up").
+    private static let expiryPhrases: Phrases = [
+        "envelope expired", "message expired", "retry timeout exceeded", "delivery time expired",
+        "gave up", "given up", "too long in the queue", "could not be delivered within",
+        "has expired", "expired after", "retry time not reached for any host after a long failure period",
+        "all hosts have been failing for a long time", "maximum retry time", "message timed out in queue",
+        "delivery expired", "was not delivered within", "time limit exceeded",
+    ]
+
+    // Specific phrases, lower case, checked in this order: sender-side first, because their
+    // replies often also say "rejected" or "unavailable", which would read as an unknown user.
+    // Generic words ("try again later", "limit exceeded", "denied") are in `genericRules`, read
+    // only when nothing here and no code named a cause.
     private static let textRules: [(BounceReason, Phrases)] = [
         (.authFailure, ["spf", "dkim", "dmarc", "5.7.26", "5.7.25", "5.7.24", "5.7.23", "5.7.20",
                         "sender authentication", "authentication failed", "failed authentication",
@@ -58,7 +215,7 @@ public enum BounceClassifier {
                     "has been blocked", "is blocked", "ip blocked", "banned", "access denied, banned",
                     "connection refused by", "your ip", "sending ip"]),
         (.rateLimited, ["too many", "rate limit", "rate-limit", "ratelimit", "rate exceeded",
-                        "exceeded the rate", "throttl", "sending limit", "limit exceeded",
+                        "exceeded the rate", "throttl", "sending limit",
                         "too fast", "slow down", "try to reduce"]),
         (.virusDetected, ["virus", "malware", "infected"]),
         (.spamDetected, ["spam", "junk mail", "unsolicited", "bulk mail", "message content rejected",
@@ -70,20 +227,24 @@ public enum BounceClassifier {
         (.rejected, ["sender address rejected", "sender rejected", "sender verify failed",
                      "sender domain", "envelope sender", "not authorized to send",
                      "not authorised to send", "sender denied", "domain of sender address"]),
-        (.greylisted, ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "try again later",
-                       "temporarily deferred", "temporarily rejected", "please retry later"]),
-        (.emailTooLarge, ["message too large", "message size exceeds", "size limit", "message is too big",
-                          "exceeds the maximum size", "message too big", "exceeded the size"]),
+        (.greylisted, ["greylist", "graylist", "grey-list", "gray-list", "greylisted"]),
         (.mailboxFull, ["mailbox full", "mailbox is full", "over quota", "overquota", "quota exceeded",
                         "exceeded storage", "exceeded its quota", "insufficient storage", "mailbox size limit",
                         "user is over", "out of storage", "inbox is full", "storage allocation",
-                        "mailfolder is full", "disk quota", "quota exceed", "is full"]),
+                        "mailfolder is full", "disk quota", "quota exceed", "mailbox exceeds",
+                        "mailbox has exceeded", "is over its storage"]),
+        (.emailTooLarge, ["message too large", "message size exceeds", "size limit", "message is too big",
+                          "exceeds the maximum size", "message too big", "exceeded the size"]),
         (.suspend, ["account disabled", "account has been disabled", "mailbox disabled", "mailbox is disabled",
                     "account is disabled", "is disabled", "suspended", "inactive", "account is locked",
                     "temporarily disabled", "deactivated", "mailbox is inactive"]),
         (.hasMoved, ["has moved", "address has changed", "no longer at this address", "moved to",
                      "5.1.6"]),
-        (.hostUnknown, ["host not found", "host unknown", "unknown host", "domain not found",
+        // Temporary DNS errors: transient, never an unknown domain.
+        (.networkError, ["temporary lookup failure", "temporary failure in name resolution", "dns server not responding",
+                         "temporary dns", "dns temporary", "dns timeout", "servfail", "name server timeout",
+                         "dns lookup timed out", "temporary name resolution"]),
+        (.hostUnknown, ["domain is not reachable", "domain not reachable", "host not found", "host unknown", "unknown host", "domain not found",
                         "domain does not exist", "no such domain", "nxdomain", "name or service not known",
                         "host or domain name not found", "unrouteable address", "no mx", "mx record",
                         "domain name not found", "unroutable address", "no route to host",
@@ -99,7 +260,8 @@ public enum BounceClassifier {
                         "no such address", "unknown address", "invalid address",
                         "account that you tried to reach", "not a valid mailbox", "user doesn't exist",
                         "no longer available", "undeliverable address", "bad destination mailbox",
-                        "recipient unknown", "unknown local part", "5.1.1"]),
+                        "recipient unknown", "unknown local part", "bad recipient address syntax",
+                        "recipient address syntax", "invalid recipient address", "5.1.1"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "delivery time expired",
                     "message expired", "could not be delivered within", "too long in the queue",
                     "time limit exceeded", "have been unable to deliver", "gave up",
@@ -109,6 +271,14 @@ public enum BounceClassifier {
         (.systemFull, ["insufficient system storage", "system storage", "disk full", "out of disk"]),
         (.systemError, ["mail loop", "loops back", "routing loop", "too many hops", "system error",
                         "internal error", "server error", "local error", "mailer error"]),
+    ]
+
+    /// Words that say little: read only after the specific phrases and the codes.
+    private static let genericRules: [(BounceReason, Phrases)] = [
+        (.mailboxFull, ["is full"]),
+        (.rateLimited, ["limit exceeded", "exceeded the limit"]),
+        (.greylisted, ["try again later", "temporarily deferred", "temporarily rejected", "please retry later",
+                       "try later", "retry later"]),
         (.policyViolation, ["policy", "not authorized", "not authorised", "not permitted", "not allowed",
                             "access denied", "prohibited", "refused", "denied"]),
         (.filtered, ["filtered", "filter", "content", "header"]),
@@ -116,17 +286,8 @@ public enum BounceClassifier {
 
     private static let microsoftNotFound: Phrases = ["recipientnotfound", "recipnotfound"]
     private static let accessDenied: Phrases = ["address rejected: access denied"]
-
-    static func reasonFromText(_ text: LowerText) -> BounceReason? {
-        guard !text.bytes.isEmpty else { return nil }
-        // A Microsoft "RESOLVER.ADR.RecipientNotFound" (5.1.10) must not be read as an access
-        // denial further down; the vendor's code name is the best evidence.
-        if text.containsAny(microsoftNotFound) { return .userUnknown }
-        // "Recipient address rejected: Access denied" is a policy, not an unknown user (p5-sisimai#221).
-        if text.containsAny(accessDenied) { return .policyViolation }
-        for (reason, phrases) in textRules where text.containsAny(phrases) { return reason }
-        return nil
-    }
+    private static let vendorRateLimits: Phrases = ["rate limit exceeded", "ratelimit exceeded", "rate-limit exceeded",
+                                                    "sending rate exceeded"]
 
     /// From the enhanced status code, as RFC 3463 and Sisimai's Status.pm map them.
     static func reasonFromStatus(_ status: String) -> BounceReason? {
@@ -143,7 +304,7 @@ public enum BounceClassifier {
         case (2, 2): return .mailboxFull
         case (2, 3), (3, 4): return .emailTooLarge
         case (2, 4): return .systemError
-        case (2, _): return .undefined
+        case (2, _): return nil
         case (3, 1): return .systemFull
         case (3, 2): return .notAccept
         case (3, _): return .systemError

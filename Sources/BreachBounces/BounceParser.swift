@@ -71,26 +71,58 @@ public struct BounceParser: Sendable {
         // Our own return path is never a failed recipient.
         let ourAddresses = Set(Self.tokenHeaders.compactMap { root.header($0) }.flatMap(Self.addresses).map(\.asciiLowercased))
 
-        if let dsnEntity = deliveryStatus {
-            let dsn = DeliveryStatus(text: dsnEntity.decodedText(in: bytes))
+        // A multipart whose boundary is broken or missing still carries its delivery-status part
+        // somewhere in the body: find it by its header rather than lose it.
+        var dsnText = deliveryStatus.map { $0.decodedText(in: bytes) }
+        if dsnText == nil, root.contentType.type == "multipart", let recovered = Self.recoverDeliveryStatus(bytes, from: root.body) {
+            dsnText = recovered
+            report.problems.append("the delivery-status part was found outside a readable multipart structure (broken boundary?)")
+        }
+        let humanText = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
+
+        if let dsnText {
+            let dsn = DeliveryStatus(text: dsnText)
             report.format = "rfc3464"
             report.reportingMTA = dsn.reportingMTA
             report.envelopeID = dsn.envelopeID
+            // What the human-readable part says about each recipient: Exim and OpenSMTPD put the
+            // reason there (and a generic 5.0.0 in the DSN).
+            var said: [String: TextBounce.Recipient] = [:]
+            // Skipped when every block already has a specific status and a reply (Postfix): the
+            // text would only repeat them.
+            let needText = dsn.recipients.contains { r in
+                r.diagnostic == nil || r.status.map { BounceClassifier.isGeneric($0) || !$0.contains(".") } ?? true
+                    || r.action.map { $0 != "failed" } ?? true
+            }
+            if needText, !humanText.isEmpty {
+                for r in TextBounce.scan(text: humanText, lower: LowerText(humanText), ignore: ourAddresses).recipients {
+                    said[r.address.asciiLowercased] = said[r.address.asciiLowercased] ?? r
+                }
+            }
             for r in dsn.recipients {
-                guard let address = r.address, !address.isEmpty else {
-                    report.problems.append("a per-recipient block has no Final-Recipient (truncated?)")
+                guard let address = r.address else {
+                    report.problems.append(r.hadJunkAddress
+                        ? "a per-recipient block names no valid address (a command, a file or a fragment instead): skipped"
+                        : "a per-recipient block has no Final-Recipient (truncated?)")
                     continue
                 }
-                let status = r.status.flatMap { SMTPReplyScanner.status(in: $0) } ?? r.diagnostic.flatMap(SMTPReplyScanner.status)
+                let context = said[address.asciiLowercased] ?? r.originalRecipient.flatMap { said[$0.asciiLowercased] }
+                let contextText = context.map { [$0.diagnostic] } ?? []
+                let dsnStatus = r.status.flatMap { SMTPReplyScanner.status(in: $0) }
+                let status = dsnStatus ?? r.diagnostic.flatMap(SMTPReplyScanner.status)
+                    ?? contextText.first.flatMap(SMTPReplyScanner.status)
                 guard let action = Self.action(r.action, status: status) else {
                     report.problems.append("the recipient block for one address has neither a known Action nor a Status (truncated?)")
                     continue
                 }
-                let code = r.diagnostic.flatMap(SMTPReplyScanner.code)
-                let (reason, klass) = BounceClassifier.classify(action: action, status: status, smtpCode: code, diagnostic: r.diagnostic)
+                let code = r.diagnostic.flatMap(SMTPReplyScanner.code) ?? contextText.first.flatMap(SMTPReplyScanner.code)
+                let verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: r.diagnostic,
+                                                     context: context?.diagnostic)
+                let diagnostic = r.diagnostic ?? context.flatMap { $0.diagnostic.isEmpty ? nil : $0.diagnostic }
                 report.recipients.append(BounceRecipient(
-                    address: address, originalRecipient: r.originalRecipient, action: action, status: status,
-                    smtpCode: code, diagnostic: r.diagnostic, reason: reason, bounceClass: klass, remoteMTA: r.remoteMTA))
+                    address: address, originalRecipient: r.originalRecipient, action: verdict.action, status: verdict.status,
+                    smtpCode: code, diagnostic: diagnostic, reason: verdict.reason, bounceClass: verdict.bounceClass,
+                    remoteMTA: r.remoteMTA ?? context?.remoteMTA))
             }
             if report.recipients.isEmpty {
                 report.problems.append("the delivery-status part names no recipient that could be read")
@@ -99,9 +131,8 @@ public struct BounceParser: Sendable {
 
         let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
         if report.recipients.isEmpty {
-            let text = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
-            if let textBounce = TextBounce.read(text: text, bounceHint: bounceHint || deliveryStatus != nil, ignore: ourAddresses) {
-                if deliveryStatus == nil { report.format = textBounce.format }
+            if let textBounce = TextBounce.read(text: humanText, bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses) {
+                if dsnText == nil { report.format = textBounce.format }
                 if returnedHeaders.isEmpty, let headerText = textBounce.returnedHeaders {
                     let headerBytes = Array((headerText + "\n\n").utf8)
                     returnedHeaders = MIMEReader.readHeaders(headerBytes, 0..<headerBytes.count).fields
@@ -112,21 +143,22 @@ public struct BounceParser: Sendable {
                     let diagnostic = r.diagnostic.isEmpty ? nil : r.diagnostic
                     let status = diagnostic.flatMap(SMTPReplyScanner.status)
                     let code = diagnostic.flatMap(SMTPReplyScanner.code)
-                    let (reason, klass) = BounceClassifier.classify(action: action, status: status, smtpCode: code, diagnostic: diagnostic)
+                    let verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: diagnostic,
+                                                         context: nil)
                     report.recipients.append(BounceRecipient(
-                        address: r.address, action: action, status: status, smtpCode: code, diagnostic: diagnostic,
-                        reason: reason, bounceClass: klass, remoteMTA: r.remoteMTA))
+                        address: r.address, action: verdict.action, status: verdict.status, smtpCode: code, diagnostic: diagnostic,
+                        reason: verdict.reason, bounceClass: verdict.bounceClass, remoteMTA: r.remoteMTA))
                 }
                 if textBounce.recipients.isEmpty {
                     report.problems.append("recognised a bounce in \(textBounce.format) format but it names no recipient that could be read (truncated?)")
                 }
-            } else if deliveryStatus == nil, !bounceHint, let autoReply = Self.autoReply(root, subject: subject, from: from) {
+            } else if dsnText == nil, !bounceHint, let autoReply = Self.autoReply(root, subject: subject, from: from) {
                 // Never from MAILER-DAEMON or with a bounce subject: an auto-reply credits delivery,
                 // and a bounce in an unknown format (many say "Auto-Submitted: auto-replied") must not.
                 report.kind = .autoReply
                 report.format = "auto-reply"
                 report.autoReplyFrom = autoReply
-            } else if deliveryStatus == nil && bounceHint {
+            } else if dsnText == nil && bounceHint {
                 report.format = "generic"
                 report.problems.append("looks like a bounce (From or Subject) but is in no format breachmail reads")
             }
@@ -145,13 +177,43 @@ public struct BounceParser: Sendable {
                 report.kind = .delay
             } else if !report.recipients.isEmpty {
                 report.kind = .notABounce  // a success DSN: delivered, relayed or expanded
-            } else if deliveryStatus != nil || report.format != "none" {
+            } else if dsnText != nil || report.format != "none" {
                 report.kind = .unparsable
             } else {
                 report.kind = .notABounce
             }
         }
         return report
+    }
+
+    /// The body of a `message/delivery-status` part found by its header line, when the multipart
+    /// structure around it could not be read (a boundary that matches nothing, no boundary at all).
+    static func recoverDeliveryStatus(_ bytes: [UInt8], from body: Range<Int>) -> String? {
+        guard !body.isEmpty else { return nil }
+        let b = LowerText(bytes: Array(bytes[body])).bytes
+        let needles: Phrases = ["content-type: message/delivery-status", "content-type: message/global-delivery-status",
+                                "content-type:message/delivery-status"]
+        guard let hit = LowerText(bytes: []).firstOffset(in: b, of: needles) else { return nil }
+        // The part's body starts after the next blank line and ends at a boundary line ("--…") or the end.
+        var i = hit
+        var start: Int?
+        while i < b.count {
+            let (content, next) = b.line(at: i, end: b.count)
+            if content.allSatisfy({ ASCII.isBlank(b[$0]) }) { start = next; break }
+            i = next
+        }
+        guard let start, start < b.count else { return nil }
+        var j = start
+        var stop = b.count
+        while j < b.count {
+            let (content, next) = b.line(at: j, end: b.count)
+            if content.count >= 2, b[content.lowerBound] == ASCII.hyphen, b[content.lowerBound + 1] == ASCII.hyphen {
+                stop = j
+                break
+            }
+            j = next
+        }
+        return bytes.text((body.lowerBound + start)..<(body.lowerBound + stop))
     }
 
     /// The action a DSN gives, or the one its status implies when `Action:` is missing or odd.
@@ -249,6 +311,11 @@ public struct BounceParser: Sendable {
 
     /// The addresses in a header value (`"Name" <a@b>, c@d`).
     static func addresses(_ value: String) -> [String] {
+        var hasAt = false, plain = true
+        for b in value.utf8 {
+            if b == ASCII.at { hasAt = true } else if b == UInt8(ascii: ",") || b == ASCII.less { plain = false; break }
+        }
+        if plain { return hasAt ? [value.trimmed] : [] }
         var result: [String] = []
         for piece in value.split(separator: ",") {
             var p = Substring(piece.trimmed)

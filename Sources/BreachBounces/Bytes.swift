@@ -2,6 +2,12 @@
 // (the returned copy, binary attachments) is skipped, and decoding it all to String is the cost
 // that makes other analysers slow.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 enum ASCII {
     static let cr: UInt8 = 13, lf: UInt8 = 10, space: UInt8 = 32, tab: UInt8 = 9
     static let colon: UInt8 = 58, hyphen: UInt8 = 45, equals: UInt8 = 61, at: UInt8 = 64
@@ -17,19 +23,22 @@ enum ASCII {
 extension Array where Element == UInt8 {
     /// The index of the first occurrence of `needle` (bytes compared exactly) in `range`.
     func firstIndex(of needle: [UInt8], in range: Range<Int>) -> Int? {
-        guard let first = needle.first, needle.count <= range.count else { return nil }
-        let last = range.upperBound - needle.count
-        var i = range.lowerBound
+        guard !needle.isEmpty, needle.count <= range.count else { return nil }
+        // memchr/memcmp from the C library: several times faster than a byte loop in Swift.
         return withUnsafeBufferPointer { buffer in
-            while i <= last {
-                if buffer[i] == first {
-                    var j = 1
-                    while j < needle.count && buffer[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return i }
+            needle.withUnsafeBufferPointer { n in
+                guard let base = buffer.baseAddress, let nb = n.baseAddress else { return nil }
+                let first = Int32(nb.pointee)
+                var i = range.lowerBound
+                let last = range.upperBound - n.count
+                while i <= last {
+                    guard let hit = memchr(base + i, first, last - i + 1) else { return nil }
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, nb, n.count) == 0 { return at }
+                    i = at + 1
                 }
-                i += 1
+                return nil
             }
-            return nil
         }
     }
 
@@ -68,6 +77,11 @@ struct LowerText {
         phrases.needles.contains { bytes.firstIndex(of: $0, in: 0..<bytes.count) != nil }
     }
 
+    /// Where the first of `phrases` occurs earliest in lower-cased `bytes`, if any does.
+    func firstOffset(in bytes: [UInt8], of phrases: Phrases) -> Int? {
+        phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()
+    }
+
     /// Where the first of `phrases` occurs earliest, if any does.
     func firstOffset(of phrases: Phrases) -> Int? {
         phrases.needles.compactMap { bytes.firstIndex(of: $0, in: 0..<bytes.count) }.min()
@@ -83,16 +97,13 @@ struct Phrases: ExpressibleByArrayLiteral, Sendable {
 extension StringProtocol {
     /// Leading and trailing blanks, CR and LF removed (no Foundation needed).
     var trimmed: String {
-        let scalars = unicodeScalars
-        guard let start = scalars.firstIndex(where: { !Self.isTrim($0) }) else { return "" }
-        let end = scalars.lastIndex(where: { !Self.isTrim($0) })!
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars[start...end])
-        return String(out)
-    }
-
-    private static func isTrim(_ s: Unicode.Scalar) -> Bool {
-        s == " " || s == "\t" || s == "\r" || s == "\n"
+        // On the UTF-8 bytes: the blanks are ASCII, so the slice stays valid UTF-8.
+        let string = String(self)
+        let bytes = string.utf8
+        guard let start = bytes.firstIndex(where: { !ASCII.isSpace($0) }) else { return "" }
+        let end = bytes.lastIndex(where: { !ASCII.isSpace($0) })!
+        if start == bytes.startIndex && end == bytes.index(before: bytes.endIndex) { return string }
+        return String(decoding: bytes[start...end], as: UTF8.self)
     }
 
     /// ASCII-only lower-casing: cheaper than `lowercased()` and enough for header names and keywords.

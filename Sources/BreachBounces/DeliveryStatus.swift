@@ -11,8 +11,15 @@ struct DeliveryStatus {
         var remoteMTA: String?
         var diagnostic: String?
 
-        var address: String? { finalRecipient ?? actualRecipient ?? originalRecipient }
-        var isEmpty: Bool { address == nil && action == nil && status == nil }
+        /// Set when a recipient field held something that is no address (a pipe, a file, a fragment).
+        var hadJunkAddress = false
+
+        /// The first field that holds a real address: junk (a pipe command, `to:…`, a bare
+        /// `@host`) is never reported as a recipient.
+        var address: String? {
+            [finalRecipient, actualRecipient, originalRecipient].compactMap { $0 }.first(where: TextBounce.isRecipientAddress)
+        }
+        var isEmpty: Bool { finalRecipient == nil && actualRecipient == nil && originalRecipient == nil && action == nil && status == nil }
     }
 
     var reportingMTA: String?
@@ -23,7 +30,11 @@ struct DeliveryStatus {
         var current = Recipient()
         var inRecipient = false
         func close() {
-            if !current.isEmpty { recipients.append(current) }
+            if !current.isEmpty {
+                current.hadJunkAddress = current.address == nil
+                    && [current.finalRecipient, current.actualRecipient, current.originalRecipient].contains { $0 != nil }
+                recipients.append(current)
+            }
             current = Recipient()
             inRecipient = false
         }

@@ -30,6 +30,8 @@ struct TextBounce {
                    "the email account that you tried to reach does not exist"], false),
         ("gmail", ["wasn't delivered to", "there was a temporary problem delivering your message to"], true),
         ("yahoo", ["sorry, we were unable to deliver your message"], false),
+        ("opensmtpd", ["this is the mailer-daemon, please do not reply to this e", "a message is delayed for more than",
+                       "an error has occurred while attempting to deliver a message for"], false),
         ("exchange", ["delivery has failed to these recipients", "diagnostic information for administrators",
                       "resolver.adr."], false),
         ("exchange", ["couldn't be delivered"], true),
@@ -55,6 +57,7 @@ struct TextBounce {
         "has not yet been delivered", "will retry", "delivery attempts will continue", "will continue trying",
         "still trying", "this is a warning message only", "temporary problem delivering", "delivery incomplete",
         "warning: message still undelivered", "delayed", "not yet been delivered", "no action is required on your part",
+        "only a temporary failure report",
     ]
     private static let permanentPhrases: Phrases = [
         "permanent error", "permanent fatal", "could not be delivered", "couldn't be delivered", "wasn't delivered",
@@ -68,6 +71,14 @@ struct TextBounce {
         let lower = LowerText(text)
         guard let format = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
         else { return nil }
+        var bounce = scan(text: text, lower: lower, ignore: ignore)
+        bounce.format = format
+        return bounce
+    }
+
+    /// The recipients a human-readable report names, each with what the report says about it:
+    /// read beside a delivery-status part, whose `Diagnostic-Code` is often missing or generic.
+    static func scan(text: String, lower: LowerText, ignore: Set<String>) -> TextBounce {
 
         // The report ends where the returned copy begins; that copy's headers are the fallback keys.
         var reportText = text
@@ -113,11 +124,12 @@ struct TextBounce {
 
         var i = 0
         while i < lines.count {
+            guard lines[i].utf8.contains(UInt8(ascii: "@")) else { i += 1; continue }
             let trimmed = lines[i].trimmed
             guard let (address, rest) = leadingAddress(trimmed) else { i += 1; continue }
             var block = [rest]
             var j = i + 1
-            while j < lines.count, !lines[j].trimmed.isEmpty, leadingAddress(lines[j].trimmed) == nil {
+            while j < lines.count, lines[j].utf8.contains(where: { !ASCII.isSpace($0) }), leadingAddress(lines[j].trimmed) == nil {
                 block.append(lines[j].trimmed)
                 j += 1
             }
@@ -143,11 +155,13 @@ struct TextBounce {
                 }
             }
         }
-        return TextBounce(format: format, delayed: delayed, recipients: recipients, returnedHeaders: returnedHeaders)
+        return TextBounce(format: "generic", delayed: delayed, recipients: recipients, returnedHeaders: returnedHeaders)
     }
 
     /// An address at the start of a line, bare or in angle brackets, with what follows it.
     static func leadingAddress(_ line: String) -> (String, String)? {
+        // Most lines name no address at all: a byte scan for "@" is far cheaper than what follows.
+        guard line.utf8.contains(UInt8(ascii: "@")) else { return nil }
         var rest = Substring(line)
         var bracketed = false
         if rest.hasPrefix("<") { rest = rest.dropFirst(); bracketed = true }
@@ -169,8 +183,19 @@ struct TextBounce {
         return (address, tail)
     }
 
+    /// An address as a DSN names it: any domain (`user@localhost` too), but never junk.
+    static func isRecipientAddress(_ s: String) -> Bool {
+        guard let at = s.lastIndex(of: "@"), at != s.startIndex, s.index(after: at) != s.endIndex else { return false }
+        let local = s[..<at]
+        guard let first = local.first, first != "|", first != "/", !local.contains(":") else { return false }
+        return s.unicodeScalars.allSatisfy { $0.value > 32 && $0 != "<" && $0 != ">" && $0 != "," && $0 != "\"" }
+    }
+
     static func isAddress(_ s: String) -> Bool {
         guard let at = s.lastIndex(of: "@"), at != s.startIndex else { return false }
+        // A pipe command, a file, a "to:" prefix or a header name glued to the address is junk.
+        let local = s[..<at]
+        guard let first = local.first, first != "|", first != "/", !local.contains(":") else { return false }
         let domain = s[s.index(after: at)...]
         guard domain.contains("."), !domain.hasSuffix("."), !domain.hasPrefix("."), s.utf8.count <= 254 else { return false }
         return s.unicodeScalars.allSatisfy { $0.value > 32 && $0 != "<" && $0 != ">" && $0 != "(" && $0 != ")" && $0 != "," && $0 != "\"" && $0 != "[" && $0 != "]" }
@@ -179,16 +204,20 @@ struct TextBounce {
 
     /// Drops the prefixes MTAs put before the server's reply, so that the diagnostic starts with it.
     static func cleanDiagnostic(_ text: String) -> String {
+        // Every prefix and marker below has a quote, a parenthesis or "said": most replies have none.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ":") }) else {
+            return text.trimmed
+        }
         var t = text
         for prefix in ["Remote Server returned '", "Remote server returned '", "(reason: "] {
-            if let r = t.firstRange(of: prefix) {
+            if let r = t.asciiRange(of: prefix) {
                 t = String(t[r.upperBound...])
                 if let close = t.lastIndex(where: { $0 == "'" || $0 == ")" }) { t = String(t[..<close]) }
                 return t.trimmed
             }
         }
         for marker in ["Remote host said: ", " said: "] {
-            if let r = t.firstRange(of: marker) { return (String(t[..<r.lowerBound]) + ": " + String(t[r.upperBound...])).trimmed }
+            if let r = t.asciiRange(of: marker) { return (String(t[..<r.lowerBound]) + ": " + String(t[r.upperBound...])).trimmed }
         }
         return t.trimmed
     }
@@ -228,7 +257,7 @@ struct TextBounce {
     static func remoteMTA(in block: [String]) -> String? {
         for line in block {
             for marker in ["host ", "while talking to "] {
-                guard let r = line.firstRange(of: marker) else { continue }
+                guard let r = line.asciiRange(of: marker) else { continue }
                 let name = line[r.upperBound...].prefix { !$0.isWhitespace && $0 != "[" && $0 != ":" }
                 var host = String(name)
                 while host.hasSuffix(".") { host.removeLast() }
@@ -240,6 +269,15 @@ struct TextBounce {
 }
 
 extension String {
+    /// The first occurrence of `needle`, searched on the UTF-8 bytes: much cheaper than
+    /// `firstRange(of:)`, which compares Characters.
+    func asciiRange(of needle: String) -> Range<String.Index>? {
+        let hay = Array(utf8), n = Array(needle.utf8)
+        guard let i = hay.firstIndex(of: n, in: 0..<hay.count) else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: i)
+        return lower..<utf8.index(lower, offsetBy: n.count)
+    }
+
     /// Quotes, brackets and trailing sentence punctuation around an address removed.
     var trimmingAddressPunctuation: String {
         var s = Substring(self)

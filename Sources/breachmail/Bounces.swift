@@ -17,25 +17,32 @@ struct BouncesCommand: ParsableCommand {
 extension BouncesCommand {
     struct Parse: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show what breachmail reads in one bounce, without touching any register.",
+            abstract: "Show what breachmail reads in bounces, without touching any register.",
             discussion: """
                 Prints the kind of message (failure, delay, autoReply, notABounce, unparsable), then per \
                 recipient the address, action, status code, reason and class (hard, transient, \
                 sender-side), and the VERP token: valid or forged when a secret is given, present but \
                 not verified otherwise. Works in any directory: no working directory is opened.
 
+                Reads any number of messages in one process: message files, directories of message \
+                files, Maildirs (new/ and cur/) and mbox files (a file whose first line starts with \
+                "From "). With --json, prints one line of JSON per message (JSON Lines), with the \
+                report's fields and "source": the file, or FILE#N for the Nth message of an mbox.
+
                 The secret is the VERP secret's bytes: the value of an environment variable, or a \
                 file's content (a trailing newline is ignored). Never on the command line.
 
-                Exit status: 0 when the message was read (whatever its kind), 3 when it is unparsable.
+                Exit status: 0 when every message was read (whatever its kind), 3 when one or more \
+                are unparsable.
 
                 Example:
                   breachmail bounces parse --secret-file /etc/breachmail/verp.key returned.eml
+                  breachmail bounces parse --json ~/Maildir/.bounces archive.mbox > reports.jsonl
                 """)
 
-        @Argument(help: "The message file (one message, as received; `-` for standard input).")
-        var file: String
-        @Flag(help: "Print the report as JSON.")
+        @Argument(help: "Message files, directories, Maildirs or mbox files (`-` for one message on standard input).")
+        var files: [String]
+        @Flag(help: "Print one line of JSON per message.")
         var json = false
         @Option(help: "Read the VERP secret from this environment variable.")
         var secretEnv: String?
@@ -46,34 +53,81 @@ extension BouncesCommand {
             if secretEnv != nil && secretFile != nil {
                 throw ValidationError("give either --secret-env or --secret-file, not both")
             }
+            if files.isEmpty {
+                throw ValidationError("give at least one message file, directory, Maildir or mbox file (or - for standard input)")
+            }
         }
 
         func run() throws {
-            let bytes = try readMessage()
             let parser = try makeParser()
-            let report = parser.parse(bytes)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(BounceText.render(report, file: file))
+            var unparsable = 0
+            let out = FileHandle.standardOutput
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 16)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var first = true
+            for source in files {
+                try Self.eachMessage(in: source) { name, bytes in
+                    let report = parser.parse(bytes)
+                    if report.kind == .unparsable { unparsable += 1 }
+                    if json {
+                        // {"source":"…",<the report's fields>}
+                        let encoded = try encoder.encode(report)
+                        let quoted = try encoder.encode(name)
+                        buffer.append(contentsOf: Array("{\"source\":".utf8))
+                        buffer.append(contentsOf: quoted)
+                        if encoded.count > 2 { buffer.append(UInt8(ascii: ",")) }
+                        buffer.append(contentsOf: encoded.dropFirst())
+                        buffer.append(0x0A)
+                    } else {
+                        if !first { buffer.append(0x0A) }
+                        buffer.append(contentsOf: Array((BounceText.render(report, file: name) + "\n").utf8))
+                    }
+                    first = false
+                    if buffer.count > 1 << 15 { out.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
+                }
             }
-            if report.kind == .unparsable { throw ExitCode(3) }
+            out.write(Data(buffer))
+            if unparsable > 0 { throw ExitCode(3) }
         }
 
-        private func readMessage() throws -> [UInt8] {
-            if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
-                    throw CLIError(isDirectory.boolValue
-                        ? "\(file) is a directory: give one message file (bounces ingest reads Maildir folders)"
-                        : "\(file) cannot be read: check its permissions")
-                }
-                throw CLIError("\(file) does not exist: give the path of one message file")
+        /// Calls `body` for each message a command-line argument names, with the name to show for
+        /// it; one file is read at a time.
+        static func eachMessage(in source: String, _ body: (String, [UInt8]) throws -> Void) throws {
+            if source == "-" { return try body("-", Array(FileHandle.standardInput.readDataToEndOfFile())) }
+            let fm = FileManager.default
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: source, isDirectory: &isDirectory) else {
+                throw CLIError("\(source) does not exist: give a message file, a directory of messages, a Maildir or an mbox file")
             }
-            return Array(data)
+            if isDirectory.boolValue {
+                let root = URL(fileURLWithPath: source, isDirectory: true)
+                let urls: [URL]
+                if fm.fileExists(atPath: root.appendingPathComponent("new").path), fm.fileExists(atPath: root.appendingPathComponent("cur").path) {
+                    urls = try Maildir(root).messages()
+                } else {
+                    guard let names = try? fm.contentsOfDirectory(atPath: source) else {
+                        throw CLIError("\(source) cannot be read: check its permissions")
+                    }
+                    urls = names.sorted().filter { !$0.hasPrefix(".") }.map { root.appendingPathComponent($0) }
+                        .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+                }
+                for url in urls {
+                    guard let data = fm.contents(atPath: url.path) else { throw CLIError("\(url.path) cannot be read: check its permissions") }
+                    try body(url.path, Array(data))
+                }
+                return
+            }
+            guard let data = fm.contents(atPath: source) else {
+                throw CLIError("\(source) cannot be read: check its permissions")
+            }
+            let bytes = Array(data)
+            if bytes.starts(with: Array("From ".utf8)) {
+                for (n, message) in Mbox.split(bytes).enumerated() { try body("\(source)#\(n + 1)", message) }
+                return
+            }
+            try body(source, bytes)
         }
 
         private func makeParser() throws -> BounceParser {

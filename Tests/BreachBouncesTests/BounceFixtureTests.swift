@@ -201,7 +201,6 @@ let fixtureExpectations: [Expected] = [
 
     @Test(arguments: [
         ("malformed-binary.eml", "no header block: this is not an e-mail message, or its headers were cut off"),
-        ("malformed-no-boundary.eml", "no part was found for the multipart boundary (the message looks truncated or malformed)"),
         ("truncated-dsn.eml", "the multipart body ends without its closing boundary (the message looks truncated)"),
         ("truncated-exim.eml", "recognised a bounce in exim format but it names no recipient that could be read (truncated?)"),
     ])
@@ -210,6 +209,19 @@ let fixtureExpectations: [Expected] = [
         #expect(report.kind == .unparsable)
         #expect(report.recipients.isEmpty)
         #expect(report.problems.contains(why))
+    }
+
+    /// The boundary parameter matches no delimiter line: the delivery-status part inside is
+    /// intact and is read all the same (issue 16 item 6; it was unparsable before), and the
+    /// report says what was wrong.
+    @Test func aBrokenBoundaryDoesNotLoseAnIntactDeliveryStatusPart() throws {
+        let report = try Fixtures.parse("malformed-no-boundary.eml")
+        #expect(report.kind == .failure)
+        #expect(report.recipients.map(\.address) == ["someone@example.net"])
+        #expect(report.recipients.first?.reason == .userUnknown)
+        #expect(report.recipients.first?.bounceClass == .hard)
+        #expect(report.problems.contains("no part was found for the multipart boundary (the message looks truncated or malformed)"))
+        #expect(report.problems.contains("the delivery-status part was found outside a readable multipart structure (broken boundary?)"))
     }
 
     @Test func truncatedButRecoveredSaysSo() throws {

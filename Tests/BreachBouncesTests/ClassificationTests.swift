@@ -55,6 +55,24 @@ import Testing
         Row("5.7.1", 553, "553 5.7.1 Sender address rejected: not owned by user", .rejected, .senderSide),
         Row("5.3.4", 552, "552 5.3.4 Message size exceeds fixed limit", .emailTooLarge, .senderSide),
         Row("5.7.0", 550, "550 5.7.0 Your server is not authorized to send on behalf of this domain", .rejected, .senderSide),
+        // Issue 16: the most specific evidence wins (code, then specific phrase, then generic words).
+        Row(nil, 552, "552 Mailbox full, please try again later", .mailboxFull, .transient),
+        Row(nil, 552, "552 mailbox size limit exceeded", .mailboxFull, .transient),
+        Row("5.0.0", 550, "550 5.2.2 <x@example.org>: Mailbox full, try again later", .mailboxFull, .transient),
+        Row("5.0.0", 550, "550 5.1.1 <x@example.org>: Recipient address rejected: try again later", .userUnknown, .hard),
+        Row(nil, 550, "550 Too many connections, limit exceeded, try again later", .rateLimited, .senderSide),
+        // Whose fault: the stage before RCPT TO is ours; a temporary DNS error is transient.
+        Row("5.0.0", 553, "SMTP error from remote mail server after MAIL FROM:<b@exemple.lu>: 553 5.1.8 Domain not found", .rejected, .senderSide),
+        Row("5.0.0", 550, "SMTP error from remote mail server after EHLO mta.exemple.lu: 550 5.7.1 Helo command rejected: Host not found", .blocked, .senderSide),
+        Row("4.0.0", 451, "451 4.3.0 <x@example.org>: Temporary lookup failure", .networkError, .transient),
+        Row("5.4.1", 550, "550 5.4.1 Recipient address rejected: Access denied. [AM0PR01MB1234.eurprd01.prod.outlook.com]", .userUnknown, .hard),
+        Row(nil, 550, "550 Requested action not taken: domain is not reachable", .hostUnknown, .hard),
+        // Expired is a failure, even when the MTA wrote "delayed".
+        Row(.delayed, "4.4.7", nil, "Envelope expired", .expired, .transient),
+        Row(.delayed, "4.0.0", nil, "450 4.7.1 Greylisted, try again later: retry timeout exceeded", .expired, .transient),
+        // Undefined: decided from the reply, not always transient.
+        Row("5.0.0", 550, "SMTP error from remote mail server after RCPT TO:<x@example.org>: 550 Go away", .undefined, .hard),
+        Row("5.0.0", 554, "554 Transaction failed", .undefined, .transient),
         // Not failures.
         Row(.delivered, "2.0.0", 250, "250 2.0.0 OK", .delivered, nil),
     ]
