@@ -468,7 +468,9 @@ struct AuthoritySendSignedTests {
 
         // Later entries, then the tail cut back to entry 1: the chain that is left is valid.
         let later = env.merging(["BREACHMAIL_NOW": "2026-10-25T15:00:00+02:00"]) { $1 }
-        #expect(try CommandRunner.breachmail(["authority", "send", Workdir.id, "--complementary", "--dir", w.url.path], environment: later).status == 0)
+        let answers = CommandRunner.packageRoot.appendingPathComponent("Config/examples/assessment.yaml").path
+        #expect(try CommandRunner.breachmail(["incident", "assess", Workdir.id, "--answers", answers, "--confirm", "--dir", w.url.path],
+                                             environment: later).status == 0)
         _ = try w.sql("DROP TRIGGER history_append_only_delete; DELETE FROM notification; DELETE FROM history WHERE sequence >= 2;")
         let cut = try w.run(["register", "verify"])
         #expect(cut.stdout.hasPrefix("The register history is intact: 1 entries"), "\(cut.stdout)")
