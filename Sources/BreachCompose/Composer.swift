@@ -143,7 +143,7 @@ public struct Composer: Sendable {
         if let s = i.period.start { put(&incident, "period_start", time(s)) }
         if let e = i.period.end { put(&incident, "period_end", time(e)) }
         incident["ongoing"] = i.period.ongoing
-        put(&incident, "period_comment", i.period.comment)
+        put(&incident, "period_comment", i.text(i.period.comment, in: l))
         let notifiedAt = c.kind == .authorityComplementary ? (c.authority?.initialNotificationDate ?? c.composedAt) : c.composedAt
         incident["late"] = i.deadline.isLate(at: notifiedAt)
         put(&incident, "delay_reasons", i.text(i.delayReasons, in: l))
@@ -158,11 +158,11 @@ public struct Composer: Sendable {
         if let unknown = i.unknownCounts {
             incident["approximate_subjects_unknown"] = unknown.subjects
             incident["approximate_records_unknown"] = unknown.records
-            put(&incident, "counts_unknown_reason", unknown.reason)
+            put(&incident, "counts_unknown_reason", i.text(unknown.reason, in: l))
         }
         put(&incident, "subject_categories", Labels.list(i.subjectCategories.sorted().map { Labels.subjectCategory($0, l) }, l))
         incident["vulnerable_subjects"] = i.vulnerableSubjects.present
-        put(&incident, "vulnerable_details", i.vulnerableSubjects.details)
+        put(&incident, "vulnerable_details", i.text(i.vulnerableSubjects.details, in: l))
         put(&incident, "measures_before", i.text(i.measuresBefore, in: l))
         put(&incident, "likely_consequences", i.text(i.likelyConsequences, in: l))
         put(&incident, "potential_harms", Labels.list(i.potentialHarms.sorted().map { Labels.harm($0, l) }, l))
@@ -172,13 +172,13 @@ public struct Composer: Sendable {
         if !i.otherOrganisations.isEmpty {
             incident["other_organisations"] = i.otherOrganisations.map { o -> [String: Any] in
                 var d: [String: Any] = ["role": Labels.role(o.role, l)]
-                put(&d, "name", o.name); put(&d, "details", o.details)
+                put(&d, "name", o.name); put(&d, "details", i.text(o.details, in: l))
                 return d
             }
         }
         incident["cross_border"] = i.crossBorder.concerned
         put(&incident, "cross_border_countries", i.crossBorder.countries.joined(separator: ", "))
-        put(&incident, "other_notifications", i.crossBorder.otherNotifications)
+        put(&incident, "other_notifications", i.text(i.crossBorder.otherNotifications, in: l))
 
         var root: [String: Any] = [
             "incident": incident,

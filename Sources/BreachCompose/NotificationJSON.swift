@@ -40,12 +40,12 @@ enum NotificationJSON {
             ("legal_representative", person(c.controller.legalRepresentative)),
             ("dpo", person(c.dpo)),
             ("other_organisations", .array(i.otherOrganisations.map {
-                .object([("name", .string($0.name)), ("role", .string($0.role.rawValue)), ("details", .string($0.details))])
+                .object([("name", .string($0.name)), ("role", .string($0.role.rawValue)), ("details", .string(i.text($0.details, in: c.language)))])
             })),
             ("dates", .object([
                 ("period_known", .bool(i.period.isKnown)), ("start", time(i.period.start)), ("end", time(i.period.end)),
                 ("ongoing", .bool(i.period.ongoing)), ("awareness", .string(i.awareness.description)),
-                ("comment", .string(i.period.comment)), ("discovery", .string(i.text(i.discovery, in: c.language))),
+                ("comment", .string(i.text(i.period.comment, in: c.language))), ("discovery", .string(i.text(i.discovery, in: c.language))),
             ])),
             ("late", .bool(late)),
             ("delay_reasons", .string(i.text(i.delayReasons, in: c.language))),
@@ -58,9 +58,9 @@ enum NotificationJSON {
             ("approximate_records", i.unknownCounts?.records == true ? .null : .int(i.approximateRecords)),
             ("subject_categories", .array(i.subjectCategories.sorted().map { .string($0.rawValue) })),
             ("approximate_subjects", i.unknownCounts?.subjects == true ? .null : .int(i.approximateSubjects)),
-            ("counts_unknown_reason", i.unknownCounts.map { .string($0.reason) } ?? .null),
+            ("counts_unknown_reason", i.unknownCounts.map { .string(i.text($0.reason, in: c.language)) } ?? .null),
             ("vulnerable_subjects", .object([("present", .bool(i.vulnerableSubjects.present)),
-                                             ("details", .string(i.vulnerableSubjects.details))])),
+                                             ("details", .string(i.text(i.vulnerableSubjects.details, in: c.language)))])),
             ("measures_before", .string(i.text(i.measuresBefore, in: c.language))),
             ("likely_consequences", .string(i.text(i.likelyConsequences, in: c.language))),
             ("potential_harms", .array(i.potentialHarms.sorted().map { .string($0.rawValue) })),
@@ -69,7 +69,7 @@ enum NotificationJSON {
             ("advice_to_subjects", .string(i.text(i.adviceToSubjects, in: c.language))),
             ("cross_border", .object([("concerned", .bool(i.crossBorder.concerned)),
                                       ("countries", .array(i.crossBorder.countries.map { .string($0) })),
-                                      ("other_notifications", .string(i.crossBorder.otherNotifications))])),
+                                      ("other_notifications", .string(i.text(i.crossBorder.otherNotifications, in: c.language)))])),
         ])
     }
 

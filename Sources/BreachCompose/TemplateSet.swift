@@ -166,7 +166,8 @@ public struct TemplateSet: Sendable {
         let prefix = "incident."
         return Set(uses.compactMap { use in
             guard use.name.hasPrefix(prefix) else { return nil }
-            let key = String(use.name.dropFirst(prefix.count))
+            let name = String(use.name.dropFirst(prefix.count))
+            let key = Incident.freeTextOfVariable[name] ?? name
             return Incident.freeTextKeys.contains(key) ? key : nil
         })
     }

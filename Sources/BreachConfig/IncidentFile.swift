@@ -49,17 +49,17 @@ public enum IncidentFile {
         let subjectsUnknown = r.isWord("approximate_subjects", "unknown")
         let records = recordsUnknown ? 0 : r.int("approximate_records", required: true, expected: "a whole number of records, 0 or more, or unknown")
         let subjects = subjectsUnknown ? 0 : r.int("approximate_subjects", required: true, expected: "a whole number of people, 0 or more, or unknown")
-        let unknownReason = r.text("counts_unknown_reason") ?? ""
+        let unknownReason = r.localizedText("counts_unknown_reason") ?? ""
         var unknownCounts: UnknownCounts?
         if recordsUnknown || subjectsUnknown {
             unknownCounts = UnknownCounts(subjects: subjectsUnknown, records: recordsUnknown, reason: unknownReason)
-            if unknownReason.isEmpty {
+            if unknownReason.isBlank {
                 let key = subjectsUnknown ? "approximate_subjects" : "approximate_records"
                 r.document.report(line: r.lineOf(key), "counts_unknown_reason",
                                   "is missing; \(key) is unknown, so say why and when it will be known (Art. 33(3)(a): \"where possible\"), "
                                   + "and give the number in a complementary notification (Art. 33(4)).")
             }
-        } else if !unknownReason.isEmpty {
+        } else if !unknownReason.isBlank {
             r.document.report(line: r.lineOf("counts_unknown_reason"), "counts_unknown_reason",
                               "is set but approximate_records and approximate_subjects are both known; remove it.")
         }
@@ -67,8 +67,8 @@ public enum IncidentFile {
         var vulnerable = VulnerableSubjects()
         if let v = r.mapping("vulnerable_subjects") {
             vulnerable.present = v.bool("present", required: true) ?? false
-            vulnerable.details = v.text("details") ?? ""
-            if vulnerable.present && vulnerable.details.isEmpty {
+            vulnerable.details = v.localizedText("details") ?? ""
+            if vulnerable.present && vulnerable.details.isBlank {
                 v.document.report(line: v.line, v.keyPath("details"), "is empty; say who (minors, patients…) when present is true.")
             }
             v.finish()
@@ -83,7 +83,7 @@ public enum IncidentFile {
         for o in r.mappings("other_organisations") {
             let name = o.text("name", required: true, expected: "the organisation's name")
             let role = o.choice("role", InvolvedOrganisation.Role.self, required: true)
-            let details = o.text("details") ?? ""
+            let details = o.localizedText("details") ?? ""
             o.finish()
             if let name, let role { organisations.append(InvolvedOrganisation(name: name, role: role, details: details)) }
         }
@@ -95,7 +95,7 @@ public enum IncidentFile {
                 c.document.report(line: c.lineOf("countries"), c.keyPath("countries"),
                                   "\"\(code)\" is not a two-letter country code (ISO 3166), e.g. FR, LU, DE.")
             }
-            crossBorder.otherNotifications = c.text("other_notifications") ?? ""
+            crossBorder.otherNotifications = c.localizedText("other_notifications") ?? ""
             c.finish()
         }
         let delay = r.localizedText("delay_reasons")
@@ -121,7 +121,7 @@ public enum IncidentFile {
         let start = p.time("start")
         let end = p.time("end")
         let ongoing = p.bool("ongoing") ?? false
-        let comment = p.text("comment") ?? ""
+        let comment = p.localizedText("comment") ?? ""
         p.finish()
         if let start, let end, end.instant < start.instant {
             p.document.report(line: p.lineOf("end"), p.keyPath("end"), "is before period.start; swap them or correct the date.")

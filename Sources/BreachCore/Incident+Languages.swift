@@ -1,13 +1,33 @@
 extension Incident {
     /// The incident-file keys of the free-text fields, in form order: each is a ``LocalizedText``.
     public static let freeTextKeys = [
-        "discovery", "description", "measures_before", "likely_consequences", "measures_taken",
-        "measures_planned", "advice_to_subjects", "delay_reasons",
+        "discovery", "period.comment", "description", "counts_unknown_reason", "vulnerable_subjects.details",
+        "measures_before", "likely_consequences", "measures_taken", "measures_planned", "advice_to_subjects",
+        "other_organisations.details", "cross_border.other_notifications", "delay_reasons",
+    ]
+
+    /// The free-text field a template variable shows (`incident.period_comment` → `period.comment`),
+    /// for the variables that are not named like their incident-file key.
+    public static let freeTextOfVariable: [String: String] = [
+        "period_comment": "period.comment", "vulnerable_details": "vulnerable_subjects.details",
+        "other_organisations": "other_organisations.details", "other_notifications": "cross_border.other_notifications",
     ]
 
     /// The language of the fields given as one text: ``language``, else French (incidents
     /// recorded before languages existed).
     public var ownLanguage: Language { language ?? .fr }
+
+    /// Every text of a free-text key: one, or one per organisation for `other_organisations.details`.
+    public func freeTexts(_ key: String) -> [LocalizedText] {
+        switch key {
+        case "period.comment": [period.comment]
+        case "counts_unknown_reason": unknownCounts.map { [$0.reason] } ?? []
+        case "vulnerable_subjects.details": [vulnerableSubjects.details]
+        case "other_organisations.details": otherOrganisations.map(\.details)
+        case "cross_border.other_notifications": [crossBorder.otherNotifications]
+        default: freeText(key).map { [$0] } ?? []
+        }
+    }
 
     /// The free-text field of an incident-file key; nil for a key that is not free text.
     public func freeText(_ key: String) -> LocalizedText? {
@@ -35,8 +55,8 @@ extension Incident {
     public func untranslated(_ keys: some Sequence<String>, in language: Language) -> [String] {
         let wanted = Set(keys)
         return Self.freeTextKeys.filter { key in
-            guard wanted.contains(key), let field = freeText(key) else { return false }
-            return !field.isBlank && field.text(in: language, own: ownLanguage).isEmpty
+            guard wanted.contains(key) else { return false }
+            return freeTexts(key).contains { !$0.isBlank && $0.text(in: language, own: ownLanguage).isEmpty }
         }
     }
 

@@ -14,7 +14,7 @@ extension Incident {
             case "approximate_subjects" where unknownCounts?.subjects == true,
                  "approximate_records" where unknownCounts?.records == true:
                 text = language == .fr ? "pas encore connu" : "not known yet"
-            case "counts_unknown_reason": text = unknownCounts?.reason ?? ""
+            case "counts_unknown_reason": text = unknownCounts.map { Self.presented($0.reason, own: ownLanguage) } ?? ""
             default: text = freeTextPresented(field.key) ?? Self.render(tree[field.key], language)
             }
             return (field.key, field.label.text(language), text)
@@ -24,8 +24,13 @@ extension Incident {
     /// A free text given per language, one language after the other (`[en] …`); nil otherwise.
     private func freeTextPresented(_ key: String) -> String? {
         guard let text = freeText(key), text.single == nil else { return nil }
-        return text.languages(own: ownLanguage).map { "[\($0.rawValue)] \(text.text(in: $0, own: ownLanguage))" }
-            .joined(separator: "\n")
+        return Self.presented(text, own: ownLanguage)
+    }
+
+    /// One text as it is, or one language after the other (`[en] …`).
+    static func presented(_ text: LocalizedText, own: Language) -> String {
+        if let single = text.single { return single }
+        return text.languages(own: own).map { "[\($0.rawValue)] \(text.text(in: $0, own: own))" }.joined(separator: "\n")
     }
 
     private static func render(_ value: Any?, _ language: IncidentField.Language) -> String {

@@ -118,9 +118,9 @@ public struct UnknownCounts: Sendable, Equatable, Codable {
     /// The approximate number of records is not known yet.
     public var records: Bool
     /// Why not, and when it will be (`counts_unknown_reason` in the incident file).
-    public var reason: String
+    public var reason: LocalizedText
 
-    public init(subjects: Bool = false, records: Bool = false, reason: String) {
+    public init(subjects: Bool = false, records: Bool = false, reason: LocalizedText) {
         self.subjects = subjects
         self.records = records
         self.reason = reason
@@ -133,9 +133,9 @@ public struct Period: Sendable, Equatable, Codable {
     public var end: ZonedTime?
     public var ongoing: Bool
     /// Free comment on the dates (CNIL: *Commentaires*).
-    public var comment: String
+    public var comment: LocalizedText
 
-    public init(start: ZonedTime? = nil, end: ZonedTime? = nil, ongoing: Bool = false, comment: String = "") {
+    public init(start: ZonedTime? = nil, end: ZonedTime? = nil, ongoing: Bool = false, comment: LocalizedText = "") {
         self.start = start
         self.end = end
         self.ongoing = ongoing
@@ -149,8 +149,8 @@ public struct Period: Sendable, Equatable, Codable {
 /// Minors and other vulnerable people among those concerned.
 public struct VulnerableSubjects: Sendable, Equatable, Codable {
     public var present: Bool
-    public var details: String
-    public init(present: Bool = false, details: String = "") {
+    public var details: LocalizedText
+    public init(present: Bool = false, details: LocalizedText = "") {
         self.present = present
         self.details = details
     }
@@ -164,8 +164,8 @@ public struct InvolvedOrganisation: Sendable, Equatable, Codable {
     }
     public var name: String
     public var role: Role
-    public var details: String
-    public init(name: String, role: Role, details: String = "") {
+    public var details: LocalizedText
+    public init(name: String, role: Role, details: LocalizedText = "") {
         self.name = name
         self.role = role
         self.details = details
@@ -178,8 +178,8 @@ public struct CrossBorder: Sendable, Equatable, Codable {
     /// ISO 3166 alpha-2 codes of the other countries where people are concerned.
     public var countries: [String]
     /// Other authorities notified or to be notified, free text.
-    public var otherNotifications: String
-    public init(concerned: Bool = false, countries: [String] = [], otherNotifications: String = "") {
+    public var otherNotifications: LocalizedText
+    public init(concerned: Bool = false, countries: [String] = [], otherNotifications: LocalizedText = "") {
         self.concerned = concerned
         self.countries = countries
         self.otherNotifications = otherNotifications

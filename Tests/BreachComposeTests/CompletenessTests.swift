@@ -52,9 +52,12 @@ import Testing
 @Test func phasedNotificationGivesTheUnknownNumberLaterAndListsTheChanges() throws {
     var initial = Fixture.incident
     initial.approximateSubjects = 0
-    initial.unknownCounts = UnknownCounts(subjects: true, reason: "The backup is still being examined; known by 25 November.")
+    initial.unknownCounts = UnknownCounts(subjects: true, reason: LocalizedText(translations: [
+        .fr: "La sauvegarde est encore examinée ; le nombre sera connu le 25 novembre.",
+        .en: "The backup is still being examined; known by 25 November.",
+        .de: "Die Sicherung wird noch untersucht; die Zahl ist bis zum 25. November bekannt."]))
     let first = try Fixture.composer.plainText(Fixture.context(.authorityInitial, .fr, incident: initial))
-    #expect(first.contains("Nombre approximatif : pas encore connu. The backup is still being examined; known by 25 November. Ce nombre sera communiqué dans une notification complémentaire (art. 33, paragraphe 4, du RGPD)."), "\(first)")
+    #expect(first.contains("Nombre approximatif : pas encore connu. La sauvegarde est encore examinée ; le nombre sera connu le 25 novembre. Ce nombre sera communiqué dans une notification complémentaire (art. 33, paragraphe 4, du RGPD)."), "\(first)")
 
     // The complementary one cannot leave it unknown.
     var stillUnknown = Fixture.context(.authorityComplementary, .fr, incident: initial)

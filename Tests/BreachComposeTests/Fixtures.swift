@@ -28,7 +28,8 @@ enum Fixture {
             specialCategories: [.health],
             approximateRecords: 12_500, approximateSubjects: 4_200,
             subjectCategories: [.members, .minors],
-            vulnerableSubjects: VulnerableSubjects(present: true, details: "about 900 junior members under 16"),
+            vulnerableSubjects: VulnerableSubjects(present: true, details: texts(en: "about 900 junior members under 16",
+                fr: "environ 900 jeunes adhérents de moins de 16 ans", de: "etwa 900 jugendliche Mitglieder unter 16 Jahren")),
             measuresBefore: texts(en: "Daily encrypted back-ups; access limited to two staff accounts.",
                                fr: "Sauvegardes chiffrées quotidiennes ; accès limité à deux comptes du personnel.",
                                de: "Tägliche verschlüsselte Sicherungen; Zugriff auf zwei Konten von Mitarbeitern beschränkt."),
@@ -45,8 +46,9 @@ enum Fixture {
             adviceToSubjects: texts(en: "Watch your bank statements and tell your bank about any debit you do not recognise. Be wary of any message that mentions the club and asks for money or personal details.",
                                fr: "Surveillez vos relevés bancaires et signalez à votre banque tout prélèvement que vous ne reconnaissez pas. Méfiez-vous de tout message qui cite le club et vous demande de l'argent ou des données personnelles.",
                                de: "Prüfen Sie Ihre Kontoauszüge und melden Sie Ihrer Bank jede Abbuchung, die Sie nicht kennen. Seien Sie vorsichtig bei Nachrichten, die den Verein erwähnen und Geld oder persönliche Daten verlangen."),
-            otherOrganisations: [InvolvedOrganisation(name: "Hébergeur Sàrl", role: .host, details: "runs the file server")],
-            crossBorder: CrossBorder(concerned: true, countries: ["FR", "DE"], otherNotifications: "none"),
+            otherOrganisations: [InvolvedOrganisation(name: "Hébergeur Sàrl", role: .host, details: texts(
+                en: "runs the file server", fr: "héberge le serveur de fichiers", de: "betreibt den Dateiserver"))],
+            crossBorder: CrossBorder(concerned: true, countries: ["FR", "DE"], otherNotifications: texts(en: "none", fr: "aucune", de: "keine")),
             language: .en
         )
     }

@@ -30,7 +30,8 @@ import Testing
         #expect(incident.nature == [.confidentiality, .availability])
         #expect(incident.approximateSubjects == 412)
         #expect(incident.vulnerableSubjects.present)
-        #expect(incident.otherOrganisations == [InvolvedOrganisation(name: "InfoServices SARL", role: .processor, details: "Prestataire informatique qui gère le serveur.")])
+        #expect(incident.otherOrganisations == [InvolvedOrganisation(name: "InfoServices SARL", role: .processor, details: LocalizedText(translations: [
+            .fr: "Prestataire informatique qui gère le serveur.", .en: "IT provider that runs the server.", .de: "IT-Dienstleister, der den Server betreibt."]))])
         #expect(incident.crossBorder.countries == ["FR", "BE"])
         #expect(incident.awareness.description == "2026-10-23T10:00:00+02:00")
     }

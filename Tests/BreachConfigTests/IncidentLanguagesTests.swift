@@ -95,3 +95,32 @@ import Testing
         #expect(String(decoding: try encoder.encode(decoded), as: UTF8.self) == json)
     }
 }
+
+/// The texts inside the incident's sections (period comment, vulnerable people, organisations,
+/// other notifications, why a number is unknown) are free texts too: one text or one per language,
+/// and a message in a language that lacks one of them is refused like for the top-level texts.
+@Suite struct NestedFreeTextTests {
+    static let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
+
+    @Test func nestedTextsAreReadPerLanguageAndCountInTheGaps() throws {
+        let incident = try IncidentFile.load(Self.example)
+        #expect(incident.text(incident.period.comment, in: .de) == "Zeitpunkte aus den Protokollen der Firewall.")
+        #expect(incident.text(incident.vulnerableSubjects.details, in: .en) == "96 members under 18 (youth section).")
+        #expect(incident.completeLanguages == [.fr, .en, .de])
+
+        var french = incident
+        french.otherOrganisations[0].details = "Prestataire informatique qui gère le serveur."
+        #expect(french.untranslated(Incident.freeTextKeys, in: .en) == ["other_organisations.details"])
+        french.crossBorder.otherNotifications = "CNIL notifiée le 24 octobre."
+        #expect(french.untranslated(["cross_border.other_notifications"], in: .de) == ["cross_border.other_notifications"])
+        #expect(french.completeLanguages == [.fr])
+    }
+
+    @Test func anUnknownLanguageInANestedTextIsNamedWithItsLine() throws {
+        let text = try String(contentsOf: Self.example, encoding: .utf8)
+            .replacingOccurrences(of: "comment: {fr:", with: "comment: {it: \"Date dai log.\", fr:")
+        let error = try #require(throws: FileProblems.self) { try IncidentFile.parse(text, file: "incident.yaml") }
+        #expect(error.problems.map(\.description) == [
+            "incident.yaml:23: period.comment.it: \"it\" is not a language breachmail writes in; use fr, en, de."])
+    }
+}
