@@ -50,18 +50,7 @@ extension AuthorityCommand {
             let ws = try selection.workspace.open()
             let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
                                               language: lang, complementary: selection.complementary)
-            do {
-                if mime {
-                    print(String(decoding: try n.message().bytes, as: UTF8.self), terminator: "")
-                } else {
-                    let rendered = try n.render()
-                    print("Subject: \(rendered.subject)\n")
-                    print(rendered.text, terminator: rendered.text.hasSuffix("\n") ? "" : "\n")
-                }
-            } catch let refusal as AuthorityRefusal {
-                printError("Refused: \(refusal.description)")
-                throw ExitCode(1)
-            }
+            try printComposed(mime: mime, message: n.message, render: n.render)
         }
     }
 
@@ -164,6 +153,23 @@ extension AuthorityCommand {
             let what = made.status == .prepared ? "submission of the" : "reference for the"
             print("Recorded the \(what) \(n.phaseName) notification of \(n.record.id) to \(a.id): reference \(ref) (notification.recorded).")
         }
+    }
+}
+
+/// `compose`: the notice as text (subject, then body), or its full MIME message; a refusal of
+/// the law's checks is printed with its reason and exit status 1.
+func printComposed(mime: Bool, message: () throws -> BuiltMessage, render: () throws -> RenderedMessage) throws {
+    do {
+        if mime {
+            print(String(decoding: try message().bytes, as: UTF8.self), terminator: "")
+        } else {
+            let rendered = try render()
+            print("Subject: \(rendered.subject)\n")
+            print(rendered.text, terminator: rendered.text.hasSuffix("\n") ? "" : "\n")
+        }
+    } catch let refusal as AuthorityRefusal {
+        printError("Refused: \(refusal.description)")
+        throw ExitCode(1)
     }
 }
 

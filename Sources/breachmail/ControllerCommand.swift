@@ -48,18 +48,7 @@ extension ControllerCommand {
         func run() throws {
             let ws = try selection.workspace.open()
             let n = try ControllerNotice(ws, incidentID: selection.id, controller: selection.controller, language: lang)
-            do {
-                if mime {
-                    print(String(decoding: try n.message().bytes, as: UTF8.self), terminator: "")
-                } else {
-                    let rendered = try n.render()
-                    print("Subject: \(rendered.subject)\n")
-                    print(rendered.text, terminator: rendered.text.hasSuffix("\n") ? "" : "\n")
-                }
-            } catch let refusal as AuthorityRefusal {
-                printError("Refused: \(refusal.description)")
-                throw ExitCode(1)
-            }
+            try printComposed(mime: mime, message: n.message, render: n.render)
         }
     }
 

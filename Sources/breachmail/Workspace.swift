@@ -44,12 +44,17 @@ struct WorkspaceOptions: ParsableArguments {
         let actor = try actorName()
         let configuration = try Configuration.load(directory.appendingPathComponent(Configuration.fileName))
         let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: directory))
-        if Clock.injected != nil, (try Clock.now()) > .distantPast, !(try register.takesInjectedClock()) {
-            throw CLIError("BREACHMAIL_NOW is set, but \(register.path) takes the system clock: an injected time would back-date "
-                + "the entries of a real register. Unset BREACHMAIL_NOW. (Tests and demos: create the working directory with "
-                + "BREACHMAIL_NOW set, and its register takes the injected clock for good.)")
+        if Clock.injected != nil {
+            _ = try Clock.now()  // a malformed value gets its own error first
+            guard try register.takesInjectedClock() else { throw Self.injectedClockRefused(register) }
         }
         return Workspace(directory: directory, configuration: configuration, register: register, actor: actor)
+    }
+
+    private static func injectedClockRefused(_ register: Register) -> CLIError {
+        CLIError("BREACHMAIL_NOW is set, but \(register.path) takes the system clock: an injected time would back-date "
+            + "the entries of a real register. Unset BREACHMAIL_NOW. (Tests and demos: create the working directory with "
+            + "BREACHMAIL_NOW set, and its register takes the injected clock for good.)")
     }
 }
 
