@@ -1,4 +1,5 @@
 import BreachBounces
+import Foundation
 import Testing
 
 /// The classification table: DESIGN §4 and mail-anchors §d.13–15, case by case.
@@ -96,9 +97,11 @@ import Testing
         }
     }
 
-    @Test func sisimaiNamesAreKeptInJSON() {
-        #expect(BounceReason.userUnknown.rawValue == "userunknown")
-        #expect(BounceReason.policyViolation.rawValue == "policyviolation")
-        #expect(BounceClass.senderSide.rawValue == "sender-side")
+    @Test func sisimaiNamesAreKeptInJSON() throws {
+        // Encoded by the real encoder, as `bounces parse --json` writes them.
+        let json = String(decoding: try JSONEncoder().encode([BounceReason.userUnknown, .policyViolation]), as: UTF8.self)
+        #expect(json == #"["userunknown","policyviolation"]"#)
+        #expect(String(decoding: try JSONEncoder().encode(BounceClass.senderSide), as: UTF8.self) == #""sender-side""#)
+        #expect(try JSONDecoder().decode(BounceReason.self, from: Data(#""userunknown""#.utf8)) == .userUnknown)
     }
 }

@@ -51,7 +51,7 @@ struct AssessmentTextTests {
         .disproportionateEffort(unreachable: 1, total: 2),
     ]
 
-    @Test("every reason has its own French and English text, and the articles are cited", arguments: everyReason)
+    @Test("every reason has its own French and English text; those that rest on an article open with it", arguments: everyReason)
     func everyReasonIsExplained(_ reason: AssessmentReason) {
         let en = reason.text(language: .en), fr = reason.text(language: .fr)
         #expect(!en.isEmpty && !fr.isEmpty && en != fr)

@@ -71,6 +71,12 @@ struct SigningTests {
                 .split(separator: UInt8(ascii: "\n")).lazy.map { String(decoding: $0, as: UTF8.self) }
                 .first { $0.hasPrefix("fpr:") }?.split(separator: ":").last.map(String.init))
         #expect(error?.kind == .passphraseUnavailable)
+        // Refused before importing: breachmail's keyring holds no secret key (asked of real gpg).
+        if FileManager.default.fileExists(atPath: workspace.keyringPath) {
+            let secret = try CommandRunner.run("gpg", ["--homedir", workspace.keyringPath, "--batch", "--with-colons", "--list-secret-keys"])
+            #expect(secret.status == 0 || secret.stderr.contains("No secret key"), "\(secret.stderr)")
+            #expect(!secret.stdout.contains("\nfpr:") && !secret.stdout.hasPrefix("fpr:"), "\(secret.stdout)")
+        }
         #expect(
             error?.description
                 == "The environment variable BREACHMAIL_TEST_UNSET_VARIABLE, which should hold the passphrase of "
