@@ -93,6 +93,11 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private let clock: any DeliveryClock
     private let stop: StopFlag
     private let delayAfterSend: Duration
+    /// Test hook (`BREACHMAIL_TEST_HOLD_AFTER_CLAIMS=N`): each connection that claims a person
+    /// after the first N claims stays between the claim and the delivery until the process is
+    /// killed, so that a crash test kills it exactly where a person is `sending` and not sent.
+    private let holdAfterClaims = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_HOLD_AFTER_CLAIMS"].flatMap(Int.init)
+    private var claims = 0
     private let lock = NSLock()
     private var machine: CampaignStateMachine
     private var page: [Subject] = []
@@ -270,6 +275,9 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
             // `sending`, with the previous outcome, recorded before the message goes.
             guard append(slot, [claim]) else { return nil }
+            if let hold = holdAfterClaims, lock.withLock({ claims += 1; return claims }) > hold {
+                while true { Thread.sleep(forTimeInterval: 3600) }  // until SIGKILL: the test hook above
+            }
             slot.subject = subject
             slot.messageID = built.1
             return built.0
