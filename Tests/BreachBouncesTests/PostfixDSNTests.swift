@@ -78,14 +78,23 @@ import Testing
         try Data("E-mail;Prénom;Nom;Langue\nnosuchuser@localhost;Anaïs;Weber;fr\nreached@example.org;Jérôme;Hansen;fr\n".utf8).write(to: csv)
         try CommandRunner.makeExampleWorkingDirectory(work, subjects: csv) { try CommandRunner.breachmail($0, environment: env) }
         try Data((Self.secret + "\n").utf8).write(to: work.appendingPathComponent("secrets/verp.key"))
-        let update = try CommandRunner.run("sqlite3", [register, "UPDATE subject SET state = 'submitted', attempts = 1, "
-            + "updated_at = '2026-10-24T14:00:00Z', message_id = '<BR-2026-0001.' || id || '@exemple.lu>' WHERE state = 'queued'; "
-            + "SELECT id FROM subject WHERE email = 'nosuchuser@localhost'"])
-        let id = try #require(UInt64(update.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(update.stdout) \(update.stderr)")
+        let lookup = try CommandRunner.run("sqlite3", [register, "SELECT id FROM subject WHERE email = 'nosuchuser@localhost'"])
+        let id = try #require(UInt64(lookup.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(lookup.stdout) \(lookup.stderr)")
 
+        // The notices go out by a real campaign through the private Postfix, which writes the DSN:
+        // nothing in the register is set by hand, and the DSN carries the Message-ID breachmail made.
         let postfix = try PostfixTestServer(bounceDomain: "bounces.exemple.lu")
-        try Self.sendNotice(through: postfix, verp: verp, subject: id, recipient: "nosuchuser@localhost")
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(postfix.port)")
+            .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+            .write(to: config, atomically: true, encoding: .utf8)
+        let notify = try CommandRunner.breachmail(["subjects", "notify", "BR-2026-0001"], environment: env)
+        #expect(notify.status == 0, "\(notify.stdout)\(notify.stderr)\(postfix.log())")
         _ = try postfix.waitForBounces(1)
+        let sent = try CommandRunner.run("sqlite3", [register, "SELECT message_id FROM subject WHERE id = \(id)"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(!sent.isEmpty)
 
         let result = try CommandRunner.breachmail(["bounces", "ingest", postfix.bounceMaildir.path], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
@@ -95,7 +104,13 @@ import Testing
         let row = try CommandRunner.run("sqlite3", [register, "SELECT matched_by || ' ' || subject_id || ' ' || class || ' ' || reason || ' ' || status FROM bounce"])
         #expect(row.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "token \(id) hard userunknown 5.1.1")
         #expect(try FileManager.default.contentsOfDirectory(atPath: postfix.bounceMaildir.appendingPathComponent(".processed/cur").path).count == 1)
+        let dsn = try String(decoding: Data(contentsOf: try #require(
+            try FileManager.default.contentsOfDirectory(at: postfix.bounceMaildir.appendingPathComponent(".processed/cur"),
+                                                        includingPropertiesForKeys: nil).first)), as: UTF8.self)
+        #expect(dsn.contains(sent), "the DSN returns the notice the campaign sent")
         let status = try CommandRunner.breachmail(["status", "BR-2026-0001"], environment: env)
         #expect(status.stdout.contains("hard-bounced 1"), "\(status.stdout)")
+        let verify = try CommandRunner.breachmail(["register", "verify"], environment: env)
+        #expect(verify.status == 0 && verify.stdout.hasPrefix("The register history is intact"), "\(verify.stdout)")
     }
 }
