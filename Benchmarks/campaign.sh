@@ -30,8 +30,10 @@ export BREACHMAIL_NOW=2026-10-24T16:00:00+02:00
 work=$(mktemp -d)
 sink=
 cleanup() {
-    [ -n "$sink" ] && { kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null; }
+    local rc=$?  # the script's own status, not the stopped sink's
+    if [ -n "$sink" ]; then kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null || true; fi
     rm -rf "$work"
+    exit "$rc"
 }
 trap cleanup EXIT
 
