@@ -215,27 +215,69 @@ enum MessageSplit {
 }
 
 /// The notification as an HTML page, sections as headings, to paste into a portal's form.
+/// The notification as an HTML page to paste into a portal's form: one box per section of the
+/// form, in its order, lists as lists, readable on a screen and printed on clean pages. No script,
+/// nothing remote: the style is in the page.
 enum PortalHTML {
     static func page(title: String, text: String, language: String) -> String {
         var body = ""
+        var open = false
         for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
             var lines = block.components(separatedBy: "\n")
             if let first = lines.first, first.range(of: #"^[0-9]+\. "#, options: .regularExpression) != nil {
-                body += "<h2>\(TextEscaping.html(first))</h2>\n"
+                if open { body += "</section>\n" }
+                body += "<section>\n<h2>\(TextEscaping.html(first))</h2>\n"
+                open = true
                 lines.removeFirst()
             }
-            if !lines.isEmpty { body += "<p>\(lines.map(TextEscaping.html).joined(separator: "<br>\n"))</p>\n" }
+            body += paragraphs(lines)
         }
+        if open { body += "</section>\n" }
         return """
             <!DOCTYPE html>
             <html lang="\(TextEscaping.html(language))">
-            <head><meta charset="utf-8"><title>\(TextEscaping.html(title))</title></head>
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(TextEscaping.html(title))</title>
+            <style>
+            body { font: 16px/1.5 system-ui, sans-serif; color: #1a1a1a; background: #f4f4f2; margin: 0; padding: 1.5rem; }
+            main { max-width: 46rem; margin: 0 auto; }
+            h1 { font-size: 1.35rem; margin: 0 0 1rem; }
+            section { background: #fff; border: 1px solid #c8c8c4; border-radius: 6px; padding: .75rem 1.25rem; margin: 0 0 .9rem; }
+            h2 { font-size: 1.05rem; margin: .25rem 0 .5rem; border-bottom: 1px solid #e2e2de; padding-bottom: .3rem; }
+            p, ul { margin: .4rem 0; } ul { padding-left: 1.3rem; }
+            @media print {
+              body { background: #fff; padding: 0; font-size: 11pt; }
+              section { border: 0; border-top: 1px solid #888; border-radius: 0; padding: .4rem 0; break-inside: avoid; }
+              @page { margin: 18mm 16mm; }
+            }
+            </style></head>
             <body>
+            <main>
             <h1>\(TextEscaping.html(title))</h1>
-            \(body)</body>
+            \(body)</main>
+            </body>
             </html>
 
             """
     }
 
+    /// Lines of a block: runs of `- item` lines as a list, the others as a paragraph with line breaks.
+    private static func paragraphs(_ lines: [String]) -> String {
+        var out = "", text: [String] = [], items: [String] = []
+        func flush() {
+            if !text.isEmpty { out += "<p>\(text.map(TextEscaping.html).joined(separator: "<br>\n"))</p>\n"; text = [] }
+            if !items.isEmpty { out += "<ul>\n" + items.map { "<li>\(TextEscaping.html($0))</li>\n" }.joined() + "</ul>\n"; items = [] }
+        }
+        for line in lines {
+            if line.hasPrefix("- ") {
+                if !text.isEmpty { flush() }
+                items.append(String(line.dropFirst(2)))
+            } else {
+                if !items.isEmpty { flush() }
+                text.append(line)
+            }
+        }
+        flush()
+        return out
+    }
 }
