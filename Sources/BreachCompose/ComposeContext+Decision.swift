@@ -67,7 +67,7 @@ extension Composer {
     static func communicationVariables(_ s: SubjectsCommunication?, decision: DecisionInForce?, _ c: ComposeContext) -> [String: Any] {
         let l = c.language
         let s = s ?? SubjectsCommunication()
-        var v: [String: Any] = ["channel": pick(("courriel individuel", "individual e-mail", "individuelle E-Mail"), l)]
+        var v: [String: Any] = ["channel": Labels.pick(("courriel individuel", "individual e-mail", "individuelle E-Mail"), l)]
         let decidedNo = decision.map { !$0.record.decision.communicateToSubjects } ?? false
         if s.submitted > 0 {
             v["done"] = true
@@ -95,36 +95,28 @@ extension Composer {
 
     static func band(_ b: SeverityBand, _ l: Language) -> String {
         switch b {
-        case .low: pick(("faible", "low", "niedrig"), l)
-        case .medium: pick(("moyenne", "medium", "mittel"), l)
-        case .high: pick(("élevée", "high", "hoch"), l)
-        case .veryHigh: pick(("très élevée", "very high", "sehr hoch"), l)
+        case .low: Labels.pick(("faible", "low", "niedrig"), l)
+        case .medium: Labels.pick(("moyenne", "medium", "mittel"), l)
+        case .high: Labels.pick(("élevée", "high", "hoch"), l)
+        case .veryHigh: Labels.pick(("très élevée", "very high", "sehr hoch"), l)
         }
     }
 
     /// The CNIL form's four levels (négligeable, limité, important, maximal), from the ENISA band.
     static func cnilLevel(_ b: SeverityBand, _ l: Language) -> String {
         switch b {
-        case .low: pick(("Négligeable", "Negligible", "Vernachlässigbar"), l)
-        case .medium: pick(("Limité", "Limited", "Begrenzt"), l)
-        case .high: pick(("Important", "Significant", "Erheblich"), l)
-        case .veryHigh: pick(("Maximal", "Maximum", "Maximal"), l)
+        case .low: Labels.pick(("Négligeable", "Negligible", "Vernachlässigbar"), l)
+        case .medium: Labels.pick(("Limité", "Limited", "Begrenzt"), l)
+        case .high: Labels.pick(("Important", "Significant", "Erheblich"), l)
+        case .veryHigh: Labels.pick(("Maximal", "Maximum", "Maximal"), l)
         }
     }
 
     static func risk(_ r: RiskLevel, _ l: Language) -> String {
         switch r {
-        case .unlikely: pick(("risque improbable", "unlikely to result in a risk", "voraussichtlich kein Risiko"), l)
-        case .risk: pick(("risque probable", "likely to result in a risk", "voraussichtlich ein Risiko"), l)
-        case .high: pick(("risque élevé probable", "likely to result in a high risk", "voraussichtlich ein hohes Risiko"), l)
-        }
-    }
-
-    static func pick(_ t: (String, String, String), _ l: Language) -> String {
-        switch l {
-        case .fr: t.0
-        case .en: t.1
-        case .de: t.2
+        case .unlikely: Labels.pick(("risque improbable", "unlikely to result in a risk", "voraussichtlich kein Risiko"), l)
+        case .risk: Labels.pick(("risque probable", "likely to result in a risk", "voraussichtlich ein Risiko"), l)
+        case .high: Labels.pick(("risque élevé probable", "likely to result in a high risk", "voraussichtlich ein hohes Risiko"), l)
         }
     }
 }

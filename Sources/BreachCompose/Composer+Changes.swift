@@ -49,8 +49,8 @@ extension Composer {
         var items: [[String: Any]] = []
         for (key, label) in changeable {
             func shown(_ value: Any?, _ incident: Incident) -> String? {
-                if key == "approximate_subjects", incident.unknownCounts?.subjects == true { return pick(notKnown, l) }
-                if key == "approximate_records", incident.unknownCounts?.records == true { return pick(notKnown, l) }
+                if key == "approximate_subjects", incident.unknownCounts?.subjects == true { return Labels.pick(notKnown, l) }
+                if key == "approximate_records", incident.unknownCounts?.records == true { return Labels.pick(notKnown, l) }
                 switch value {
                 case let text as String: return text
                 case let flag as Bool: return Labels.yesNo(flag, l)
@@ -70,7 +70,7 @@ extension Composer {
                 same = a == b
             }
             if same { continue }
-            var item: [String: Any] = ["field": pick(label, l)]
+            var item: [String: Any] = ["field": Labels.pick(label, l)]
             let fits = { (s: String?) in s.map { !$0.contains("\n") && $0.count <= 120 } ?? true }
             if !(old[key] is [Any]), !(new[key] is [Any]), fits(a), fits(b) {
                 item["before"] = a ?? "—"

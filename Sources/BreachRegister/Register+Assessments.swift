@@ -36,4 +36,13 @@ extension Register {
     public func decisionInForce(incidentID: String) throws(RegisterError) -> RecordedAssessment? {
         try assessments(incidentID: incidentID).assessments.last { $0.record.decision.status != .recommended }
     }
+
+    /// What `status` shows of the assessment: the decision in force, else the last recommendation
+    /// an earlier version recorded unconfirmed; and how many entries could not be read.
+    ///
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public func assessmentToShow(incidentID: String) throws(RegisterError) -> (shown: RecordedAssessment?, unreadable: Int) {
+        let (all, unreadable) = try assessments(incidentID: incidentID)
+        return (all.last { $0.record.decision.status != .recommended } ?? all.last, unreadable)
+    }
 }

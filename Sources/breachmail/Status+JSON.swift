@@ -95,8 +95,7 @@ enum StatusJSON {
 
     static func render(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> String {
         let zone = ws.zone(for: record.incident)
-        let (all, _) = try ws.register.assessments(incidentID: record.id)
-        let shown = all.last(where: { $0.record.decision.status != .recommended }) ?? all.last
+        let shown = try ws.register.assessmentToShow(incidentID: record.id).shown
         let reasons = try ws.register.subjectReasons(incidentID: record.id, states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
         let report = try ReachReport(ws, incidentID: record.id, now: now)
         let document = Document(

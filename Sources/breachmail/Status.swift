@@ -58,8 +58,8 @@ extension Status {
 extension Status {
     /// The decision in force: the last assessment the DPO confirmed or overrode.
     func printAssessment(_ ws: Workspace) throws {
-        let (all, unreadable) = try ws.register.assessments(incidentID: id)
-        guard let shown = all.last(where: { $0.record.decision.status != .recommended }) ?? all.last else {
+        let (shown, unreadable) = try ws.register.assessmentToShow(incidentID: id)
+        guard let shown else {
             print(unreadable > 0
                 ? "Assessment  \(unreadable) entries cannot be read by this version of breachmail"
                 : "Assessment  none yet: run `breachmail incident assess \(id)`")
