@@ -5,7 +5,7 @@ public import Foundation
 /// `status --json`: the same facts as the text, for scripts. Keys are snake_case, times RFC 3339
 /// (UTC), durations in seconds; nothing is a JSON string inside JSON.
 public enum StatusJSON {
-    public struct Document: Encodable {
+    public struct Document: Encodable, Sendable {
         public let incident: String
         public let title: String
         public let version: Int
@@ -20,7 +20,7 @@ public enum StatusJSON {
         public let reach: ReachJSON?
     }
 
-    public struct ClockJSON: Encodable {
+    public struct ClockJSON: Encodable, Sendable {
         /// `running`, `overdue`, `notified_in_time`, `notified_late` or `not_required`.
         public let state: String
         public let seconds_left: Int?
@@ -32,7 +32,7 @@ public enum StatusJSON {
         public let authorities: [AuthorityJSON]
     }
 
-    public struct AuthorityJSON: Encodable {
+    public struct AuthorityJSON: Encodable, Sendable {
         public let authority: String
         /// `notified`, `not_required`, `running` or `overdue`.
         public let state: String
@@ -46,13 +46,13 @@ public enum StatusJSON {
         public let complementary: [ComplementaryJSON]
     }
 
-    public struct ComplementaryJSON: Encodable {
+    public struct ComplementaryJSON: Encodable, Sendable {
         public let outcome: String
         public let at: String
         public let reference: String
     }
 
-    public struct AssessmentJSON: Encodable {
+    public struct AssessmentJSON: Encodable, Sendable {
         public let entry: Int64
         public let recorded_at: String
         public let actor: String
@@ -70,7 +70,7 @@ public enum StatusJSON {
         }
     }
 
-    public struct NotificationJSON: Encodable {
+    public struct NotificationJSON: Encodable, Sendable {
         public let authority: String
         public let phase: String
         public let channel: String
@@ -82,13 +82,13 @@ public enum StatusJSON {
         public let refusal_kind: String
     }
 
-    public struct FailureJSON: Encodable {
+    public struct FailureJSON: Encodable, Sendable {
         public let state: String
         public let reason: String
         public let count: Int
     }
 
-    public struct ReachJSON: Encodable {
+    public struct ReachJSON: Encodable, Sendable {
         public let total: Int
         public let submitted: Int
         public let unreachable: Int
@@ -102,6 +102,13 @@ public enum StatusJSON {
     }
 
     public static func render(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(try document(ws, record: record, clock: clock, now: now)), as: UTF8.self)
+    }
+
+    /// The status of one incident: its clock, decision, notifications, people and reach.
+    public static func document(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> Document {
         let zone = ws.zone(for: record.incident)
         let shown = try ws.register.assessmentToShow(incidentID: record.id).shown
         let reasons = try ws.register.subjectReasons(incidentID: record.id, states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
@@ -127,9 +134,7 @@ public enum StatusJSON {
                 delay_notices: report.reach.delayNotices, window_ends: report.reach.windowEnds.map { utc($0) },
                 recommendation: kind(report.recommendation),
                 recommendation_text: ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: record.id, zone: zone)))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
+        return document
     }
 
     public static func clockJSON(_ clock: IncidentClock) -> ClockJSON {
