@@ -1,4 +1,4 @@
-public import BreachConfig
+import BreachConfig
 public import BreachCore
 public import BreachRegister
 public import Foundation

@@ -1,7 +1,7 @@
 import BreachCompose
-public import BreachCore
-public import BreachRegister
-public import Foundation
+import BreachCore
+import BreachRegister
+import Foundation
 
 /// One person's record in an incident, for the DPO answering "was I told?": the state of their
 /// notice, its attempts and the server's last reply, and the bounces credited to them. Found by

@@ -1,5 +1,5 @@
-public import BreachCore
-public import Foundation
+import BreachCore
+import Foundation
 import GRDB
 
 extension Register {
