@@ -23,11 +23,15 @@ public actor CampaignSupervisor {
     private let transport: TransportFactory
     private let clock: any DeliveryClock
     private let options: CampaignRun.Options
+    /// Hears every event of every run, with its incident (the service's metrics).
+    private let observer: @Sendable (String, CampaignRun.Event) -> Void
 
-    public init(transport: @escaping TransportFactory, clock: any DeliveryClock, options: CampaignRun.Options = CampaignRun.Options()) {
+    public init(transport: @escaping TransportFactory, clock: any DeliveryClock, options: CampaignRun.Options = CampaignRun.Options(),
+                observer: @escaping @Sendable (String, CampaignRun.Event) -> Void = { _, _ in }) {
         self.transport = transport
         self.clock = clock
         self.options = options
+        self.observer = observer
     }
 
     /// The history kinds of a pause and its end.
@@ -60,10 +64,11 @@ public actor CampaignSupervisor {
             _ = try ws.register.append(kind: Self.resumedKind, incidentID: incidentID, payload: [String: String](),
                                        actor: ws.actor, at: now)
         }
-        let clock = clock, options = options
+        let clock = clock, options = options, observer = observer
         let task = Task {
             do {
                 let outcome = try await run.run(transport: transport, clock: clock, options: options) { event in
+                    observer(incidentID, event)
                     if case .finished = event { return }  // published below, last
                     Task { await self.publish(incidentID, event) }
                 }
