@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Breachmail: ParsableCommand {
+struct Breachmail: AsyncParsableCommand {
     static let release = "0.1.0"
     /// `0.1.0 (commit 1a2b3c4d5e6f)` when the commit is known.
     static let version = release + (BuildInfo.commit.map { " (commit \($0))" } ?? "")
@@ -22,15 +22,20 @@ struct Breachmail: ParsableCommand {
             """,
         version: version,
         subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
-                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
+                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self,
+                      ServeCommand.self, TokenCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         // Everything breachmail creates holds personal data: owner-only from the first byte.
         umask(0o077)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }
