@@ -113,15 +113,13 @@ public struct HTTPExchange: Sendable {
         var arguments = ["-sS", "-i", "--max-time", "20", "-X", method]
         for header in headers { arguments += ["-H", header] }
         if let caFile { arguments += ["--cacert", caFile] }
-        var bodyFile: TemporaryDirectory?
+        // The body goes through a file: curl sends it with its Content-Length, without `Expect: 100-continue`.
+        let bodyDirectory = try TemporaryDirectory("curl-body")
         if let body {
-            let dir = try TemporaryDirectory("curl-body")
-            try body.write(to: dir.file("body"))
-            arguments += ["-H", "Expect:", "--data-binary", "@\(dir.file("body").path)"]
-            bodyFile = dir
+            try body.write(to: bodyDirectory.file("body"))
+            arguments += ["-H", "Expect:", "--data-binary", "@\(bodyDirectory.file("body").path)"]
         }
-        let result = try CommandRunner.run("curl", arguments + [url], timeout: 30)
-        _ = bodyFile
+        let result = try withExtendedLifetime(bodyDirectory) { try CommandRunner.run("curl", arguments + [url], timeout: 30) }
         guard result.status == 0 else { throw RunnerError(message: "curl \(method) \(url) failed (\(result.status)): \(result.stderr)") }
         var text = Substring(result.stdout)
         // Skip interim responses (100 Continue).

@@ -204,11 +204,18 @@ import Testing
         let fromConfig = try configured.bm(["serve"])
         #expect(fromConfig.status == 1)
         #expect(fromConfig.stderr.hasPrefix("Error: service.listen is 192.0.2.10:8025, not a loopback address"))
-        let malformed = try ServeFixture(service: ["listen: 8025"])
+        // Malformed keys are refused where they are written, with the line.
+        let malformed = try ServeFixture(service: ["listen: 8025", "tls_key: server.key"])
+        let config = malformed.work.appendingPathComponent("breachmail.yaml")
+        let line = try #require(try String(contentsOf: config, encoding: .utf8).components(separatedBy: "\n").firstIndex(of: "  listen: 8025")) + 1
         let bad = try malformed.bm(["serve"])
-        #expect(bad.status != 0)
-        #expect(bad.stderr.contains("breachmail.yaml:"))
-        #expect(bad.stderr.contains("service.listen: \"8025\" is not HOST:PORT; write e.g. 127.0.0.1:8025 (or [::1]:8025), port 0 to 65535."))
+        #expect(bad.status == 1)
+        #expect(bad.stderr == """
+            Error: 2 problems:
+              \(config.path):\(line): service.listen: "8025" is not HOST:PORT; write e.g. 127.0.0.1:8025 (or [::1]:8025), port 0 to 65535.
+              \(config.path):\(line + 1): service.tls_certificate: is missing: give both tls_certificate and tls_key (PEM files), or neither to listen on loopback only.
+
+            """)
     }
 
     @Test func withACertificateItServesHTTPS() throws {
