@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries: module map and shim only.
@@ -116,12 +121,33 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The service: Hummingbird application, access control, problem responses, operations.
+        .target(
+            name: "BreachServer",
+            dependencies: [
+                "BreachApp", "BreachCore", "BreachConfig", "BreachRegister", "BreachImport", "BreachBounces", "BreachTransport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["openapi.yaml"],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "breachmail",
             dependencies: [
                 "BreachApp",
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
-                "BreachImport",
+                "BreachImport", "BreachServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -201,6 +227,16 @@ let package = Package(
         .testTarget(
             name: "BreachImportTests",
             dependencies: ["BreachImport", "BreachRegister", "BreachConfig", "BreachCore", "BreachTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BreachServerTests",
+            dependencies: [
+                "breachmail", "BreachServer", "BreachRegister", "BreachConfig", "BreachTestSupport", "Yams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -14,7 +14,7 @@ public struct AuthorityRefusal: Error, CustomStringConvertible {
 
 /// One notification to one authority for one incident: which, in what language, which phase,
 /// and everything it is composed and sent with.
-public struct AuthorityNotification {
+public struct AuthorityNotification: Sendable {
     public let ws: Workspace
     public let record: IncidentRecord
     public let authority: Configuration.Authority

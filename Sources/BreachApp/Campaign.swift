@@ -35,6 +35,8 @@ public struct Campaign: Sendable {
         /// Deferred subjects whose next attempt is after this run.
         public var notYetDue = 0
         public var done: Int { submitted + deferred + failedPermanent + renderFailed + held + notYetDue }
+
+        public init() {}
     }
 
     public enum End: Sendable {

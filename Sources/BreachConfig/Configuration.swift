@@ -17,6 +17,24 @@ public struct Configuration: Sendable, Equatable {
     public var escalation: Escalation
     /// When breachmail runs for a processor: the controllers it notifies (Art. 33(2)).
     public var controllers: [NotifiedController] = []
+    /// `breachmail serve`: where it listens and how.
+    public var service = Service()
+
+    /// The `service:` section, for `breachmail serve`.
+    public struct Service: Sendable, Equatable {
+        /// `HOST:PORT` to listen on (`[::1]:PORT` for IPv6). Default `127.0.0.1:8025`. Without a
+        /// certificate only a loopback address is accepted (checked by `serve`).
+        public var listen: String = "127.0.0.1:8025"
+        /// The server's certificate chain (PEM); with `tlsKey`, serve HTTPS. Default: none (HTTP on loopback).
+        public var tlsCertificate: String = ""
+        /// The certificate's private key (PEM).
+        public var tlsKey: String = ""
+        /// Largest request body accepted, in bytes; larger ones get 413 before they are read. Default 16 MiB.
+        public var maxBodyBytes: Int = 16 * 1024 * 1024
+        /// How long the one-instance lease lasts without renewal, in seconds; renewed every third of it. Default 30.
+        public var leaseSeconds: Double = 30
+        public init() {}
+    }
 
     public struct Storage: Sendable, Equatable {
         /// The register (SQLite). Default `register.sqlite`.
@@ -268,11 +286,37 @@ extension Configuration {
             e.finish()
         }
         let controllers = readNotifiedControllers(r)
+        let service = readService(r.mapping("service"))
         guard let controller, let dpo, let mail else { return nil }
         var configuration = Configuration(controller: controller, dpo: dpo, timeZone: timeZone, storage: storage, mail: mail,
                                           authorities: authorities, escalation: escalation)
         configuration.controllers = controllers
+        configuration.service = service
         return configuration
+    }
+
+    private static func readService(_ s: MappingReader?) -> Service {
+        var service = Service()
+        guard let s else { return service }
+        if let listen = s.text("listen") {
+            if ListenAddress(listen) == nil {
+                s.document.report(line: s.lineOf("listen"), s.keyPath("listen"),
+                                  "\"\(listen)\" is not HOST:PORT; write e.g. 127.0.0.1:8025 (or [::1]:8025), port 0 to 65535.")
+            } else {
+                service.listen = listen
+            }
+        }
+        service.tlsCertificate = s.text("tls_certificate") ?? ""
+        service.tlsKey = s.text("tls_key") ?? ""
+        if service.tlsCertificate.isEmpty != service.tlsKey.isEmpty {
+            let missing = service.tlsKey.isEmpty ? "tls_key" : "tls_certificate"
+            s.document.report(line: s.lineOf(service.tlsKey.isEmpty ? "tls_certificate" : "tls_key"), s.keyPath(missing),
+                              "is missing: give both tls_certificate and tls_key (PEM files), or neither to listen on loopback only.")
+        }
+        service.maxBodyBytes = s.int("max_body_bytes", range: 1024...(1 << 40), expected: "a number of bytes, 1024 or more") ?? service.maxBodyBytes
+        service.leaseSeconds = s.double("lease_seconds", range: 1...3600, expected: "a number of seconds between 1 and 3600") ?? service.leaseSeconds
+        s.finish()
+        return service
     }
 
     static func person(_ p: MappingReader) -> Person? {

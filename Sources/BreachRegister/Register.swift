@@ -95,6 +95,10 @@ public final class Register: Sendable {
         registerControllerNoticeMigrations(&migrator)
         registerBounceReviewMigrations(&migrator)
         registerCoverageMigrations(&migrator)
+        // `breachmail serve`: API tokens (hashed) and the one-instance lease.
+        migrator.registerMigration("v10-service") { db in
+            try db.execute(sql: Register.tokenSchema + Register.leaseSchema)
+        }
         return migrator
     }
 

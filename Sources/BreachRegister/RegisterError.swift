@@ -5,6 +5,7 @@ import Foundation
 public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case missing, newerVersion, locked, corrupt, incidentNotFound, versionNotFound, readOnly, storage, clockChoiceTooLate
+        case tokenExists, tokenNotFound, tokenRevoked
     }
     public let code: Code
     public let message: String
@@ -36,6 +37,16 @@ public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible
     static func clockChoiceTooLate(_ path: String) -> Self {
         Self(code: .clockChoiceTooLate, message: "\(path) already holds entries stamped by the system clock; an injected clock "
              + "(BREACHMAIL_NOW) can only be chosen when a register is created. Unset BREACHMAIL_NOW.")
+    }
+    static func tokenExists(_ name: String, revokedAt: String?) -> Self {
+        Self(code: .tokenExists, message: "a token named \(name) already exists\(revokedAt.map { " (revoked \($0))" } ?? ""); choose another name: "
+             + "a name is never given twice, so that the history's actors stay unambiguous.")
+    }
+    static func tokenNotFound(_ name: String) -> Self {
+        Self(code: .tokenNotFound, message: "no token named \(name); `breachmail token list` shows the names.")
+    }
+    static func tokenRevoked(_ name: String, _ at: String) -> Self {
+        Self(code: .tokenRevoked, message: "the token \(name) was already revoked at \(at); nothing changed.")
     }
     static func storage(_ path: String, _ detail: String) -> Self {
         Self(code: .storage, message: "\(path): the register could not be used (SQLite: \(detail)).")

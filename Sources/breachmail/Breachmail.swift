@@ -23,7 +23,8 @@ struct Breachmail: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
-                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
+                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self,
+                      ServeCommand.self, TokenCommand.self]
     )
 
     static func main() async {
@@ -31,8 +32,8 @@ struct Breachmail: AsyncParsableCommand {
         umask(0o077)
         do {
             var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
             } else {
                 try command.run()
             }

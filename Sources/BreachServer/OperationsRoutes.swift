@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/health` and `/ready` (no token: they say nothing about the register's content), `/metrics`
+/// (any role).
+struct OperationsRoutes {
+    let environment: ServerEnvironment
+    let lease: LeaseService
+
+    /// The open routes, added to the router before the token middleware.
+    func registerOpen(on router: Router<ServerRequestContext>, table: RouteTable) {
+        table.add(.get, "/health")
+        router.get("/health") { _, _ in Status(status: "alive", register: nil, lease: nil) }
+        table.add(.get, "/ready")
+        router.get("/ready") { [lease] _, _ -> Status in
+            let held: Bool
+            do {
+                held = try await blocking { try lease.isHeld() }
+            } catch {
+                throw Problem(.serviceUnavailable, "not-ready", detail: "the register cannot be read; the service's log has the cause.")
+            }
+            guard held else {
+                throw Problem(.serviceUnavailable, "not-ready",
+                              detail: "this service does not hold the register's lease (expired or taken over); it is stopping.")
+            }
+            return Status(status: "ready", register: "open", lease: "held")
+        }
+    }
+
+    func register(on routes: ServerRoutes) {
+        routes.get("/metrics", needs: .read) { [metrics = environment.metrics] _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+    }
+
+    struct Status: ResponseEncodable {
+        let status: String
+        let register: String?
+        let lease: String?
+    }
+}
