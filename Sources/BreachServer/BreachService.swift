@@ -5,7 +5,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
 
 /// `breachmail serve`: the HTTP API and the register's lease in one `ServiceGroup`, stopped
@@ -38,9 +38,13 @@ public enum BreachService {
     /// - Parameter onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
     /// - Throws: ``ServerError`` (`.leaseHeld` when another service runs on this register;
     ///   `.configuration` for an unreadable certificate), or what made the service stop.
-    /// - Parameter leaseClock: the lease's clock: always the real one in production, even when the
-    ///   register's entries take the injected clock (a fixed time would never let a lease expire).
+    /// - Parameters:
+    ///   - services: long-running work beside the HTTP server (the scheduler): started after the
+    ///     lease is taken, stopped after the server has finished its requests, before the lease is released.
+    ///   - leaseClock: the lease's clock: always the real one in production, even when the
+    ///     register's entries take the injected clock (a fixed time would never let a lease expire).
     public static func run(environment: ServerEnvironment, settings: ServerSettings, groups: [any RouteGroup] = routeGroups,
+                           services: [any Service] = [],
                            logger: Logger, leaseClock: @escaping @Sendable () -> Date = { Date() },
                            onListening: @escaping @Sendable (String) -> Void) async throws {
         let lease = LeaseService(register: environment.register, duration: settings.leaseDuration, renewal: settings.leaseRenewal,
@@ -59,7 +63,8 @@ public enum BreachService {
             },
             logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: lease), .init(service: app)],
+            // Stopped in reverse order: the server first, then the other services, the lease last.
+            services: [.init(service: lease)] + services.map { .init(service: $0) } + [.init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
