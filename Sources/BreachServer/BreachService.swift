@@ -24,7 +24,7 @@ public enum BreachService {
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: environment.metrics))
         router.add(middleware: ProblemMiddleware(logger: logger, routes: table, maxBodyBytes: settings.maxBodyBytes))
         router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-        let operations = OperationsRoutes(environment: environment, lease: lease)
+        let operations = OperationsRoutes(environment: environment, lease: lease, logger: logger)
         operations.registerOpen(on: router, table: table)
         let authenticated = router.group().add(middleware: TokenAuthenticator(environment: environment))
         let routes = ServerRoutes(group: authenticated, table: table)
@@ -35,14 +35,14 @@ public enum BreachService {
 
     /// Takes the lease, then serves until SIGTERM or SIGINT.
     ///
-    /// - Parameter onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
-    /// - Throws: ``ServerError`` (`.leaseHeld` when another service runs on this register;
-    ///   `.configuration` for an unreadable certificate), or what made the service stop.
     /// - Parameters:
+    ///   - onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
     ///   - services: long-running work beside the HTTP server (the scheduler): started after the
     ///     lease is taken, stopped after the server has finished its requests, before the lease is released.
     ///   - leaseClock: the lease's clock: always the real one in production, even when the
     ///     register's entries take the injected clock (a fixed time would never let a lease expire).
+    /// - Throws: ``ServerError`` (`.leaseHeld` when another service runs on this register;
+    ///   `.configuration` for an unreadable certificate), or what made the service stop.
     public static func run(environment: ServerEnvironment, settings: ServerSettings, groups: [any RouteGroup] = routeGroups,
                            services: [any Service] = [],
                            logger: Logger, leaseClock: @escaping @Sendable () -> Date = { Date() },
@@ -70,7 +70,11 @@ public enum BreachService {
             try await group.run()
         } catch {
             // The server could not bind, or the lease was lost: give the lease up if it is still ours.
-            _ = try? await blocking { try environment.register.releaseServiceLease(holder: lease.holder) }
+            do {
+                try await blocking { try environment.register.releaseServiceLease(holder: lease.holder) }
+            } catch let releaseError {
+                logger.error("lease not released; the next serve takes it over when it expires", metadata: ["error": .string("\(releaseError)")])
+            }
             throw error
         }
     }
