@@ -5,7 +5,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
 
 /// `breachmail serve`: the HTTP API and the register's lease in one `ServiceGroup`, stopped
@@ -26,7 +26,7 @@ public enum BreachService {
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: environment.metrics))
         router.add(middleware: ProblemMiddleware(logger: logger, routes: table, maxBodyBytes: settings.maxBodyBytes))
         router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-        let operations = OperationsRoutes(environment: environment, lease: lease)
+        let operations = OperationsRoutes(environment: environment, lease: lease, logger: logger)
         operations.registerOpen(on: router, table: table)
         let authenticated = router.group().add(middleware: TokenAuthenticator(environment: environment))
         let routes = ServerRoutes(group: authenticated, table: table)
@@ -37,12 +37,16 @@ public enum BreachService {
 
     /// Takes the lease, then serves until SIGTERM or SIGINT.
     ///
-    /// - Parameter onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
+    /// - Parameters:
+    ///   - onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
+    ///   - services: long-running work beside the HTTP server (the scheduler): started after the
+    ///     lease is taken, stopped after the server has finished its requests, before the lease is released.
+    ///   - leaseClock: the lease's clock: always the real one in production, even when the
+    ///     register's entries take the injected clock (a fixed time would never let a lease expire).
     /// - Throws: ``ServerError`` (`.leaseHeld` when another service runs on this register;
     ///   `.configuration` for an unreadable certificate), or what made the service stop.
-    /// - Parameter leaseClock: the lease's clock: always the real one in production, even when the
-    ///   register's entries take the injected clock (a fixed time would never let a lease expire).
     public static func run(environment: ServerEnvironment, settings: ServerSettings, groups: [any RouteGroup] = routeGroups,
+                           services: [any Service] = [],
                            logger: Logger, leaseClock: @escaping @Sendable () -> Date = { Date() },
                            onListening: @escaping @Sendable (String) -> Void) async throws {
         let lease = LeaseService(register: environment.register, duration: settings.leaseDuration, renewal: settings.leaseRenewal,
@@ -61,15 +65,20 @@ public enum BreachService {
             },
             logger: logger)
         let group = ServiceGroup(configuration: .init(
-            // Stopped in reverse order: the HTTP server first, then the campaigns (the messages in
-            // flight finish and are recorded), then the lease is released.
-            services: [.init(service: lease), .init(service: CampaignsService(campaigns: environment.campaigns)), .init(service: app)],
+            // Stopped in reverse order: the server first, then the other services, the lease last.
+            // The campaigns stop after the server: the messages in flight finish and are recorded.
+            services: [.init(service: lease), .init(service: CampaignsService(campaigns: environment.campaigns))]
+                + services.map { .init(service: $0) } + [.init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
             // The server could not bind, or the lease was lost: give the lease up if it is still ours.
-            _ = try? await blocking { try environment.register.releaseServiceLease(holder: lease.holder) }
+            do {
+                try await blocking { try environment.register.releaseServiceLease(holder: lease.holder) }
+            } catch let releaseError {
+                logger.error("lease not released; the next serve takes it over when it expires", metadata: ["error": .string("\(releaseError)")])
+            }
             throw error
         }
     }

@@ -1,23 +1,26 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// `/health` and `/ready` (no token: they say nothing about the register's content), `/metrics`
 /// (any role).
 struct OperationsRoutes {
     let environment: ServerEnvironment
     let lease: LeaseService
+    let logger: Logger
 
     /// The open routes, added to the router before the token middleware.
     func registerOpen(on router: Router<ServerRequestContext>, table: RouteTable) {
         table.add(.get, "/health")
         router.get("/health") { _, _ in Status(status: "alive", register: nil, lease: nil) }
         table.add(.get, "/ready")
-        router.get("/ready") { [lease] _, _ -> Status in
+        router.get("/ready") { [lease, logger] _, _ -> Status in
             let held: Bool
             do {
                 held = try await blocking { try lease.isHeld() }
             } catch {
+                logger.error("not ready: the register cannot be read", metadata: ["error": .string("\(error)")])
                 throw Problem(.serviceUnavailable, "not-ready", detail: "the register cannot be read; the service's log has the cause.")
             }
             guard held else {

@@ -229,5 +229,12 @@ import Testing
         // Plain HTTP on the TLS port gets nothing.
         #expect(throws: RunnerError.self) { try HTTPExchange.send("GET", server.url.replacingOccurrences(of: "https:", with: "http:") + "/health") }
         #expect(try server.stop().status == 0)
+
+        let unreadable = try ServeFixture(service: ["tls_certificate: missing.pem", "tls_key: missing.key"])
+        let refused = try unreadable.bm(["serve", "--listen", "127.0.0.1:0"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("Error: service.tls_certificate \(unreadable.work.path)/missing.pem and service.tls_key \(unreadable.work.path)/missing.key cannot be used ("))
+        #expect(refused.stderr.hasSuffix("); give the server's certificate chain and its unencrypted private key, both PEM.\n"))
+        #expect(try unreadable.sqlite("SELECT COUNT(*) FROM service_lease") == "0\n")
     }
 }
