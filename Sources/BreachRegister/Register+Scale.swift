@@ -18,6 +18,8 @@ extension Register {
                 -- Each person's bounces in the order they came (reach, the public notice's evidence).
                 CREATE INDEX bounce_credited ON bounce(incident_id, subject_id, received_at);
                 DROP INDEX bounce_subject;
+                -- The bounces under review of all incidents in id order (with an incident, bounce_review serves).
+                CREATE INDEX bounce_under_review ON bounce(review) WHERE review IS NOT NULL;
                 """)
         }
     }
