@@ -57,8 +57,8 @@ extension Register {
                     } else {
                         // Bounced and not in an unreachable state: only a submitted person's bounces
                         // can make them unreachable (a deferred one is sent again).
-                        subject = try Row.fetchOne(db, sql: Self.subjectByIDSQL, arguments: [id, incidentID, SubjectState.submitted.rawValue])
-                            .map(Subject.init(row:))
+                        subject = try Row.fetchOne(db.cachedStatement(sql: Self.subjectByIDSQL),
+                                                   arguments: [id, incidentID, SubjectState.submitted.rawValue]).map(Subject.init(row:))
                     }
                     guard let subject else { continue }
                     do {
