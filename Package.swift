@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "BreachPGP",
-            dependencies: ["CGPGME", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CGPGME", "BreachCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 
@@ -103,9 +103,23 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The use cases: what the command line and the service both do, UI-free.
+        .target(
+            name: "BreachApp",
+            dependencies: [
+                "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
+                "BreachImport",
+                "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "breachmail",
             dependencies: [
+                "BreachApp",
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
                 "BreachImport",
                 "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",

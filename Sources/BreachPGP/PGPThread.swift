@@ -1,4 +1,4 @@
-import Foundation
+import BreachCore
 
 /// Runs blocking GPGME work on a thread of its own, off Swift's cooperative pool.
 ///
@@ -13,12 +13,6 @@ public enum PGPThread {
     /// ```
     /// - Throws: whatever `body` throws.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let thread = Thread {
-                continuation.resume(with: Result { try body() })
-            }
-            thread.name = "breachmail.pgp"
-            thread.start()
-        }
+        try await DedicatedThread.run("pgp", body)
     }
 }

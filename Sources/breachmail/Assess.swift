@@ -1,4 +1,5 @@
 public import ArgumentParser
+import BreachApp
 import BreachConfig
 public import BreachCore
 import BreachRegister
@@ -127,10 +128,8 @@ extension IncidentCommand {
                     : "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"")
                 return
             }
-            let entry = try ws.register.append(
-                kind: AssessmentRecord.kind, incidentID: record.id,
-                payload: AssessmentRecord(language: lang, source: source, assessment: assessment, decision: decision),
-                actor: ws.actor, at: try Clock.now())
+            let entry = try Assessments.record(ws, incidentID: record.id, assessment: assessment, decision: decision,
+                                               source: source, language: lang, at: try Clock.now()).entry
             say(AssessmentText.recorded(decision, entry: entry, language: lang))
             if let inForce {
                 let changes = AssessmentText.changes(from: inForce.record.decision, to: decision, language: lang)

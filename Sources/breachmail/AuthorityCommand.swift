@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachCompose
 import BreachConfig
@@ -54,7 +55,7 @@ extension AuthorityCommand {
         }
     }
 
-    struct Send: ParsableCommand {
+    struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send the notification by the authority's channel and record it in the register.",
             discussion: """
@@ -72,34 +73,20 @@ extension AuthorityCommand {
         @Option(help: "Language: fr, en or de (default: the authority's first language).")
         var lang: String?
 
-        func run() throws {
+        func run() async throws {
             let ws = try selection.workspace.open()
             let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
                                               language: lang, complementary: selection.complementary)
             let a = n.authority
-            if n.phase == .initial, let initial = try ws.register.initialNotification(incidentID: n.record.id, authorityID: a.id) {
-                throw CLIError("the initial notification of \(n.record.id) to \(a.id) was already \(initial.status.rawValue) at \(initial.recordedAt); "
-                    + "to add or correct information send a complementary one: breachmail authority send \(n.record.id) --authority \(a.id) --complementary")
-            }
-            let outcome: AuthorityNotification.Outcome
+            let outcome: NoticeOutcome
             do {
-                outcome = try n.send()
+                outcome = try await n.sendAndRecord()
             } catch let refusal as AuthorityRefusal {
-                try ws.register.recordNotification(
-                    NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: a.channel.rawValue,
-                                       status: .refused, recordedAt: n.now, refusalKind: refusal.kind, reason: refusal.description),
-                    actor: ws.actor, at: n.now)
                 printError("Refused: \(refusal.description)")
                 printError("Nothing was sent. The refusal is recorded in the register (notification.refused).")
                 throw ExitCode(1)
             }
             let files = outcome.deliveredTo
-            try ws.register.recordNotification(
-                NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: a.channel.rawValue,
-                                   status: outcome.status, recordedAt: n.now, messageID: outcome.messageID,
-                                   plaintextSHA256: outcome.plaintextSHA256, sentSHA256: outcome.sentSHA256,
-                                   deliveredTo: files.joined(separator: " ")),
-                actor: ws.actor, at: n.now)
             switch a.channel {
             case .emailPGP, .email:
                 if a.channel == .email {
@@ -130,26 +117,12 @@ extension AuthorityCommand {
         var reference: String
 
         func run() throws {
-            let ref = reference.trimmingCharacters(in: .whitespaces)
-            guard !ref.isEmpty, ref.count <= 200, !ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw CLIError("--reference must be the authority's reference on one line (at most 200 characters), e.g. --reference 2026-123456.")
-            }
             let ws = try selection.workspace.open()
             let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
                                               language: nil, complementary: selection.complementary)
             let a = n.authority
-            guard let made = try ws.register.notifications(incidentID: n.record.id, authorityID: a.id)
-                .last(where: { $0.phase == n.phase && ($0.status == .prepared || $0.status == .sent) })
-            else {
-                throw CLIError("no \(n.phaseName) notification of \(n.record.id) to \(a.id) was prepared or sent: "
-                    + "run `breachmail authority send \(n.record.id) --authority \(a.id)\(n.phase == .complementary ? " --complementary" : "")` first.")
-            }
-            try ws.register.recordNotification(
-                NotificationRecord(incidentID: n.record.id, authorityID: a.id, phase: n.phase, channel: made.channel,
-                                   status: .recorded, recordedAt: n.now, messageID: made.messageID,
-                                   plaintextSHA256: made.plaintextSHA256, sentSHA256: made.sentSHA256,
-                                   authorityReference: ref, deliveredTo: made.deliveredTo),
-                actor: ws.actor, at: n.now)
+            let made = try n.recordReference(reference)
+            let ref = reference.trimmingCharacters(in: .whitespaces)
             let what = made.status == .prepared ? "submission of the" : "reference for the"
             print("Recorded the \(what) \(n.phaseName) notification of \(n.record.id) to \(a.id): reference \(ref) (notification.recorded).")
         }

@@ -1,8 +1,9 @@
+import BreachApp
 import ArgumentParser
 import Foundation
 
 @main
-struct Breachmail: ParsableCommand {
+struct Breachmail: AsyncParsableCommand {
     static let release = "0.1.0"
     /// `0.1.0 (commit 1a2b3c4d5e6f)` when the commit is known.
     static let version = release + (BuildInfo.commit.map { " (commit \($0))" } ?? "")
@@ -25,12 +26,16 @@ struct Breachmail: ParsableCommand {
                       TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
     )
 
-    static func main() {
+    static func main() async {
         // Everything breachmail creates holds personal data: owner-only from the first byte.
         umask(0o077)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

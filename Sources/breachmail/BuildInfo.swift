@@ -1,3 +1,4 @@
+import BreachApp
 import Foundation
 
 /// Which commit this binary was built from, for `--version`: `scripts/install.sh` writes it into

@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachCompose
 import BreachConfig
@@ -52,7 +53,7 @@ extension ControllerCommand {
         }
     }
 
-    struct Send: ParsableCommand {
+    struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send the processor's notice by the controller's channel and record it in the register.",
             discussion: """
@@ -71,7 +72,7 @@ extension ControllerCommand {
         @Flag(help: "Send again although the controller already has a notice (e.g. after `incident update`).")
         var again = false
 
-        func run() throws {
+        func run() async throws {
             let ws = try selection.workspace.open()
             let n = try ControllerNotice(ws, incidentID: selection.id, controller: selection.controller, language: lang)
             let c = n.controller
@@ -81,7 +82,7 @@ extension ControllerCommand {
             }
             let outcome: NoticeOutcome
             do {
-                outcome = try n.send()
+                outcome = try await n.send()
             } catch let refusal as AuthorityRefusal {
                 try ws.register.recordControllerNotice(
                     ControllerNoticeRecord(incidentID: n.record.id, controllerID: c.id, channel: c.channel.rawValue, status: .refused,

@@ -1,3 +1,4 @@
+import BreachRegister
 import Foundation
 
 /// The evidence file, written a row at a time into a temporary file beside it (0600) and renamed
@@ -20,7 +21,7 @@ final class EvidenceWriter {
     deinit { unlink(temporary.path) }
 
     func append(_ fields: [String]) throws {
-        buffer += fields.map(PublicNotice.csvField).joined(separator: ",") + "\r\n"
+        buffer += fields.map(RegisterExport.csvField).joined(separator: ",") + "\r\n"
         if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 

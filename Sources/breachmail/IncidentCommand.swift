@@ -1,4 +1,5 @@
 public import ArgumentParser
+import BreachApp
 import BreachConfig
 public import BreachCore
 import BreachRegister
@@ -119,12 +120,7 @@ extension IncidentCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let document = ShowJSON(
-                    id: record.id, version: record.version, recorded_at: record.updatedAt, incident: record.incident,
-                    assessment: inForce.map {
-                        StatusJSON.AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
-                                                  in_force: true, record: $0.record)
-                    })
+                let document = try Incidents.document(ws, id: id, version: version)
                 print(String(decoding: try encoder.encode(document), as: UTF8.self))
                 return
             }
@@ -141,15 +137,6 @@ extension IncidentCommand {
                 print(lang == .fr ? "Décision en vigueur : aucune (breachmail incident assess \(record.id))"
                                   : "Decision in force: none yet (breachmail incident assess \(record.id))")
             }
-        }
-
-        /// `incident show --json`: the incident as the register keeps it, and the decision in force.
-        struct ShowJSON: Encodable {
-            let id: String
-            let version: Int
-            let recorded_at: String
-            let incident: Incident
-            let assessment: StatusJSON.AssessmentJSON?
         }
     }
 }

@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachBounces
 import BreachCompose
@@ -6,9 +7,10 @@ import BreachCore
 import BreachRegister
 import BreachTransport
 import Foundation
+import Synchronization
 
 extension SubjectsCommand {
-    struct Notify: ParsableCommand {
+    struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send every subject of an incident its Art. 34 message, in its language; safe to run again.",
             discussion: """
@@ -47,83 +49,46 @@ extension SubjectsCommand {
         @Option(help: .hidden)
         var slowMs: Int?
 
-        func run() throws {
+        func run() async throws {
             let ws = try workspace.open()
-            let record = try ws.register.incident(id)
             let now = try Clock.now()
+            _ = try ws.register.incident(id)
             warnAboutAssessment(ws)
-            let verp = try makeVERP(ws)
-            guard let incident = IncidentNumber(record.id) else {
-                throw CLIError("\(record.id) is not an incident number of the form BR-YEAR-NNNN; VERP tokens need one.")
-            }
-            let messages = try SubjectMessages(ws, record: record, at: now)
-            let gaps = try LanguageGaps(register: ws.register, record: record, composer: messages.composer)
-            if dryRun { return try dryRunReport(ws, messages: messages, gaps: gaps) }
+            let campaign = try CampaignRun.prepare(ws, incidentID: id, at: now)
+            let gaps = campaign.gaps
+            if dryRun { return try dryRunReport(try campaign.dryRun(), gaps: gaps) }
             if let refusal = gaps.refusal { throw CLIError(refusal) }
             for line in gaps.lines() { FileHandle.standardError.write(Data("Note: \(line)\n".utf8)) }
 
             let transport = try MailSetup.transport(ws)
-            let lock = try CampaignLock(ws, incidentID: record.id)
-            defer { lock.release() }
-
-            let clock = try CLIDeliveryClock()
-            let machine = CampaignStateMachine(policy: RetryPolicy(), clock: clock)
-            let delay = slowMs ?? ProcessInfo.processInfo.environment["BREACHMAIL_TEST_DELAY_MS"].flatMap(Int.init) ?? 0
-            let stop = StopFlag()
-            let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,
-                                    workers: ws.configuration.mail.connections, delayAfterSend: .milliseconds(delay), stop: stop,
-                                    clock: clock)
-            // Whatever a dead run left in the journal is applied first, then a new one starts.
-            let journal = try SubjectJournal(register: ws.register)
-            let recovered = try campaign.recover(machine: machine)
-            let before = try ws.register.subjectCounts(incidentID: record.id)
-            let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
-            let progress = Progress(json: json, total: total)
-            progress.start(workers: campaign.workers, recovered: recovered)
             let env = ProcessInfo.processInfo.environment
+            var options = CampaignRun.Options()
+            options.delayAfterSend = .milliseconds(slowMs ?? env["BREACHMAIL_TEST_DELAY_MS"].flatMap(Int.init) ?? 0)
             // Test hooks (hidden): short pauses and a short bound, so that a test of an outage stays short.
             let defaults = RelayOutage()
-            let outage = RelayOutage(
+            options.outage = RelayOutage(
                 maximumPause: env["BREACHMAIL_TEST_RELAY_PAUSE_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.maximumPause,
                 giveUpAfter: env["BREACHMAIL_TEST_RELAY_GIVE_UP_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.giveUpAfter)
-            let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
-                                    machine: machine, clock: clock, stop: stop, delayAfterSend: .milliseconds(delay),
-                                    connections: campaign.workers, journal: journal, recovered: recovered, outage: outage,
-                                    onPause: { progress.paused($0) })
-
+            let progress = CampaignProgress(json: json)
+            let running = Task {
+                try await campaign.run(transport: transport, clock: try WorkspaceClock(), options: options) { progress.handle($0) }
+            }
             // Ctrl-C: take no new subject, finish and record those in flight.
             signal(SIGINT, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
             source.setEventHandler {
-                stop.set()
+                running.cancel()
                 FileHandle.standardError.write(Data("\nStopping after the messages in flight…\n".utf8))
             }
             source.resume()
             defer { source.cancel() }
-
-            let outcome = blockOn {
-                let result = try await campaign.run(feed: feed) { progress.update($0, pause: $1) }
-                await transport.shutdown()
-                return result
-            }
-            let (end, figures) = try outcome.get()
-            progress.finish(figures)
-
-            let after = try ws.register.subjectCounts(incidentID: record.id)
-            let endName: String
-            switch end {
-            case .finished: endName = "finished"
-            case .interrupted: endName = "interrupted"
-            case .halted: endName = "halted"
-            case .relayUnusable: endName = "relay_unusable"
-            }
-            _ = try ws.register.append(kind: "campaign.run", incidentID: record.id,
-                                       payload: CampaignRunPayload(end: endName, run: figures, states: after),
-                                       actor: ws.actor, at: try Clock.now())
+            let outcome = try await running.value
+            let (end, figures, after) = (outcome.end, outcome.figures, outcome.states)
+            let recovered = figures.recovered
             if json {
-                progress.emit(["event": "done", "end": endName, "states": after])
+                Progress.emit(["event": "done", "end": outcome.endName, "states": after])
             } else {
-                print("Campaign \(endName) for \(record.id): this run submitted \(figures.submitted), deferred \(figures.deferred), failed \(figures.failedPermanent), render_failed \(figures.renderFailed)\(recovered > 0 ? ", \(recovered) interrupted by an earlier run sent again" : "").")
+                print("Campaign \(outcome.endName) for \(id): this run submitted \(figures.submitted), deferred \(figures.deferred), failed \(figures.failedPermanent), render_failed \(figures.renderFailed)\(recovered > 0 ? ", \(recovered) interrupted by an earlier run sent again" : "").")
                 StateCounts.print(after)
             }
             switch end {
@@ -132,11 +97,11 @@ extension SubjectsCommand {
                     if !json { print("Deferred subjects are retried by running this command again after their next attempt time.") }
                 }
             case .interrupted:
-                throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(record.id)` again to carry on.")
+                throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(id)` again to carry on.")
             case .halted(let failure):
-                throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(record.id)` again.")
+                throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(id)` again.")
             case .relayUnusable(let pause):
-                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(record.id)` again once the relay accepts mail.")
+                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(id)` again once the relay accepts mail.")
             }
         }
 
@@ -150,49 +115,15 @@ extension SubjectsCommand {
             }
         }
 
-        private func makeVERP(_ ws: Workspace) throws -> VERP {
-            let mail = ws.configuration.mail
-            guard !mail.bounceDomain.isEmpty, let reference = mail.bounceSecret else {
-                throw CLIError("mail.bounces.domain and mail.bounces.secret must be set in \(Configuration.fileName): every message carries a VERP return path.")
-            }
-            let secret: String
-            do { secret = try reference.resolve(relativeTo: ws.directory) } catch {
-                if case .file(let path) = reference {
-                    throw CLIError("the VERP secret file \(ws.path(path).path) cannot be read. Create one: mkdir -p \(ws.path(path).deletingLastPathComponent().path) && head -c 32 /dev/urandom | base64 > \(ws.path(path).path) && chmod 600 \(ws.path(path).path)")
-                }
-                throw CLIError("mail.bounces.secret: \(error)")
-            }
-            do { return try VERP(prefix: mail.bouncePrefix, domain: mail.bounceDomain, secret: Array(secret.utf8)) } catch {
-                throw CLIError("mail.bounces: \(error)")
-            }
-        }
-
-        private func dryRunReport(_ ws: Workspace, messages: SubjectMessages, gaps: LanguageGaps) throws {
-            var after: Int64 = 0
-            var wouldSend = 0, noAddress = 0, done = 0
-            var failures: [String: Int] = [:]
-            while case let page = try ws.register.subjects(incidentID: id, after: after, limit: 1000), !page.isEmpty {
-                for subject in page {
-                    switch subject.knownState {
-                    case .noAddress: noAddress += 1
-                    case .queued, .deferred, .sending:
-                        do {
-                            _ = try messages.message(for: subject)
-                            wouldSend += 1
-                        } catch { failures[error.description, default: 0] += 1 }
-                    default: done += 1
-                    }
-                }
-                after = page.last!.id
-            }
+        private func dryRunReport(_ result: CampaignRun.DryRun, gaps: LanguageGaps) throws {
+            let (wouldSend, noAddress, done, failures) = (result.wouldSend, result.noAddress, result.done, result.failures)
             let failed = failures.values.reduce(0, +)
             if json {
-                let progress = Progress(json: true, total: wouldSend + failed)
                 let languages = gaps.gaps.map { gap -> [String: Any] in
                     ["language": gap.language.rawValue, "fields": gap.fields, "people": gap.people,
                      "fallback": gap.fallback?.rawValue ?? NSNull()]
                 }
-                progress.emit(["event": "dry_run", "would_send": wouldSend, "render_failed": failed, "no_address": noAddress,
+                Progress.emit(["event": "dry_run", "would_send": wouldSend, "render_failed": failed, "no_address": noAddress,
                                "already_done": done, "language_gaps": languages, "would_start": gaps.fix == nil])
                 return
             }
@@ -211,13 +142,6 @@ extension SubjectsCommand {
     }
 }
 
-/// The history payload of one run: counts only.
-struct CampaignRunPayload: Encodable {
-    let end: String
-    let run: Campaign.Figures
-    let states: [String: Int]
-}
-
 /// Counts per state, in the order of the states' lives.
 enum StateCounts {
     static func print(_ counts: [String: Int], indent: String = "  ") {
@@ -227,20 +151,24 @@ enum StateCounts {
     }
 }
 
-/// One campaign per incident at a time: an advisory lock the kernel drops when the process dies.
-struct CampaignLock {
-    let fd: Int32
-    init(_ ws: Workspace, incidentID: String) throws {
-        let url = URL(fileURLWithPath: ws.configuration.storage.register, relativeTo: ws.directory)
-            .deletingLastPathComponent().appendingPathComponent(".campaign-\(incidentID).lock")
-        fd = open(url.path, O_CREAT | O_RDWR, 0o600)
-        guard fd >= 0 else { throw CLIError("cannot create \(url.path): check that the working directory is writable.") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw CLIError("another `subjects notify \(incidentID)` is running in this working directory; wait for it or stop it.")
+/// Shows a run's events as they come (they come from the connections' threads).
+final class CampaignProgress: Sendable {
+    private let json: Bool
+    private let progress = Mutex<Progress?>(nil)
+
+    init(json: Bool) { self.json = json }
+
+    func handle(_ event: CampaignRun.Event) {
+        switch event {
+        case .started(let toSend, let workers, let recovered):
+            let shown = Progress(json: json, total: toSend)
+            progress.withLock { $0 = shown }
+            shown.start(workers: workers, recovered: recovered)
+        case .progress(let figures, let pause): progress.withLock { $0 }?.update(figures, pause: pause)
+        case .paused(let pause): progress.withLock { $0 }?.paused(pause)
+        case .finished(let outcome): progress.withLock { $0 }?.finish(outcome.figures)
         }
     }
-    func release() { close(fd) }
 }
 
 /// Progress for people (a line redrawn on a terminal, else a line every 10 s) or JSON lines.
@@ -294,7 +222,10 @@ final class Progress: @unchecked Sendable {
         if terminal && !json { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    func emit(_ object: [String: Any]) {
+    func emit(_ object: [String: Any]) { Self.emit(object) }
+
+    /// One JSON line on standard output.
+    static func emit(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }

@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachCompose
 import BreachConfig
@@ -92,7 +93,7 @@ struct PublicNotice: ParsableCommand {
             listed += 1
             if listed <= Self.printedLimit {
                 printed.append("  subject \(subject.id)  line \(subject.line)  \(subject.state)  \(category.rawValue)  "
-                    + "attempts \(subject.attempts)  \(Self.withoutAddresses(why))")
+                    + "attempts \(subject.attempts)  \(TextFormat.withoutAddresses(why))")
             }
         }
         try csv.finish()
@@ -134,23 +135,4 @@ struct PublicNotice: ParsableCommand {
         let recommended: Bool
         let forced: Bool
     }
-
-    /// A server reply often quotes the address it refused: the terminal shows `[address]` instead.
-    static func withoutAddresses(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).map { word in
-            word.contains("@") ? "[address]" : String(word)
-        }.joined(separator: " ")
-    }
-
-    /// RFC 4180; a leading `=+-@` is prefixed with `'` so that a spreadsheet does not run it.
-    static func csvField(_ value: String) -> String {
-        var v = value
-        if let first = v.first, "=+-@".contains(first) { v = "'" + v }
-        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
-        return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-enum RFC3339Text {
-    static func utc(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
 }

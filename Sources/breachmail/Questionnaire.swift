@@ -1,3 +1,4 @@
+import BreachApp
 import BreachCore
 import Foundation
 

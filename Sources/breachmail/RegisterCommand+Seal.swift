@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachConfig
 import BreachCore

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import BreachApp
 import BreachConfig
 import BreachCore
 public import BreachRegister

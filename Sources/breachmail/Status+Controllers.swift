@@ -1,3 +1,4 @@
+import BreachApp
 import BreachConfig
 import BreachCore
 import BreachRegister

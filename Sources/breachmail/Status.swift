@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachCore
 import BreachRegister

@@ -1,3 +1,4 @@
+import BreachApp
 import ArgumentParser
 import BreachCompose
 import BreachConfig
@@ -15,7 +16,7 @@ struct SubjectsCommand: ParsableCommand {
               breachmail subjects import BR-2026-0001 members.csv
               breachmail subjects preview BR-2026-0001 --row 12
             """,
-        subcommands: [Import.self, Preview.self, Notify.self])
+        subcommands: [Import.self, Preview.self, Notify.self, Show.self])
 }
 
 extension SubjectsCommand {

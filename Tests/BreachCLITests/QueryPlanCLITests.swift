@@ -88,6 +88,8 @@ import Testing
         try run("subjects import", [other, CommandRunner.exampleSubjects.path], now: Self.submittedAt)
         try run("templates check", ["--incident", id])
         try run("subjects preview", [id, "--row", "7", "--text"])
+        try run("subjects show", [id, "--subject", "5"])
+        try run("subjects show", [id, "--email", "-", "--json"], input: "person7@example.org\n")
         try run("subjects notify", [id, "--dry-run"], now: Self.submittedAt)
         try run("subjects notify", [id], now: Self.submittedAt)
         try run("subjects notify", [other], now: Self.submittedAt)

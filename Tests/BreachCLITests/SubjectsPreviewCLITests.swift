@@ -45,3 +45,39 @@ import Testing
             == "Error: no subject of BR-2026-0001 comes from line 9999 of the imported CSV; `breachmail status BR-2026-0001` shows the counts.\n")
     }
 }
+
+@Suite struct SubjectsShowCLITests {
+    let dir: TemporaryDirectory
+    var work: URL { dir.url.appendingPathComponent("work") }
+
+    init() throws {
+        dir = try TemporaryDirectory("show")
+        try CommandRunner.makeExampleWorkingDirectory(work, subjects: CommandRunner.exampleSubjects) { try bm($0) }
+    }
+
+    func bm(_ args: [String], input: String? = nil) throws -> ProcessResult {
+        try CommandRunner.breachmail(args, environment: ["BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": "2026-10-24T16:00:00+02:00"],
+                                     input: input)
+    }
+
+    @Test func findsOnePersonByAddressOnStandardInputInTheFormTheImportStored() throws {
+        // Upper case and spaces as a caller types it; the import stored the local part in lower case.
+        let found = try bm(["subjects", "show", "BR-2026-0001", "--email", "-", "--json"], input: "  NOEL.WILSON6@EXAMPLE.COM\n")
+        #expect(found.status == 0, "\(found.stderr)")
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [String: Any])
+        #expect(record["state"] as? String == "queued")
+        #expect(record["has_address"] as? Bool == true)
+        #expect(!found.stdout.contains("@"), "the record does not echo the address")
+
+        let byID = try bm(["subjects", "show", "BR-2026-0001", "--subject", "\(record["subject_id"] as? Int ?? 0)"])
+        #expect(byID.stdout.contains("State       queued"), "\(byID.stdout)")
+        #expect(byID.stdout.contains("Bounces     none"))
+
+        let nobody = try bm(["subjects", "show", "BR-2026-0001", "--email", "-"], input: "nobody@example.com\n")
+        #expect(nobody.status == 1)
+        #expect(nobody.stderr.contains("BR-2026-0001 has no person with that address"), "\(nobody.stderr)")
+        #expect(!nobody.stderr.contains("nobody@"), "the error does not echo the address")
+        let both = try bm(["subjects", "show", "BR-2026-0001"])
+        #expect(both.status == 64 && both.stderr.contains("give either --subject ID or --email ADDRESS"), "\(both.stderr)")
+    }
+}

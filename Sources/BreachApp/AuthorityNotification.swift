@@ -1,39 +1,39 @@
 import ArgumentParser
-import BreachCompose
-import BreachConfig
-import BreachCore
-import BreachPGP
-import BreachRegister
-import Foundation
+public import BreachCompose
+public import BreachConfig
+public import BreachCore
+public import BreachPGP
+public import BreachRegister
+public import Foundation
 
 /// Why a notification was not sent. Its `kind` goes to the register with the reason.
-struct AuthorityRefusal: Error, CustomStringConvertible {
-    let kind: String
-    let description: String
+public struct AuthorityRefusal: Error, CustomStringConvertible {
+    public let kind: String
+    public let description: String
 }
 
 /// One notification to one authority for one incident: which, in what language, which phase,
 /// and everything it is composed and sent with.
-struct AuthorityNotification {
-    let ws: Workspace
-    let record: IncidentRecord
-    let authority: Configuration.Authority
+public struct AuthorityNotification {
+    public let ws: Workspace
+    public let record: IncidentRecord
+    public let authority: Configuration.Authority
     /// The authority's index in `authorities`, for naming settings (`authorities[0].fingerprint`).
-    let index: Int
-    let language: Language
-    let phase: NotificationRecord.Phase
-    let now: Date
+    public let index: Int
+    public let language: Language
+    public let phase: NotificationRecord.Phase
+    public let now: Date
 
-    init(_ ws: Workspace, incidentID: String, authority name: String?, language lang: String?, complementary: Bool) throws {
+    public init(_ ws: Workspace, incidentID: String, authority name: String?, language lang: String?, complementary: Bool) throws {
         self.ws = ws
         record = try ws.register.incident(incidentID)
         let all = ws.configuration.authorities
         guard !all.isEmpty else {
-            throw CLIError("no authority is configured: add one under `authorities` in \(Configuration.fileName).")
+            throw AppError(.configuration, "no authority is configured: add one under `authorities` in \(Configuration.fileName).")
         }
         if let name {
             guard let i = all.firstIndex(where: { $0.id.lowercased() == name.lowercased() || $0.name == name }) else {
-                throw CLIError("--authority \(name): no such authority in \(Configuration.fileName); configured: \(all.map(\.id).joined(separator: ", ")).")
+                throw AppError(.notFound, "--authority \(name): no such authority in \(Configuration.fileName); configured: \(all.map(\.id).joined(separator: ", ")).")
             }
             index = i
         } else {
@@ -44,20 +44,20 @@ struct AuthorityNotification {
         let complete = record.incident.completeLanguages.map(\.rawValue)
         let code = lang ?? authority.languages.first(where: complete.contains) ?? authority.languages.first ?? "fr"
         guard let language = Language(rawValue: code) else {
-            throw CLIError("--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw AppError(.invalidInput, "--lang \(code): breachmail writes notifications in \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         guard authority.languages.contains(code) else {
-            throw CLIError("\(authority.id) takes notifications in \(authority.languages.joined(separator: ", ")) (authorities[\(index)].languages), not \(code); choose one of those with --lang.")
+            throw AppError(.invalidInput, "\(authority.id) takes notifications in \(authority.languages.joined(separator: ", ")) (authorities[\(index)].languages), not \(code); choose one of those with --lang.")
         }
         self.language = language
         phase = complementary ? .complementary : .initial
         now = try Clock.now()
     }
 
-    var phaseName: String { phase == .initial ? "initial" : "complementary" }
+    public var phaseName: String { phase == .initial ? "initial" : "complementary" }
 
     /// The composition context; for a complementary notification, the initial one it refers to.
-    func context() throws -> ComposeContext {
+    public func context() throws -> ComposeContext {
         var notice = AuthorityNotice(name: authority.name, attachesJSON: authority.channel != .portal)
         if phase == .complementary {
             guard let initial = try ws.register.initialNotification(incidentID: record.id, authorityID: authority.id) else {
@@ -93,10 +93,10 @@ struct AuthorityNotification {
         return context
     }
 
-    func composer() throws -> Composer { try NoticeDelivery.composer(ws) }
+    public func composer() throws -> Composer { try NoticeDelivery.composer(ws) }
 
     /// How the notification reaches the authority by e-mail, and the keys that configure it.
-    var delivery: NoticeDelivery {
+    public var delivery: NoticeDelivery {
         NoticeDelivery(ws: ws, recipient: NoticeRecipient(
             id: authority.id, name: authority.name, address: authority.address, keyFile: authority.keyFile,
             fingerprint: authority.fingerprint, setting: "authorities[\(index)]", keyOwner: "authority",
@@ -104,18 +104,18 @@ struct AuthorityNotification {
     }
 
     /// The rendered notification (subject and text), or the refusal of the law's checks.
-    func render() throws -> RenderedMessage {
+    public func render() throws -> RenderedMessage {
         let context = try context()
         let composer = try composer()
         do { return try composer.render(context) } catch { throw Self.refusal(error) }
     }
 
     /// The full MIME message, addressed to the authority, answers to the DPO.
-    func message() throws -> BuiltMessage {
+    public func message() throws -> BuiltMessage {
         try delivery.message(try context(), composer: try composer())
     }
 
-    static func refusal(_ error: ComposeError) -> AuthorityRefusal {
+    public static func refusal(_ error: ComposeError) -> AuthorityRefusal {
         let kind = switch error {
         case .incomplete: "incomplete"
         case .late: "lateWithoutReasons"
@@ -133,17 +133,17 @@ struct AuthorityNotification {
 
     // MARK: Sending
 
-    typealias Outcome = NoticeOutcome
+    public typealias Outcome = NoticeOutcome
 
     /// Sends (or, for a portal, prepares) the notification by the authority's channel.
     ///
     /// - Throws: ``AuthorityRefusal`` for anything that stops it; nothing is sent then.
-    func send() throws -> Outcome {
+    public func send() async throws -> Outcome {
         switch authority.channel {
         case .emailPGP:
-            return try delivery.sendEncrypted(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
+            return try await delivery.sendEncrypted(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
         case .email:
-            return try delivery.sendClear(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
+            return try await delivery.sendClear(messageName: "\(record.id)-\(authority.id)-\(phaseName)", message)
         case .portal:
             let rendered = try render()
             let folder = ws.path("portal")
@@ -164,14 +164,14 @@ struct AuthorityNotification {
     }
 
     /// `path` relative to the working directory when it is inside it.
-    func relative(_ url: URL) -> String { NoticeDelivery.relative(url, in: ws) }
+    public func relative(_ url: URL) -> String { NoticeDelivery.relative(url, in: ws) }
 
-    static func sha256(_ bytes: [UInt8]) -> String { NoticeDelivery.sha256(bytes) }
+    public static func sha256(_ bytes: [UInt8]) -> String { NoticeDelivery.sha256(bytes) }
 }
 
 /// `Name <address>` or a bare address, as `mail.from` holds it.
-enum MailboxText {
-    static func parse(_ text: String) throws -> Mailbox {
+public enum MailboxText {
+    public static func parse(_ text: String) throws -> Mailbox {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard t.hasSuffix(">"), let open = t.lastIndex(of: "<") else { return try Mailbox(address: t) }
         var name = t[..<open].trimmingCharacters(in: .whitespaces)
@@ -183,8 +183,8 @@ enum MailboxText {
 
 /// Splits a built message into its real headers (which PGP/MIME protects inside the encrypted
 /// part) and the inner entity (everything else, body included).
-enum MessageSplit {
-    static func protectedHeaders(_ bytes: [UInt8]) -> (MessageHeaders, [UInt8]) {
+public enum MessageSplit {
+    public static func protectedHeaders(_ bytes: [UInt8]) -> (MessageHeaders, [UInt8]) {
         let separator: [UInt8] = [13, 10, 13, 10]
         let split = bytes.firstRange(of: separator) ?? bytes.endIndex..<bytes.endIndex
         let block = String(decoding: bytes[..<split.lowerBound], as: UTF8.self)
@@ -218,8 +218,8 @@ enum MessageSplit {
 /// The notification as an HTML page to paste into a portal's form: one box per section of the
 /// form, in its order, lists as lists, readable on a screen and printed on clean pages. No script,
 /// nothing remote: the style is in the page.
-enum PortalHTML {
-    static func page(title: String, text: String, language: String) -> String {
+public enum PortalHTML {
+    public static func page(title: String, text: String, language: String) -> String {
         var body = ""
         var open = false
         for block in text.components(separatedBy: "\n\n") where !block.isEmpty {

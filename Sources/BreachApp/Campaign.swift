@@ -1,9 +1,9 @@
-import BreachBounces
+public import BreachBounces
 import BreachCompose
-import BreachCore
-import BreachRegister
-import BreachTransport
-import Foundation
+public import BreachCore
+public import BreachRegister
+public import BreachTransport
+public import Foundation
 
 /// The campaign's I/O: reads subjects a page at a time and hands them to the transport's
 /// connections (``DeliveryFeed``); each connection's thread composes its next message, records,
@@ -13,31 +13,31 @@ import Foundation
 /// the same write as the outcome of its previous one, before it hands the next message over: so
 /// at any moment a connection holds at most one message delivered but not yet recorded, and a
 /// crash duplicates at most as many messages as there are connections.
-struct Campaign: Sendable {
-    let register: Register
-    let incidentID: String
-    let transport: any MailTransport
-    let workers: Int
+public struct Campaign: Sendable {
+    public let register: Register
+    public let incidentID: String
+    public let transport: any MailTransport
+    public let workers: Int
     /// Test hook: a pause after each delivery, before it is recorded (the worst moment to die).
-    let delayAfterSend: Duration
-    let stop: StopFlag
+    public let delayAfterSend: Duration
+    public let stop: StopFlag
     /// The campaign's clock (`BREACHMAIL_NOW` when set): every state change is stamped with it.
-    let clock: any DeliveryClock
+    public let clock: any DeliveryClock
 
     /// Figures of one run: subjects moved by this run, per outcome.
-    struct Figures: Sendable, Codable, Equatable {
-        var recovered = 0
-        var submitted = 0
-        var deferred = 0
-        var failedPermanent = 0
-        var renderFailed = 0
-        var held = 0
+    public struct Figures: Sendable, Codable, Equatable {
+        public var recovered = 0
+        public var submitted = 0
+        public var deferred = 0
+        public var failedPermanent = 0
+        public var renderFailed = 0
+        public var held = 0
         /// Deferred subjects whose next attempt is after this run.
-        var notYetDue = 0
-        var done: Int { submitted + deferred + failedPermanent + renderFailed + held + notYetDue }
+        public var notYetDue = 0
+        public var done: Int { submitted + deferred + failedPermanent + renderFailed + held + notYetDue }
     }
 
-    enum End: Sendable {
+    public enum End: Sendable {
         case finished
         case interrupted
         case halted(SendFailure)
@@ -46,7 +46,7 @@ struct Campaign: Sendable {
     }
 
     /// Puts back to `queued` the subjects a dead run left in `sending`; returns how many.
-    func recover(machine: CampaignStateMachine) throws -> Int {
+    public func recover(machine: CampaignStateMachine) throws -> Int {
         var after: Int64 = 0
         var count = 0
         while case let page = try register.subjects(incidentID: incidentID, states: [.sending], after: after, limit: 1000), !page.isEmpty {
@@ -57,7 +57,7 @@ struct Campaign: Sendable {
         return count
     }
 
-    func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures, RelayPause?) -> Void) async throws -> (End, Figures) {
+    public func run(feed: CampaignFeed, progress: @escaping @Sendable (Figures, RelayPause?) -> Void) async throws -> (End, Figures) {
         let reporter = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -83,7 +83,7 @@ struct Campaign: Sendable {
 /// sent; its outcome kept for the connection's next append (or the last one, when the connection
 /// stops). Once a second a thread of its own flushes the journal to the disk and folds it into
 /// the register (``Register/foldJournal(_:from:)``).
-final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
+public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
     private let register: Register
     private let incidentID: String
@@ -123,15 +123,15 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// Per connection: the message in flight and the changes waiting for its next append.
     private let slots: [Slot]
 
-    typealias Figures = Campaign.Figures
+    public typealias Figures = Campaign.Figures
 
     private final class Slot {
-        var subject: CampaignSubject?
-        var messageID: String?
-        var pending: [SubjectUpdate] = []
+        public var subject: CampaignSubject?
+        public var messageID: String?
+        public var pending: [SubjectUpdate] = []
     }
 
-    init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
+    public init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
          machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
          journal: SubjectJournal, recovered: Int, outage: RelayOutage = RelayOutage(),
          onPause: @escaping @Sendable (RelayPause) -> Void = { _ in }) {
@@ -156,12 +156,12 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         folder.start()
     }
 
-    var figures: Figures { lock.withLock { state } }
-    var halt: SendFailure? { lock.withLock { halted } }
+    public var figures: Figures { lock.withLock { state } }
+    public var halt: SendFailure? { lock.withLock { halted } }
     /// The relay stayed unusable too long: the run stopped there.
-    var gaveUp: RelayPause? { lock.withLock { relayGaveUp } }
+    public var gaveUp: RelayPause? { lock.withLock { relayGaveUp } }
     /// The pause in force, if any.
-    var pause: RelayPause? {
+    public var pause: RelayPause? {
         lock.withLock { outage.remaining(at: seconds()) == nil ? nil : lastPause }
     }
 
@@ -171,11 +171,11 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
     /// A register read or write that failed: the run stopped there.
-    var failure: (any Error)? { lock.withLock { failed } }
+    public var failure: (any Error)? { lock.withLock { failed } }
 
     /// After the last connection: the journal flushed, folded and removed; or the failure that
     /// stopped the run (the journal then stays, to be folded when the register is next opened).
-    func finish() throws {
+    public func finish() throws {
         folding.withLock {
             folderStopped = true
             folding.broadcast()
@@ -221,7 +221,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
     }
 
-    func next(connection: Int) -> BreachCore.OutgoingMessage? {
+    public func next(connection: Int) -> BreachCore.OutgoingMessage? {
         while true {
             let slot = slots[connection]
             // Take a subject and claim it, under the lock.
@@ -284,7 +284,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
     }
 
-    func delivered(_ message: BreachCore.OutgoingMessage, _ outcome: SendOutcome, connection: Int) {
+    public func delivered(_ message: BreachCore.OutgoingMessage, _ outcome: SendOutcome, connection: Int) {
         if delayAfterSend > .zero { Thread.sleep(forTimeInterval: delayAfterSend.timeInterval) }
         let slot = slots[connection]
         guard let subject = slot.subject else { return }
@@ -302,7 +302,7 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 // The machine's pause, as a duration: on a fixed or jumping wall clock the end
                 // is still reached, on the monotonic one.
                 let at = seconds()
-                let reply = PublicNotice.withoutAddresses(outcome.failure.map { $0.reply?.description ?? $0.reason } ?? "")
+                let reply = TextFormat.withoutAddresses(outcome.failure.map { $0.reply?.description ?? $0.reason } ?? "")
                 switch outage.pause(for: until.timeIntervalSince(now), at: at) {
                 case .wait(let resumeAt):
                     let pause = RelayPause(reply: reply, seconds: resumeAt - at, ends: Date().addingTimeInterval(resumeAt - at))
@@ -349,35 +349,35 @@ final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
 
 /// A pause of the relay, as people are told: the reply that caused it (addresses masked), how
 /// long, and when it ends on the wall clock.
-struct RelayPause: Sendable {
-    let reply: String
-    let seconds: TimeInterval
-    let ends: Date
+public struct RelayPause: Sendable {
+    public let reply: String
+    public let seconds: TimeInterval
+    public let ends: Date
 }
 
-struct CampaignComposeError: Error, CustomStringConvertible {
-    let description: String
+public struct CampaignComposeError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Set once, from the SIGINT handler; read by the feed.
-final class StopFlag: @unchecked Sendable {
+public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    public func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 /// The clock of the campaign: `BREACHMAIL_NOW` when set, else the system's.
-struct CLIDeliveryClock: DeliveryClock {
-    let fixed: Date?
-    init() throws {
+public struct WorkspaceClock: DeliveryClock {
+    public let fixed: Date?
+    public init() throws {
         fixed = ProcessInfo.processInfo.environment["BREACHMAIL_NOW"] == nil ? nil : try Clock.now()
     }
-    func now() -> Date { fixed ?? Date() }
+    public func now() -> Date { fixed ?? Date() }
 }
 
 extension CampaignSubject {
-    init(_ s: Subject) {
+    public init(_ s: Subject) {
         func date(_ text: String?) -> Date? { text.flatMap { ZonedTime(rfc3339: $0)?.instant } }
         self.init(id: s.id, state: s.knownState ?? .queued,
                   retry: RetryState(firstAttempt: date(s.firstAttemptAt), attempts: s.attempts),
@@ -386,7 +386,7 @@ extension CampaignSubject {
 }
 
 extension SubjectUpdate {
-    init(_ t: CampaignTransition) {
+    public init(_ t: CampaignTransition) {
         self.init(id: t.subject, from: t.from, to: t.to, reason: t.reason, countsAsAttempt: t.countsAsAttempt,
                   nextAttemptAt: t.nextAttemptAt, lastReply: t.reply, firstAttemptAt: t.firstAttemptAt)
     }

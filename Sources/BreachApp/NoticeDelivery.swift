@@ -1,47 +1,47 @@
-import BreachCompose
+public import BreachCompose
 import BreachConfig
 import BreachCore
 import BreachPGP
-import BreachRegister
+public import BreachRegister
 import BreachTransport
 import Crypto
-import Foundation
+public import Foundation
 
 /// What a send produced, for the register: an authority notification or a processor's notice.
-struct NoticeOutcome {
-    var status: NotificationRecord.Status
-    var messageID = ""
-    var plaintextSHA256: String
-    var sentSHA256: String
+public struct NoticeOutcome {
+    public var status: NotificationRecord.Status
+    public var messageID = ""
+    public var plaintextSHA256: String
+    public var sentSHA256: String
     /// Where it went: the relay's or the outbox's acceptance, or the files written.
-    var deliveredTo: [String]
+    public var deliveredTo: [String]
 }
 
 /// Who receives a notice by e-mail, with the configuration keys that hold each setting, so that
 /// every refusal names the key to fix (`authorities[0].fingerprint`, `controllers[1].key_file`).
-struct NoticeRecipient {
+public struct NoticeRecipient: Sendable {
     /// The recipient's id in the configuration, e.g. `cnpd`.
-    let id: String
-    let name: String
-    let address: String
-    let keyFile: String
-    let fingerprint: String
+    public let id: String
+    public let name: String
+    public let address: String
+    public let keyFile: String
+    public let fingerprint: String
     /// The configuration list entry, e.g. `authorities[0]`.
-    let setting: String
+    public let setting: String
     /// Whose key it is, in the refusals: `authority`, `controller`.
-    let keyOwner: String
+    public let keyOwner: String
     /// A last hint for a missing fingerprint (the demo key command), or empty.
-    let demoHint: String
+    public let demoHint: String
 }
 
 /// Composition and delivery shared by the authority notification and the processor's notice:
 /// the templates, the MIME message, the pinned-key checks, PGP/MIME and the transport.
-struct NoticeDelivery {
-    let ws: Workspace
-    let recipient: NoticeRecipient
+public struct NoticeDelivery: Sendable {
+    public let ws: Workspace
+    public let recipient: NoticeRecipient
 
     /// The composer over the working directory's templates.
-    static func composer(_ ws: Workspace) throws -> Composer {
+    public static func composer(_ ws: Workspace) throws -> Composer {
         let directory = ws.path(ws.configuration.storage.templates)
         do {
             return Composer(templates: try TemplateSet(directory: directory))
@@ -51,7 +51,7 @@ struct NoticeDelivery {
     }
 
     /// The full MIME message, addressed to the recipient, answers to the DPO.
-    func message(_ context: ComposeContext, composer: Composer) throws -> BuiltMessage {
+    public func message(_ context: ComposeContext, composer: Composer) throws -> BuiltMessage {
         let c = ws.configuration
         let from: Mailbox, to: Mailbox, builder: MIMEBuilder
         do {
@@ -82,22 +82,26 @@ struct NoticeDelivery {
     /// composed; nothing leaves in clear.
     ///
     /// - Throws: ``AuthorityRefusal`` for anything that stops it; nothing is sent then.
-    func sendEncrypted(messageName: String, _ build: () throws -> BuiltMessage) throws -> NoticeOutcome {
+    public func sendEncrypted(messageName: String, _ build: () throws -> BuiltMessage) async throws -> NoticeOutcome {
         // gpg starts a gpg-agent for the keyring (import, signing): stopped before the command ends.
         defer { Keyring.stopAgent(directory: ws.path(ws.configuration.storage.keyring).path) }
         let transport = try transport()
-        let (keyring, key) = try pinnedKey()
-        let signer = try signingKey(keyring)
+        // gpg blocks: on a thread of its own, never on the cooperative pool.
+        let (keyring, key, signer) = try await PGPThread.run { [self] in
+            let (keyring, key) = try pinnedKey()
+            return (keyring, key, try signingKey(keyring))
+        }
         let built = try build()
         let (headers, inner) = MessageSplit.protectedHeaders(built.bytes)
         let encrypted: PGPMIMEMessage
         do {
-            // The CLI runs on the main thread, not on the cooperative pool: blocking on gpg is fine here.
-            encrypted = try PGPMIME.encrypt(inner, headers: headers, to: key, signedBy: signer, in: keyring)
-        } catch {
+            encrypted = try await PGPThread.run {
+                try PGPMIME.encrypt(inner, headers: headers, to: key, signedBy: signer, in: keyring)
+            }
+        } catch let error as PGPError {
             throw AuthorityRefusal(kind: error.kind.rawValue, description: error.description)
         }
-        let accepted = try deliver(encrypted.bytes, messageName: messageName, with: transport)
+        let accepted = try await deliver(encrypted.bytes, messageName: messageName, with: transport)
         return NoticeOutcome(status: .sent, messageID: built.messageID, plaintextSHA256: encrypted.plaintextSHA256,
                              sentSHA256: encrypted.messageSHA256, deliveredTo: [accepted])
     }
@@ -105,10 +109,10 @@ struct NoticeDelivery {
     /// Sends the message built by `build` in clear: only for a recipient whose channel is plain `email`.
     ///
     /// - Throws: ``AuthorityRefusal`` for anything that stops it; nothing is sent then.
-    func sendClear(messageName: String, _ build: () throws -> BuiltMessage) throws -> NoticeOutcome {
+    public func sendClear(messageName: String, _ build: () throws -> BuiltMessage) async throws -> NoticeOutcome {
         let transport = try transport()
         let built = try build()
-        let accepted = try deliver(built.bytes, messageName: messageName, with: transport)
+        let accepted = try await deliver(built.bytes, messageName: messageName, with: transport)
         let hash = Self.sha256(built.bytes)
         return NoticeOutcome(status: .sent, messageID: built.messageID, plaintextSHA256: hash, sentSHA256: hash, deliveredTo: [accepted])
     }
@@ -165,7 +169,7 @@ struct NoticeDelivery {
     }
 
     /// Hands the message to the transport; only an acceptance counts as sent.
-    private func deliver(_ bytes: [UInt8], messageName: String, with transport: any MailTransport) throws -> String {
+    private func deliver(_ bytes: [UInt8], messageName: String, with transport: any MailTransport) async throws -> String {
         let c = ws.configuration
         let envelope: Envelope
         do {
@@ -175,29 +179,24 @@ struct NoticeDelivery {
             throw AuthorityRefusal(kind: "configuration", description: "dpo.email or \(recipient.setting).address: \(error)")
         }
         let message = BreachCore.OutgoingMessage(id: messageName, envelope: envelope, bytes: bytes)
-        let outcome = blockOn {
-            let outcome = await transport.send(message)
-            await transport.shutdown()
-            return outcome
-        }
+        let outcome = await transport.send(message)
+        await transport.shutdown()
         switch outcome {
-        case .success(.accepted(let reply)):
+        case .accepted(let reply):
             return "\(MailSetup.destination(ws)): \(reply.lines.joined(separator: " "))"
-        case .success(let other):
+        case let other:
             throw AuthorityRefusal(kind: "transport", description: "the message was not accepted: \(other.failure.map { "\($0)" } ?? "unknown reason"). Nothing was sent; fix the cause and run the command again.")
-        case .failure(let error):
-            throw AuthorityRefusal(kind: "transport", description: "\(error)")
         }
     }
 
     /// `url` relative to the working directory when it is inside it.
-    static func relative(_ url: URL, in ws: Workspace) -> String {
+    public static func relative(_ url: URL, in ws: Workspace) -> String {
         let base = ws.directory.path.hasSuffix("/") ? ws.directory.path : ws.directory.path + "/"
         let path = url.standardizedFileURL.path
         return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
+    public static func sha256(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,36 +1,36 @@
-import BreachCompose
+public import BreachCompose
 import BreachConfig
 import BreachCore
-import BreachRegister
-import Foundation
+public import BreachRegister
+public import Foundation
 
 /// Composes the Art. 34 communication for each subject of an incident: the templates are
 /// checked and prepared once for every language, then each person's message is composed from
 /// them (from a skeleton, see `PreparedComposition`). Immutable: several threads may share one.
-struct SubjectMessages: Sendable {
-    let from: Mailbox
-    let replyTo: Mailbox?
-    let builder: MIMEBuilder
+public struct SubjectMessages: Sendable {
+    public let from: Mailbox
+    public let replyTo: Mailbox?
+    public let builder: MIMEBuilder
     /// Each language's prepared composition, or what the law or the templates refuse: a refusal
     /// is the failure of each subject in that language.
     private let prepared: [Language: Result<PreparedComposition, ComposeError>]
     /// The composer, for what the notices lack per language (``LanguageGaps``).
-    let composer: Composer
+    public let composer: Composer
 
-    init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
+    public init(_ ws: Workspace, record: IncidentRecord, at now: Date) throws {
         let c = ws.configuration
         let composer: Composer
         do {
             composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates)))
         } catch {
-            throw CLIError("\(error.description) Run `breachmail templates check`.")
+            throw AppError(.configuration, "\(error.description) Run `breachmail templates check`.", facts: ["field": "templates"])
         }
         self.composer = composer
-        do { from = try MailboxText.parse(c.mail.from) } catch { throw CLIError("mail.from: \(error). Fix it in \(Configuration.fileName).") }
+        do { from = try MailboxText.parse(c.mail.from) } catch { throw AppError(.configuration, "mail.from: \(error). Fix it in \(Configuration.fileName).") }
         do {
             builder = try MIMEBuilder(messageIDDomain: c.mail.messageIDDomain)
         } catch {
-            throw CLIError("mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
+            throw AppError(.configuration, "mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
         }
         replyTo = try? Mailbox(displayName: c.dpo.name, address: c.dpo.email)
         var prepared: [Language: Result<PreparedComposition, ComposeError>] = [:]
@@ -52,14 +52,14 @@ struct SubjectMessages: Sendable {
     }
 
     /// One subject's message; a missing field or a bad address is this subject's own failure.
-    func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
+    public func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
         let composition = try composition(Self.language(of: subject))
         var random = SystemRandomNumberGenerator()
         return try composition.message(subject: Self.fields(of: subject), from: from, replyTo: replyTo, builder: builder, using: &random)
     }
 
     /// One subject's message rendered (subject line and text), without writing the MIME.
-    func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
+    public func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
         try composition(Self.language(of: subject)).render(subject: Self.fields(of: subject))
     }
 

@@ -1,99 +1,114 @@
-import BreachCore
-import BreachRegister
-import Foundation
+public import BreachCore
+public import BreachRegister
+public import Foundation
 
 /// `status --json`: the same facts as the text, for scripts. Keys are snake_case, times RFC 3339
 /// (UTC), durations in seconds; nothing is a JSON string inside JSON.
-enum StatusJSON {
-    struct Document: Encodable {
-        let incident: String
-        let title: String
-        let version: Int
-        let awareness: String
-        let deadline: String
-        let time_zone: String
-        let clock: ClockJSON
-        let assessment: AssessmentJSON?
-        let notifications: [NotificationJSON]
-        let subjects: [String: Int]
-        let failures: [FailureJSON]
-        let reach: ReachJSON?
+public enum StatusJSON {
+    public struct Document: Encodable, Sendable {
+        public let incident: String
+        public let title: String
+        public let version: Int
+        public let awareness: String
+        public let deadline: String
+        public let time_zone: String
+        public let clock: ClockJSON
+        public let assessment: AssessmentJSON?
+        public let notifications: [NotificationJSON]
+        public let subjects: [String: Int]
+        public let failures: [FailureJSON]
+        public let reach: ReachJSON?
     }
 
-    struct ClockJSON: Encodable {
+    public struct ClockJSON: Encodable, Sendable {
         /// `running`, `overdue`, `notified_in_time`, `notified_late` or `not_required`.
-        let state: String
-        let seconds_left: Int?
-        let overdue_seconds: Int?
-        let late_seconds: Int?
+        public let state: String
+        public let seconds_left: Int?
+        public let overdue_seconds: Int?
+        public let late_seconds: Int?
         /// The authorities still to notify (running, overdue).
-        let pending: [String]
-        let reasons_recorded: Bool
-        let authorities: [AuthorityJSON]
+        public let pending: [String]
+        public let reasons_recorded: Bool
+        public let authorities: [AuthorityJSON]
     }
 
-    struct AuthorityJSON: Encodable {
-        let authority: String
+    public struct AuthorityJSON: Encodable, Sendable {
+        public let authority: String
         /// `notified`, `not_required`, `running` or `overdue`.
-        let state: String
-        let notified_at: String?
-        let outcome: String?
-        let late_seconds: Int?
-        let in_time: Bool?
-        let reference: String
-        let decision_entry: Int64?
-        let prepared_at: String?
-        let complementary: [ComplementaryJSON]
+        public let state: String
+        public let notified_at: String?
+        public let outcome: String?
+        public let late_seconds: Int?
+        public let in_time: Bool?
+        public let reference: String
+        public let decision_entry: Int64?
+        public let prepared_at: String?
+        public let complementary: [ComplementaryJSON]
     }
 
-    struct ComplementaryJSON: Encodable {
-        let outcome: String
-        let at: String
-        let reference: String
+    public struct ComplementaryJSON: Encodable, Sendable {
+        public let outcome: String
+        public let at: String
+        public let reference: String
     }
 
-    struct AssessmentJSON: Encodable {
-        let entry: Int64
-        let recorded_at: String
-        let actor: String
+    public struct AssessmentJSON: Encodable, Sendable {
+        public let entry: Int64
+        public let recorded_at: String
+        public let actor: String
         /// True when this is the DPO's decision (confirmed or overridden); false for a legacy
         /// recommendation never confirmed.
-        let in_force: Bool
-        let record: AssessmentRecord
+        public let in_force: Bool
+        public let record: AssessmentRecord
+
+        public init(entry: Int64, recorded_at: String, actor: String, in_force: Bool, record: AssessmentRecord) {
+            self.entry = entry
+            self.recorded_at = recorded_at
+            self.actor = actor
+            self.in_force = in_force
+            self.record = record
+        }
     }
 
-    struct NotificationJSON: Encodable {
-        let authority: String
-        let phase: String
-        let channel: String
-        let status: String
-        let recorded_at: String
-        let message_id: String
-        let reference: String
-        let delivered_to: String
-        let refusal_kind: String
+    public struct NotificationJSON: Encodable, Sendable {
+        public let authority: String
+        public let phase: String
+        public let channel: String
+        public let status: String
+        public let recorded_at: String
+        public let message_id: String
+        public let reference: String
+        public let delivered_to: String
+        public let refusal_kind: String
     }
 
-    struct FailureJSON: Encodable {
-        let state: String
-        let reason: String
-        let count: Int
+    public struct FailureJSON: Encodable, Sendable {
+        public let state: String
+        public let reason: String
+        public let count: Int
     }
 
-    struct ReachJSON: Encodable {
-        let total: Int
-        let submitted: Int
-        let unreachable: Int
-        let categories: [String: Int]
-        let delay_notices: Int
-        let window_ends: String?
+    public struct ReachJSON: Encodable, Sendable {
+        public let total: Int
+        public let submitted: Int
+        public let unreachable: Int
+        public let categories: [String: Int]
+        public let delay_notices: Int
+        public let window_ends: String?
         /// `nobody_imported`, `fix_sending_setup`, `campaign_unfinished`, `decide_at`,
         /// `public_communication` or `individual_notices_suffice`.
-        let recommendation: String
-        let recommendation_text: String
+        public let recommendation: String
+        public let recommendation_text: String
     }
 
-    static func render(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> String {
+    public static func render(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(try document(ws, record: record, clock: clock, now: now)), as: UTF8.self)
+    }
+
+    /// The status of one incident: its clock, decision, notifications, people and reach.
+    public static func document(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> Document {
         let zone = ws.zone(for: record.incident)
         let shown = try ws.register.assessmentToShow(incidentID: record.id).shown
         let reasons = try ws.register.subjectReasons(incidentID: record.id, states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
@@ -119,12 +134,10 @@ enum StatusJSON {
                 delay_notices: report.reach.delayNotices, window_ends: report.reach.windowEnds.map { utc($0) },
                 recommendation: kind(report.recommendation),
                 recommendation_text: ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: record.id, zone: zone)))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
+        return document
     }
 
-    static func clockJSON(_ clock: IncidentClock) -> ClockJSON {
+    public static func clockJSON(_ clock: IncidentClock) -> ClockJSON {
         var state = "", left: Int?, overdue: Int?, late: Int?, pending: [String] = []
         switch clock.summary {
         case .running(let l, let ids): (state, left, pending) = ("running", Int(l), ids)
@@ -152,9 +165,9 @@ enum StatusJSON {
     }
 
     /// RFC 3339 in UTC, as the register writes times.
-    static func utc(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
+    public static func utc(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
 
-    static func kind(_ r: EscalationRecommendation) -> String {
+    public static func kind(_ r: EscalationRecommendation) -> String {
         switch r {
         case .nobodyImported: "nobody_imported"
         case .fixSendingSetup: "fix_sending_setup"

@@ -1,13 +1,13 @@
 import BreachConfig
 import BreachCore
-import BreachTransport
+public import BreachTransport
 import Foundation
 import Logging
 
 /// The mail transport of a working directory, from `mail` in `breachmail.yaml`: one place, used
 /// by the campaign and by authority mail alike.
-enum MailSetup {
-    static func configuration(_ ws: Workspace) throws -> TransportConfiguration {
+public enum MailSetup {
+    public static func configuration(_ ws: Workspace) throws -> TransportConfiguration {
         let mail = ws.configuration.mail
         // An outbox path is relative to the working directory, not to wherever breachmail runs.
         let url = mail.transport.hasPrefix("outbox:")
@@ -22,24 +22,24 @@ enum MailSetup {
         if !mail.username.isEmpty { t.username = mail.username }
         if let password = mail.password {
             do { t.password = try password.resolve(relativeTo: ws.directory) } catch {
-                throw CLIError("mail.password: \(error)")
+                throw AppError(.configuration, "mail.password: \(error)")
             }
         }
         return t
     }
 
-    static func transport(_ ws: Workspace) throws -> any MailTransport {
+    public static func transport(_ ws: Workspace) throws -> any MailTransport {
         var logger = Logger(label: "breachmail.transport")
         logger.logLevel = .warning
         do {
             return try Transport.make(try configuration(ws), logger: logger)
         } catch let error as TransportConfigurationError {
-            throw CLIError("mail.transport in \(Configuration.fileName): \(error)")
+            throw AppError(.configuration, "mail.transport in \(Configuration.fileName): \(error)")
         }
     }
 
     /// Where `mail.transport` delivers, for people: `the outbox outbox/new/` or `the relay smtp://…`.
-    static func destination(_ ws: Workspace) -> String {
+    public static func destination(_ ws: Workspace) -> String {
         let t = ws.configuration.mail.transport
         return t.hasPrefix("outbox:") ? "the outbox \(t.dropFirst("outbox:".count))/new/" : "the relay \(t)"
     }

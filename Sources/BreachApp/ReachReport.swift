@@ -1,22 +1,22 @@
-import BreachConfig
-import BreachCore
-import BreachRegister
-import Foundation
+public import BreachConfig
+public import BreachCore
+public import BreachRegister
+public import Foundation
 
 /// Reach of one incident, read from the register: subject states and the bounces credited.
-struct ReachReport {
-    let reach: Reach
-    let policy: EscalationPolicy
-    let recommendation: EscalationRecommendation
+public struct ReachReport {
+    public let reach: Reach
+    public let policy: EscalationPolicy
+    public let recommendation: EscalationRecommendation
 
-    init(_ ws: Workspace, incidentID: String, now: Date) throws {
+    public init(_ ws: Workspace, incidentID: String, now: Date) throws {
         let policy = Self.policy(ws.configuration.escalation)
         self.reach = try ws.register.reach(incidentID: incidentID, now: now, window: policy.window)
         self.policy = policy
         recommendation = policy.recommend(reach, now: now)
     }
 
-    static func policy(_ e: Configuration.Escalation) -> EscalationPolicy {
+    public static func policy(_ e: Configuration.Escalation) -> EscalationPolicy {
         EscalationPolicy(windowHours: e.windowHours, unreachableShare: e.unreachableShare,
                          unreachableCount: e.unreachableCount, senderSideShare: e.senderSideShare)
     }
@@ -24,19 +24,19 @@ struct ReachReport {
 }
 
 /// The words for reach and the recommendation, shared by `status` and `public-notice`.
-enum ReachText {
-    static func percent(_ part: Int, _ whole: Int) -> String {
+public enum ReachText {
+    public static func percent(_ part: Int, _ whole: Int) -> String {
         whole == 0 ? "0 %" : String(format: "%.2f %%", Double(part) * 100 / Double(whole))
     }
 
-    static func threshold(_ share: Double) -> String {
+    public static func threshold(_ share: Double) -> String {
         var text = String(format: "%.2f", share * 100)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return "\(text) %"
     }
 
-    static func lines(_ r: Reach, window hours: Int, zone: TimeZone) -> [String] {
+    public static func lines(_ r: Reach, window hours: Int, zone: TimeZone) -> [String] {
         var lines = ["\(r.total) people concerned; retry window \(hours) h after each notice"
             + (r.windowEnds.map { ", the last one ends \(TimeText.local($0, zone))" } ?? "")]
         lines.append("submitted \(r.submitted): delivered \(r[.delivered]), awaiting the window \(r[.awaitingWindow]), "
@@ -52,7 +52,7 @@ enum ReachText {
         return lines
     }
 
-    static func recommendation(_ rec: EscalationRecommendation, policy p: EscalationPolicy, incidentID: String, zone: TimeZone) -> String {
+    public static func recommendation(_ rec: EscalationRecommendation, policy p: EscalationPolicy, incidentID: String, zone: TimeZone) -> String {
         let rule = "more than \(threshold(p.unreachableShare)) of the people concerned or more than \(p.unreachableCount) people"
         switch rec {
         case .nobodyImported:

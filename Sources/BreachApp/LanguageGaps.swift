@@ -1,8 +1,8 @@
-import BreachCompose
+public import BreachCompose
 import BreachConfig
-import BreachCore
-import BreachRegister
-import Foundation
+public import BreachCore
+public import BreachRegister
+public import Foundation
 
 /// What the notices to the people of an incident lack, language by language: the free-text
 /// fields the subject templates show that the incident has in some language but not in the
@@ -10,35 +10,35 @@ import Foundation
 /// prose in another language than its template: without `fallback_language` such a campaign
 /// refuses to start; with it, those people get the notice in that language, with one line in
 /// theirs saying so.
-struct LanguageGaps {
-    struct Gap {
-        let language: Language
+public struct LanguageGaps: Sendable {
+    public struct Gap: Sendable {
+        public let language: Language
         /// Incident-file keys, in form order.
-        let fields: [String]
-        let people: Int
+        public let fields: [String]
+        public let people: Int
         /// The first line of the imported CSV of a person in this language.
-        let firstLine: Int
+        public let firstLine: Int
         /// The language these people get the notice in instead; nil: the campaign refuses.
-        let fallback: Language?
+        public let fallback: Language?
     }
 
-    let incidentID: String
-    let gaps: [Gap]
+    public let incidentID: String
+    public let gaps: [Gap]
 
     /// The people who are still to be written to: those a campaign run would take.
-    static let pending: Set<SubjectState> = [.queued, .deferred, .sending]
+    public static let pending: Set<SubjectState> = [.queued, .deferred, .sending]
 
     /// The gaps for the templates of the working directory.
-    init(_ ws: Workspace, record: IncidentRecord, templates: URL? = nil) throws {
+    public init(_ ws: Workspace, record: IncidentRecord, templates: URL? = nil) throws {
         let directory = templates ?? ws.path(ws.configuration.storage.templates)
         let composer: Composer
         do { composer = Composer(templates: try TemplateSet(directory: directory)) } catch {
-            throw CLIError("\(error.description) Run `breachmail templates check`.")
+            throw AppError(.configuration, "\(error.description) Run `breachmail templates check`.", facts: ["field": "templates"])
         }
         try self.init(register: ws.register, record: record, composer: composer)
     }
 
-    init(register: Register, record: IncidentRecord, composer: Composer) throws {
+    public init(register: Register, record: IncidentRecord, composer: Composer) throws {
         incidentID = record.id
         let incident = record.incident
         var gaps: [Gap] = []
@@ -53,10 +53,10 @@ struct LanguageGaps {
     }
 
     /// The gaps no fallback covers: the campaign refuses to start while there is one.
-    var blocking: [Gap] { gaps.filter { $0.fallback == nil } }
+    public var blocking: [Gap] { gaps.filter { $0.fallback == nil } }
 
     /// One line per language: who, which fields, and what happens to them.
-    func lines(csv: String? = nil) -> [String] { gaps.map { Self.line($0, csv: csv) } }
+    public func lines(csv: String? = nil) -> [String] { gaps.map { Self.line($0, csv: csv) } }
 
     private static func line(_ gap: Gap, csv: String?) -> String {
         let place = csv.map { "\($0):\(gap.firstLine): language: " } ?? "\(gap.language.rawValue): "
@@ -69,7 +69,7 @@ struct LanguageGaps {
     }
 
     /// Why the campaign cannot start, or nil when it can.
-    var refusal: String? {
+    public var refusal: String? {
         let blocking = blocking
         guard let fix else { return nil }
         let people = blocking.map(\.people).reduce(0, +)
@@ -78,7 +78,7 @@ struct LanguageGaps {
     }
 
     /// What to do about the gaps no fallback covers; nil when there are none.
-    var fix: String? {
+    public var fix: String? {
         guard let first = blocking.first else { return nil }
         let own = Set(gaps.map(\.language))
         let suggestion = Language.allCases.first { !own.contains($0) }?.rawValue ?? "fr"

@@ -1,12 +1,12 @@
 import BreachConfig
-import BreachCore
-import BreachRegister
-import Foundation
+public import BreachCore
+public import BreachRegister
+public import Foundation
 
 extension Workspace {
     /// Every authority's 72-hour clock for an incident, from the register: the decision in
     /// force and the notifications made.
-    func clock(of record: IncidentRecord, at now: Date) throws -> IncidentClock {
+    public func clock(of record: IncidentRecord, at now: Date) throws -> IncidentClock {
         let decision = try register.decisionInForce(incidentID: record.id).map { d in
             NotificationDecision(notifyAuthority: d.record.decision.notifyAuthority, entry: d.entry.sequence,
                                  actor: d.entry.actor, overridden: d.record.decision.overridden.contains(.notifyAuthority))
@@ -28,9 +28,9 @@ extension Workspace {
 }
 
 /// The 72-hour clock in words, for `status` and `incident list`.
-enum ClockText {
+public enum ClockText {
     /// One line for `incident list`: `48 h 00 min left`, `notified in time`, `OVERDUE by 3 h 30 min (cnil)`.
-    static func short(_ clock: IncidentClock) -> String {
+    public static func short(_ clock: IncidentClock) -> String {
         switch clock.summary {
         case .running(let left, let ids): "\(DurationText.hoursAndMinutes(left)) left" + pending(ids, clock)
         case .overdue(let by, let ids): "OVERDUE by \(DurationText.hoursAndMinutes(by))" + pending(ids, clock)
@@ -47,7 +47,7 @@ enum ClockText {
     }
 
     /// The `Clock` block of `status`: the incident's line, then one line per authority.
-    static func lines(_ clock: IncidentClock, incidentID: String, zone: TimeZone) -> [String] {
+    public static func lines(_ clock: IncidentClock, incidentID: String, zone: TimeZone) -> [String] {
         var lines: [String] = []
         let late = "A notification now must give the reasons for the delay (recital 85): fill in delay_reasons and run `breachmail incident update`."
         let lateOK = "Reasons for the delay are recorded; they go with the notification."
@@ -127,7 +127,7 @@ enum ClockText {
     }
 
     /// `the decision in force (entry 4, confirmed by dpo) is not to notify the authority`.
-    static func decision(_ d: NotificationDecision) -> String {
+    public static func decision(_ d: NotificationDecision) -> String {
         "the decision in force (entry \(d.entry), \(d.overridden ? "decided against the recommendation" : "confirmed") by \(d.actor)) "
             + "is not to notify the authority (Art. 33(1): unlikely to result in a risk)"
     }

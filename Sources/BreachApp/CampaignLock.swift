@@ -1,0 +1,27 @@
+import BreachConfig
+import BreachCore
+import Foundation
+
+/// The history payload of one run: counts only.
+public struct CampaignRunPayload: Encodable {
+    public let end: String
+    public let run: Campaign.Figures
+    public let states: [String: Int]
+}
+
+/// One campaign per incident at a time: an advisory lock the kernel drops when the process dies.
+public struct CampaignLock {
+    public let fd: Int32
+    public init(_ ws: Workspace, incidentID: String) throws {
+        let url = URL(fileURLWithPath: ws.configuration.storage.register, relativeTo: ws.directory)
+            .deletingLastPathComponent().appendingPathComponent(".campaign-\(incidentID).lock")
+        fd = open(url.path, O_CREAT | O_RDWR, 0o600)
+        guard fd >= 0 else { throw AppError(.unavailable, "cannot create \(url.path): check that the working directory is writable.") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw AppError(.conflict, "another `subjects notify \(incidentID)` is running in this working directory; wait for it or stop it.")
+        }
+    }
+    public func release() { close(fd) }
+}
+

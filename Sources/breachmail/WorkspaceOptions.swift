@@ -1,0 +1,46 @@
+import ArgumentParser
+import BreachApp
+import BreachConfig
+import BreachCore
+import BreachRegister
+import Foundation
+
+/// Options every command that works on a working directory takes.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The working directory made by `breachmail init` (default: $BREACHMAIL_DIR, else the current directory).", valueName: "dir"))
+    var dir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the register's history (default: $BREACHMAIL_ACTOR, else the login name).", valueName: "name"))
+    var actor: String?
+
+    var directory: URL {
+        let path = dir ?? ProcessInfo.processInfo.environment["BREACHMAIL_DIR"] ?? FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    /// Who acts: `--actor`, else `$BREACHMAIL_ACTOR`, else the login name (`$USER`, `$LOGNAME`,
+    /// else the account of the process's user id).
+    ///
+    /// - Throws: ``CLIError`` when none of them names anybody: the register never records `unknown`.
+    func actorName() throws -> String {
+        if let actor {
+            guard !actor.allSatisfy(\.isWhitespace) else {
+                throw CLIError("--actor is empty: give the name of the person who makes the change; it goes into the register's history.")
+            }
+            return actor
+        }
+        let env = ProcessInfo.processInfo.environment
+        for key in ["BREACHMAIL_ACTOR", "USER", "LOGNAME"] {
+            if let name = env[key], !name.allSatisfy(\.isWhitespace) { return name }
+        }
+        if let account = getpwuid(geteuid()), let name = account.pointee.pw_name, name.pointee != 0 {
+            return String(cString: name)
+        }
+        throw CLIError("who is acting cannot be told: BREACHMAIL_ACTOR, USER and LOGNAME are unset and user id \(geteuid()) "
+            + "has no account name. Set BREACHMAIL_ACTOR=NAME or pass --actor NAME: the register names who made each change.")
+    }
+
+    func open() throws -> Workspace {
+        try Workspace.open(directory: directory, actor: try actorName())
+    }
+}
