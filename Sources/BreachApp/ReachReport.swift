@@ -1,6 +1,6 @@
 public import BreachConfig
 public import BreachCore
-public import BreachRegister
+import BreachRegister
 public import Foundation
 
 /// Reach of one incident, read from the register: subject states and the bounces credited.
