@@ -159,7 +159,8 @@ func newEvidence(_ register: Register, to url: URL) throws -> Int {
 
 /// One bounce without a token, found by the Message-ID of the returned notice.
 func bounceWithoutToken(_ register: Register, people: Int, serial: Int) throws -> Double {
-    let person = people / 2 + serial * 7 + 1
+    var person = people / 2 + serial * 7 + 1
+    if person % 33 == 0 { person += 1 }  // one with an address (and so a Message-ID)
     let bounce = NewBounce(sha256: "bench-\(serial)-\(UUID().uuidString)", kind: .failure, outcome: .hard, token: .none,
                            originalMessageID: "<bm.\(person)@breach.example>", returnedTo: "person\(person)@example.org",
                            reason: "userunknown", status: "5.1.1", diagnostic: "550 5.1.1 no such user", report: "{}")
