@@ -173,6 +173,14 @@ let package = Package(
             path: "Benchmarks/ImportBenchmark",
             swiftSettings: strict
         ),
+        // status, public-notice and a bounce without a token at 10,000 / 100,000 / 1,000,000 people,
+        // now and as before issue 18, side by side: `swift run -c release ScaleBenchmark`.
+        .executableTarget(
+            name: "ScaleBenchmark",
+            dependencies: ["BreachRegister", "BreachCore"],
+            path: "Benchmarks/ScaleBenchmark",
+            swiftSettings: strict
+        ),
         // Bounces parsed and classified per second over the fixtures and any folders given, beside
         // Sisimai (libsisimai-perl) in the same run: `swift run -c release BounceBenchmark [DIR…]`.
         .executableTarget(

@@ -1,6 +1,6 @@
 public import BreachConfig
 public import BreachCore
-public import BreachRegister
+import BreachRegister
 public import Foundation
 
 /// Reach of one incident, read from the register: subject states and the bounces credited.
@@ -11,11 +11,7 @@ public struct ReachReport {
 
     public init(_ ws: Workspace, incidentID: String, now: Date) throws {
         let policy = Self.policy(ws.configuration.escalation)
-        var reach = Reach()
-        try Self.forEachSubject(ws, incidentID: incidentID, now: now, window: policy.window) { _, s, _ in
-            reach.add(s, now: now, window: policy.window)
-        }
-        self.reach = reach
+        self.reach = try ws.register.reach(incidentID: incidentID, now: now, window: policy.window)
         self.policy = policy
         recommendation = policy.recommend(reach, now: now)
     }
@@ -25,23 +21,6 @@ public struct ReachReport {
                          unreachableCount: e.unreachableCount, senderSideShare: e.senderSideShare)
     }
 
-    /// Every subject of the incident with what reach needs, a page at a time.
-    public static func forEachSubject(_ ws: Workspace, incidentID: String, now: Date, window: TimeInterval,
-                               _ body: (Subject, ReachSubject, [CreditedBounce]) throws -> Void) throws {
-        let bounces = try ws.register.creditedBounces(incidentID: incidentID)
-        var after: Int64 = 0
-        while case let page = try ws.register.subjects(incidentID: incidentID, after: after), let last = page.last {
-            for subject in page {
-                let credited = bounces[subject.id] ?? []
-                let submittedAt = subject.state == SubjectState.submitted.rawValue ? ZonedTime(rfc3339: subject.updatedAt)?.instant : nil
-                let reachSubject = ReachSubject(
-                    id: subject.id, state: subject.state, submittedAt: submittedAt,
-                    bounces: credited.compactMap { b in b.outcome.map { ReachBounce(receivedAt: b.receivedAt, outcome: $0) } })
-                try body(subject, reachSubject, credited)
-            }
-            after = last.id
-        }
-    }
 }
 
 /// The words for reach and the recommendation, shared by `status` and `public-notice`.

@@ -23,17 +23,17 @@ extension Register {
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func bouncesUnderReview(incidentID: String? = nil, decided: Bool = false) throws(RegisterError) -> [BounceUnderReview] {
         try read { db in
-            var sql = "\(Self.reviewSelect) WHERE b.review IS NOT NULL"
+            // One arm per review state, merged in id order by SQLite from the indexes (no sort).
+            let states: [BounceReviewState] = decided ? [.pending, .confirmed, .rejected] : [.pending]
+            var arms: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
-            if !decided {
-                sql += " AND b.review = ?"
-                arguments.append(BounceReviewState.pending.rawValue)
+            for state in states {
+                arms.append("\(Self.reviewSelect) WHERE b.review = ?" + (incidentID == nil ? "" : " AND b.candidate_incident_id = ?"))
+                arguments.append(state.rawValue)
+                if let incidentID { arguments.append(incidentID) }
             }
-            if let incidentID {
-                sql += " AND b.candidate_incident_id = ?"
-                arguments.append(incidentID)
-            }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY b.id", arguments: StatementArguments(arguments)).map(Self.underReview)
+            return try Row.fetchAll(db, sql: arms.joined(separator: " UNION ALL ") + " ORDER BY 1", arguments: StatementArguments(arguments))
+                .map(Self.underReview)
         }
     }
 

@@ -157,8 +157,11 @@ extension Register {
             return Match(by: .review, candidate: (row["incident_id"], row["id"]))
         }
         if let named {
-            let rows = try Row.fetchAll(db, sql: "SELECT id, incident_id FROM subject WHERE email = ? AND state = ? LIMIT 2",
-                                        arguments: [named, SubjectState.submitted.rawValue])
+            // Incident by incident (a handful), each looked up by its (incident, address) index.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, s.incident_id FROM incident i CROSS JOIN subject s ON s.incident_id = i.id
+                WHERE s.email = ? AND s.state = ? LIMIT 2
+                """, arguments: [named, SubjectState.submitted.rawValue])
             if rows.count == 1 { return Match(by: .review, candidate: (rows[0]["incident_id"], rows[0]["id"])) }
         }
         return Match(by: .unknown)

@@ -37,11 +37,12 @@ extension Register {
         return result
     }
 
-    /// After an import's entry `entry`: its subjects join the digest.
-    static func subjectsImported(_ db: Database, entry: Int64, actor: String, at now: Date) throws {
+    /// After an import's entry `entry`: its subjects, all with an id above `after`, join the digest.
+    static func subjectsImported(_ db: Database, entry: Int64, after: Int64, actor: String, at now: Date) throws {
         var lanes = try storedDigest(db)
         let before = lanes
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE import_entry = ?", arguments: [entry])
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id > ? AND import_entry = ?",
+                                         arguments: [after, entry])
             while let row = try cursor.next() {
             lanes.add(SubjectDigest.of(row))
         }

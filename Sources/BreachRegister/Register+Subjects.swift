@@ -66,12 +66,14 @@ extension Register {
                 // We hold the write lock: the entry appended at the end gets exactly this number,
                 // which ties every subject to the import that recorded it.
                 let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM history") ?? 0) + 1
+                // Rows inserted now get ids above the largest so far: the digest reads only those.
+                let lastID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM subject") ?? 0
                 let writer = try SubjectWriter(db: db, incidentID: incidentID, importEntry: next, stamp: RFC3339UTC.format(now))
                 let payload: Payload
                 do { payload = try body(writer) } catch { bodyError = error; throw error }
                 let entry = try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
                                             payload: Self.json(payload), actor: actor, at: now)
-                try Self.subjectsImported(db, entry: next, actor: actor, at: now)
+                try Self.subjectsImported(db, entry: next, after: lastID, actor: actor, at: now)
                 return entry
             }
         } catch {
@@ -93,15 +95,16 @@ extension Register {
     public func subjects(incidentID: String, states: Set<SubjectState>? = nil, after: Int64 = 0, limit: Int = 1000) throws(RegisterError) -> [Subject] {
         do {
             return try pool.read { db in
-                var sql = "SELECT * FROM subject WHERE incident_id = ? AND id > ?"
+                // One arm per state, merged by SQLite in id order: each arm reads its state's index
+                // from `after` on, so a page costs its own rows, never a sort of the incident.
+                let arms = states.map { $0.map(\.rawValue).sorted() }
+                let sql = arms.map { arms in
+                    arms.map { _ in "SELECT * FROM subject WHERE incident_id = ? AND state = ? AND id > ?" }.joined(separator: " UNION ALL ")
+                } ?? "SELECT * FROM subject WHERE incident_id = ? AND id > ?"
                 var arguments: [any DatabaseValueConvertible] = [incidentID, after]
-                if let states {
-                    sql += " AND state IN (\(Array(repeating: "?", count: states.count).joined(separator: ",")))"
-                    arguments += states.map(\.rawValue).sorted()
-                }
-                sql += " ORDER BY id LIMIT ?"
+                if let arms { arguments = arms.flatMap { state -> [any DatabaseValueConvertible] in [incidentID, state, after] } }
                 arguments.append(limit)
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Subject.init(row:))
+                return try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: StatementArguments(arguments)).map(Subject.init(row:))
             }
         } catch { throw Self.map(error, path) }
     }
@@ -127,15 +130,16 @@ extension Register {
     public func subjectLanguages(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [String: (count: Int, firstLine: Int)] {
         do {
             return try pool.read { db in
-                let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
-                var arguments: [any DatabaseValueConvertible] = [incidentID]
-                arguments += states.map(\.rawValue).sorted()
+                // Counted here rather than by GROUP BY, which would sort these people in a temporary B-tree.
                 var languages: [String: (count: Int, firstLine: Int)] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT language, COUNT(*) AS n, MIN(line) AS first FROM subject
-                    WHERE incident_id = ? AND state IN (\(marks)) GROUP BY language
-                    """, arguments: StatementArguments(arguments)) {
-                    languages[row["language"]] = (row["n"], row["first"])
+                for state in states.map(\.rawValue).sorted() {
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT language, line FROM subject WHERE incident_id = ? AND state = ?",
+                                                     arguments: [incidentID, state])
+                    while let row = try cursor.next() {
+                        let language: String = row[0], line: Int = row[1]
+                        let seen = languages[language]
+                        languages[language] = ((seen?.count ?? 0) + 1, min(seen?.firstLine ?? line, line))
+                    }
                 }
                 return languages
             }
@@ -147,13 +151,20 @@ extension Register {
     public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
         do {
             return try pool.read { db in
-                let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
-                var arguments: [any DatabaseValueConvertible] = [incidentID]
-                arguments += states.map(\.rawValue).sorted()
-                return try Row.fetchAll(db, sql: """
-                    SELECT state, COALESCE(state_reason, '') AS reason, COUNT(*) AS n FROM subject
-                    WHERE incident_id = ? AND state IN (\(marks)) GROUP BY state, reason ORDER BY n DESC, state, reason
-                    """, arguments: StatementArguments(arguments)).map { ($0["state"], $0["reason"], $0["n"]) }
+                // Counted here rather than by GROUP BY, which would sort these people in a temporary
+                // B-tree; no reason and an empty one are one group, as before.
+                var counts: [ReasonKey: Int] = [:]
+                for state in states.map(\.rawValue).sorted() {
+                    let cursor = try String?.fetchCursor(db, sql: "SELECT state_reason FROM subject WHERE incident_id = ? AND state = ?",
+                                                         arguments: [incidentID, state])
+                    while let reason = try cursor.next() { counts[ReasonKey(state: state, reason: reason ?? ""), default: 0] += 1 }
+                }
+                // Most first, then by state and reason in SQLite's byte order.
+                return counts.sorted { a, b in
+                    if a.value != b.value { return a.value > b.value }
+                    if a.key.state != b.key.state { return a.key.state.utf8.lexicographicallyPrecedes(b.key.state.utf8) }
+                    return a.key.reason.utf8.lexicographicallyPrecedes(b.key.reason.utf8)
+                }.map { ($0.key.state, $0.key.reason, $0.value) }
             }
         } catch { throw Self.map(error, path) }
     }
@@ -174,6 +185,11 @@ extension Register {
             }
         } catch { throw Self.map(error, path) }
     }
+}
+
+private struct ReasonKey: Hashable {
+    let state: String
+    let reason: String
 }
 
 extension HistoryEntry.Kind {

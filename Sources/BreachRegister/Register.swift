@@ -29,6 +29,7 @@ public final class Register: Sendable {
         configuration.label = "breachmail.register"
         // Every commit reaches the disk before it returns (SQLite's FULL; WAL mode).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        StatementLog.install(&configuration)
         let path = url.path
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -95,6 +96,7 @@ public final class Register: Sendable {
         registerControllerNoticeMigrations(&migrator)
         registerBounceReviewMigrations(&migrator)
         registerCoverageMigrations(&migrator)
+        registerScaleMigrations(&migrator)
         // `breachmail serve`: API tokens (hashed) and the one-instance lease.
         migrator.registerMigration("v10-service") { db in
             try db.execute(sql: Register.tokenSchema + Register.leaseSchema)

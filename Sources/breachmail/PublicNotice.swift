@@ -70,32 +70,33 @@ struct PublicNotice: ParsableCommand {
         }
         let draft = "Subject: \(rendered.subject)\n\n\(rendered.text)"
 
-        // The evidence: every unreachable person, with the address (the controller's own proof).
-        var rows = [Self.csvHeader]
+        // The evidence: every unreachable person, with the address (the controller's own proof),
+        // written as it is read and renamed into place once complete.
+        let evidenceDir = URL(fileURLWithPath: c.storage.register, relativeTo: ws.directory).standardizedFileURL
+            .deletingLastPathComponent().appendingPathComponent("evidence", isDirectory: true)
+        try FileManager.default.createDirectory(at: evidenceDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let evidence = evidenceDir.appendingPathComponent("\(id)-unreachable.csv")
+        let csv = try EvidenceWriter(evidence)
+        try csv.append(Self.csvHeader)
         var printed: [String] = []
         var listed = 0
-        try ReachReport.forEachSubject(ws, incidentID: id, now: now, window: report.policy.window) { subject, s, bounces in
+        try ws.register.forEachPossiblyUnreachable(incidentID: id) { subject, s, bounces in
             let category = ReachCategory.of(s, now: now, window: report.policy.window)
             guard category.isUnreachable else { return }
             let last = bounces.last { $0.kind == .failure }
             let why = last.map { "\($0.outcome?.rawValue ?? "failure") \($0.status ?? "") \($0.reason ?? "")" }
                 ?? subject.lastReply ?? subject.stateReason ?? ""
-            rows.append([String(subject.id), String(subject.line), subject.email ?? "", subject.state, category.rawValue,
-                         String(subject.attempts), last.map { RFC3339Text.utc($0.receivedAt) } ?? "",
-                         last?.outcome?.rawValue ?? "", last?.reason ?? "", last?.status ?? "", last?.diagnostic ?? "",
-                         subject.lastReply ?? "", subject.stateReason ?? ""])
+            try csv.append([String(subject.id), String(subject.line), subject.email ?? "", subject.state, category.rawValue,
+                            String(subject.attempts), last.map { RFC3339Text.utc($0.receivedAt) } ?? "",
+                            last?.outcome?.rawValue ?? "", last?.reason ?? "", last?.status ?? "", last?.diagnostic ?? "",
+                            subject.lastReply ?? "", subject.stateReason ?? ""])
             listed += 1
             if listed <= Self.printedLimit {
                 printed.append("  subject \(subject.id)  line \(subject.line)  \(subject.state)  \(category.rawValue)  "
                     + "attempts \(subject.attempts)  \(TextFormat.withoutAddresses(why))")
             }
         }
-        let evidenceDir = URL(fileURLWithPath: c.storage.register, relativeTo: ws.directory).standardizedFileURL
-            .deletingLastPathComponent().appendingPathComponent("evidence", isDirectory: true)
-        try FileManager.default.createDirectory(at: evidenceDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let evidence = evidenceDir.appendingPathComponent("\(id)-unreachable.csv")
-        let csv = rows.map { $0.map(RegisterExport.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-        try writePrivate(csv, to: evidence)
+        try csv.finish()
 
         let r = report.reach
         _ = try ws.register.append(kind: Self.historyKind, incidentID: id, payload: Drafted(

@@ -115,13 +115,13 @@ public enum ReachCategory: String, Sendable, Codable, CaseIterable {
 /// Per incident: how many people are in each ``ReachCategory``, and when the retry window of
 /// the last submitted notice ends.
 public struct Reach: Sendable, Equatable {
-    public private(set) var counts: [ReachCategory: Int] = [:]
+    public internal(set) var counts: [ReachCategory: Int] = [:]
     /// Subjects whose notice the server accepted (whatever happened next).
-    public private(set) var submitted = 0
+    public internal(set) var submitted = 0
     /// Delay notices received for submitted subjects (noted, not failures).
-    public private(set) var delayNotices = 0
+    public internal(set) var delayNotices = 0
     /// The end of the retry window of the latest submission; nil when nothing was submitted.
-    public private(set) var windowEnds: Date?
+    public internal(set) var windowEnds: Date?
 
     public init() {}
 
