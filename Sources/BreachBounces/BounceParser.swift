@@ -68,8 +68,12 @@ public struct BounceParser: Sendable {
                                   problems: problems)
         var returnedHeaders = returned?.headers ?? []
 
-        // Our own return path is never a failed recipient.
-        let ourAddresses = Set(Self.tokenHeaders.compactMap { root.header($0) }.flatMap(Self.addresses).map(\.asciiLowercased))
+        // Our own return path is never a failed recipient. DragonFly's dma puts the failed
+        // recipient (not ours) in the X-Original-To of its bounce.
+        let fromDMA = root.headers("received").contains { $0.contains("(DragonFly Mail Agent") }
+        let ourAddresses = Set(Self.tokenHeaders.filter { !(fromDMA && $0 == "x-original-to") }.compactMap { root.header($0) }
+            .flatMap(Self.addresses).map(\.asciiLowercased))
+        let vendor = Self.vendor(root, subject: subject)
 
         // A multipart whose boundary is broken or missing still carries its delivery-status part
         // somewhere in the body: find it by its header rather than lose it.
@@ -79,10 +83,16 @@ public struct BounceParser: Sendable {
             report.problems.append("the delivery-status part was found outside a readable multipart structure (broken boundary?)")
         }
         let humanText = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
+        // Amazon WorkMail and SES write the delivery-status fields inside the text ("Technical report:").
+        var inlineDSN = false
+        if dsnText == nil, let inline = Self.inlineDeliveryStatus(humanText) {
+            dsnText = inline
+            inlineDSN = true
+        }
 
         if let dsnText {
             let dsn = DeliveryStatus(text: dsnText)
-            report.format = "rfc3464"
+            report.format = inlineDSN ? vendor ?? "rfc3464" : "rfc3464"
             report.reportingMTA = dsn.reportingMTA
             report.envelopeID = dsn.envelopeID
             // What the human-readable part says about each recipient: Exim and OpenSMTPD put the
@@ -129,9 +139,33 @@ public struct BounceParser: Sendable {
             }
         }
 
+        // Amazon SES's own notification (SNS `email-json`): JSON, not a mail-server report.
+        if report.recipients.isEmpty, dsnText == nil, let ses = SESNotification(text: humanText) {
+            report.format = "amazonses"
+            report.reportingMTA = ses.reportingMTA
+            for r in ses.recipients where !ourAddresses.contains(r.address.asciiLowercased) {
+                let code = r.diagnostic.flatMap(SMTPReplyScanner.code)
+                var verdict = BounceClassifier.judge(action: .failed, status: r.status, smtpCode: code, diagnostic: r.diagnostic,
+                                                     context: nil)
+                if let reason = ses.reason {
+                    verdict.reason = reason
+                    verdict.bounceClass = reason.bounceClass(permanent: ses.permanent)
+                } else if !ses.permanent, verdict.bounceClass == .hard {
+                    verdict.bounceClass = .transient
+                }
+                report.recipients.append(BounceRecipient(
+                    address: r.address, action: .failed, status: verdict.status, smtpCode: code, diagnostic: r.diagnostic,
+                    reason: verdict.reason, bounceClass: verdict.bounceClass, remoteMTA: nil))
+            }
+            returnedHeaders = ses.returnedHeaders
+            if report.recipients.isEmpty { report.problems.append("an Amazon SES bounce notification that names no recipient") }
+        }
+
         let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
-        if report.recipients.isEmpty {
-            if let textBounce = TextBounce.read(text: humanText, bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses) {
+        if report.recipients.isEmpty, report.format != "amazonses" {
+            if let textBounce = TextBounce.read(text: humanText, bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses,
+                                                vendor: dsnText == nil ? vendor : nil,
+                                                failedRecipients: root.header("x-failed-recipients")) {
                 if dsnText == nil { report.format = textBounce.format }
                 if returnedHeaders.isEmpty, let headerText = textBounce.returnedHeaders {
                     let headerBytes = Array((headerText + "\n\n").utf8)
@@ -143,8 +177,12 @@ public struct BounceParser: Sendable {
                     let diagnostic = r.diagnostic.isEmpty ? nil : r.diagnostic
                     let status = diagnostic.flatMap(SMTPReplyScanner.status)
                     let code = diagnostic.flatMap(SMTPReplyScanner.code)
-                    let verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: diagnostic,
+                    var verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: diagnostic,
                                                          context: nil)
+                    if let reason = r.reason, verdict.action == .failed {
+                        verdict.reason = reason
+                        verdict.bounceClass = reason.bounceClass(permanent: BounceClassifier.isPermanent(status: status, smtpCode: code))
+                    }
                     report.recipients.append(BounceRecipient(
                         address: r.address, action: verdict.action, status: verdict.status, smtpCode: code, diagnostic: diagnostic,
                         reason: verdict.reason, bounceClass: verdict.bounceClass, remoteMTA: r.remoteMTA))
@@ -185,6 +223,39 @@ public struct BounceParser: Sendable {
         }
         return report
     }
+
+    /// The format the bounce's headers name, for vendors whose text alone is ambiguous: GMX and
+    /// 1&1 write Exim's sentences, IMail and Domino little more than an address.
+    static func vendor(_ root: MIMEEntity, subject: String) -> String? {
+        if root.header("x-gmx-antispam") != nil { return "gmx" }
+        let mailer = root.header("x-mailer") ?? root.header("x-original-mailer") ?? ""
+        if mailer == "Amazon WorkMail" { return "amazonworkmail" }
+        if root.header("x-ses-outgoing") != nil || root.header("x-aws-outgoing") != nil { return "amazonses" }
+        if mailer == "m-FILTER" { return "mfilter" }
+        if mailer.hasPrefix("<SMTP32 v") || subject.trimmed == "Undeliverable Mail" { return "imail" }
+        if subject.hasPrefix("DELIVERY FAILURE:") || subject.hasPrefix("DELIVERY_FAILURE:") { return "domino" }
+        if subject.hasPrefix("Undeliverable message") { return "notes" }
+        return nil
+    }
+
+    /// Delivery-status fields written inside the human-readable text (Amazon WorkMail's
+    /// "Technical report:"), from the first `Reporting-MTA:` or `Final-Recipient:` line on.
+    static func inlineDeliveryStatus(_ text: String) -> String? {
+        let lower = LowerText(text)
+        guard let recipient = lower.bytes.firstIndex(of: inlineFinalRecipient, in: 0..<lower.bytes.count),
+              lower.bytes.firstIndex(of: inlineStatus, in: recipient..<lower.bytes.count) != nil
+                || lower.bytes.firstIndex(of: inlineAction, in: 0..<lower.bytes.count) != nil
+        else { return nil }
+        var start = recipient + 1
+        if let mta = lower.bytes.firstIndex(of: inlineReportingMTA, in: 0..<recipient) { start = mta + 1 }
+        let bytes = Array(text.utf8)
+        return bytes.text(start..<bytes.count)
+    }
+
+    private static let inlineFinalRecipient = Array("\nfinal-recipient:".utf8)
+    private static let inlineReportingMTA = Array("\nreporting-mta:".utf8)
+    private static let inlineStatus = Array("\nstatus:".utf8)
+    private static let inlineAction = Array("\naction:".utf8)
 
     /// The body of a `message/delivery-status` part found by its header line, when the multipart
     /// structure around it could not be read (a boundary that matches nothing, no boundary at all).
