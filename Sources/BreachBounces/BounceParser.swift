@@ -84,8 +84,16 @@ public struct BounceParser: Sendable {
         }
         let humanText = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
         // Amazon WorkMail and SES write the delivery-status fields inside the text ("Technical report:").
+        // The lower-cased copy of the text, made once and only when something searches it.
+        var humanLowerCache: LowerText?
+        func humanLower() -> LowerText {
+            if let cached = humanLowerCache { return cached }
+            let made = LowerText(humanText)
+            humanLowerCache = made
+            return made
+        }
         var inlineDSN = false
-        if dsnText == nil, let inline = Self.inlineDeliveryStatus(humanText) {
+        if dsnText == nil, let inline = Self.inlineDeliveryStatus(humanText, lower: humanLower()) {
             dsnText = inline
             inlineDSN = true
         }
@@ -105,7 +113,7 @@ public struct BounceParser: Sendable {
                     || r.action.map { $0 != "failed" } ?? true
             }
             if needText, !humanText.isEmpty {
-                for r in TextBounce.scan(text: humanText, lower: LowerText(humanText), ignore: ourAddresses).recipients {
+                for r in TextBounce.scan(text: humanText, lower: humanLower(), ignore: ourAddresses).recipients {
                     said[r.address.asciiLowercased] = said[r.address.asciiLowercased] ?? r
                 }
             }
@@ -163,7 +171,7 @@ public struct BounceParser: Sendable {
 
         let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
         if report.recipients.isEmpty, report.format != "amazonses" {
-            if let textBounce = TextBounce.read(text: humanText, bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses,
+            if let textBounce = TextBounce.read(text: humanText, lower: humanLower(), bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses,
                                                 vendor: dsnText == nil ? vendor : nil,
                                                 failedRecipients: root.header("x-failed-recipients")) {
                 if dsnText == nil { report.format = textBounce.format }
@@ -240,8 +248,7 @@ public struct BounceParser: Sendable {
 
     /// Delivery-status fields written inside the human-readable text (Amazon WorkMail's
     /// "Technical report:"), from the first `Reporting-MTA:` or `Final-Recipient:` line on.
-    static func inlineDeliveryStatus(_ text: String) -> String? {
-        let lower = LowerText(text)
+    static func inlineDeliveryStatus(_ text: String, lower: LowerText) -> String? {
         guard let recipient = lower.bytes.firstIndex(of: inlineFinalRecipient, in: 0..<lower.bytes.count),
               lower.bytes.firstIndex(of: inlineStatus, in: recipient..<lower.bytes.count) != nil
                 || lower.bytes.firstIndex(of: inlineAction, in: 0..<lower.bytes.count) != nil
@@ -387,15 +394,21 @@ public struct BounceParser: Sendable {
             if b == ASCII.at { hasAt = true } else if b == UInt8(ascii: ",") || b == ASCII.less { plain = false; break }
         }
         if plain { return hasAt ? [value.trimmed] : [] }
+        // On the UTF-8 bytes: every delimiter is ASCII.
+        let b = Array(value.utf8)
         var result: [String] = []
-        for piece in value.split(separator: ",") {
-            var p = Substring(piece.trimmed)
-            if let open = p.lastIndex(of: "<") {
-                p = p[p.index(after: open)...]
-                if let close = p.firstIndex(of: ">") { p = p[..<close] }
+        var start = 0
+        while start < b.count {
+            let end = b[start...].firstIndex(of: UInt8(ascii: ",")) ?? b.count
+            var lo = start, hi = end
+            if let open = b[lo..<hi].lastIndex(of: ASCII.less) {
+                lo = open + 1
+                if let close = b[lo..<hi].firstIndex(of: ASCII.greater) { hi = close }
             }
-            let a = String(p).trimmed
-            if a.contains("@") { result.append(a) }
+            while lo < hi, ASCII.isSpace(b[lo]) { lo += 1 }
+            while hi > lo, ASCII.isSpace(b[hi - 1]) { hi -= 1 }
+            if b[lo..<hi].contains(ASCII.at) { result.append(b.text(lo..<hi)) }
+            start = end + 1
         }
         return result
     }

@@ -97,9 +97,8 @@ struct TextBounce {
     /// `ignore` holds lower-cased addresses never to report as recipients (our own).
     /// `vendor` is the format the headers already name (`X-GMX-Antispam`, IMail's `X-Mailer`…),
     /// `failedRecipients` the `X-Failed-Recipients` header (Google Groups names them only there).
-    static func read(text: String, bounceHint: Bool, ignore: Set<String>, vendor: String? = nil,
+    static func read(text: String, lower: LowerText, bounceHint: Bool, ignore: Set<String>, vendor: String? = nil,
                      failedRecipients: String? = nil) -> TextBounce? {
-        let lower = LowerText(text)
         guard let format = vendor ?? signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
         else { return nil }
         if format == "googlegroups" {
@@ -138,17 +137,31 @@ struct TextBounce {
             var afterMarker = offset
             while afterMarker < utf8.count, utf8[afterMarker] != ASCII.lf { afterMarker += 1 }
             reportText = utf8.text(0..<lineStart)
-            let rest = utf8.text(min(afterMarker + 1, utf8.count)..<utf8.count)
-            let restLines = rest.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                .drop { $0.trimmed.isEmpty }
-                .prefix { !$0.trimmed.isEmpty }
+            // The returned copy's first block of lines (its headers), read on the bytes: the copy
+            // can be long and only its headers matter.
+            var k = min(afterMarker + 1, utf8.count)
+            var blockStart: Int?
+            var blockEnd = utf8.count
+            while k < utf8.count {
+                let (content, next) = utf8.line(at: k, end: utf8.count)
+                let blank = content.allSatisfy { ASCII.isSpace(utf8[$0]) }
+                if blockStart == nil {
+                    if !blank { blockStart = k }
+                } else if blank {
+                    blockEnd = k
+                    break
+                }
+                k = next
+            }
             // Only "Name: value" blocks count as returned headers.
-            if let first = restLines.first, first.contains(":"), first.first != " " {
-                returnedHeaders = restLines.joined(separator: "\n")
+            if let blockStart, !ASCII.isBlank(utf8[blockStart]) {
+                let (firstLine, _) = utf8.line(at: blockStart, end: blockEnd)
+                if utf8[firstLine].contains(ASCII.colon) {
+                    returnedHeaders = utf8.text(blockStart..<blockEnd).lineStrings.filter { !$0.isEmpty }.joined(separator: "\n")
+                }
             }
         }
-        // "\r\n" is one Character in Swift: split on both forms.
-        let lines = reportText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let lines = reportText.lineStrings
 
         let report = lines.joined(separator: "\n")
         let reportLower = LowerText(report)
