@@ -44,8 +44,12 @@ extension Array where Element == UInt8 {
 
     /// The range of the line starting at `start` (without its CR LF / LF) and where the next line begins.
     func line(at start: Int, end: Int) -> (content: Range<Int>, next: Int) {
-        var i = start
-        while i < end && self[i] != ASCII.lf { i += 1 }
+        guard start < end else { return (start..<start, end) }
+        // memchr: every line of every part goes through here.
+        let i = withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress, let hit = memchr(base + start, Int32(ASCII.lf), end - start) else { return end }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
         let next = i < end ? i + 1 : end
         var stop = i
         if stop > start && self[stop - 1] == ASCII.cr { stop -= 1 }
