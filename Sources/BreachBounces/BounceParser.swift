@@ -83,7 +83,7 @@ public struct BounceParser: Sendable {
             report.problems.append("the delivery-status part was found outside a readable multipart structure (broken boundary?)")
         }
         let humanText = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
-        // Amazon WorkMail and SES write the delivery-status fields inside the text ("Technical report:").
+        let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
         // The lower-cased copy of the text, made once and only when something searches it.
         var humanLowerCache: LowerText?
         func humanLower() -> LowerText {
@@ -92,8 +92,10 @@ public struct BounceParser: Sendable {
             humanLowerCache = made
             return made
         }
+        // Amazon WorkMail writes the delivery-status fields inside its text ("Technical report:");
+        // read only from a sender or subject of bounces: a person may quote such fields.
         var inlineDSN = false
-        if dsnText == nil, let inline = Self.inlineDeliveryStatus(humanText, lower: humanLower()) {
+        if dsnText == nil, bounceHint, let inline = Self.inlineDeliveryStatus(humanText, lower: humanLower()) {
             dsnText = inline
             inlineDSN = true
         }
@@ -169,7 +171,6 @@ public struct BounceParser: Sendable {
             if report.recipients.isEmpty { report.problems.append("an Amazon SES bounce notification that names no recipient") }
         }
 
-        let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
         if report.recipients.isEmpty, report.format != "amazonses" {
             if let textBounce = TextBounce.read(text: humanText, lower: humanLower(), bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses,
                                                 vendor: dsnText == nil ? vendor : nil,

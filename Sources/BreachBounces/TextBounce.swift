@@ -95,12 +95,14 @@ struct TextBounce {
     /// Reads `text`; `bounceHint` says whether the headers already look like a bounce (From
     /// MAILER-DAEMON, a bounce Subject), which lets generic sentences count as a signature.
     /// `ignore` holds lower-cased addresses never to report as recipients (our own).
-    /// `vendor` is the format the headers already name (`X-GMX-Antispam`, IMail's `X-Mailer`…),
-    /// `failedRecipients` the `X-Failed-Recipients` header (Google Groups names them only there).
+    /// `vendor` is the format the headers name (`X-GMX-Antispam`, IMail's `X-Mailer`…): it names
+    /// the format of a bounce, never makes one (every message of a GMX user has that header), so
+    /// it counts only beside a signature or when the headers look like a bounce.
+    /// `failedRecipients` is the `X-Failed-Recipients` header (Google Groups names them only there).
     static func read(text: String, lower: LowerText, bounceHint: Bool, ignore: Set<String>, vendor: String? = nil,
                      failedRecipients: String? = nil) -> TextBounce? {
-        guard let format = vendor ?? signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
-        else { return nil }
+        let signature = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
+        guard let format = signature == nil && !bounceHint ? nil : vendor ?? signature else { return nil }
         if format == "googlegroups" {
             return googleGroups(text: text, lower: lower, failed: failedRecipients ?? "", ignore: ignore)
         }

@@ -356,6 +356,39 @@ let vendorExpectations: [Expected] = [
         #expect(report.recipients.isEmpty)
     }
 
+    /// Every message of a GMX user carries `X-GMX-Antispam`, which names the format of GMX's
+    /// bounces: it must not turn a person's reply into one.
+    @Test func aVendorHeaderAloneNeverMakesABounce() {
+        let report = BounceParser().parse(message("""
+            From: Nina Schulz <nina.schulz@example.com>
+            To: dpo@cs-ettelbreck.lu
+            Subject: Re: Information importante
+            X-GMX-Antispam: 0 (Mail was not recognized as spam); Detail=V3;
+            """, """
+            Hello, please write to my new address instead:
+            nina.schulz@example.org
+            """))
+        #expect(report.kind == .notABounce)
+        #expect(report.recipients.isEmpty)
+    }
+
+    /// A person who quotes delivery-status fields (forwarding a bounce to the DPO) is not a bounce.
+    @Test func quotedDeliveryStatusFieldsFromAPersonAreNotABounce() {
+        let report = BounceParser().parse(message("""
+            From: Paul Weber <paul.weber@example.com>
+            To: dpo@cs-ettelbreck.lu
+            Subject: Re: Information importante
+            """, """
+            My colleague got this, is it about us?
+
+            Final-Recipient: rfc822; anne.weber@example.com
+            Action: failed
+            Status: 5.1.1
+            """))
+        #expect(report.kind == .notABounce)
+        #expect(report.recipients.isEmpty)
+    }
+
     @Test func ourOwnReturnPathIsNeverAFailedRecipient() {
         let report = BounceParser().parse(message("""
             From: MAILER-DAEMON@relay.example.com
