@@ -2,7 +2,9 @@
 # The reference for BounceBenchmark: Debian's libsisimai-perl over the same files, in one perl
 # process. Reads every file into memory first (as the Swift side does), then parses them all,
 # pass after pass, for at least SECONDS, and prints one line of figures:
-#   sisimai VERSION messages N passes P seconds S rate R recipients K
+#   sisimai VERSION messages N passes P seconds S rate R recipients K cpu C cpurate Q
+# (C: the CPU seconds the process used, user + system; Q: messages per CPU second, the figure that
+# a shared, loaded machine disturbs least).
 # Usage: sisimai.pl [--classes] SECONDS FILE... | sisimai.pl [--classes] SECONDS --list LISTFILE
 # With --classes, prints instead one line per recipient: FILE<TAB>ADDRESS<TAB>REASON<TAB>HARD|NOT
 # (Sisimai 4's softbounce flag: 0 is hard), to compare classifications.
@@ -42,6 +44,7 @@ if ($classes) {
 }
 my ($passes, $recipients, $parsed) = (0, 0, 0);
 my $start = time;
+my @cpu0 = times;
 do {
     for my $t (@texts) {
         my $r = Sisimai->make(\$t) || [];
@@ -51,5 +54,8 @@ do {
     $passes++;
 } while (time - $start < $seconds);
 my $elapsed = time - $start;
-printf "sisimai %s messages %d passes %d seconds %.3f rate %.1f recipients %d\n",
-    $Sisimai::VERSION, scalar @texts, $passes, $elapsed, $parsed / $elapsed, $recipients;
+my @cpu1 = times;
+my $cpu = ($cpu1[0] - $cpu0[0]) + ($cpu1[1] - $cpu0[1]);
+$cpu = 0.001 if $cpu <= 0;
+printf "sisimai %s messages %d passes %d seconds %.3f rate %.1f recipients %d cpu %.3f cpurate %.1f\n",
+    $Sisimai::VERSION, scalar @texts, $passes, $elapsed, $parsed / $elapsed, $recipients, $cpu, $parsed / $cpu;

@@ -179,16 +179,17 @@ public enum BounceClassifier {
     // Where the SMTP dialogue failed, as Exim, Postfix, Sendmail and OpenSMTPD write it.
     private static let mailFromStage: Phrases = [
         "after mail from", "in reply to mail from", "mail from command", "sender address rejected",
-        "reason=mail from rejected", "mail from rejected",
+        "reason=mail from rejected", "mail from rejected", "did not like our mail from",
     ]
     private static let heloStage: Phrases = [
         "after initial connection", "after ehlo", "after helo", "in reply to ehlo", "in reply to helo",
         "helo command rejected", "ehlo command rejected", "helo rejected", "ehlo rejected", "banner rejected",
-        "greeting rejected", "after connection", "in reply to greeting",
+        "greeting rejected", "after connection", "in reply to greeting", "did not like our ehlo", "did not like our helo",
+        "could not perform server greeting",
     ]
     private static let recipientStage: Phrases = [
         "after rcpt to", "in reply to rcpt to", "rcpt to command", "recipient address rejected",
-        "rcpt rejected",
+        "rcpt rejected", "did not like our rcpt to",
     ]
 
     // An expiry: the MTA gave up after its retry period. Never in a warning ("will give up").
@@ -261,7 +262,9 @@ public enum BounceClassifier {
                         "account that you tried to reach", "not a valid mailbox", "user doesn't exist",
                         "no longer available", "undeliverable address", "bad destination mailbox",
                         "recipient unknown", "unknown local part", "bad recipient address syntax",
-                        "recipient address syntax", "invalid recipient address", "5.1.1"]),
+                        "recipient address syntax", "invalid recipient address",
+                        "not listed in domino directory", "not listed in public name & address book",
+                        "name is not recognized", "5.1.1"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "delivery time expired",
                     "message expired", "could not be delivered within", "too long in the queue",
                     "time limit exceeded", "have been unable to deliver", "gave up",

@@ -68,8 +68,12 @@ public struct BounceParser: Sendable {
                                   problems: problems)
         var returnedHeaders = returned?.headers ?? []
 
-        // Our own return path is never a failed recipient.
-        let ourAddresses = Set(Self.tokenHeaders.compactMap { root.header($0) }.flatMap(Self.addresses).map(\.asciiLowercased))
+        // Our own return path is never a failed recipient. DragonFly's dma puts the failed
+        // recipient (not ours) in the X-Original-To of its bounce.
+        let fromDMA = root.headers("received").contains { $0.contains("(DragonFly Mail Agent") }
+        let ourAddresses = Set(Self.tokenHeaders.filter { !(fromDMA && $0 == "x-original-to") }.compactMap { root.header($0) }
+            .flatMap(Self.addresses).map(\.asciiLowercased))
+        let vendor = Self.vendor(root, subject: subject)
 
         // A multipart whose boundary is broken or missing still carries its delivery-status part
         // somewhere in the body: find it by its header rather than lose it.
@@ -79,10 +83,26 @@ public struct BounceParser: Sendable {
             report.problems.append("the delivery-status part was found outside a readable multipart structure (broken boundary?)")
         }
         let humanText = textPart.map { $0.decodedText(in: bytes) } ?? htmlPart.map { Self.stripTags($0.decodedText(in: bytes)) } ?? ""
+        let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
+        // The lower-cased copy of the text, made once and only when something searches it.
+        var humanLowerCache: LowerText?
+        func humanLower() -> LowerText {
+            if let cached = humanLowerCache { return cached }
+            let made = LowerText(humanText)
+            humanLowerCache = made
+            return made
+        }
+        // Amazon WorkMail writes the delivery-status fields inside its text ("Technical report:");
+        // read only from a sender or subject of bounces: a person may quote such fields.
+        var inlineDSN = false
+        if dsnText == nil, bounceHint, let inline = Self.inlineDeliveryStatus(humanText, lower: humanLower()) {
+            dsnText = inline
+            inlineDSN = true
+        }
 
         if let dsnText {
             let dsn = DeliveryStatus(text: dsnText)
-            report.format = "rfc3464"
+            report.format = inlineDSN ? vendor ?? "rfc3464" : "rfc3464"
             report.reportingMTA = dsn.reportingMTA
             report.envelopeID = dsn.envelopeID
             // What the human-readable part says about each recipient: Exim and OpenSMTPD put the
@@ -95,7 +115,7 @@ public struct BounceParser: Sendable {
                     || r.action.map { $0 != "failed" } ?? true
             }
             if needText, !humanText.isEmpty {
-                for r in TextBounce.scan(text: humanText, lower: LowerText(humanText), ignore: ourAddresses).recipients {
+                for r in TextBounce.scan(text: humanText, lower: humanLower(), ignore: ourAddresses).recipients {
                     said[r.address.asciiLowercased] = said[r.address.asciiLowercased] ?? r
                 }
             }
@@ -129,9 +149,32 @@ public struct BounceParser: Sendable {
             }
         }
 
-        let bounceHint = Self.looksLikeBounce(from: from, subject: subject)
-        if report.recipients.isEmpty {
-            if let textBounce = TextBounce.read(text: humanText, bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses) {
+        // Amazon SES's own notification (SNS `email-json`): JSON, not a mail-server report.
+        if report.recipients.isEmpty, dsnText == nil, let ses = SESNotification(text: humanText) {
+            report.format = "amazonses"
+            report.reportingMTA = ses.reportingMTA
+            for r in ses.recipients where !ourAddresses.contains(r.address.asciiLowercased) {
+                let code = r.diagnostic.flatMap(SMTPReplyScanner.code)
+                var verdict = BounceClassifier.judge(action: .failed, status: r.status, smtpCode: code, diagnostic: r.diagnostic,
+                                                     context: nil)
+                if let reason = ses.reason {
+                    verdict.reason = reason
+                    verdict.bounceClass = reason.bounceClass(permanent: ses.permanent)
+                } else if !ses.permanent, verdict.bounceClass == .hard {
+                    verdict.bounceClass = .transient
+                }
+                report.recipients.append(BounceRecipient(
+                    address: r.address, action: .failed, status: verdict.status, smtpCode: code, diagnostic: r.diagnostic,
+                    reason: verdict.reason, bounceClass: verdict.bounceClass, remoteMTA: nil))
+            }
+            returnedHeaders = ses.returnedHeaders
+            if report.recipients.isEmpty { report.problems.append("an Amazon SES bounce notification that names no recipient") }
+        }
+
+        if report.recipients.isEmpty, report.format != "amazonses" {
+            if let textBounce = TextBounce.read(text: humanText, lower: humanLower(), bounceHint: bounceHint || dsnText != nil, ignore: ourAddresses,
+                                                vendor: dsnText == nil ? vendor : nil,
+                                                failedRecipients: root.header("x-failed-recipients")) {
                 if dsnText == nil { report.format = textBounce.format }
                 if returnedHeaders.isEmpty, let headerText = textBounce.returnedHeaders {
                     let headerBytes = Array((headerText + "\n\n").utf8)
@@ -143,8 +186,12 @@ public struct BounceParser: Sendable {
                     let diagnostic = r.diagnostic.isEmpty ? nil : r.diagnostic
                     let status = diagnostic.flatMap(SMTPReplyScanner.status)
                     let code = diagnostic.flatMap(SMTPReplyScanner.code)
-                    let verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: diagnostic,
+                    var verdict = BounceClassifier.judge(action: action, status: status, smtpCode: code, diagnostic: diagnostic,
                                                          context: nil)
+                    if let reason = r.reason, verdict.action == .failed {
+                        verdict.reason = reason
+                        verdict.bounceClass = reason.bounceClass(permanent: BounceClassifier.isPermanent(status: status, smtpCode: code))
+                    }
                     report.recipients.append(BounceRecipient(
                         address: r.address, action: verdict.action, status: verdict.status, smtpCode: code, diagnostic: diagnostic,
                         reason: verdict.reason, bounceClass: verdict.bounceClass, remoteMTA: r.remoteMTA))
@@ -185,6 +232,38 @@ public struct BounceParser: Sendable {
         }
         return report
     }
+
+    /// The format the bounce's headers name, for vendors whose text alone is ambiguous: GMX and
+    /// 1&1 write Exim's sentences, IMail and Domino little more than an address.
+    static func vendor(_ root: MIMEEntity, subject: String) -> String? {
+        if root.header("x-gmx-antispam") != nil { return "gmx" }
+        let mailer = root.header("x-mailer") ?? root.header("x-original-mailer") ?? ""
+        if mailer == "Amazon WorkMail" { return "amazonworkmail" }
+        if root.header("x-ses-outgoing") != nil || root.header("x-aws-outgoing") != nil { return "amazonses" }
+        if mailer == "m-FILTER" { return "mfilter" }
+        if mailer.hasPrefix("<SMTP32 v") || subject.trimmed == "Undeliverable Mail" { return "imail" }
+        if subject.hasPrefix("DELIVERY FAILURE:") || subject.hasPrefix("DELIVERY_FAILURE:") { return "domino" }
+        if subject.hasPrefix("Undeliverable message") { return "notes" }
+        return nil
+    }
+
+    /// Delivery-status fields written inside the human-readable text (Amazon WorkMail's
+    /// "Technical report:"), from the first `Reporting-MTA:` or `Final-Recipient:` line on.
+    static func inlineDeliveryStatus(_ text: String, lower: LowerText) -> String? {
+        guard let recipient = lower.bytes.firstIndex(of: inlineFinalRecipient, in: 0..<lower.bytes.count),
+              lower.bytes.firstIndex(of: inlineStatus, in: recipient..<lower.bytes.count) != nil
+                || lower.bytes.firstIndex(of: inlineAction, in: 0..<lower.bytes.count) != nil
+        else { return nil }
+        var start = recipient + 1
+        if let mta = lower.bytes.firstIndex(of: inlineReportingMTA, in: 0..<recipient) { start = mta + 1 }
+        let bytes = Array(text.utf8)
+        return bytes.text(start..<bytes.count)
+    }
+
+    private static let inlineFinalRecipient = Array("\nfinal-recipient:".utf8)
+    private static let inlineReportingMTA = Array("\nreporting-mta:".utf8)
+    private static let inlineStatus = Array("\nstatus:".utf8)
+    private static let inlineAction = Array("\naction:".utf8)
 
     /// The body of a `message/delivery-status` part found by its header line, when the multipart
     /// structure around it could not be read (a boundary that matches nothing, no boundary at all).
@@ -316,15 +395,21 @@ public struct BounceParser: Sendable {
             if b == ASCII.at { hasAt = true } else if b == UInt8(ascii: ",") || b == ASCII.less { plain = false; break }
         }
         if plain { return hasAt ? [value.trimmed] : [] }
+        // On the UTF-8 bytes: every delimiter is ASCII.
+        let b = Array(value.utf8)
         var result: [String] = []
-        for piece in value.split(separator: ",") {
-            var p = Substring(piece.trimmed)
-            if let open = p.lastIndex(of: "<") {
-                p = p[p.index(after: open)...]
-                if let close = p.firstIndex(of: ">") { p = p[..<close] }
+        var start = 0
+        while start < b.count {
+            let end = b[start...].firstIndex(of: UInt8(ascii: ",")) ?? b.count
+            var lo = start, hi = end
+            if let open = b[lo..<hi].lastIndex(of: ASCII.less) {
+                lo = open + 1
+                if let close = b[lo..<hi].firstIndex(of: ASCII.greater) { hi = close }
             }
-            let a = String(p).trimmed
-            if a.contains("@") { result.append(a) }
+            while lo < hi, ASCII.isSpace(b[lo]) { lo += 1 }
+            while hi > lo, ASCII.isSpace(b[hi - 1]) { hi -= 1 }
+            if b[lo..<hi].contains(ASCII.at) { result.append(b.text(lo..<hi)) }
+            start = end + 1
         }
         return result
     }

@@ -44,12 +44,33 @@ extension Array where Element == UInt8 {
 
     /// The range of the line starting at `start` (without its CR LF / LF) and where the next line begins.
     func line(at start: Int, end: Int) -> (content: Range<Int>, next: Int) {
-        var i = start
-        while i < end && self[i] != ASCII.lf { i += 1 }
+        guard start < end else { return (start..<start, end) }
+        // memchr: every line of every part goes through here.
+        let i = withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress, let hit = memchr(base + start, Int32(ASCII.lf), end - start) else { return end }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
         let next = i < end ? i + 1 : end
         var stop = i
         if stop > start && self[stop - 1] == ASCII.cr { stop -= 1 }
         return (start..<stop, next)
+    }
+
+    /// The bytes as text with whitespace runs collapsed to one space and the ends trimmed: the
+    /// same as `text(_:)` then `collapsingWhitespace`, with one String made instead of two.
+    func collapsedWhitespaceText() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var pendingSpace = false
+        for b in self {
+            if ASCII.isSpace(b) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(ASCII.space); pendingSpace = false }
+                out.append(b)
+            }
+        }
+        return out.text(0..<out.count)
     }
 
     /// Decodes `range` as UTF-8, falling back to ISO-8859-1 (which never fails) for legacy bounces.
@@ -64,8 +85,23 @@ extension Array where Element == UInt8 {
 struct LowerText {
     let bytes: [UInt8]
 
-    init(_ text: String) { bytes = text.utf8.map(ASCII.lower) }
-    init(bytes: [UInt8]) { self.bytes = bytes.map(ASCII.lower) }
+    init(_ text: String) {
+        var copy = text
+        bytes = copy.withUTF8 { Self.lowered($0) }
+    }
+    init(bytes: [UInt8]) { self.bytes = bytes.withUnsafeBufferPointer { Self.lowered($0) } }
+
+    /// A tight loop over contiguous bytes: `map` over a String's UTF-8 view was the single
+    /// costliest function of reading a bounce.
+    static func lowered(_ source: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: source.count) { out, initialized in
+            for i in 0..<source.count {
+                let b = source[i]
+                out[i] = b &- 65 < 26 ? b | 0x20 : b
+            }
+            initialized = source.count
+        }
+    }
 
     /// Whether the text contains `phrase` (give it in lower case).
     func contains(_ phrase: String) -> Bool {
@@ -94,6 +130,35 @@ struct Phrases: ExpressibleByArrayLiteral, Sendable {
     init(arrayLiteral elements: String...) { needles = elements.map { Array($0.utf8) } }
 }
 
+extension String {
+    /// The lines of the text (LF or CR LF, the CR dropped), split on the UTF-8 bytes with memchr:
+    /// splitting on Characters runs grapheme breaking over every byte, which made it the costliest
+    /// step of reading a text bounce.
+    var lineStrings: [String] {
+        var result: [String] = []
+        var copy = self
+        copy.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { result.append(""); return }
+            let n = buffer.count
+            var start = 0
+            while start <= n {
+                let lf: Int
+                if start < n, let hit = memchr(base + start, Int32(ASCII.lf), n - start) {
+                    lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                } else {
+                    result.append(String(decoding: UnsafeBufferPointer(start: base + start, count: n - start), as: UTF8.self))
+                    break
+                }
+                var end = lf
+                if end > start && base[end - 1] == ASCII.cr { end -= 1 }
+                result.append(String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self))
+                start = lf + 1
+            }
+        }
+        return result
+    }
+}
+
 extension StringProtocol {
     /// Leading and trailing blanks, CR and LF removed (no Foundation needed).
     var trimmed: String {
@@ -108,7 +173,10 @@ extension StringProtocol {
 
     /// ASCII-only lower-casing: cheaper than `lowercased()` and enough for header names and keywords.
     var asciiLowercased: String {
-        String(decoding: utf8.map(ASCII.lower), as: UTF8.self)
+        var copy = String(self)
+        // Most header names and keywords are lower case already: no copy then.
+        if !copy.utf8.contains(where: { $0 &- 65 < 26 }) { return copy }
+        return copy.withUTF8 { String(decoding: LowerText.lowered($0), as: UTF8.self) }
     }
 
     /// Whitespace runs (including folded line breaks) collapsed to one space, ends trimmed.

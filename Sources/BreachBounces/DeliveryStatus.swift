@@ -67,26 +67,33 @@ struct DeliveryStatus {
 
     /// The fields of the body, unfolded; nil marks a blank line (a block boundary).
     private static func fields(_ text: String) -> [(String, String)?] {
+        // Read on the UTF-8 bytes: the names and separators are ASCII.
+        let bytes = Array(text.utf8)
         var result: [(String, String)?] = []
         var name: String?
-        var value = ""
+        var value: [UInt8] = []
         func flush() {
-            if let name { result.append((name, value.collapsingWhitespace)) }
+            if let name { result.append((name, value.text(0..<value.count).collapsingWhitespace)) }
             name = nil
-            value = ""
+            value.removeAll(keepingCapacity: true)
         }
-        // "\r\n" is one Character in Swift: split on both forms.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+        var i = 0
+        while i < bytes.count {
+            let (line, next) = bytes.line(at: i, end: bytes.count)
+            defer { i = next }
+            if line.allSatisfy({ ASCII.isBlank(bytes[$0]) }) {
                 flush()
                 result.append(nil)
-            } else if line.first == " " || line.first == "\t" {
-                value += " " + line
-            } else if let colon = line.firstIndex(of: ":") {
+            } else if ASCII.isBlank(bytes[line.lowerBound]) {
+                value.append(ASCII.space)
+                value.append(contentsOf: bytes[line])
+            } else if let colon = bytes[line].firstIndex(of: ASCII.colon) {
                 flush()
-                name = String(line[..<colon]).trimmed.asciiLowercased
-                value = String(line[line.index(after: colon)...])
+                var start = line.lowerBound, end = colon
+                while start < end, ASCII.isSpace(bytes[start]) { start += 1 }
+                while end > start, ASCII.isSpace(bytes[end - 1]) { end -= 1 }
+                name = String(decoding: bytes[start..<end].map(ASCII.lower), as: UTF8.self)
+                value.append(contentsOf: bytes[(colon + 1)..<line.upperBound])
             }
         }
         flush()

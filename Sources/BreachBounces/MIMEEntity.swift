@@ -20,21 +20,24 @@ struct ContentType: Sendable {
     init() {}
 
     init(_ raw: String) {
-        var pieces = Self.splitParameters(raw)
+        // Read on the UTF-8 bytes: every delimiter is ASCII, and Character iteration was one of
+        // the costliest steps of reading a bounce.
+        let bytes = Array(raw.utf8)
+        var pieces = Self.splitParameters(bytes)
         guard !pieces.isEmpty else { return }
-        let media = pieces.removeFirst().trimmed.asciiLowercased
-        if let slash = media.firstIndex(of: "/") {
+        let media = bytes.text(pieces.removeFirst()).trimmed.asciiLowercased
+        if let slash = media.utf8.firstIndex(of: UInt8(ascii: "/")) {
             type = String(media[..<slash]).trimmed
-            subtype = String(media[media.index(after: slash)...]).trimmed
+            subtype = String(media[media.utf8.index(after: slash)...]).trimmed
         } else if !media.isEmpty {
             type = media
             subtype = ""
         }
         for piece in pieces {
-            guard let eq = piece.firstIndex(of: "=") else { continue }
-            let name = String(piece[..<eq]).trimmed.asciiLowercased
-            var value = String(piece[piece.index(after: eq)...]).trimmed
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+            guard let eq = bytes[piece].firstIndex(of: ASCII.equals) else { continue }
+            let name = bytes.text(piece.lowerBound..<eq).trimmed.asciiLowercased
+            var value = bytes.text((eq + 1)..<piece.upperBound).trimmed
+            if value.utf8.count >= 2, value.utf8.first == ASCII.quote, value.utf8.last == ASCII.quote {
                 value = String(value.dropFirst().dropLast())
                 value = value.replacingBackslashEscapes()
             }
@@ -43,23 +46,21 @@ struct ContentType: Sendable {
     }
 
     /// Splits on `;` outside quoted strings.
-    private static func splitParameters(_ raw: String) -> [Substring] {
-        var result: [Substring] = []
-        var start = raw.startIndex
+    private static func splitParameters(_ raw: [UInt8]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = 0
         var inQuotes = false
         var escaped = false
-        var i = raw.startIndex
-        while i < raw.endIndex {
+        for i in 0..<raw.count {
             let c = raw[i]
-            if escaped { escaped = false } else if c == "\\" && inQuotes { escaped = true } else if c == "\"" {
+            if escaped { escaped = false } else if c == ASCII.backslash && inQuotes { escaped = true } else if c == ASCII.quote {
                 inQuotes.toggle()
-            } else if c == ";" && !inQuotes {
-                result.append(raw[start..<i])
-                start = raw.index(after: i)
+            } else if c == ASCII.semicolon && !inQuotes {
+                result.append(start..<i)
+                start = i + 1
             }
-            i = raw.index(after: i)
         }
-        result.append(raw[start...])
+        result.append(start..<raw.count)
         return result
     }
 }
@@ -230,7 +231,7 @@ struct MIMEReader {
         var currentValue: [UInt8] = []
         func flush() {
             if let name = currentName {
-                let raw = currentValue.text(0..<currentValue.count).collapsingWhitespace
+                let raw = currentValue.collapsedWhitespaceText()
                 let encoded = currentValue.firstIndex(of: [ASCII.equals, ASCII.question], in: 0..<currentValue.count) != nil
                 fields.append(HeaderField(name: name, value: encoded ? EncodedWords.decode(raw) : raw))
             }

@@ -1,12 +1,18 @@
 /// Bounces without a delivery-status part: the human-readable text that Exim, qmail, Postfix
-/// (without DSN), old Sendmail, Exchange, Gmail, Yahoo and others write. Each is recognised by
-/// its fixed sentences; recipients are the addresses that start a line of the report (before the
-/// returned copy), and the diagnostic is the text that follows them.
+/// (without DSN), old Sendmail and V5 sendmail, Exchange (2003 and later), Gmail, Google Groups,
+/// Yahoo, OpenSMTPD, Lotus Domino and Notes, IMail, m-FILTER, DragonFly's dma, GMX and 1&1
+/// write. Each is recognised by its fixed sentences (or, for a few, by a header the caller
+/// passes as `vendor`); recipients are the addresses that start a line of the report (before the
+/// returned copy), and the diagnostic is the text that follows them, or the paragraph under the
+/// label that follows them ("because:", "Reason:", "-------server message").
 struct TextBounce {
     struct Recipient {
         var address: String
         var diagnostic: String
         var remoteMTA: String?
+        /// A reason the vendor's layout states for certain (Google Groups' refusal, Exchange 2003's
+        /// MSEXCH code, IMail's "Delivery failed N attempts"): it wins over the words.
+        var reason: BounceReason? = nil
     }
 
     var format: String
@@ -18,6 +24,19 @@ struct TextBounce {
     /// Fixed sentences per format. Those marked `weak` could also occur in a person's message,
     /// so they count only when the headers already look like a bounce.
     private static let signatures: [(format: String, phrases: Phrases, weak: Bool)] = [
+        // Vendors whose text also holds a more common signature (GMX and 1&1 write Exim's
+        // sentences; V5 sendmail writes Sendmail's transcript) come first.
+        ("googlegroups", ["the group you tried to contact", "any other google group"], false),
+        ("dma", ["this is the dragonfly mail agent"], false),
+        ("1and1", ["--- the header of the original message is following. ---"], false),
+        ("exchange2003", ["did not reach the following recipient(s)"], false),
+        ("domino", ["not listed in domino directory"], false),
+        ("notes", ["------- failure reasons"], false),
+        ("imail", ["body of message generated response:"], false),
+        ("mfilter", ["-------server message"], false),
+        ("v5sendmail", ["----- unsent message follows -----", "----- no message was collected -----"], false),
+        ("gmail", ["delivery to the following recipient failed permanently", "technical details of permanent failure",
+                   "delivery to the following recipient has been delayed", "technical details of temporary failure"], false),
         ("qmail", ["this is the qmail-send program", "qmail-send program at"], false),
         ("exim", ["this message was created automatically by mail delivery software",
                   "a message that you sent could not be delivered",
@@ -51,6 +70,15 @@ struct TextBounce {
         "original message headers:",
         "--- original message ---",
         "------ original message ------",
+        "----- unsent message follows -----",  // V5 sendmail
+        "----- no message was collected -----",
+        "------- returned message --------",  // Lotus Notes
+        "-------original message",  // m-FILTER
+        "-------original mail info",
+        "--- the header of the original message is following. ---",  // GMX, 1&1
+        "below is a copy of the original message:",  // OpenSMTPD
+        "message headers follow.",  // dma
+        "original message follows.",  // dma, IMail
     ]
 
     private static let delayPhrases: Phrases = [
@@ -67,18 +95,39 @@ struct TextBounce {
     /// Reads `text`; `bounceHint` says whether the headers already look like a bounce (From
     /// MAILER-DAEMON, a bounce Subject), which lets generic sentences count as a signature.
     /// `ignore` holds lower-cased addresses never to report as recipients (our own).
-    static func read(text: String, bounceHint: Bool, ignore: Set<String>) -> TextBounce? {
-        let lower = LowerText(text)
-        guard let format = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
-        else { return nil }
-        var bounce = scan(text: text, lower: lower, ignore: ignore)
+    /// `vendor` is the format the headers name (`X-GMX-Antispam`, IMail's `X-Mailer`…): it names
+    /// the format of a bounce, never makes one (every message of a GMX user has that header), so
+    /// it counts only beside a signature or when the headers look like a bounce.
+    /// `failedRecipients` is the `X-Failed-Recipients` header (Google Groups names them only there).
+    static func read(text: String, lower: LowerText, bounceHint: Bool, ignore: Set<String>, vendor: String? = nil,
+                     failedRecipients: String? = nil) -> TextBounce? {
+        let signature = signatures.first(where: { (bounceHint || !$0.weak) && lower.containsAny($0.phrases) })?.format
+        guard let format = signature == nil && !bounceHint ? nil : vendor ?? signature else { return nil }
+        if format == "googlegroups" {
+            return googleGroups(text: text, lower: lower, failed: failedRecipients ?? "", ignore: ignore)
+        }
+        var bounce = scan(text: text, lower: lower, ignore: ignore, format: format)
         bounce.format = format
         return bounce
     }
 
+    /// Google Groups names the refused group only in `X-Failed-Recipients`; its text says the
+    /// group may not exist or refuses our posts, which Sisimai reads as `rejected`: not proof
+    /// that the address is dead.
+    static func googleGroups(text: String, lower: LowerText, failed: String, ignore: Set<String>) -> TextBounce {
+        let end = lower.firstOffset(of: returnedMarkers) ?? lower.bytes.count
+        let bytes = Array(text.utf8)
+        let explanation = bytes.text(0..<min(end, bytes.count)).collapsingWhitespace
+        let recipients = failed.split(separator: ",").map { String($0).trimmed.trimmingAddressPunctuation }
+            .filter { isAddress($0) && !ignore.contains($0.asciiLowercased) }
+            .map { Recipient(address: $0, diagnostic: explanation, remoteMTA: nil, reason: .rejected) }
+        let returnedHeaders = scan(text: text, lower: lower, ignore: ignore).returnedHeaders
+        return TextBounce(format: "googlegroups", delayed: false, recipients: recipients, returnedHeaders: returnedHeaders)
+    }
+
     /// The recipients a human-readable report names, each with what the report says about it:
     /// read beside a delivery-status part, whose `Diagnostic-Code` is often missing or generic.
-    static func scan(text: String, lower: LowerText, ignore: Set<String>) -> TextBounce {
+    static func scan(text: String, lower: LowerText, ignore: Set<String>, format: String = "generic") -> TextBounce {
 
         // The report ends where the returned copy begins; that copy's headers are the fallback keys.
         var reportText = text
@@ -90,24 +139,38 @@ struct TextBounce {
             var afterMarker = offset
             while afterMarker < utf8.count, utf8[afterMarker] != ASCII.lf { afterMarker += 1 }
             reportText = utf8.text(0..<lineStart)
-            let rest = utf8.text(min(afterMarker + 1, utf8.count)..<utf8.count)
-            let restLines = rest.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                .drop { $0.trimmed.isEmpty }
-                .prefix { !$0.trimmed.isEmpty }
+            // The returned copy's first block of lines (its headers), read on the bytes: the copy
+            // can be long and only its headers matter.
+            var k = min(afterMarker + 1, utf8.count)
+            var blockStart: Int?
+            var blockEnd = utf8.count
+            while k < utf8.count {
+                let (content, next) = utf8.line(at: k, end: utf8.count)
+                let blank = content.allSatisfy { ASCII.isSpace(utf8[$0]) }
+                if blockStart == nil {
+                    if !blank { blockStart = k }
+                } else if blank {
+                    blockEnd = k
+                    break
+                }
+                k = next
+            }
             // Only "Name: value" blocks count as returned headers.
-            if let first = restLines.first, first.contains(":"), first.first != " " {
-                returnedHeaders = restLines.joined(separator: "\n")
+            if let blockStart, !ASCII.isBlank(utf8[blockStart]) {
+                let (firstLine, _) = utf8.line(at: blockStart, end: blockEnd)
+                if utf8[firstLine].contains(ASCII.colon) {
+                    returnedHeaders = utf8.text(blockStart..<blockEnd).lineStrings.filter { !$0.isEmpty }.joined(separator: "\n")
+                }
             }
         }
-        // "\r\n" is one Character in Swift: split on both forms.
-        let lines = reportText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let lines = reportText.lineStrings
 
         let report = lines.joined(separator: "\n")
         let reportLower = LowerText(report)
         let delayed = reportLower.containsAny(delayPhrases) && !reportLower.containsAny(permanentPhrases)
 
         var recipients: [Recipient] = []
-        func add(_ address: String, _ diagnostic: String, _ remoteMTA: String?) {
+        func add(_ address: String, _ diagnostic: String, _ remoteMTA: String?, reason: BounceReason? = nil) {
             let key = address.asciiLowercased
             guard !ignore.contains(key), !key.hasPrefix("mailer-daemon@"), !key.hasPrefix("postmaster@") else { return }
             if let i = recipients.firstIndex(where: { $0.address.asciiLowercased == key }) {
@@ -117,8 +180,9 @@ struct TextBounce {
                     recipients[i].diagnostic = diagnostic
                 }
                 if recipients[i].remoteMTA == nil { recipients[i].remoteMTA = remoteMTA }
+                if recipients[i].reason == nil { recipients[i].reason = reason }
             } else {
-                recipients.append(Recipient(address: address, diagnostic: diagnostic, remoteMTA: remoteMTA))
+                recipients.append(Recipient(address: address, diagnostic: diagnostic, remoteMTA: remoteMTA, reason: reason))
             }
         }
 
@@ -126,22 +190,45 @@ struct TextBounce {
         while i < lines.count {
             guard lines[i].utf8.contains(UInt8(ascii: "@")) else { i += 1; continue }
             let trimmed = lines[i].trimmed
-            guard let (address, rest) = leadingAddress(trimmed) else { i += 1; continue }
-            var block = [rest]
+            if let address = sendmailV5Address(trimmed) {
+                // "550 <user@example.org>... User unknown": the line is the reply.
+                add(address, trimmed, nil)
+                i += 1
+                continue
+            }
+            if format == "imail", let (address, said) = trailingAddress(trimmed) {
+                // IMail: "Unknown user: user@example.org", "Delivery failed 5 attempts: user@example.org".
+                let l = LowerText(said)
+                add(address, said, nil, reason: l.contains("delivery failed") && l.contains("attempts") ? .expired : nil)
+                i += 1
+                continue
+            }
+            guard let (address, rest) = leadingAddress(bulletless(trimmed)) else { i += 1; continue }
+            // Exchange: "user@example.org on Wed, 2 Dec 2026 10:14:12 +0100": the date says nothing.
+            var block = [rest.hasPrefix("on ") ? "" : rest]
             var j = i + 1
-            while j < lines.count, lines[j].utf8.contains(where: { !ASCII.isSpace($0) }), leadingAddress(lines[j].trimmed) == nil {
+            while j < lines.count, lines[j].utf8.contains(where: { !ASCII.isSpace($0) }), leadingAddress(bulletless(lines[j].trimmed)) == nil {
                 block.append(lines[j].trimmed)
                 j += 1
             }
             // qmail and Yahoo put the reply after a blank line only when the address line ends with ':'.
-            let diagnostic = cleanDiagnostic(block.joined(separator: " ").collapsingWhitespace)
-            add(address, diagnostic, remoteMTA(in: block))
+            var diagnostic = cleanDiagnostic(block.joined(separator: " ").collapsingWhitespace)
+            if diagnostic.isEmpty {
+                // Domino "because:", GMX "Reason:", 1&1 "For the following reason:", m-FILTER
+                // "-------server message", Gmail "Technical details of permanent failure:".
+                diagnostic = labelledDiagnostic(lines, from: j) ?? ""
+            }
+            if diagnostic.isEmpty && format == "notes" {
+                // Lotus Notes writes the reason above the address.
+                diagnostic = paragraphAbove(lines, i) ?? ""
+            }
+            add(address, diagnostic, remoteMTA(in: block), reason: format == "exchange2003" ? exchangeCode(diagnostic) : nil)
             i = j
         }
 
         // Sentences that name the address inside a line (Gmail, Office 365).
         let reportBytes = Array(report.utf8)
-        for phrase in ["wasn't delivered to ", "delivering your message to ", "your message to ", "delivery to "] {
+        for phrase in ["wasn't delivered to ", "delivering your message to ", "delivering your mail to ", "your message to ", "delivery to "] {
             let needle = Array(phrase.utf8)
             var from = 0
             while let hit = reportLower.bytes.firstIndex(of: needle, in: from..<reportLower.bytes.count) {
@@ -151,19 +238,133 @@ struct TextBounce {
                       reportBytes[end] != ASCII.semicolon { end += 1 }
                 let address = reportBytes.text(from..<end).trimmingAddressPunctuation
                 if isAddress(address) {
-                    add(address, gmailDiagnostic(reportBytes, reportLower) ?? sentence(around: hit, in: reportBytes), nil)
+                    // dma: "There was an error delivering your mail to <…>." and, below, what the server said.
+                    let below = format == "dma" ? textBelow(hit, in: reportBytes) : nil
+                    add(address, below ?? gmailDiagnostic(reportBytes, reportLower) ?? sentence(around: hit, in: reportBytes), nil)
                 }
             }
         }
         return TextBounce(format: "generic", delayed: delayed, recipients: recipients, returnedHeaders: returnedHeaders)
     }
 
-    /// An address at the start of a line, bare or in angle brackets, with what follows it.
+    /// A list bullet ("* user@example.org") removed.
+    static func bulletless(_ line: String) -> String {
+        line.hasPrefix("* ") || line.hasPrefix("- ") ? String(line.dropFirst(2)).trimmed : line
+    }
+
+    /// V5 sendmail's transcript line `550 <user@example.org>... User unknown`.
+    static func sendmailV5Address(_ line: String) -> String? {
+        let b = Array(line.utf8)
+        guard b.count > 8, ASCII.isDigit(b[0]), ASCII.isDigit(b[1]), ASCII.isDigit(b[2]), ASCII.isBlank(b[3]) else { return nil }
+        var i = 4
+        while i < b.count, ASCII.isBlank(b[i]) { i += 1 }
+        guard i < b.count, b[i] == ASCII.less, let close = b[i...].firstIndex(of: ASCII.greater),
+              b.count >= close + 4, b[close + 1] == ASCII.dot, b[close + 2] == ASCII.dot, b[close + 3] == ASCII.dot
+        else { return nil }
+        let address = b.text((i + 1)..<close)
+        return isAddress(address) ? address : nil
+    }
+
+    /// IMail's `Unknown user: user@example.org`: what was said, then the address that ends the line.
+    static func trailingAddress(_ line: String) -> (String, String)? {
+        guard let colon = line.lastIndex(of: ":") else { return nil }
+        let said = String(line[..<colon]).trimmed
+        let address = String(line[line.index(after: colon)...]).trimmed.trimmingAddressPunctuation
+        guard !said.isEmpty, !said.contains("@"), isAddress(address) else { return nil }
+        return (address, said)
+    }
+
+    /// The paragraphs under the labels that follow a bare address line ("because:", "Reason:",
+    /// "-------server message"), up to the first that holds an SMTP code; nil when none follows.
+    static func labelledDiagnostic(_ lines: [String], from start: Int) -> String? {
+        var parts: [String] = []
+        var k = start
+        while k < lines.count, parts.count < 3 {
+            let t = lines[k].trimmed
+            if t.isEmpty || isSeparator(t) { k += 1; continue }
+            guard isLabel(t) else { break }
+            k += 1
+            while k < lines.count, lines[k].trimmed.isEmpty { k += 1 }
+            var paragraph: [String] = []
+            while k < lines.count {
+                let u = lines[k].trimmed
+                if u.isEmpty || isSeparator(u) || leadingAddress(bulletless(u)) != nil { break }
+                paragraph.append(u)
+                k += 1
+            }
+            guard !paragraph.isEmpty else { break }
+            let text = paragraph.joined(separator: " ")
+            parts.append(text)
+            if SMTPReplyScanner.code(in: text) != nil || SMTPReplyScanner.status(in: text) != nil { break }
+            if k < lines.count, leadingAddress(bulletless(lines[k].trimmed)) != nil { break }
+        }
+        let joined = parts.joined(separator: " ").collapsingWhitespace
+        return joined.isEmpty ? nil : cleanDiagnostic(joined)
+    }
+
+    /// "because:", "Reason:", "Technical details of permanent failure:", "-------server message".
+    private static func isLabel(_ line: String) -> Bool {
+        if line.hasPrefix("-------"), let c = line.utf8.dropFirst(7).first, (c | 0x20) >= 97 && (c | 0x20) <= 122 { return true }
+        return line.hasSuffix(":") && line.utf8.count <= 60 && !line.contains("@")
+    }
+
+    /// A rule line: `=====`, `-----`, `*****`.
+    private static func isSeparator(_ line: String) -> Bool {
+        line.utf8.count >= 3 && line.utf8.allSatisfy { $0 == UInt8(ascii: "=") || $0 == ASCII.hyphen || $0 == UInt8(ascii: "*") || $0 == ASCII.underscore }
+    }
+
+    /// The non-blank lines just above line `index` (Lotus Notes puts the reason there).
+    static func paragraphAbove(_ lines: [String], _ index: Int) -> String? {
+        var k = index - 1
+        var paragraph: [String] = []
+        while k >= 0 {
+            let t = lines[k].trimmed
+            if t.isEmpty || isSeparator(t) || t.hasPrefix("-------") || leadingAddress(t) != nil { break }
+            paragraph.insert(t, at: 0)
+            k -= 1
+        }
+        return paragraph.isEmpty ? nil : paragraph.joined(separator: " ").collapsingWhitespace
+    }
+
+    /// Exchange 2003's `MSEXCH:IMS:… (000C05A6) Unknown Recipient`: the code names the cause
+    /// (as Sisimai's Exchange2003 table reads them).
+    static func exchangeCode(_ diagnostic: String) -> BounceReason? {
+        guard diagnostic.contains("MSEXCH:"), let open = diagnostic.firstIndex(of: "(") else { return nil }
+        let code = diagnostic[diagnostic.index(after: open)...].prefix(8)
+        switch code {
+        case "000C05A6": return .userUnknown
+        case "000B099C", "000B09AA", "000B09B6": return .onHold
+        case "00010256", "000D06B5": return .systemError
+        case "00120270": return .networkError
+        case "00050311", "000502CC": return .contentError
+        case "000B0981": return .securityError
+        case "000C0595": return .filtered
+        default: return nil
+        }
+    }
+
+    /// The text from the line after `index` to the end of the report (dma writes the server's
+    /// reply under its sentence).
+    private static func textBelow(_ index: Int, in bytes: [UInt8]) -> String? {
+        var start = index
+        while start < bytes.count, bytes[start] != ASCII.lf { start += 1 }
+        let text = bytes.text(min(start + 1, bytes.count)..<bytes.count).collapsingWhitespace
+        return text.isEmpty ? nil : text
+    }
+
+    /// An address at the start of a line, bare, in angle brackets or in quotes, with what follows it.
     static func leadingAddress(_ line: String) -> (String, String)? {
         // Most lines name no address at all: a byte scan for "@" is far cheaper than what follows.
         guard line.utf8.contains(UInt8(ascii: "@")) else { return nil }
         var rest = Substring(line)
         var bracketed = false
+        // GMX: `"user@example.org":`
+        if rest.hasPrefix("\""), let close = rest.dropFirst().firstIndex(of: "\"") {
+            let address = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            guard isAddress(address), after.allSatisfy({ $0 == ":" || $0 == " " }) else { return nil }
+            return (address, "")
+        }
         if rest.hasPrefix("<") { rest = rest.dropFirst(); bracketed = true }
         let token = rest.prefix { c in
             !(c == " " || c == "\t" || c == ">" || c == "," || c == ";" || c == "(" || c == ")" || c == "'" || c == "\"")
@@ -256,7 +457,7 @@ struct TextBounce {
     /// `host mx.example.org[192.0.2.1]`, `host mx.example.org [192.0.2.1]`, `while talking to mx.example.org.`
     static func remoteMTA(in block: [String]) -> String? {
         for line in block {
-            for marker in ["host ", "while talking to "] {
+            for marker in ["host ", "host: ", "while talking to "] {
                 guard let r = line.asciiRange(of: marker) else { continue }
                 let name = line[r.upperBound...].prefix { !$0.isWhitespace && $0 != "[" && $0 != ":" }
                 var host = String(name)

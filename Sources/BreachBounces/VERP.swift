@@ -182,20 +182,28 @@ public struct VERPSigner: Sendable {
     }
 
     static func split(_ raw: String) -> (prefix: Substring, token: String, domain: Substring)? {
-        var address = Substring(raw.trimmed)
-        if let open = address.lastIndex(of: "<") {
-            address = address[address.index(after: open)...]
-            if let close = address.firstIndex(of: ">") { address = address[..<close] }
+        // Most addresses a bounce names have no "+" at all: a byte scan rules them out cheaply.
+        guard raw.utf8.contains(UInt8(ascii: "+")) else { return nil }
+        // On the UTF-8 bytes: every delimiter is ASCII.
+        let b = Array(raw.utf8)
+        var lo = 0, hi = b.count
+        func trim() {
+            while lo < hi, ASCII.isSpace(b[lo]) { lo += 1 }
+            while hi > lo, ASCII.isSpace(b[hi - 1]) { hi -= 1 }
         }
-        if address.hasPrefix("rfc822;") { address = address.dropFirst(7) }
-        address = Substring(String(address).trimmed)
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        let local = address[..<at]
-        guard local.utf8.count <= 64, let plus = local.lastIndex(of: "+") else { return nil }
-        let token = String(local[local.index(after: plus)...])
-        guard !token.isEmpty else { return nil }
-        return (local[..<plus], token, address[address.index(after: at)...])
+        trim()
+        if let open = b[lo..<hi].lastIndex(of: ASCII.less) {
+            lo = open + 1
+            if let close = b[lo..<hi].firstIndex(of: ASCII.greater) { hi = close }
+        }
+        if hi - lo >= rfc822Prefix.count, b[lo..<(lo + rfc822Prefix.count)].elementsEqual(rfc822Prefix) { lo += rfc822Prefix.count }
+        trim()
+        guard let at = b[lo..<hi].lastIndex(of: ASCII.at), at - lo <= 64,
+              let plus = b[lo..<at].lastIndex(of: UInt8(ascii: "+")), plus + 1 < at else { return nil }
+        return (Substring(b.text(lo..<plus)), b.text((plus + 1)..<at), Substring(b.text((at + 1)..<hi)))
     }
+
+    private static let rfc822Prefix = Array("rfc822;".utf8)
 }
 
 extension Character {

@@ -8,7 +8,7 @@ import Glibc
 /// user, unknown domain, full mailbox, greylisting, policy block, a refused MAIL FROM, a refused
 /// HELO, a 554 greeting). Every message it accepts (the DSNs) is recorded in ``recordDirectory``.
 public final class RemoteMXTestServer: @unchecked Sendable {
-    /// Listener name (`normal`, `mailfrom`, `helo`, `greet554`) → port on 127.0.0.1.
+    /// Listener name (`normal`, `mailfrom`, `helo`, `greet554` on 127.0.0.1; `returns` on 127.0.0.2) → port.
     public let ports: [String: Int]
     /// Where accepted messages land as NNNNNN.eml.
     public var recordDirectory: URL { records.url }
@@ -261,11 +261,12 @@ public final class OpenSMTPDTestServer: @unchecked Sendable {
             queue ttl 10s
             listen on 127.0.0.1 port \(port)
             action "normal" relay host smtp://127.0.0.1:\(p["normal"] ?? 0)
+            action "returns" relay host smtp://127.0.0.2:\(p["returns"] ?? 0)
             action "mailfrom" relay host smtp://127.0.0.1:\(p["mailfrom"] ?? 0)
             action "helo" relay host smtp://127.0.0.1:\(p["helo"] ?? 0)
             action "greet" relay host smtp://127.0.0.1:\(p["greet554"] ?? 0)
             action "refused" relay host smtp://127.0.0.1:\(refusedPort)
-            match from local for domain "\(UnpackedMTAs.bounceDomain)" action "normal"
+            match from local for domain "\(UnpackedMTAs.bounceDomain)" action "returns"
             match from local for domain "remote.test" action "normal"
             match from local for domain "mailfrom.test" action "mailfrom"
             match from local for domain "helo.test" action "helo"

@@ -110,6 +110,68 @@ let fixtureExpectations: [Expected] = [
     Expected("human-reply.eml", .notABounce, "none", [], subject: nil),
     Expected("truncated-dsn-recovered.eml", .failure, "rfc3464",
              [r("jean.dupont@example.org", .failed, "5.1.1", 550, .userUnknown, .hard)], subject: 1234),
+] + vendorExpectations
+
+/// The vendors' own layouts (issue 16 item 5), hand-written after each vendor's documented or
+/// coded layout; `mta/dma-NN.eml` were written by a real DragonFly Mail Agent (see Fixtures/README.md).
+let vendorExpectations: [Expected] = [
+    Expected("googlegroups-rejected.eml", .failure, "googlegroups",
+             [r("conseil-parents@groups.example.org", .failed, nil, nil, .rejected, .senderSide)],
+             subject: 1237, messageID: "<BR-2026-0003.1237.9a0b1c@mail.cs-ettelbreck.lu>"),
+    Expected("amazonses-expired-dsn.eml", .failure, "rfc3464",
+             [r("noemie.girard@example.org", .failed, "4.4.7", 550, .expired, .transient)],
+             subject: 1238, messageID: "<BR-2026-0003.1238.5e5e01@mail.cs-ettelbreck.lu>"),
+    Expected("amazonses-json-userunknown.eml", .failure, "amazonses",
+             [r("yann.leclerc@example.org", .failed, "5.1.1", 550, .userUnknown, .hard)],
+             subject: 1240, messageID: "<BR-2026-0003.1240.5e5a01@mail.cs-ettelbreck.lu>"),
+    Expected("amazonses-json-mailboxfull.eml", .failure, "amazonses",
+             [r("romain.dubois@example.com", .failed, nil, nil, .mailboxFull, .transient)],
+             subject: 1241, messageID: "<BR-2026-0003.1241.5e5a02@mail.cs-ettelbreck.lu>"),
+    Expected("amazonworkmail-userunknown.eml", .failure, "amazonworkmail",
+             [r("camille.roussel@example.com", .failed, "5.1.1", 550, .userUnknown, .hard)],
+             subject: 1242, messageID: "<BR-2026-0003.1242.a3c0de@mail.cs-ettelbreck.lu>"),
+    Expected("exchange2003-ndr.eml", .failure, "exchange2003",
+             [r("chantal.weiss@corp.example.net", .failed, "5.1.1", nil, .userUnknown, .hard),
+              r("mathis.keller@corp.example.net", .failed, nil, nil, .userUnknown, .hard)],
+             subject: 1243, messageID: "<BR-2026-0003.1243.e2003a@mail.cs-ettelbreck.lu>"),
+    Expected("domino-userunknown.eml", .failure, "domino",
+             [r("laura.schmitt@example.org", .failed, nil, nil, .userUnknown, .hard)],
+             subject: 1244, messageID: "<BR-2026-0003.1244.d0d0d0@mail.cs-ettelbreck.lu>"),
+    Expected("notes-userunknown.eml", .failure, "notes",
+             [r("sebastien.meyer@example.com", .failed, nil, nil, .userUnknown, .hard)],
+             subject: 1245, messageID: "<BR-2026-0003.1245.0a0b0c@mail.cs-ettelbreck.lu>"),
+    Expected("imail-userunknown.eml", .failure, "imail",
+             [r("yves.lambert@example.net", .failed, nil, nil, .userUnknown, .hard),
+              r("zoe.martin@example.net", .failed, nil, nil, .expired, .transient)],
+             subject: 1246, messageID: "<BR-2026-0003.1246.1a2b3c@mail.cs-ettelbreck.lu>"),
+    Expected("mfilter-userunknown.eml", .failure, "mfilter",
+             [r("kenji.sato@example.com", .failed, "5.1.1", 550, .userUnknown, .hard)],
+             subject: 1247, messageID: "<BR-2026-0003.1247.3f3f3f@mail.cs-ettelbreck.lu>"),
+    Expected("opensmtpd-text-mailboxfull.eml", .failure, "opensmtpd",
+             [r("alice.roux@example.org", .failed, "5.2.2", 550, .mailboxFull, .transient),
+              r("bruno.petit@example.org", .failed, nil, nil, .expired, .transient)],
+             subject: 1248, messageID: "<BR-2026-0003.1248.0b5d01@mail.cs-ettelbreck.lu>"),
+    Expected("v5sendmail-userunknown.eml", .failure, "v5sendmail",
+             [r("hugo.martin@example.net", .failed, nil, 550, .userUnknown, .hard)],
+             subject: 1249, messageID: "<BR-2026-0003.1249.5a5a5a@mail.cs-ettelbreck.lu>"),
+    Expected("gmx-userunknown.eml", .failure, "gmx",
+             [r("nina.schulz@example.com", .failed, "5.1.1", nil, .userUnknown, .hard),
+              r("oskar.braun@example.org", .failed, nil, nil, .expired, .transient)],
+             subject: 1250, messageID: "<BR-2026-0003.1250.9b9b9b@mail.cs-ettelbreck.lu>"),
+    Expected("1and1-toolarge.eml", .failure, "1and1",
+             [r("eva.fischer@example.org", .failed, nil, nil, .emailTooLarge, .senderSide)],
+             subject: 1234, messageID: "<BR-2026-0003.1234.1e1e1e@mail.cs-ettelbreck.lu>"),
+    Expected("gmail-failed-permanently.eml", .failure, "gmail",
+             [r("lucie.garnier@example.com", .failed, "5.1.1", 550, .userUnknown, .hard)],
+             subject: 1235, messageID: "<BR-2026-0003.1235.6b6b6b@mail.cs-ettelbreck.lu>"),
+    Expected("text-failed-permanently.eml", .failure, "generic",
+             [r("marc.dupuis@example.org", .failed, "5.3.0", 553, .userUnknown, .hard)], subject: 1236),
+    Expected("mta/dma-01.eml", .failure, "dma",
+             [r("unknown@recipient.example.com", .failed, "5.1.1", 550, .userUnknown, .hard)],
+             subject: 1236, messageID: "<BR-2026-0003.1236.dma01@mail.cs-ettelbreck.lu>"),
+    Expected("mta/dma-02.eml", .failure, "dma",
+             [r("full@recipient.example.com", .failed, "5.2.2", 552, .mailboxFull, .transient)],
+             subject: 1236, messageID: "<BR-2026-0003.1236.dma02@mail.cs-ettelbreck.lu>"),
 ]
 
 @Suite struct BounceFixtureTests {
@@ -165,6 +227,35 @@ let fixtureExpectations: [Expected] = [
     @Test func exchangeTextPrefersTheAdministratorsReplyWithItsCode() throws {
         let r = try #require(try Fixtures.parse("exchange-text-ndr.eml").recipients.first)
         #expect(r.diagnostic == "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##")
+    }
+
+    /// The layouts where the reason is not beside the address: under a label (Domino "because:",
+    /// 1&1 "For the following reason:", m-FILTER "-------server message") or above it (Notes).
+    @Test(arguments: [
+        ("domino-userunknown.eml", "User Laura Schmitt (laura.schmitt@example.org) not listed in Domino Directory"),
+        ("1and1-toolarge.eml", "Mail size limit exceeded. For explanation visit http://postmaster.kundenserver.example/en/error-messages?ip=%1s"),
+        ("mfilter-userunknown.eml", "550 5.1.1 <kenji.sato@example.com>... User Unknown"),
+        ("notes-userunknown.eml", "User not listed in public Name & Address Book"),
+        ("exchange2003-ndr.eml", "MSEXCH:IMS:EXAMPLE:CORP:EXCH01 0 (000C05A6) Unknown Recipient"),
+        ("mta/dma-02.eml", "127.0.0.1 [127.0.0.1] did not like our RCPT TO: 552 5.2.2 <full@recipient.example.com>: Mailbox full, please try again later"),
+    ])
+    func vendorDiagnosticIsTheReasonTheVendorGives(_ file: String, _ diagnostic: String) throws {
+        let recipients = try Fixtures.parse(file).recipients
+        #expect(recipients.last?.diagnostic == diagnostic)
+    }
+
+    @Test func gmxKeepsTheRemoteHost() throws {
+        #expect(try Fixtures.parse("gmx-userunknown.eml").recipients.first?.remoteMTA == "mx.example.com")
+    }
+
+    /// dma names the failed recipient in the X-Original-To of its bounce: it is not our address.
+    @Test func dmaOriginalToIsTheRecipientNotOurs() throws {
+        let report = try Fixtures.parse("mta/dma-01.eml")
+        #expect(report.recipients.map(\.address) == ["unknown@recipient.example.com"])
+    }
+
+    @Test func sesNotificationKeepsItsReportingMTA() throws {
+        #expect(try Fixtures.parse("amazonses-json-userunknown.eml").reportingMTA == "a4-9.smtp-out.eu-west-1.amazonses.com")
     }
 
     @Test func eximKeepsTheRemoteHost() throws {
@@ -260,6 +351,39 @@ let fixtureExpectations: [Expected] = [
             """, """
             Hello, your message couldn't be delivered to my wife, I think. Her address is:
             anne.weber@example.com
+            """))
+        #expect(report.kind == .notABounce)
+        #expect(report.recipients.isEmpty)
+    }
+
+    /// Every message of a GMX user carries `X-GMX-Antispam`, which names the format of GMX's
+    /// bounces: it must not turn a person's reply into one.
+    @Test func aVendorHeaderAloneNeverMakesABounce() {
+        let report = BounceParser().parse(message("""
+            From: Nina Schulz <nina.schulz@example.com>
+            To: dpo@cs-ettelbreck.lu
+            Subject: Re: Information importante
+            X-GMX-Antispam: 0 (Mail was not recognized as spam); Detail=V3;
+            """, """
+            Hello, please write to my new address instead:
+            nina.schulz@example.org
+            """))
+        #expect(report.kind == .notABounce)
+        #expect(report.recipients.isEmpty)
+    }
+
+    /// A person who quotes delivery-status fields (forwarding a bounce to the DPO) is not a bounce.
+    @Test func quotedDeliveryStatusFieldsFromAPersonAreNotABounce() {
+        let report = BounceParser().parse(message("""
+            From: Paul Weber <paul.weber@example.com>
+            To: dpo@cs-ettelbreck.lu
+            Subject: Re: Information importante
+            """, """
+            My colleague got this, is it about us?
+
+            Final-Recipient: rfc822; anne.weber@example.com
+            Action: failed
+            Status: 5.1.1
             """))
         #expect(report.kind == .notABounce)
         #expect(report.recipients.isEmpty)

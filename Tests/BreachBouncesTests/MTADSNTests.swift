@@ -141,6 +141,34 @@ import Testing
         #expect(!text.contains("Diagnostic-Code"))
     }
 
+    /// Failures before RCPT TO, written by the real OpenSMTPD (issue 16 item 4): a refused HELO,
+    /// a 554 greeting and a refused port are about our sending, never the person's address.
+    /// OpenSMTPD 6.8 takes all three for "Network error on destination MXs", retries until the
+    /// envelope expires and then writes only "Envelope expired" (Action: delayed, Status: 4.4.7):
+    /// nothing in its DSN names the HELO or the greeting, so the most that can be read is an
+    /// expiry, transient — and never a hard bounce.
+    static let openSMTPDSession: [String: Expected] = [
+        "b@helo.test": Expected(.expired, .transient),                       // 550 5.7.1 Helo command rejected
+        "c@greet.test": Expected(.expired, .transient),                      // 554 5.7.1 greeting
+        "d@refused.test": Expected(.expired, .transient),                    // connection refused
+    ]
+
+    @Test func openSMTPDSessionFailuresAreNeverThePersonsHardBounce() throws {
+        let remote = try RemoteMXTestServer()
+        let smtpd = try OpenSMTPDTestServer(remote: remote)
+        let subjects = try send(Array(Self.openSMTPDSession.keys), port: smtpd.port)
+        var files: [URL] = []
+        let deadline = Date().addingTimeInterval(90)
+        while true {
+            files = try remote.waitForMessages(1, timeout: 90) { smtpd.log() }
+            let named = try files.flatMap { BounceParser().parse(Array(try Data(contentsOf: $0))).recipients.map(\.address) }
+            if Set(named).isSuperset(of: Self.openSMTPDSession.keys) { break }
+            guard Date() < deadline else { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        try check(files, plan: Self.openSMTPDSession, subjects: subjects, mta: "opensmtpd-session")
+    }
+
     /// The DSNs those two tests wrote once, kept in Fixtures/mta (BREACHMAIL_KEEP_DSNS): read
     /// the same way on a machine that cannot run the MTAs, and part of the benchmark's corpus.
     @Test(arguments: ["exim", "opensmtpd"])

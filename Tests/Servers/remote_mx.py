@@ -10,6 +10,9 @@ One process, several listeners; prints "PORT <name> <n>" for each once it listen
   mailfrom  refuses MAIL FROM (553 5.1.8, our sender's domain)
   helo      refuses EHLO and HELO (550 5.7.1)
   greet554  greets with 554 5.7.1 and closes nothing until QUIT
+  returns   on 127.0.0.2: accepts and records like normal, for the DSNs of an MTA that stops
+            using 127.0.0.1 for a while after a refused greeting or HELO there (OpenSMTPD keys its
+            routes by address, not port)
 
 stdin is a pipe from the test process: its end stops the server.
 """
@@ -95,10 +98,11 @@ async def main():
         "mailfrom": lambda: SMTP(RefuseMail(), hostname="mx.remote.test"),
         "helo": lambda: RefuseHelo(RefuseMail(), hostname="mx.remote.test"),
         "greet554": Greet554,
+        "returns": lambda: SMTP(recorder, hostname="mx.remote.test"),
     }
     servers = []
     for name, factory in factories.items():
-        server = await loop.create_server(factory, host="127.0.0.1", port=0)
+        server = await loop.create_server(factory, host="127.0.0.2" if name == "returns" else "127.0.0.1", port=0)
         servers.append(server)
         print("PORT %s %d" % (name, server.sockets[0].getsockname()[1]), flush=True)
     print("READY", flush=True)
