@@ -95,6 +95,7 @@ public final class Register: Sendable {
         registerControllerNoticeMigrations(&migrator)
         registerBounceReviewMigrations(&migrator)
         registerCoverageMigrations(&migrator)
+        registerSchedulerMigrations(&migrator)
         return migrator
     }
 

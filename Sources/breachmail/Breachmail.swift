@@ -23,7 +23,7 @@ struct Breachmail: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
-                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self]
+                      TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self, SchedulerCommand.self]
     )
 
     static func main() async {
