@@ -180,6 +180,38 @@ import Testing
         #expect(try sql("SELECT COUNT(*) FROM subject WHERE state = 'queued'") == "2")
     }
 
+    /// A campaign running in another process is left to it (its lock); once that process is
+    /// killed, the next tick sends the people it left, each once but the few in flight.
+    @Test func aRunningCampaignIsLeftToItAndADeadRunsPeopleAreSentByATick() throws {
+        try importPeople(withAddress: 200)
+        let outbox = work.appendingPathComponent("outbox/new")
+        let notify = Process()
+        notify.executableURL = CommandRunner.breachmail
+        notify.arguments = ["subjects", "notify", "BR-2026-0001"]
+        notify.environment = ["PATH": "/usr/bin:/bin", "BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test",
+                              "BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": Self.made, "BREACHMAIL_TEST_DELAY_MS": "100"]
+        notify.standardOutput = FileHandle.nullDevice
+        notify.standardError = FileHandle.nullDevice
+        try notify.run()
+        defer { if notify.isRunning { kill(notify.processIdentifier, SIGKILL) } }
+        let until = Date().addingTimeInterval(30)
+        while (try? Maildir.files(in: outbox).count) ?? 0 < 8 && Date() < until { Thread.sleep(forTimeInterval: 0.02) }
+        let busy = try tick(at: "2026-10-24T14:01:00Z")
+        #expect(busy["campaigns_skipped"] as? Int == 1, "\(busy)")
+        #expect(busy["campaigns_run"] as? Int == 0)
+        try #require(notify.isRunning, "the campaign ended before the tick: make BREACHMAIL_TEST_DELAY_MS longer")
+        kill(notify.processIdentifier, SIGKILL)
+        notify.waitUntilExit()
+
+        let after = try tick(at: "2026-10-24T14:02:00Z")
+        #expect(after["campaigns_run"] as? Int == 1, "\(after)")
+        #expect(try sql("SELECT state || ' ' || COUNT(*) FROM subject GROUP BY state") == "submitted 200")
+        let recipients = try Maildir.files(in: outbox).map { try String(contentsOf: $0, encoding: .utf8) }
+            .compactMap { $0.components(separatedBy: "\r\n").first { $0.hasPrefix("To: ") } }
+        #expect(Set(recipients).count == 200)
+        #expect(recipients.count - 200 <= 4, "more duplicates than the messages in flight: \(recipients.count - 200)")
+    }
+
     // MARK: b + c. Bounces and reach
 
     /// The bounce mailbox read by a tick (real Dovecot), at most every bounce_poll_seconds; reach
@@ -294,5 +326,22 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr == "Error: \(config.path):\(line): response_team[1].role: \"boss\" is not known; use one of: it, legal, communication.\n",
                 "\(result.stderr)")
+    }
+
+    /// Reminder offsets outside 1…71 hours name the file, line, field and the fix; valid ones are used.
+    @Test func reminderHoursAreCheckedAndUsed() throws {
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+        try Data((text + "scheduler:\n  reminder_hours: [12, 0]\n").utf8).write(to: config)
+        let refused = try bm(["scheduler", "tick"], at: Self.made)
+        #expect(refused.stderr == "Error: \(config.path):\(line): scheduler.reminder_hours: \"0\" is not a number of hours between 1 and 71; write e.g. [24, 6].\n",
+                "\(refused.stderr)")
+        try edit("reminder_hours: [12, 0]", "reminder_hours: [12]")
+        let server = try SMTPTestServer()
+        try useSMTP(server)
+        try tick(at: "2026-10-25T09:00:00Z")  // 23 h left: no 24-hour reminder configured
+        #expect(try server.receivedMessages().isEmpty)
+        try tick(at: "2026-10-25T20:00:00Z")  // 12 h left
+        #expect(try server.receivedMessages().map(Self.subject) == ["[breachmail] BR-2026-0001 : 12 h pour notifier l'autorité"])
     }
 }
