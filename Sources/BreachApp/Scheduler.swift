@@ -14,7 +14,7 @@ public import Foundation
 /// `scheduler.claim_timeout_seconds`, so a crash loses no mail and sends one at most once more.
 ///
 /// ```swift
-/// let scheduler = Scheduler(ws, clock: WorkspaceClock())
+/// let scheduler = Scheduler(ws, clock: SystemDeliveryClock())
 /// let report = try await scheduler.runOnce(now: Date())
 /// ```
 public struct Scheduler: Sendable {
@@ -172,23 +172,20 @@ public struct Scheduler: Sendable {
                 try await mail.send(to: member.name, address: member.email, duty: Duty.teamOpened, mail.opened(record, role: member.role))
             }) { report.teamMessagesSent += 1 }
         }
-        if let decision = try ws.register.decisionInForce(incidentID: record.id) {
-            let d = decision.record.decision
-            let value = "authority=\(d.notifyAuthority ? "yes" : "no");subjects=\(d.communicateToSubjects ? "yes" : "no")"
-            let last = try ws.register.lastDutyValue(incidentID: record.id, duty: Duty.decisionSeen)
-            if last?.value != value {
-                _ = try ws.register.recordDutyChange(incidentID: record.id, duty: Duty.decisionSeen, generation: (last?.generation ?? 0) + 1,
-                                                     value: value, kind: nil, payload: nil as String?, actor: ws.actor, at: now)
-            }
+        guard let decision = try ws.register.decisionInForce(incidentID: record.id)?.record.decision else { return }
+        let value = "authority=\(decision.notifyAuthority ? "yes" : "no");subjects=\(decision.communicateToSubjects ? "yes" : "no")"
+        let last = try ws.register.lastDutyValue(incidentID: record.id, duty: Duty.decisionSeen)
+        if last?.value != value {
+            _ = try ws.register.recordDutyChange(incidentID: record.id, duty: Duty.decisionSeen, generation: (last?.generation ?? 0) + 1,
+                                                 value: value, kind: nil, payload: nil as String?, actor: ws.actor, at: now)
         }
-        guard let seen = try ws.register.lastDutyValue(incidentID: record.id, duty: Duty.decisionSeen),
-              let decision = try ws.register.decisionInForce(incidentID: record.id) else { return }
+        guard let seen = try ws.register.lastDutyValue(incidentID: record.id, duty: Duty.decisionSeen) else { return }
         for member in team {
             if Task.isCancelled { return }
             if try await perform(record.id, Duty.teamDecision, key: "\(seen.generation):\(member.email.lowercased())", value: seen.value, now: now, {
                 try await mail.send(to: member.name, address: member.email, duty: Duty.teamDecision,
-                                    mail.decision(record, notifyAuthority: decision.record.decision.notifyAuthority,
-                                                  communicateToSubjects: decision.record.decision.communicateToSubjects, role: member.role))
+                                    mail.decision(record, notifyAuthority: decision.notifyAuthority,
+                                                  communicateToSubjects: decision.communicateToSubjects, role: member.role))
             }) { report.teamMessagesSent += 1 }
         }
     }

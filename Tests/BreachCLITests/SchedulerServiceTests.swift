@@ -31,7 +31,8 @@ import Testing
         let ticks = Ticks()
         let service = SchedulerService(scheduler: Scheduler(ws, clock: clock), interval: .milliseconds(20)) { ticks.add($0) }
         let task = Task { try await service.run() }
-        let deadline = Date().addingTimeInterval(30)
+        // Generous: beside the whole suite, the cooperative pool is shared with many blocking tests.
+        let deadline = Date().addingTimeInterval(180)
         while ticks.all.count < 3 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
         try await task.value
