@@ -219,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachCLITests",
-            dependencies: ["breachmail", "BreachBounces", "BreachTestSupport"],
+            dependencies: ["breachmail", "BreachApp", "BreachBounces", "BreachCore", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -17,6 +17,10 @@ public struct Configuration: Sendable, Equatable {
     public var escalation: Escalation
     /// When breachmail runs for a processor: the controllers it notifies (Art. 33(2)).
     public var controllers: [NotifiedController] = []
+    /// When the scheduler acts (`scheduler:`).
+    public var scheduler = SchedulerSettings()
+    /// Who is told when an incident is opened or its decision changes (`response_team:`).
+    public var responseTeam: [ResponseTeamMember] = []
     /// `breachmail serve`: where it listens and how.
     public var service = Service()
 
@@ -286,11 +290,14 @@ extension Configuration {
             e.finish()
         }
         let controllers = readNotifiedControllers(r)
+        let scheduler = readScheduler(r), responseTeam = readResponseTeam(r)
         let service = readService(r.mapping("service"))
         guard let controller, let dpo, let mail else { return nil }
         var configuration = Configuration(controller: controller, dpo: dpo, timeZone: timeZone, storage: storage, mail: mail,
                                           authorities: authorities, escalation: escalation)
         configuration.controllers = controllers
+        configuration.scheduler = scheduler
+        configuration.responseTeam = responseTeam
         configuration.service = service
         return configuration
     }

@@ -101,6 +101,7 @@ public final class Register: Sendable {
         migrator.registerMigration("v10-service") { db in
             try db.execute(sql: Register.tokenSchema + Register.leaseSchema)
         }
+        registerSchedulerMigrations(&migrator)
         return migrator
     }
 

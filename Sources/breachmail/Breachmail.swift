@@ -24,7 +24,7 @@ struct Breachmail: AsyncParsableCommand {
         version: version,
         subcommands: [Init.self, IncidentCommand.self, SubjectsCommand.self, Status.self, RegisterCommand.self,
                       TemplatesCommand.self, AuthorityCommand.self, ControllerCommand.self, DemoCommand.self, BouncesCommand.self, PublicNotice.self,
-                      ServeCommand.self, TokenCommand.self]
+                      ServeCommand.self, TokenCommand.self, SchedulerCommand.self]
     )
 
     static func main() async {
