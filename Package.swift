@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "BreachServerTests",
             dependencies: [
-                "breachmail", "BreachServer", "BreachRegister", "BreachConfig", "BreachTestSupport", "Yams",
+                "breachmail", "BreachApp", "BreachBounces", "BreachServer", "BreachRegister", "BreachConfig", "BreachTestSupport", "Yams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

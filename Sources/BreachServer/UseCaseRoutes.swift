@@ -75,13 +75,18 @@ enum RequestBody {
         return text
     }
 
-    static func json<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerRequestContext) async throws -> T {
+    /// The body as one JSON object of `T`: read once (a body can be read only once), refused
+    /// with the field named when a key is not one of `allowed` or a value does not fit.
+    static func json<T: Decodable>(_ type: T.Type, allowed: Set<String>, _ request: Request, _ context: ServerRequestContext) async throws -> T {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.hasPrefix("application/json") else { throw Problem.unsupportedMediaType(expected: "application/json") }
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let decoder = JSONDecoder()
+        let data = Data(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw Problem.unprocessable(field: unknown, "\(unknown) is not a field of this request; the fields are \(allowed.sorted().joined(separator: ", ")).")
+        }
         do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, path) {
             let field = (path.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
             throw Problem.unprocessable(field: field, "\(field) is missing; see the OpenAPI document for this route's body.")
@@ -92,15 +97,6 @@ enum RequestBody {
             let field = c.codingPath.map(\.stringValue).joined(separator: ".")
             throw Problem.badRequest(field: field.isEmpty ? "body" : field,
                                      "the body is not valid JSON (\(c.underlyingError.map { "\($0)" } ?? c.debugDescription)); send one JSON object.")
-        }
-    }
-
-    /// The JSON object's keys that `T` does not know: refused rather than silently ignored.
-    static func refuseUnknownKeys(_ allowed: Set<String>, _ request: Request, _ context: ServerRequestContext) async throws {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else { return }
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw Problem.unprocessable(field: unknown, "\(unknown) is not a field of this request; the fields are \(allowed.sorted().joined(separator: ", ")).")
         }
     }
 }
@@ -149,8 +145,7 @@ struct IncidentUseCaseRoutes: RouteGroup {
         routes.post("/v1/incidents/{id}/assessment", needs: .administer) { request, context in
             try await UseCaseError.mapped {
                 let id = try context.parameters.require("id")
-                try await RequestBody.refuseUnknownKeys(AssessmentRequest.keys, request, context)
-                let body = try await RequestBody.json(AssessmentRequest.self, request, context)
+                let body = try await RequestBody.json(AssessmentRequest.self, allowed: AssessmentRequest.keys, request, context)
                 let ws = try environment.workspace(context)
                 // The answers as an answers file's YAML text, or as a JSON object (JSON is YAML).
                 let answers: String
@@ -235,8 +230,7 @@ struct AuthorityRoutes: RouteGroup {
         }
         routes.post("/v1/incidents/{id}/authorities/{authority}/send", needs: .administer) { request, context in
             try await UseCaseError.mapped {
-                try await RequestBody.refuseUnknownKeys(["phase", "lang", "confirm"], request, context)
-                let body = try await RequestBody.json(SendRequest.self, request, context)
+                let body = try await RequestBody.json(SendRequest.self, allowed: ["phase", "lang", "confirm"], request, context)
                 guard body.confirm == true else {
                     throw Problem.unprocessable(field: "confirm", "sending to an authority needs \"confirm\": true: check the composed text first (GET …/notification).")
                 }
@@ -250,8 +244,7 @@ struct AuthorityRoutes: RouteGroup {
         }
         routes.post("/v1/incidents/{id}/authorities/{authority}/reference", needs: .administer) { request, context in
             try await UseCaseError.mapped {
-                try await RequestBody.refuseUnknownKeys(["phase", "reference"], request, context)
-                let body = try await RequestBody.json(ReferenceRequest.self, request, context)
+                let body = try await RequestBody.json(ReferenceRequest.self, allowed: ["phase", "reference"], request, context)
                 let n = try notification(request, context, complementary: body.phase == "complementary", language: nil)
                 let made = try await blocking { try n.recordReference(body.reference) }
                 return EditedResponse(status: .created, response: JSONResult(Referenced(
@@ -334,8 +327,9 @@ struct SubjectRoutes: RouteGroup {
                         try handle.write(contentsOf: Data(buffer.readableBytesView))
                     }
                 }
+                let chosen = options
                 let summary = try await blocking {
-                    try SubjectImporter.run(file: upload, into: ws.register, incidentID: id, options: options, reportDirectory: reports,
+                    try SubjectImporter.run(file: upload, into: ws.register, incidentID: id, options: chosen, reportDirectory: reports,
                                             actor: ws.actor, at: environment.now())
                 }
                 return EditedResponse(status: .created, response: JSONResult(summary))
@@ -345,8 +339,7 @@ struct SubjectRoutes: RouteGroup {
         routes.post("/v1/incidents/{id}/people/lookup", needs: .read) { request, context in
             try await UseCaseError.mapped {
                 let id = try context.parameters.require("id")
-                try await RequestBody.refuseUnknownKeys(["subject_id", "email"], request, context)
-                let body = try await RequestBody.json(Lookup.self, request, context)
+                let body = try await RequestBody.json(Lookup.self, allowed: ["subject_id", "email"], request, context)
                 let ws = try environment.workspace(context)
                 guard let record = try await blocking({ try People.find(ws, incidentID: id, subjectID: body.subject_id, email: body.email) }) else {
                     throw Problem.notFound("\(id) has no such person (no subject with that id or address).")

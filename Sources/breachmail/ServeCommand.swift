@@ -47,7 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "breachmail.serve")
         logger.logLevel = .info
         do {
-            try await BreachService.run(environment: environment, settings: settings, logger: logger) { url in
+            // The scheduler acts as itself in the history: nobody typed what it does.
+            let scheduler = Scheduler(ws.acting(as: "breachmail-scheduler"), clock: try WorkspaceClock())
+            let services = [SchedulerLifecycle(scheduler: scheduler, metrics: metrics, logger: logger)]
+            try await BreachService.run(environment: environment, settings: settings, services: services, logger: logger) { url in
                 // Unbuffered: a supervisor or a test reads the address as soon as the socket is bound.
                 FileHandle.standardOutput.write(Data("breachmail serve: listening on \(url)\n".utf8))
             }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import BreachApp
 import BreachRegister
 public import BreachServer
 import Foundation

@@ -1,3 +1,4 @@
+import BreachApp
 import BreachConfig
 import BreachRegister
 import BreachServer
@@ -18,7 +19,8 @@ import Yams
         let dir = try TemporaryDirectory("routes")
         let register = try Register(at: dir.file("register.sqlite"), create: true)
         let configuration = try Configuration.load(CommandRunner.packageRoot.appendingPathComponent("Config/breachmail.yaml"))
-        let environment = ServerEnvironment(directory: dir.url, configuration: configuration, register: register, metrics: ServiceMetrics())
+        let environment = ServerEnvironment(directory: dir.url, configuration: configuration, register: register, metrics: ServiceMetrics(),
+                                            campaigns: CampaignSupervisor(transport: { try MailSetup.transport($0) }, clock: try WorkspaceClock()))
         let settings = try ServerSettings(configuration.service, directory: dir.url)
         let logger = Logger(label: "test")
         let lease = LeaseService(register: register, duration: 30, renewal: 10, logger: logger)
