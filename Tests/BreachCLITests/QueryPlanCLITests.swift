@@ -32,6 +32,7 @@ import Testing
     static let setAside: [String: String] = [
         "bounces fetch": "needs an IMAP server; it records what it fetches with the statements of `bounces ingest`",
         "register seal": "needs the controller's signing key; it reads the head of the history only",
+        "serve": "a long-running process: its routes run the use cases of the commands above (UseCaseAPITests drive them)",
     ]
     static let submittedAt = "2026-10-24T14:00:00Z"
     static let during = "2026-10-25T16:00:00+02:00"
@@ -147,6 +148,13 @@ import Testing
         for format in ["csv", "json", "html"] {
             try run("register export", ["--format", format, "--output", dir.url.appendingPathComponent("export.\(format)").path])
         }
+        // One person's record, by id and by address; tokens; one tick of the scheduler.
+        try run("subjects show", [id, "--subject", rows[0][0]])
+        try run("subjects show", [id, "--email", "-"], input: rows[1][1] + "\n")
+        try run("token create", ["planner", "--role", "auditor"])
+        try run("token list", [])
+        try run("token revoke", ["planner"])
+        try run("scheduler tick", [], now: Self.after)
         return ran
     }
 
