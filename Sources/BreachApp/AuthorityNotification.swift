@@ -1,4 +1,3 @@
-import ArgumentParser
 public import BreachCompose
 public import BreachConfig
 public import BreachCore
