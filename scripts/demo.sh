@@ -48,10 +48,12 @@ step register export --format html --output "$work/register.html"
 # The service over the same working directory: a token, serve on a free loopback port, a few
 # reads through the API, then SIGTERM (graceful: exit 0).
 echo; echo "  [… the same register as a service:]"
-step token create demo-auditor --role auditor > "$work/auditor.token"
+printf '\n\033[1m$ breachmail token create demo-auditor --role auditor > auditor.token\033[0m\n'
+"$bm" token create demo-auditor --role auditor > "$work/auditor.token"
 printf '\n\033[1m$ breachmail serve --listen 127.0.0.1:0\033[0m\n'
 "$bm" serve --listen 127.0.0.1:0 > "$work/serve.out" 2> "$work/serve.log" &
 serve_pid=$!
+trap 'kill -TERM "$serve_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 cat "$work/serve.out"
 url=$(sed -n 's/^breachmail serve: listening on //p' "$work/serve.out")
@@ -64,6 +66,7 @@ d = json.load(sys.stdin)
 print(json.dumps({"clock": d["clock"]["state"], "subjects": d["subjects"], "reach": d.get("reach", {}).get("recommendation")}, sort_keys=True))'
 echo "\$ curl $url/v1/incidents (no token)"; curl -sS "$url/v1/incidents"; echo
 kill -TERM "$serve_pid"; wait "$serve_pid" && echo "(serve stopped by SIGTERM, exit 0)"
+trap - EXIT
 echo
 echo "Demo working directory: $work"
 echo "  outbox/new/   the encrypted notification to the (demo) CNPD key and the notices to the people"
