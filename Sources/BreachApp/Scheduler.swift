@@ -83,6 +83,11 @@ public struct Scheduler: Sendable {
         let due = try ws.register.sendableSubjects(incidentID: record.id, at: now)
         let left = try due.queued > 0 && ws.register.hasEntry(kind: "campaign.run", incidentID: record.id)
         guard due.dueDeferred > 0 || due.sending > 0 || left else { return }
+        // The DPO paused it (through the service): nothing but a resume restarts it.
+        if try CampaignSupervisor.isPaused(ws.register, incidentID: record.id) {
+            report.campaignsSkipped += 1
+            return
+        }
         let run = try CampaignRun.prepare(ws, incidentID: record.id, at: now)
         let outcome: CampaignRun.Outcome
         do {

@@ -107,7 +107,11 @@ import Testing
         #expect(try fixture.sqlite("SELECT count(*) FROM subject WHERE state = 'sending'") == "0\n")
         #expect(received < 292)
 
-        // Paused stays paused: a start is refused; resume carries on to the end.
+        // Paused stays paused: the scheduler's tick leaves it (no one more person written to, only
+        // the DPO's reminders), a start is refused; resume carries on to the end.
+        try fixture.bm(["scheduler", "tick"])
+        let toPeople = try smtp.receivedMessages().filter { $0.recipients != ["dpo@exemple.lu"] }.count
+        #expect(toPeople == received, "the scheduler restarted a paused campaign")
         let start = try send(server, "POST", "/v1/incidents/\(Self.id)/campaign/start", token: operatorToken)
         #expect(start.status == 409 && start.body.contains("paused"), "\(start.body)")
         let resumed = try send(server, "POST", "/v1/incidents/\(Self.id)/campaign/resume", token: operatorToken)
