@@ -46,10 +46,7 @@ public enum Incidents {
         let inForce = try ws.register.decisionInForce(incidentID: record.id)
         return Document(
             id: record.id, version: record.version, recorded_at: record.updatedAt, incident: record.incident,
-            assessment: inForce.map {
-                StatusJSON.AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
-                                          in_force: true, record: $0.record)
-            })
+            assessment: inForce.map(StatusJSON.AssessmentJSON.init(inForce:)))
     }
 
     /// Records a new incident from the text of an incident file (YAML, or JSON, which is YAML);

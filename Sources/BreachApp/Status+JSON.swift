@@ -68,6 +68,11 @@ public enum StatusJSON {
             self.in_force = in_force
             self.record = record
         }
+
+        /// The DPO's decision in force, as recorded.
+        public init(inForce a: RecordedAssessment) {
+            self.init(entry: a.entry.sequence, recorded_at: a.entry.recordedAt, actor: a.entry.actor, in_force: true, record: a.record)
+        }
     }
 
     public struct NotificationJSON: Encodable, Sendable {
@@ -165,7 +170,7 @@ public enum StatusJSON {
     }
 
     /// RFC 3339 in UTC, as the register writes times.
-    public static func utc(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
+    public static func utc(_ date: Date) -> String { RFC3339Text.utc(date) }
 
     public static func kind(_ r: EscalationRecommendation) -> String {
         switch r {

@@ -39,10 +39,10 @@ extension ServiceMetrics {
             let elapsed = max(Date().timeIntervalSince(tally.started), 0.001)
             return (d, Double(f.done) / elapsed)
         }
-        for _ in 0..<max(delta.submitted, 0) { countMessage(.submitted) }
-        for _ in 0..<max(delta.deferred, 0) { countMessage(.deferred) }
-        for _ in 0..<max(delta.failedPermanent, 0) { countMessage(.failedPermanent) }
-        for _ in 0..<max(delta.renderFailed, 0) { countMessage(.renderFailed) }
+        countMessages(.submitted, delta.submitted)
+        countMessages(.deferred, delta.deferred)
+        countMessages(.failedPermanent, delta.failedPermanent)
+        countMessages(.renderFailed, delta.renderFailed)
         rate(incident).set(to: perSecond)
     }
 

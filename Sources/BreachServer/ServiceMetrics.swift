@@ -41,7 +41,12 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// One message handed to the transport, with what came of it.
-    public func countMessage(_ outcome: SubjectState) { messages(outcome.rawValue).increment() }
+    public func countMessage(_ outcome: SubjectState) { countMessages(outcome, 1) }
+
+    /// `count` messages with the same outcome (a campaign's progress since the last report).
+    public func countMessages(_ outcome: SubjectState, _ count: Int) {
+        if count > 0 { messages(outcome.rawValue).increment(by: Int64(count)) }
+    }
 
     /// One bounce ingested, by class (`hard`, `transient`, `sender-side`).
     public func countBounce(class bounceClass: String) { bounces(bounceClass).increment() }

@@ -143,10 +143,7 @@ extension IncidentCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let document = inForce.map {
-                    StatusJSON.AssessmentJSON(entry: $0.entry.sequence, recorded_at: $0.entry.recordedAt, actor: $0.entry.actor,
-                                              in_force: true, record: $0.record)
-                }
+                let document = inForce.map(StatusJSON.AssessmentJSON.init(inForce:))
                 print(String(decoding: try encoder.encode(document), as: UTF8.self))
                 return
             }
