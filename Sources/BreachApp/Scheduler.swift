@@ -37,6 +37,7 @@ public struct Scheduler: Sendable {
     /// The history kind of a reach decision; its payload holds counts and the recommendation only.
     public static let reachDecidedKind = "reach.decided"
     static let bouncePollMark = "bounces.poll"
+    static let acknowledgementPollMark = "acknowledgements.poll"
 
     public init(_ ws: Workspace, clock: any DeliveryClock) {
         self.ws = ws
@@ -52,6 +53,7 @@ public struct Scheduler: Sendable {
     public func runOnce(now: Date) async throws -> SchedulerReport {
         var report = SchedulerReport()
         await pollBounces(now: now, into: &report)
+        await pollAcknowledgements(now: now, into: &report)
         for record in try ws.register.incidents() {
             if Task.isCancelled { break }
             report.incidents += 1
@@ -112,6 +114,21 @@ public struct Scheduler: Sendable {
             report.bounceMessagesRead = result.movedToProcessed + result.movedToReview
         } catch {
             report.problems.append("bounces: \(error)")
+        }
+    }
+
+    /// The authorities' acknowledgements, from `scheduler.acknowledgements`, at the bounces' pace.
+    private func pollAcknowledgements(now: Date, into report: inout SchedulerReport) async {
+        guard ws.configuration.scheduler.acknowledgements != nil else { return }
+        do {
+            guard try ws.register.takeSchedulerMark(Self.acknowledgementPollMark, at: now,
+                                                   every: TimeInterval(ws.configuration.scheduler.bouncePollSeconds)) else { return }
+            let result = try await AcknowledgementFetch.run(ws, at: now)
+            report.acknowledgementsRead = result.read
+            report.referencesRecorded = result.referencesRecorded
+            report.acknowledgementsToConfirm = result.toConfirm
+        } catch {
+            report.problems.append("acknowledgements: \(error)")
         }
     }
 
@@ -227,6 +244,11 @@ public struct SchedulerReport: Sendable, Codable, Equatable {
     public var messagesDeferred = 0
     /// Messages read from the bounce mailbox; nil when it was not read this tick.
     public var bounceMessagesRead: Int?
+    /// Messages read from the acknowledgements mailbox; nil when it was not read this tick.
+    public var acknowledgementsRead: Int?
+    /// Authority references recorded from acknowledgements, and acknowledgements left for the DPO to confirm.
+    public var referencesRecorded = 0
+    public var acknowledgementsToConfirm = 0
     /// `reach.decided` entries recorded.
     public var reachRecorded = 0
     /// Mails to the DPO: deadline reminders and reach decisions.
@@ -245,6 +267,9 @@ public struct SchedulerReport: Sendable, Codable, Equatable {
         case messagesSubmitted = "messages_submitted"
         case messagesDeferred = "messages_deferred"
         case bounceMessagesRead = "bounce_messages_read"
+        case acknowledgementsRead = "acknowledgements_read"
+        case referencesRecorded = "references_recorded"
+        case acknowledgementsToConfirm = "acknowledgements_to_confirm"
         case reachRecorded = "reach_recorded"
         case remindersSent = "reminders_sent"
         case teamMessagesSent = "team_messages_sent"

@@ -12,6 +12,10 @@ extension Configuration {
         /// Seconds after which a duty claimed but not marked done (its process died between the
         /// claim and the mark) is taken again. Default 600.
         public var claimTimeoutSeconds: Int = 600
+        /// The mailbox where the authorities' answers arrive (the DPO's, since the notification
+        /// answers to `dpo.email`), read for their acknowledgements; nil: not read. Read every
+        /// `bounce_poll_seconds`, nothing moved, deleted or marked read.
+        public var acknowledgements: BounceIMAP?
         public init() {}
     }
 
@@ -41,6 +45,7 @@ extension Configuration {
             ?? settings.bouncePollSeconds
         settings.claimTimeoutSeconds = s.int("claim_timeout_seconds", range: 60...86_400, expected: "a number of seconds between 60 and 86400, e.g. 600")
             ?? settings.claimTimeoutSeconds
+        if let i = s.mapping("acknowledgements") { settings.acknowledgements = readIMAPMailbox(i) }
         if s.value("reminder_hours") != nil {
             var hours: [Int] = []
             for text in s.texts("reminder_hours") {
@@ -55,6 +60,26 @@ extension Configuration {
         }
         s.finish()
         return settings
+    }
+
+    /// An IMAP mailbox (`mail.bounces.imap`, `scheduler.acknowledgements`): `url`, `username`,
+    /// `password` by reference, `allow_plaintext_loopback`, `ca_file`; nil when url or username is missing (reported).
+    static func readIMAPMailbox(_ i: MappingReader) -> BounceIMAP? {
+        let url = i.text("url", required: true, expected: "the mailbox, e.g. imaps://imap.exemple.lu/INBOX")
+        if let url, !(url.hasPrefix("imaps://") || url.hasPrefix("imap://")) {
+            i.document.report(line: i.lineOf("url"), i.keyPath("url"),
+                              "\"\(url)\" is not an IMAP mailbox; use imaps://host/INBOX (imap:// only to a loopback host with allow_plaintext_loopback).")
+        }
+        let username = i.text("username", required: true, expected: "the IMAP login")
+        var imap = BounceIMAP(url: url ?? "", username: username ?? "", password: secret(i, "password"))
+        imap.allowPlaintextLoopback = i.bool("allow_plaintext_loopback") ?? false
+        imap.caFile = i.text("ca_file") ?? ""
+        if imap.password == nil {
+            i.document.report(line: i.lineOf("password"), i.keyPath("password"),
+                              "the IMAP password is missing; give {env: VARIABLE} or {file: path}.")
+        }
+        i.finish()
+        return url != nil && username != nil ? imap : nil
     }
 
     static func readResponseTeam(_ r: MappingReader) -> [ResponseTeamMember] {

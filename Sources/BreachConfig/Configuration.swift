@@ -365,23 +365,7 @@ extension Configuration {
             mail.bounceDomain = b.text("domain") ?? ""
             mail.bouncePrefix = b.text("prefix") ?? mail.bouncePrefix
             mail.bounceSecret = secret(b, "secret")
-            if let i = b.mapping("imap") {
-                let url = i.text("url", required: true, expected: "the mailbox, e.g. imaps://imap.exemple.lu/INBOX")
-                if let url, !(url.hasPrefix("imaps://") || url.hasPrefix("imap://")) {
-                    i.document.report(line: i.lineOf("url"), i.keyPath("url"),
-                                      "\"\(url)\" is not an IMAP mailbox; use imaps://host/INBOX (imap:// only to a loopback host with allow_plaintext_loopback).")
-                }
-                let username = i.text("username", required: true, expected: "the IMAP login")
-                var imap = BounceIMAP(url: url ?? "", username: username ?? "", password: secret(i, "password"))
-                imap.allowPlaintextLoopback = i.bool("allow_plaintext_loopback") ?? false
-                imap.caFile = i.text("ca_file") ?? ""
-                if imap.password == nil {
-                    i.document.report(line: i.lineOf("password"), i.keyPath("password"),
-                                      "the IMAP password is missing; give {env: VARIABLE} or {file: path}.")
-                }
-                i.finish()
-                if url != nil, username != nil { mail.bounceIMAP = imap }
-            }
+            if let i = b.mapping("imap") { mail.bounceIMAP = readIMAPMailbox(i) }
             b.finish()
         }
         if let g = m.mapping("signing") {
@@ -450,7 +434,7 @@ extension Configuration {
     }
 
     /// Reads `{env: NAME}` or `{file: PATH}`; an inline value is refused so that no secret lives in the file.
-    private static func secret(_ r: MappingReader, _ key: String) -> SecretReference? {
+    static func secret(_ r: MappingReader, _ key: String) -> SecretReference? {
         guard let node = r.value(key) else { return nil }
         guard case .mapping = node, let s = r.mapping(key) else {
             r.document.report(line: r.lineOf(key), r.keyPath(key),

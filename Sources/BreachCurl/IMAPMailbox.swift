@@ -93,7 +93,18 @@ public final class IMAPMailbox {
 
     /// The UIDs of every message in the mailbox (`UID SEARCH ALL`), ascending.
     public func uids() throws(CurlError) -> [UInt64] {
-        let text = String(decoding: try perform(url: mailboxURL, request: "UID SEARCH ALL", operation: "list the messages (UID SEARCH ALL)"), as: UTF8.self)
+        try uids(matching: "ALL", operation: "list the messages (UID SEARCH ALL)")
+    }
+
+    /// The UIDs of the messages that match IMAP search keys (`UID SEARCH keys`, RFC 3501
+    /// §6.4.4: `FROM "cnpd.lu" HEADER In-Reply-To "<id>"`), ascending. The server searches: only
+    /// the matching messages are fetched afterwards.
+    public func uids(matching keys: String) throws(CurlError) -> [UInt64] {
+        try uids(matching: keys, operation: "search the messages (UID SEARCH)")
+    }
+
+    private func uids(matching keys: String, operation: String) throws(CurlError) -> [UInt64] {
+        let text = String(decoding: try perform(url: mailboxURL, request: "UID SEARCH \(keys)", operation: operation), as: UTF8.self)
         var uids: [UInt64] = []
         for line in text.split(whereSeparator: \.isNewline) where line.uppercased().hasPrefix("* SEARCH") {
             uids += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { UInt64($0) }
@@ -104,6 +115,14 @@ public final class IMAPMailbox {
     /// The whole message with this UID (`UID FETCH uid BODY[]`), as the server stores it.
     public func fetch(uid: UInt64) throws(CurlError) -> [UInt8] {
         try perform(url: mailboxURL + ";UID=\(uid)", request: nil, operation: "fetch message UID \(uid)")
+    }
+
+    /// Takes the `\Seen` flag off messages again (`UID STORE uids -FLAGS.SILENT (\Seen)`): a
+    /// fetch sets it, and a mailbox a person reads must not show as read what nobody read.
+    public func markUnseen(uids: [UInt64]) throws(CurlError) {
+        guard !uids.isEmpty else { return }
+        _ = try perform(url: mailboxURL, request: "UID STORE \(Self.set(uids)) -FLAGS.SILENT (\\Seen)",
+                        operation: "mark \(uids.count) message\(uids.count == 1 ? "" : "s") unread again")
     }
 
     /// The names of the server's folders (`LIST "" "*"`).
@@ -137,7 +156,12 @@ public final class IMAPMailbox {
     /// Moves messages to a folder (`UID MOVE`, RFC 6851; Dovecot, Cyrus, Exchange and Gmail have it).
     public func move(uids: [UInt64], to folder: String) throws(CurlError) {
         guard !uids.isEmpty else { return }
-        // Ranges keep the command short for a large batch.
+        _ = try perform(url: mailboxURL, request: "UID MOVE \(Self.set(uids)) \(Self.quoted(folder))",
+                        operation: "move \(uids.count) message\(uids.count == 1 ? "" : "s") to \(folder)")
+    }
+
+    /// A UID set in ranges (`3:7,9`), which keeps the command short for a large batch.
+    static func set(_ uids: [UInt64]) -> String {
         var set: [String] = []
         var i = 0
         let sorted = uids.sorted()
@@ -147,8 +171,7 @@ public final class IMAPMailbox {
             set.append(i == j ? "\(sorted[i])" : "\(sorted[i]):\(sorted[j])")
             i = j + 1
         }
-        _ = try perform(url: mailboxURL, request: "UID MOVE \(set.joined(separator: ",")) \(Self.quoted(folder))",
-                        operation: "move \(uids.count) message\(uids.count == 1 ? "" : "s") to \(folder)")
+        return set.joined(separator: ",")
     }
 
     private var mailboxURL: String {

@@ -267,7 +267,7 @@ public final class Register: Sendable {
         return IncidentRecord(id: row["id"], version: row["version"], incident: incident, openedAt: row["opened_at"], updatedAt: row["updated_at"])
     }
 
-    private static func entry(_ row: Row) -> HistoryEntry {
+    static func entry(_ row: Row) -> HistoryEntry {
         HistoryEntry(sequence: row["sequence"], recordedAt: row["recorded_at"], actor: row["actor"], kind: row["kind"],
                      incidentID: row["incident_id"], version: row["version"], payload: row["payload"],
                      payloadHash: row["payload_hash"], previousHash: row["previous_hash"], entryHash: row["entry_hash"])

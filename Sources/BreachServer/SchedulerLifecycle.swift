@@ -11,6 +11,7 @@ public struct SchedulerLifecycle: Service {
         service = SchedulerService(scheduler: scheduler) { report in
             if report.campaignsRun > 0 { metrics.countSchedulerRun(.retryDeferred) }
             if report.bounceMessagesRead != nil { metrics.countSchedulerRun(.pollBounces) }
+            if report.acknowledgementsRead != nil { metrics.countSchedulerRun(.readAcknowledgement) }
             if report.reachRecorded > 0 { metrics.countSchedulerRun(.evaluateReach) }
             if report.remindersSent > 0 { metrics.countSchedulerRun(.remindDeadline) }
             if report.teamMessagesSent > 0 { metrics.countSchedulerRun(.notifyTeam) }

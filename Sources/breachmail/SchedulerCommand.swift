@@ -46,6 +46,7 @@ struct SchedulerCommand: AsyncParsableCommand {
                 print("\(report.incidents) incident(s): \(report.campaignsRun) campaign run(s) (\(report.messagesSubmitted) submitted, "
                     + "\(report.messagesDeferred) deferred), \(report.campaignsSkipped) already running; "
                     + "bounce mailbox \(report.bounceMessagesRead.map { "read, \($0) message(s)" } ?? "not read"); "
+                    + "acknowledgements \(report.acknowledgementsRead.map { "read, \($0) message(s), \(report.referencesRecorded) reference(s) recorded, \(report.acknowledgementsToConfirm) to confirm" } ?? "not read"); "
                     + "\(report.reachRecorded) reach decision(s) recorded; \(report.remindersSent) reminder(s) to the DPO; "
                     + "\(report.teamMessagesSent) message(s) to the response team.")
             }
