@@ -30,7 +30,7 @@ import Testing
     }
 
     /// SIGKILL in the middle of a campaign started through the API: no exit path runs, the lease
-    /// stays, people are left `sending`. The next `serve` takes the lease over once it expires and
+    /// stays, the messages in flight are not recorded. The next `serve` takes the lease over once it expires and
     /// its scheduler finishes the campaign by itself: the relay receives every person, and twice
     /// at most the messages that were in flight at the kill (one per SMTP connection).
     @Test func sigkillMidCampaignThenANewServeSendsAgainAtMostTheMessagesInFlight() throws {
@@ -48,6 +48,8 @@ import Testing
         #expect(try first.stop(SIGKILL).status == SIGKILL)
         let beforeKill = try smtp.receivedMessages().count
         #expect(beforeKill < Self.withAddress, "the campaign ended before the kill: nothing was tested")
+        // The campaign's journal, not the rows, holds the latest states until it is folded: the
+        // rows may say `sending` for none of those in flight.
         let leftSending = try Self.count(fixture, "SELECT count(*) FROM subject WHERE state = 'sending'")
 
         Thread.sleep(forTimeInterval: 2.2)  // the killed holder's lease expires
@@ -64,7 +66,6 @@ import Testing
         #expect(perPerson.values.allSatisfy { $0 <= 2 }, "\(twice)")
         // mail.connections (4) messages at most are in flight when the process dies.
         #expect(twice.count <= 4, "sent again beyond the messages in flight: \(twice.count) (\(received.count) received, \(leftSending) left sending)")
-        #expect(twice.count <= leftSending, "only people left `sending` may be written to twice")
         #expect(try second.stop().status == 0, "\(second.log)")
         #expect(try Self.count(fixture, "SELECT count(*) FROM subject WHERE state = 'submitted'") == Self.withAddress)
         #expect(try Self.count(fixture, "SELECT count(*) FROM subject WHERE state = 'sending'") == 0)
