@@ -252,4 +252,16 @@ import Testing
         #expect(!after.stdout.contains("to confirm"), "\(after.stdout)")
         #expect(try bm(["register", "verify"], at: "2026-10-24T10:32:00Z").status == 0)
     }
+
+    /// A wrong mailbox or a password written inline names the file, line, field and the fix.
+    @Test func aWrongAcknowledgementsMailboxIsRefusedWithTheField() throws {
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).count + 2  // the url's line
+        try Data((text + "scheduler:\n  acknowledgements:\n    url: https://imap.exemple.lu/INBOX\n    username: dpo\n    password: {env: X}\n").utf8)
+            .write(to: config)
+        let result = try bm(["scheduler", "tick"], at: Self.made)
+        #expect(result.status != 0)
+        #expect(result.stderr == "Error: \(config.path):\(line): scheduler.acknowledgements.url: \"https://imap.exemple.lu/INBOX\" is not an IMAP mailbox; "
+                + "use imaps://host/INBOX (imap:// only to a loopback host with allow_plaintext_loopback).\n", "\(result.stderr)")
+    }
 }
