@@ -9,7 +9,9 @@
 #   Benchmarks/serve.sh [COUNT] [CONNECTIONS...]          (defaults 20000 subjects, "1 4")
 #   STATUS_SIZES="10000 100000 1000000" Benchmarks/serve.sh   (register sizes for GET status)
 #
-# Needs Debian's postfix (/usr/sbin/smtp-sink) and wrk (apt-get install wrk).
+# Needs Debian's postfix (/usr/sbin/smtp-sink, in .ci/packages.txt) and wrk, which only the
+# benchmarks use: it is listed in Benchmarks/packages.txt, which CI and scripts/setup.sh do not
+# install (apt-get install -y wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-20000}
@@ -22,7 +24,7 @@ status_sizes=${STATUS_SIZES:-"10000 100000"}
 export BREACHMAIL_NOW=2026-10-24T16:00:00+02:00 BREACHMAIL_ACTOR=bench
 
 [ -x /usr/sbin/smtp-sink ] || { echo "smtp-sink is missing: apt-get install postfix" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y \$(sed 's/#.*//' Benchmarks/packages.txt)" >&2; exit 1; }
 
 work=$(mktemp -d)
 sink=
