@@ -11,6 +11,7 @@
 #   Benchmarks/campaign.sh [COUNT] [CONNECTIONS...]      (defaults 100000 subjects, "1 4")
 #   PEER=0 Benchmarks/campaign.sh 20000 1               (without the Python peer, which is slow)
 #   PAIRS=5 PEER=0 Benchmarks/campaign.sh 100000 1 4     (five pairs per number of connections)
+#   BREACHMAIL_BIN=.build-release/release/breachmail Benchmarks/campaign.sh   (a binary built already)
 #
 # Every figure is subjects / wall seconds of the whole command (process start, CSV reading,
 # composing, sending, recording), except the ceiling, which has nothing to read or compose.
@@ -44,9 +45,12 @@ now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
-echo "Building breachmail (release) and the C ceiling…"
-swift build -c release --product breachmail >/dev/null
-breachmail=$(swift build -c release --show-bin-path)/breachmail
+breachmail=${BREACHMAIL_BIN:-}
+if [ -z "$breachmail" ]; then
+    echo "Building breachmail (release)…"
+    swift build -c release --product breachmail >/dev/null
+    breachmail=$(swift build -c release --show-bin-path)/breachmail
+fi
 cc -O2 -o "$work/curl-ceiling" Benchmarks/curl-ceiling.c $(pkg-config --cflags --libs libcurl)
 
 # COUNT made-up people, deterministic: personN@example.org, about half fr, 30 % en, 20 % de.

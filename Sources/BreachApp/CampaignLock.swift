@@ -1,5 +1,6 @@
 import BreachConfig
 import BreachCore
+import BreachRegister
 import Foundation
 
 /// The history payload of one run: counts only.

@@ -108,7 +108,7 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
             }
             // Letters of either case (lowercased below), digits, hyphen; no hyphen first or last.
             guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
-                  label.allSatisfy({ ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) else {
+                  label.allSatisfy(isLDHByte) else {
                 throw AddressError(address: context, problem: .invalidLabel(String(decoding: label, as: UTF8.self)))
             }
             labels += 1
@@ -121,6 +121,12 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
             throw AddressError(address: context, problem: .singleLabelDomain)
         }
         return result
+    }
+
+    /// A letter of either case, a digit or a hyphen.
+    private static func isLDHByte(_ b: UInt8) -> Bool {
+        let lower = b | 0x20
+        return (lower >= 97 && lower <= 122) || (b >= 48 && b <= 57) || b == 45
     }
 
     // atext of RFC 5322 §3.2.3, joined by single dots.

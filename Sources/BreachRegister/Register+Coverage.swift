@@ -113,8 +113,12 @@ extension Register {
         guard let last = entries.last(where: { $0.kind == HistoryEntry.Kind.subjectsDigest }),
               let payload = try? JSONDecoder().decode(SubjectDigestPayload.self, from: Data(last.payload.utf8)) else { return nil }
         var lanes = SubjectDigest.zero
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject")
-            while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
+        // The rows of an import under way (or of one that died, not yet removed) are not in the
+        // digest until its final step: they are left out (see `Register+Import.swift`).
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT \(SubjectDigest.columns) FROM subject WHERE import_entry NOT IN (SELECT id FROM subject_import)
+            """)
+        while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
         guard lanes.hex == payload.digest else {
             return .init(sequence: last.sequence, message: "a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry")
         }
@@ -158,13 +162,14 @@ struct SubjectDigest: Equatable {
         texts.reserveCapacity(row.count)
         for index in 0..<row.count {
             let value = row[index] as DatabaseValue
-            texts.append(switch value.storage {
+            let text: String? = switch value.storage {
             case .null: nil
             case .int64(let n): String(n)
             case .double(let d): String(d)
             case .string(let s): s
             case .blob(let b): b.base64EncodedString()
-            })
+            }
+            texts.append(text)
         }
         return of(texts)
     }

@@ -54,10 +54,7 @@ extension Register {
         incidentID: String, actor: String, at now: Date, _ body: (SubjectWriter) throws -> Payload
     ) throws -> HistoryEntry {
         let lock = try IncidentLock(path: incidentLockPath(incidentID))
-        guard let lock else {
-            throw RegisterError(code: .locked, message: "a campaign of \(incidentID) (`subjects notify`) or another import into it is "
-                                + "running; wait for it to end, then import again.")
-        }
+        guard let lock else { throw RegisterError.incidentBusy(incidentID) }
         defer { lock.release() }
         let stamp = RFC3339UTC.format(now)
         let (importID, afterID) = try write { db -> (Int64, Int64) in
@@ -78,13 +75,19 @@ extension Register {
         do {
             return try pool.writeWithoutTransaction { db in
                 // A larger page cache while the indexes grow (bounded: the import stays under 64 MiB).
-                try db.execute(sql: "PRAGMA cache_size = -16384")
-                defer { _ = try? db.execute(sql: "PRAGMA cache_size = -2000") }
+                // The batches are not synced one by one: a batch lost in a power cut belongs to an
+                // unfinished import, removed anyway; the final step is synced (FULL), and with it
+                // every batch before it in the write-ahead log.
+                try db.execute(sql: "PRAGMA cache_size = -16384; PRAGMA synchronous = NORMAL")
+                defer { _ = try? db.execute(sql: "PRAGMA cache_size = -2000; PRAGMA synchronous = FULL") }
                 try db.beginTransaction(.immediate)
                 do {
                     let writer = try SubjectWriter(db: db, incidentID: incidentID, importEntry: importID, stamp: stamp)
                     let payload: Payload
                     do { payload = try body(writer) } catch { bodyError = error; throw error }
+                    try db.commit()
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    try db.beginTransaction(.immediate)
                     // The final step: the entry, the digest and the end of the import, in one transaction.
                     let entry = try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
                                                 payload: Self.json(ImportPayload(payload: payload, importEntry: importID)),
@@ -135,10 +138,12 @@ extension Register {
     }
 
     func unfinishedImports() throws(RegisterError) -> [(id: Int64, incidentID: String, after: Int64)] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, incident_id, after_id FROM subject_import ORDER BY id").map {
-                ($0["id"], $0["incident_id"], $0["after_id"])
+        try read { db -> [(id: Int64, incidentID: String, after: Int64)] in
+            var imports: [(id: Int64, incidentID: String, after: Int64)] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, incident_id, after_id FROM subject_import ORDER BY id") {
+                imports.append((id: row["id"], incidentID: row["incident_id"], after: row["after_id"]))
             }
+            return imports
         }
     }
 

@@ -96,7 +96,7 @@ public final class SubjectJournal: @unchecked Sendable {
         guard offset - firstOffset > limit else { return offset }
         lock.lock()
         defer { lock.unlock() }
-        let end = lseek(descriptor, 0, SEEK_END)
+        let end = Int(lseek(descriptor, 0, SEEK_END))
         let reached = try register.foldJournal(path, from: offset).offset
         // Only whole lines are ever written, under this lock: a shorter reach is a line cut by a
         // failed write, which stays to be seen.

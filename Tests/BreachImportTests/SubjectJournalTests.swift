@@ -126,7 +126,9 @@ import Testing
             }
         }
         #expect(compactions > 10)
-        #expect(largest < limit * 3, "the journal grew to \(largest) bytes")
+        // Between two folds the journal grows by the appends in between (up to 20 changes each, a
+        // fold every fourth append on average); without compaction it would end at ~450 kB.
+        #expect(largest < limit * 8, "the journal grew to \(largest) bytes")
         // The run dies here: the register opened again folds what is left from the file's start.
         let reopened = try Register(at: dir.file("logged.sqlite"))
         #expect(try rows(reopened, loggedID) == rows(direct, directID))
