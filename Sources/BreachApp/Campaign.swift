@@ -99,6 +99,10 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// after the first N claims stays between the claim and the delivery until the process is
     /// killed, so that a crash test kills it exactly where a person is `sending` and not sent.
     private let holdAfterClaims = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_HOLD_AFTER_CLAIMS"].flatMap(Int.init)
+    /// The journal is emptied once this many bytes of it were folded (about 40,000 changes), so
+    /// that it stays bounded whatever the campaign's size; `BREACHMAIL_TEST_JOURNAL_LIMIT` sets
+    /// it for the crash tests.
+    static let journalLimit = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_JOURNAL_LIMIT"].flatMap(Int.init) ?? 8 << 20
     private var claims = 0
     private let lock = NSLock()
     private var machine: CampaignStateMachine
@@ -204,6 +208,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             do {
                 try journal.sync()
                 foldedOffset = try register.foldJournal(journal.path, from: foldedOffset).offset
+                foldedOffset = try journal.compact(into: register, from: foldedOffset, limit: Self.journalLimit)
             } catch {
                 lock.withLock { failed = failed ?? error }
                 return

@@ -1,5 +1,6 @@
 import BreachConfig
 import BreachCore
+import BreachRegister
 import Foundation
 
 /// The history payload of one run: counts only.
@@ -13,13 +14,13 @@ public struct CampaignRunPayload: Encodable {
 public struct CampaignLock {
     public let fd: Int32
     public init(_ ws: Workspace, incidentID: String) throws {
-        let url = URL(fileURLWithPath: ws.configuration.storage.register, relativeTo: ws.directory)
-            .deletingLastPathComponent().appendingPathComponent(".campaign-\(incidentID).lock")
-        fd = open(url.path, O_CREAT | O_RDWR, 0o600)
-        guard fd >= 0 else { throw AppError(.unavailable, "cannot create \(url.path): check that the working directory is writable.") }
+        // The file an import into the incident holds too (see `Register.importSubjects`).
+        let path = ws.register.incidentLockPath(incidentID)
+        fd = open(path, O_CREAT | O_RDWR, 0o600)
+        guard fd >= 0 else { throw AppError(.unavailable, "cannot create \(path): check that the working directory is writable.") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw AppError(.conflict, "another `subjects notify \(incidentID)` is running in this working directory; wait for it or stop it.")
+            throw AppError(.conflict, "another `subjects notify \(incidentID)` or `subjects import \(incidentID)` is running in this working directory; wait for it or stop it.")
         }
     }
     public func release() { close(fd) }

@@ -116,6 +116,9 @@ public struct CampaignRun: Sendable {
                     onEvent emit: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> Outcome {
         let lock = try CampaignLock(ws, incidentID: record.id)
         defer { lock.release() }
+        // An import into the incident that died after this register was opened (by a service
+        // running for days) left rows nobody recorded: no import runs now that we hold the lock.
+        try ws.register.removeUnfinishedImports(incidentID: record.id)
         let machine = CampaignStateMachine(policy: RetryPolicy(), clock: clock)
         let stop = StopFlag()
         let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,

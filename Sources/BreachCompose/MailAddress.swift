@@ -60,6 +60,7 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         if name.hasPrefix("[") {
             throw AddressError(address: context, problem: .addressLiteral)
         }
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return try asciiOnlyDomain(name, context: context) }
         // U+3002 and friends are label separators in IDNA (RFC 3490 §3.1).
         let separators: Set<Character> = [".", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
         var labels: [String] = []
@@ -94,6 +95,38 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
             throw AddressError(address: context, problem: .singleLabelDomain)
         }
         return result
+    }
+
+    /// ``asciiDomain(_:address:)`` for a name that is ASCII already (nearly every address of an
+    /// import): the same checks and errors, on bytes, without a String per label.
+    private static func asciiOnlyDomain(_ name: String, context: String) throws(AddressError) -> String {
+        var labels = 0
+        for label in name.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard !label.isEmpty else { throw AddressError(address: context, problem: .emptyLabel) }
+            guard label.count <= 63 else {
+                throw AddressError(address: context, problem: .labelTooLong(String(decoding: label, as: UTF8.self)))
+            }
+            // Letters of either case (lowercased below), digits, hyphen; no hyphen first or last.
+            guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+                  label.allSatisfy(isLDHByte) else {
+                throw AddressError(address: context, problem: .invalidLabel(String(decoding: label, as: UTF8.self)))
+            }
+            labels += 1
+        }
+        let result = name.lowercased()
+        guard result.utf8.count <= 253 else {
+            throw AddressError(address: context, problem: .domainTooLong(result.utf8.count))
+        }
+        guard labels >= 2 || result == "localhost" else {
+            throw AddressError(address: context, problem: .singleLabelDomain)
+        }
+        return result
+    }
+
+    /// A letter of either case, a digit or a hyphen.
+    private static func isLDHByte(_ b: UInt8) -> Bool {
+        let lower = b | 0x20
+        return (lower >= 97 && lower <= 122) || (b >= 48 && b <= 57) || b == 45
     }
 
     // atext of RFC 5322 §3.2.3, joined by single dots.

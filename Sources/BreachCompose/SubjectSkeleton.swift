@@ -81,22 +81,63 @@ struct SubjectSkeleton: Sendable {
     /// ends that could join the text around it into one character.
     static func accepts(_ value: String) -> Bool {
         let scalars = value.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last, standsAlone(first),
-              standsAlone(last) || (0x300...0x36F).contains(last.value) else { return false }
+        guard let first = scalars.first, standsAlone(first), endsAlone(scalars) else { return false }
         return scalars.allSatisfy { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }
+    }
+
+    /// Whether the end of a value cannot join the text after it: its last scalar stands alone,
+    /// or the value ends in marks (vowel signs, points, accents: ``isTrailingMark(_:)``) after a
+    /// scalar that stands alone. Marks join what comes before them, never what comes after; a
+    /// virama among them could join a consonant after it (Unicode's rule GB9c), so it is refused.
+    static func endsAlone(_ scalars: String.UnicodeScalarView) -> Bool {
+        for scalar in scalars.reversed() {
+            if standsAlone(scalar) { return true }
+            guard isTrailingMark(scalar) else { return false }
+        }
+        return false
+    }
+
+    /// Combining marks that never join what follows them (Grapheme_Cluster_Break `Extend` or
+    /// `SpacingMark`, not a virama): combining accents, and the vowel signs and points of the
+    /// scripts ``standsAlone(_:)`` takes.
+    static func isTrailingMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x300...0x36F,  // combining diacritical marks
+             0x591...0x5BD, 0x5BF, 0x5C1...0x5C2, 0x5C4...0x5C5, 0x5C7,  // Hebrew points and accents
+             0x610...0x61A, 0x64B...0x65F, 0x670, 0x6D6...0x6DC, 0x6DF...0x6E4, 0x6E7...0x6E8, 0x6EA...0x6ED,  // Arabic marks
+             0x900...0x903, 0x93A...0x93C, 0x93E...0x94C, 0x94E...0x94F, 0x951...0x957, 0x962...0x963,  // Devanagari (not 0x94D)
+             0x981...0x983, 0x9BC, 0x9BE...0x9C4, 0x9C7...0x9C8, 0x9CB...0x9CC, 0x9D7, 0x9E2...0x9E3,  // Bengali (not 0x9CD)
+             0xB82, 0xBBE...0xBC2, 0xBC6...0xBC8, 0xBCA...0xBCC, 0xBD7,  // Tamil (not 0xBCD)
+             0xE31, 0xE33...0xE39, 0xE47...0xE4E:  // Thai (not 0xE3A)
+            return true
+        default:
+            return false
+        }
     }
 
     /// Scalars that, next to one another or to a control character, always end a grapheme
     /// cluster (Unicode's Grapheme_Cluster_Break `Other`, or a Hangul syllable, which only joins
-    /// conjoining jamo): letters and signs of the Latin, Greek, Cyrillic, CJK, kana and Hangul
-    /// blocks, common punctuation and symbols, emoji without modifiers. Not combining marks, not
-    /// joiners, not regional indicators, not the prepended marks of some Brahmic scripts.
+    /// conjoining jamo): letters and signs of the Latin, Greek, Cyrillic, Armenian, Hebrew,
+    /// Arabic, Devanagari, Bengali, Tamil, Thai, Georgian, CJK, kana and Hangul blocks, common
+    /// punctuation and symbols, emoji without modifiers. Not combining marks or vowel signs, not
+    /// viramas, not joiners, not regional indicators, not the prepended marks of some scripts
+    /// (Arabic's number signs U+0600–0605 and U+06DD). The direction of a script changes nothing
+    /// here: the bytes are the same, in the same order, whichever way they are shown.
     static func standsAlone(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x20...0x7E,  // ASCII, no control
              0xA0...0xAC, 0xAE...0x24F,  // Latin-1 (not the soft hyphen), Latin Extended-A and -B
              0x370...0x3FF,  // Greek
              0x400...0x482, 0x48A...0x52F,  // Cyrillic (not its combining marks)
+             0x531...0x556, 0x559...0x58A,  // Armenian
+             0x5BE, 0x5C0, 0x5C3, 0x5C6, 0x5D0...0x5EA, 0x5EF...0x5F4,  // Hebrew letters and punctuation (not the points)
+             0x606...0x60F, 0x61B, 0x61D...0x64A, 0x660...0x66F, 0x671...0x6D5, 0x6DE, 0x6E5...0x6E6, 0x6E9, 0x6EE...0x6FF,  // Arabic
+             0x750...0x77F,  // Arabic Supplement
+             0x904...0x939, 0x93D, 0x950, 0x958...0x961, 0x964...0x97F,  // Devanagari letters, digits, dandas
+             0x985...0x9B9, 0x9BD, 0x9CE, 0x9DC...0x9E1, 0x9E6...0x9FD,  // Bengali letters and digits
+             0xB83...0xBB9, 0xBD0, 0xBE6...0xBFA,  // Tamil letters and digits
+             0xE01...0xE30, 0xE32, 0xE3F...0xE46, 0xE4F...0xE5B,  // Thai letters, leading vowels and digits
+             0x10A0...0x10FF,  // Georgian
              0x1E00...0x1FFF,  // Latin Extended Additional, Greek Extended
              0x2010...0x2027, 0x2030...0x205E,  // punctuation (not the zero-width, bidi and line separators)
              0x20A0...0x20C0,  // currency signs

@@ -282,8 +282,11 @@ public final class CSVReader {
             }
             start = fieldEnd
         }
-        let rawText = decode(raw[...]) ?? String(decoding: raw, as: UTF8.self)
-        return CSVRecord(line: startLine, fields: fields, raw: rawText, rawTruncated: raw.count >= Self.rawLimit, problem: problem)
+        // The raw text is decoded only if asked for (the report's rows): most records never are.
+        // Its bytes may still settle the encoding, as its decoding would have.
+        if encoding == nil, raw.contains(where: { $0 >= 0x80 }) { _ = decode(raw[...]) }
+        return CSVRecord(line: startLine, fields: fields, rawBytes: raw, rawEncoding: encoding, rawTruncated: raw.count >= Self.rawLimit,
+                         problem: problem)
     }
 
     /// Decodes a field in the file's encoding, settling the encoding on the first non-ASCII text.
@@ -347,9 +350,31 @@ public struct CSVRecord: Sendable, Equatable {
     public let line: Int
     public let fields: [String]
     /// The record as written, without its line end (at most 2 KiB), for the report.
-    public let raw: String
+    public var raw: String {
+        rawBytes.withUnsafeBufferPointer { bytes in
+            if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+            switch rawEncoding {
+            case .windows1252?: return Windows1252.decode(bytes)
+            case .utf8?: return String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
+            case nil: return String(validating: bytes, as: UTF8.self) ?? Windows1252.decode(bytes)
+            }
+        }
+    }
     public let rawTruncated: Bool
     public let problem: Problem?
+    /// The bytes of ``raw`` (the reader's buffer, shared until it reads the next record), and the
+    /// file's encoding as known when the record was read.
+    let rawBytes: [UInt8]
+    let rawEncoding: CSVEncoding?
+
+    init(line: Int, fields: [String], rawBytes: [UInt8], rawEncoding: CSVEncoding?, rawTruncated: Bool, problem: Problem?) {
+        self.line = line
+        self.fields = fields
+        self.rawBytes = rawBytes
+        self.rawEncoding = rawEncoding
+        self.rawTruncated = rawTruncated
+        self.problem = problem
+    }
 }
 
 enum Windows1252 {

@@ -157,9 +157,9 @@ public enum SubjectImporter {
 
         // Names reach a header (To: "Marie Dupont" <…>): refuse anything that could break out of it.
         // A TAB is harmless there once replaced by a space (as header folding would); it is recorded.
-        var names: [ColumnMapping.Field: String] = [:]
+        var names: (first: String?, last: String?) = (nil, nil)
         var tabs: [String] = []
-        for field in [ColumnMapping.Field.firstName, .lastName] {
+        for field in ColumnMapping.Field.names {
             var text = value(field)
             guard !text.isEmpty, let column = mapping.columns[field] else { continue }
             if text.utf8.contains(9) {
@@ -172,7 +172,7 @@ public enum SubjectImporter {
             if looksLikeHeader(text) {
                 return .rejected("\(name(column + 1)) contains a mail header field (such as Bcc:); correct the name")
             }
-            names[field] = text
+            if field == .firstName { names.first = text } else { names.last = text }
         }
         var extras: [String: String] = [:]
         for (index, header) in mapping.extras where index < fields.count {
@@ -188,7 +188,7 @@ public enum SubjectImporter {
 
         let languageText = value(.language)
         let language = languageOf(languageText)
-        var subject = NewSubject(line: record.line, email: nil, firstName: names[.firstName], lastName: names[.lastName],
+        var subject = NewSubject(line: record.line, email: nil, firstName: names.first, lastName: names.last,
                                  language: (language ?? options.defaultLanguage).rawValue, fields: extras,
                                  state: .queued, reason: nil, rowKey: nil)
         let address = value(.email)
@@ -272,6 +272,11 @@ extension String {
         while s.last == " " || s.last == "\t" { s.removeLast() }
         return String(s)
     }
+}
+
+extension ColumnMapping.Field {
+    /// The fields that reach a header, in the order they are checked.
+    static let names: [ColumnMapping.Field] = [.firstName, .lastName]
 }
 
 extension Array {

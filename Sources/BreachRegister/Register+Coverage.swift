@@ -37,15 +37,11 @@ extension Register {
         return result
     }
 
-    /// After an import's entry `entry`: its subjects, all with an id above `after`, join the digest.
-    static func subjectsImported(_ db: Database, entry: Int64, after: Int64, actor: String, at now: Date) throws {
+    /// At the end of an import: its rows, whose digest is `digest`, join the register's.
+    static func subjectsImported(_ db: Database, digest: SubjectDigest, actor: String, at now: Date) throws {
         var lanes = try storedDigest(db)
         let before = lanes
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id > ? AND import_entry = ?",
-                                         arguments: [after, entry])
-            while let row = try cursor.next() {
-            lanes.add(SubjectDigest.of(row))
-        }
+        lanes.add(digest)
         try record(db, lanes, before, subjects: nil, actor: actor, at: now)
     }
 
@@ -117,8 +113,12 @@ extension Register {
         guard let last = entries.last(where: { $0.kind == HistoryEntry.Kind.subjectsDigest }),
               let payload = try? JSONDecoder().decode(SubjectDigestPayload.self, from: Data(last.payload.utf8)) else { return nil }
         var lanes = SubjectDigest.zero
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(SubjectDigest.columns) FROM subject")
-            while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
+        // The rows of an import under way (or of one that died, not yet removed) are not in the
+        // digest until its final step: they are left out (see `Register+Import.swift`).
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT \(SubjectDigest.columns) FROM subject WHERE import_entry NOT IN (SELECT id FROM subject_import)
+            """)
+        while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
         guard lanes.hex == payload.digest else {
             return .init(sequence: last.sequence, message: "a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry")
         }
@@ -158,7 +158,8 @@ struct SubjectDigest: Equatable {
     var hex: String { lanes.map { String(format: "%016llx", $0) }.joined() }
 
     static func of(_ row: Row) -> SubjectDigest {
-        var hasher = SHA256()
+        var texts: [String?] = []
+        texts.reserveCapacity(row.count)
         for index in 0..<row.count {
             let value = row[index] as DatabaseValue
             let text: String? = switch value.storage {
@@ -168,13 +169,58 @@ struct SubjectDigest: Equatable {
             case .string(let s): s
             case .blob(let b): b.base64EncodedString()
             }
-            hasher.update(data: Data((text.map { "v" + $0 } ?? "n").utf8))
-            hasher.update(data: [0x1F])
+            texts.append(text)
         }
-        let digest = Array(hasher.finalize())
-        return SubjectDigest(lanes: (0..<4).map { lane in
-            digest[lane * 8..<lane * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        })
+        return of(texts)
+    }
+
+    /// The digest of one row given as the texts of its columns (nil for NULL), in
+    /// ``columns``' order: SHA-256 of `v` + text or `n`, each followed by 0x1F.
+    static func of(_ texts: [String?]) -> SubjectDigest {
+        var row = RowBytes()
+        for text in texts { row.append(text) }
+        return row.digest()
+    }
+
+    /// The bytes a row's digest is the SHA-256 of, built column by column without a String per column.
+    struct RowBytes {
+        var bytes: [UInt8] = []
+
+        init() { bytes.reserveCapacity(256) }
+
+        mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+        mutating func append(_ text: String?) {
+            if let text {
+                bytes.append(UInt8(ascii: "v"))
+                bytes.append(contentsOf: text.utf8)
+            } else {
+                bytes.append(UInt8(ascii: "n"))
+            }
+            bytes.append(0x1F)
+        }
+
+        /// An integer column, as `String(n)` writes it.
+        mutating func append(_ n: Int64) {
+            bytes.append(UInt8(ascii: "v"))
+            if n < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = n.magnitude
+            let start = bytes.count
+            repeat {
+                bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            } while magnitude > 0
+            bytes[start...].reverse()
+            bytes.append(0x1F)
+        }
+
+        func digest() -> SubjectDigest {
+            SHA256.hash(data: bytes).withUnsafeBytes { raw in
+                SubjectDigest(lanes: (0..<4).map { lane in
+                    raw[lane * 8..<lane * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                })
+            }
+        }
     }
 
     mutating func add(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &+= other.lanes[i] } }

@@ -46,42 +46,6 @@ extension Register {
         }
     }
 
-    /// Imports subjects into `incidentID` in one transaction: either every row `body` inserts and
-    /// the `subjects.imported` history entry are recorded, or nothing is.
-    ///
-    /// `body` inserts through the ``SubjectWriter`` and returns the history payload (counts and
-    /// the file's SHA-256, never its content). An error thrown by `body` is rethrown unchanged
-    /// after the rollback.
-    /// - Throws: ``RegisterError`` when the incident does not exist or the register fails;
-    ///   whatever `body` throws.
-    public func importSubjects<Payload: Encodable>(
-        incidentID: String, actor: String, at now: Date, _ body: (SubjectWriter) throws -> Payload
-    ) throws -> HistoryEntry {
-        var bodyError: (any Error)?
-        do {
-            return try pool.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incident WHERE id = ?", arguments: [incidentID]) == true else {
-                    throw RegisterError.notFound(incidentID)
-                }
-                // We hold the write lock: the entry appended at the end gets exactly this number,
-                // which ties every subject to the import that recorded it.
-                let next = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM history") ?? 0) + 1
-                // Rows inserted now get ids above the largest so far: the digest reads only those.
-                let lastID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM subject") ?? 0
-                let writer = try SubjectWriter(db: db, incidentID: incidentID, importEntry: next, stamp: RFC3339UTC.format(now))
-                let payload: Payload
-                do { payload = try body(writer) } catch { bodyError = error; throw error }
-                let entry = try Self.append(db, kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
-                                            payload: Self.json(payload), actor: actor, at: now)
-                try Self.subjectsImported(db, entry: next, after: lastID, actor: actor, at: now)
-                return entry
-            }
-        } catch {
-            if let bodyError { throw bodyError }
-            throw Self.map(error, path)
-        }
-    }
-
     /// Subjects of an incident in id order, a page at a time: pass the last id seen as `after`.
     ///
     /// ```swift
@@ -238,12 +202,20 @@ public enum SubjectInsertion: Sendable, Equatable {
 }
 
 /// Inserts subjects inside ``Register/importSubjects(incidentID:actor:at:_:)``; valid only there.
+///
+/// Every ``Register/importBatch`` rows inserted, the transaction is committed and a new one
+/// begun, so that the write-ahead log stays the size of a batch; the rows of an unfinished import
+/// are removed if it fails (see `Register+Import.swift`).
 public final class SubjectWriter {
     private let db: Database
     private let incidentID: String
     private let importEntry: Int64
     private let stamp: String
     private let insert: Statement
+    private var inBatch = 0
+    /// The digest of the rows inserted so far, added to the register's at the end of the import.
+    private(set) var digest = SubjectDigest.zero
+    private var row = SubjectDigest.RowBytes()
 
     init(db: Database, incidentID: String, importEntry: Int64, stamp: String) throws {
         self.db = db
@@ -259,12 +231,46 @@ public final class SubjectWriter {
     }
 
     /// Records `subject` unless the incident already has it (same address, or same row without one).
-    /// - Throws: a database error, which rolls the whole import back.
+    /// - Throws: a database error, which undoes the whole import.
     public func insert(_ s: NewSubject) throws -> SubjectInsertion {
         let fields = Self.json(s.fields)
-        try insert.execute(arguments: [incidentID, importEntry, s.line, s.email, s.firstName, s.lastName, s.language, fields,
-                                       s.state.rawValue, s.reason, stamp, stamp, s.rowKey])
-        if db.changesCount == 1 { return .inserted(id: db.lastInsertedRowID) }
+        let state = s.state.rawValue
+        insert.setUncheckedArguments([incidentID, importEntry, s.line, s.email, s.firstName, s.lastName, s.language, fields,
+                                      state, s.reason, stamp, stamp, s.rowKey])
+        try insert.execute()
+        if db.changesCount == 1 {
+            let id = db.lastInsertedRowID
+            // The row as `SubjectDigest.columns` reads it back (`SubjectDigest.of(_: Row)`): the
+            // defaults are 0 attempts and NULLs.
+            row.reset()
+            row.append(id)
+            row.append(incidentID)
+            row.append(importEntry)
+            row.append(Int64(s.line))
+            row.append(s.email)
+            row.append(s.firstName)
+            row.append(s.lastName)
+            row.append(s.language)
+            row.append(fields)
+            row.append(state)
+            row.append(s.reason)
+            row.append(Int64(0))  // attempts
+            row.append(nil as String?)  // next_attempt_at
+            row.append(nil as String?)  // first_attempt_at
+            row.append(stamp)  // imported_at
+            row.append(stamp)  // updated_at
+            row.append(nil as String?)  // message_id
+            row.append(nil as String?)  // last_reply
+            row.append(s.rowKey)
+            digest.add(row.digest())
+            inBatch += 1
+            if inBatch >= Register.importBatch {
+                try db.commit()
+                try db.beginTransaction(.immediate)
+                inBatch = 0
+            }
+            return .inserted(id: id)
+        }
         let row = try Row.fetchOne(db, sql: """
             SELECT line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
             """, arguments: [incidentID, s.email, s.rowKey])

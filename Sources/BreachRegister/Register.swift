@@ -40,6 +40,11 @@ public final class Register: Sendable {
                 throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
             }
             try migrator.migrate(pool)
+            // An import whose process died left rows that were never recorded: remove them before
+            // anyone reads the subjects. Best effort, as below.
+            if try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_import LIMIT 1") }) == true {
+                _ = try? removeDeadImports()
+            }
             // Running or dead campaigns leave changes in their subject journals: apply them now,
             // so that whatever opens the register sees the subjects as they are. Best effort: a
             // register that cannot be written (a read-only copy) is read as its subjects stand.
@@ -102,6 +107,7 @@ public final class Register: Sendable {
             try db.execute(sql: Register.tokenSchema + Register.leaseSchema)
         }
         registerSchedulerMigrations(&migrator)
+        registerImportMigrations(&migrator)
         return migrator
     }
 

@@ -25,6 +25,10 @@ public struct RegisterError: Error, Sendable, Equatable, CustomStringConvertible
     static func corrupt(_ path: String, _ detail: String) -> Self {
         Self(code: .corrupt, message: "\(path) is not a breachmail register or is damaged (SQLite: \(detail)); restore it from a backup.")
     }
+    static func incidentBusy(_ id: String) -> Self {
+        Self(code: .locked, message: "a campaign of \(id) (`subjects notify`) or another import into it is running; "
+             + "wait for it to end, then import again.")
+    }
     static func notFound(_ id: String) -> Self {
         Self(code: .incidentNotFound, message: "no incident \(id) in the register; `breachmail incident list` shows the ids.")
     }

@@ -83,6 +83,30 @@ public final class SubjectJournal: @unchecked Sendable {
         }
     }
 
+    /// Keeps the journal small during a long run: once more than `limit` bytes of changes were
+    /// folded (the campaign folds from `offset` on, once a second), folds the few changes
+    /// appended since and empties the journal back to its header, holding off appends meanwhile.
+    /// Returns the offset to fold from next: `offset`, or ``firstOffset`` once emptied.
+    ///
+    /// Crash-safe: every change in the file is applied, and the register remembers the last
+    /// one (its sequence), before the file is cut; changes appended afterwards have higher
+    /// sequences. A crash before the cut leaves changes that every fold skips as applied.
+    /// - Throws: ``RegisterError`` when the journal cannot be read, cut or the register written.
+    public func compact(into register: Register, from offset: Int, limit: Int) throws(RegisterError) -> Int {
+        guard offset - firstOffset > limit else { return offset }
+        lock.lock()
+        defer { lock.unlock() }
+        let end = Int(lseek(descriptor, 0, SEEK_END))
+        let reached = try register.foldJournal(path, from: offset).offset
+        // Only whole lines are ever written, under this lock: a shorter reach is a line cut by a
+        // failed write, which stays to be seen.
+        guard reached == end else { return reached }
+        guard ftruncate(descriptor, off_t(firstOffset)) == 0 else {
+            throw .storage(path, "the subject journal cannot be emptied (\(String(cString: strerror(errno)))); check the disk")
+        }
+        return firstOffset
+    }
+
     /// Removes the journal once everything in it is applied (its lock goes with the
     /// descriptor, when the value goes away).
     public func remove() { unlink(path) }

@@ -31,6 +31,11 @@ extension DemoCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "The incident id, e.g. BR-2026-0001.")
         var id: String
+        @Option(help: "Instead of the six examples, COUNT 5.1.1 bounces for the first COUNT submitted people (for benchmarks).")
+        var count: Int?
+        @Flag(help: "With --count: to the plain bounce address, without a VERP token (found by the returned Message-ID).")
+        var withoutToken = false
+
         func run() throws {
             try Self.ensureSecret(workspace.directory)
             let ws = try workspace.open()
@@ -38,6 +43,10 @@ extension DemoCommand {
             let now = try Clock.now()
             let verp = try BounceSetup.verp(ws)
             let domain = ws.configuration.mail.messageIDDomain
+            if let count {
+                try many(count, ws, verp, domain, stamp: Int(now.timeIntervalSince1970))
+                return
+            }
             let cases: [SampleBounce] = [.userUnknown, .mailboxFull, .blocked, .autoReply, .delay]
             let subjects = try ws.register.subjects(incidentID: id, states: [.submitted], limit: cases.count + 1)
             guard subjects.count > cases.count, let number = IncidentNumber(id) else {
@@ -66,6 +75,38 @@ extension DemoCommand {
                                                        serial: cases.count + 1), cases.count + 1, "forged")
             print("  subject \(victim.id)  user-unknown with a FORGED token (must be ignored)")
             print("Wrote \(cases.count + 1) example bounces to \(maildir.path)/new; ingest them: breachmail bounces ingest \(maildir.path)")
+        }
+
+        /// `count` user-unknown bounces, one per submitted person in id order, into a Maildir of
+        /// their own (`demo-bounces-COUNT` or `demo-bounces-COUNT-without-token`).
+        func many(_ count: Int, _ ws: Workspace, _ verp: VERP, _ domain: String, stamp: Int) throws {
+            guard count > 0, let number = IncidentNumber(id) else { throw CLIError("--count \(count): use a number above 0.") }
+            var subjects: [Subject] = []
+            var after: Int64 = 0
+            while subjects.count < count {
+                let page = try ws.register.subjects(incidentID: id, states: [.submitted], after: after)
+                guard let last = page.last else { break }
+                subjects += page.prefix(count - subjects.count)
+                after = last.id
+            }
+            guard subjects.count == count else {
+                throw CLIError("\(id) has \(subjects.count) submitted people; --count \(count) needs as many. "
+                    + "Send the notices first: breachmail subjects notify \(id).")
+            }
+            let name = "demo-bounces-\(count)" + (withoutToken ? "-without-token" : "")
+            let maildir = ws.directory.appendingPathComponent(name, isDirectory: true)
+            for d in ["tmp", "new", "cur"] {
+                try FileManager.default.createDirectory(at: maildir.appendingPathComponent(d), withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+            for (n, subject) in subjects.enumerated() {
+                let returnPath = withoutToken ? "\(verp.prefix)@\(verp.domain)" : verp.make(VERPKey(incident: number, subject: UInt64(subject.id)))
+                let sent = subject.messageID.map { $0.hasPrefix("<") ? $0 : "<\($0)>" } ?? "<\(id).demo-\(subject.id)@\(domain)>"
+                try writePrivate(SampleBounce.userUnknown.message(returnPath: returnPath, recipient: subject.email ?? "",
+                                                                  originalMessageID: sent, serial: n + 1),
+                                 to: maildir.appendingPathComponent("new/\(stamp).demo\(n + 1).user-unknown"))
+            }
+            print("Wrote \(count) example bounces to \(maildir.path)/new; ingest them: breachmail bounces ingest \(maildir.path)")
         }
 
         /// A random VERP secret where the configuration points to a file that does not exist yet.

@@ -145,4 +145,91 @@ import Testing
         }
         for start in ["=", "+", "-", "@"] { #expect(!text.contains(";\"\(start)") && !text.contains(";\(start)")) }
     }
+
+    /// Issue 18: an import writes its rows in batches (the write-ahead log stays the size of one),
+    /// yet a SIGKILL of the real process anywhere in a large file leaves nobody recorded: the
+    /// next opening of the register removes the rows of the dead import, `register verify` finds
+    /// the chain and the digest intact, and the same file imported again records everyone once.
+    @Test func aKilledImportLeavesNobodyAndARerunRecordsEveryone() throws {
+        try withIncident()
+        let rows = 20_000, batch = 1_000
+        var csv = "email;first_name;last_name;language\n"
+        for n in 1...rows { csv += "p\(n)@example.org;Zoé;Müller \(n);\(n % 3 == 0 ? "de" : "fr")\n" }
+        let file = dir.file("large.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
+        environment.merge(["BREACHMAIL_SHARE": CommandRunner.packageRoot.path, "BREACHMAIL_ACTOR": "test-dpo",
+                           "BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": "2026-10-24T10:05:00+02:00",
+                           "BREACHMAIL_TEST_IMPORT_BATCH": "\(batch)"]) { $1 }
+        // Three kills at points drawn from a fixed seed: after 1 to 15 batches were committed.
+        var random = SplitMix64(seed: 18)
+        for round in 1...3 {
+            let batches = Int(random.next() % 15) + 1
+            let process = Process()
+            process.executableURL = CommandRunner.breachmail
+            process.arguments = ["subjects", "import", "BR-2026-0001", file.path]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(120)
+            var written = 0
+            while Date() < deadline, process.isRunning {
+                written = Int(try sql("SELECT COUNT(*) FROM subject").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                if written >= batches * batch { break }
+                usleep(5_000)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "round \(round): the import ended before the kill")
+            // The batches were committed: the rows are in the file until someone opens the register.
+            #expect(written >= batches * batch && written < rows, "round \(round): \(written) rows when killed")
+            #expect(try sql("SELECT COUNT(*) FROM subject_import") == "1\n")
+
+            let status = try bm(["status", "BR-2026-0001"])
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(try sql("SELECT COUNT(*) FROM subject") == "0\n", "round \(round): the dead import's rows are still there")
+            #expect(try sql("SELECT COUNT(*) FROM subject_import") == "0\n")
+            #expect(try sql("SELECT kind FROM history ORDER BY sequence") == "incident.opened\n")
+            let verify = try bm(["register", "verify"])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        }
+
+        let again = try CommandRunner.breachmail(["subjects", "import", "BR-2026-0001", file.path], environment: environment)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("  accepted    \(rows)  (\(rows) queued, 0 without a usable address: no_address)\n"), "\(again.stdout)")
+        #expect(try sql("SELECT COUNT(*), COUNT(DISTINCT email), MIN(line), MAX(line) FROM subject") == "\(rows)|\(rows)|2|\(rows + 1)\n")
+        #expect(try sql("SELECT COUNT(*) FROM subject_import") == "0\n")
+        #expect(try sql("SELECT kind FROM history ORDER BY sequence") == "incident.opened\nsubjects.imported\nsubjects.digest\n")
+        let verify = try bm(["register", "verify"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.hasPrefix("The register history is intact: 3 entries"))
+    }
+
+    /// While an import runs, no campaign of its incident can start, and no second import into it.
+    @Test func anImportHoldsTheIncidentsLock() throws {
+        try withIncident()
+        let lock = work.appendingPathComponent(".campaign-BR-2026-0001.lock").path
+        let fd = open(lock, O_CREAT | O_RDWR, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        try #require(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let result = try bm(["subjects", "import", "BR-2026-0001", example])
+        #expect(result.status != 0)
+        #expect(result.stderr == "Error: a campaign of BR-2026-0001 (`subjects notify`) or another import into it is running; wait for it to end, then import again.\n")
+        #expect(try sql("SELECT COUNT(*) FROM subject") == "0\n")
+    }
+}
+
+/// A small deterministic generator, so that the kill points are the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
 }

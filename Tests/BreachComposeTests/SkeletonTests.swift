@@ -55,6 +55,14 @@ private struct SubjectMaker {
         "王小明", "김민준", "Ἀθηνᾶ", "Дмитрий", "🙂", "🚀x", "José", "Zoe\u{301}", "ß", "=?utf-8?q?x?=", "&amp;", "<script>",
         "Ñoño", "l'été", "x>y", "Œuvre", "ĳ", "Ø", "ﾃｽﾄ", "テスト", "ひらがな", "“curly”", "—", "€100", "🎉🎉", "Ωμέγα",
         "dot.", "=3D", "_", "?", "%20", "\\", "back\\slash", "tab", "ÀÉÎÕÜ", "ŁÓDŹ", "ǅ",
+    ] + Self.scriptNames
+    /// Names in the scripts of issue 18 (right to left included), some ending in a vowel sign,
+    /// a point or a virama.
+    static let scriptNames = [
+        "محمد", "فاطمة", "عَلِيّ", "عبد الله", "ٱلْحَسَن", "Zoé محمد", "محمد (Mohamed)", "فاطمة٢", "ژیلا", "ۀ",
+        "יוסף", "שָׁלוֹם", "דָּוִד", "רחל-לאה", "מֹשֶׁה", "׳", "Zoé יוסף",
+        "राम", "सीता", "प्रिया", "लक्ष्मी", "क्", "श्री", "अर्जुन।", "हिंदी", "ॐ",
+        "অমিত", "রবীন্দ্রনাথ", "தமிழ்", "முருகன்", "สมชาย", "เกศินี", "Արամ", "გიორგი",
     ]
     static let prefixes = ["", "", "", ".", "From ", "  ", " . ", "=", "F", ".."]
     static let suffixes = ["", "", "", " ", ".", "=", "  \t", " From"]
@@ -345,7 +353,7 @@ private final class Results: @unchecked Sendable {
     for (index, scalar) in all.enumerated() where index % 997 == 0 || !SubjectSkeleton.standsAlone(Unicode.Scalar(scalar.value - 1) ?? "\u{0}") {
         sample.append(scalar)
     }
-    let neighbours: [String] = ["a", " ", "\n", "\u{E000}", "\u{E001}", "é", "王", "🙂", "가"]
+    let neighbours: [String] = ["a", " ", "\n", "\u{E000}", "\u{E001}", "é", "王", "🙂", "가", "ب", "ש", "क", "ক", "க", "ก"]
     var joined: [String] = []
     for scalar in all {
         let s = String(scalar)
@@ -356,6 +364,51 @@ private final class Results: @unchecked Sendable {
         for b in sample where (String(a) + String(b)).count != 2 { joined.append("U+\(String(a.value, radix: 16)) U+\(String(b.value, radix: 16))") }
     }
     #expect(joined.isEmpty, "\(joined.prefix(20))")
+}
+
+@Test func marksAtTheEndOfAValueNeverJoinWhatFollows() {
+    // Every mark a value may end with, after a scalar that stands alone, before every neighbour a
+    // template may put after a marker: the value stays one character, the neighbour another.
+    let marks = (0...0xFFFF).compactMap(Unicode.Scalar.init).filter(SubjectSkeleton.isTrailingMark)
+    let bases: [String] = ["a", "é", "ب", "ש", "क", "ক", "க", "ก", "王"]
+    let neighbours: [String] = ["a", " ", "\n", "\u{E000}", "é", "ب", "ש", "क", "ক", "க", "ก", "王", "🙂"]
+    var joined: [String] = []
+    for mark in marks {
+        for base in bases {
+            let value = base + String(mark)
+            for n in neighbours where (value + n).count != value.count + 1 {
+                joined.append("U+\(String(mark.value, radix: 16)) after \(base), before \(n)")
+            }
+        }
+    }
+    #expect(joined.isEmpty, "\(joined.prefix(20))")
+    // A virama joins the consonant after it (Unicode's rule GB9c): a value ending in one is rendered.
+    for virama in ["\u{94D}", "\u{9CD}", "\u{94D}\u{93C}"] { #expect(!SubjectSkeleton.accepts("क" + virama)) }
+}
+
+/// Issue 18 §4: names in Arabic, Hebrew, Devanagari and the other scripts a name may be written
+/// in are composed from the skeleton, and give the bytes rendering gives, in the subject line,
+/// the greeting, the HTML, and beside Latin text.
+@Test("names in every script take the skeleton, with the bytes rendering gives", arguments: Language.allCases)
+func namesInEveryScriptTakeTheSkeleton(language: Language) throws {
+    let composition = try prepared(Fixture.composer, language)
+    var skeletons = 0
+    for (n, name) in SubjectMaker.scriptNames.enumerated() {
+        for written in [name, "Dr " + name, name + " Jr", name + " " + name] {
+            let subject = SubjectFields(name: written, email: "p\(n)@exemple.fr", fields: ["member_no": "M-\(n)"])
+            let (skeleton, rendered) = bothWays(composition, subject, seed: UInt64(n))
+            #expect(skeleton == rendered, "\(written)")
+            #expect(skeleton.bytes != nil, "\(written)")
+            if composition.skeletonRefusal(for: subject) == nil { skeletons += 1 }
+        }
+    }
+    // Every one but the values that end in a virama (தமிழ், முருகன், क्: alone, after "Dr ", twice).
+    let virama = SubjectMaker.scriptNames.filter { name in name.unicodeScalars.last.map { [0xBCD, 0x94D].contains($0.value) } ?? false }.count
+    #expect(virama == 3)
+    #expect(skeletons == (SubjectMaker.scriptNames.count - virama) * 4 + virama)
+    for name in ["محمد", "שָׁלוֹם", "लक्ष्मी", "सीता", "עַל"] {
+        #expect(composition.skeletonRefusal(for: SubjectFields(name: name, email: "x@exemple.fr", fields: ["member_no": "1"])) == nil, "\(name)")
+    }
 }
 
 @Test func htmlEscapingChangesOnlyFiveASCIICharacters() {

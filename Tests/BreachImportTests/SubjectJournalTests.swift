@@ -99,6 +99,47 @@ import Testing
         #expect(try logged.foldJournals() == 0)
     }
 
+    /// Issue 18 §3: a long run's journal is emptied as it goes and stays bounded, and the
+    /// subjects still end exactly as applying each change at once would leave them, whether the
+    /// run ends or dies (the register opened again folds what is left, from the start of the file).
+    @Test func aCompactedJournalStaysBoundedAndFoldsTheSame() throws {
+        let dir = try TemporaryDirectory("subject-journal-compact")
+        let (direct, directID, ids) = try makeRegister(dir, "direct")
+        let (logged, loggedID, _) = try makeRegister(dir, "logged")
+        let all = changes(ids, count: 3_000)
+        for (change, time) in all { try direct.updateSubjects([change], at: time) }
+        let journal = try SubjectJournal(register: logged)
+        var random = Seeded(state: 13)
+        var offset = journal.firstOffset
+        var index = 0, compactions = 0, largest = 0
+        let limit = 4_000
+        while index < all.count {
+            let size = min(Int.random(in: 1...20, using: &random), all.count - index)
+            for (change, time) in all[index..<index + size] { try journal.append([change], at: time) }
+            index += size
+            largest = max(largest, Int(try FileManager.default.attributesOfItem(atPath: journal.path)[.size] as? Int ?? 0))
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                offset = try logged.foldJournal(journal.path, from: offset).offset
+                // The connections append meanwhile, between the folder's fold and its compaction:
+                // those changes must be folded before the journal is emptied.
+                let more = min(Int.random(in: 0...5, using: &random), all.count - index)
+                for (change, time) in all[index..<index + more] { try journal.append([change], at: time) }
+                index += more
+                let next = try journal.compact(into: logged, from: offset, limit: limit)
+                if next < offset { compactions += 1 }
+                offset = next
+            }
+        }
+        #expect(compactions > 10)
+        // Between two folds the journal grows by the appends in between (up to 20 changes each, a
+        // fold every fourth append on average); without compaction it would end at ~450 kB.
+        #expect(largest < limit * 8, "the journal grew to \(largest) bytes")
+        // The run dies here: the register opened again folds what is left from the file's start.
+        let reopened = try Register(at: dir.file("logged.sqlite"))
+        #expect(try rows(reopened, loggedID) == rows(direct, directID))
+        #expect(try reopened.foldJournals() == 0)
+    }
+
     @Test func openingTheRegisterFoldsWhatADeadCampaignLeftAndACutLineIsIgnored() throws {
         let dir = try TemporaryDirectory("subject-journal-open")
         let (register, id, ids) = try makeRegister(dir, "r")
