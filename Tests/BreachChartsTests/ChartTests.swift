@@ -1,5 +1,8 @@
 import BreachCharts
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// The SVG of each chart parsed as XML (Foundation's XMLParser): well-formed, labelled, and each
