@@ -69,7 +69,7 @@ import Testing
         let fixture = try ServeFixture()
         try fixture.bm(["subjects", "import", id, CommandRunner.exampleSubjects.path])
         let answers = CommandRunner.packageRoot.appendingPathComponent("Config/examples/assessment.yaml").path
-        let recorded = try fixture.bm(["incident", "assess", id, "--answers", answers])
+        let recorded = try fixture.bm(["incident", "assess", id, "--answers", answers, "--confirm"])
         try #require(recorded.status == 0, "\(recorded.stderr)")
         return fixture
     }
@@ -192,18 +192,23 @@ import Testing
         #expect(try auditor.post("/ui/incidents/\(Self.id)/campaign/start", [:]).status == 403)
         #expect(try entries() == before)
 
-        // The DPO's confirmation is recorded with the signed-in token's name.
-        let confirmed = try dpo.post("/ui/incidents/\(Self.id)/assessment", ["decision": "confirm"])
-        #expect(confirmed.status == 303 && confirmed.headers["location"] == "/ui/incidents/\(Self.id)#assessment")
-        #expect(try fixture.sqlite("SELECT actor || ' ' || kind FROM history ORDER BY sequence DESC LIMIT 1;")
-            == "token:alice assessment.recorded\n")
+        // The DPO's override is recorded with the signed-in token's name, and so is confirming again.
+        let overridden = try dpo.post("/ui/incidents/\(Self.id)/assessment",
+                                      ["decision": "override", "notify_authority": "no", "communicate_to_subjects": "no", "reason": "Encrypted at rest."])
+        #expect(overridden.status == 303 && overridden.headers["location"] == "/ui/incidents/\(Self.id)#assessment", "\(overridden.status) \(overridden.body)")
+        let last = "SELECT actor || ' ' || kind FROM history ORDER BY sequence DESC LIMIT 1;"
+        #expect(try fixture.sqlite(last) == "token:alice assessment.recorded\n")
         let after = try dpo.get("/ui/incidents/\(Self.id)")
-        #expect(after.body.contains("confirmed by the DPO"))
+        #expect(after.body.contains("overridden by the DPO") && after.body.contains("The DPO&#39;s reason: Encrypted at rest."))
         // An override without a reason is refused with the use case's words; nothing recorded.
         let count = try entries()
         let noReason = try dpo.post("/ui/incidents/\(Self.id)/assessment", ["decision": "override", "notify_authority": "no", "reason": " "])
-        #expect(noReason.status == 422 && noReason.body.contains("an override needs the DPO&#39;s written reason"))
+        #expect(noReason.status == 422 && noReason.body.contains("an override needs the DPO&#39;s written reason"), "\(noReason.status) \(noReason.body)")
         #expect(try entries() == count)
+        let confirmed = try dpo.post("/ui/incidents/\(Self.id)/assessment", ["decision": "confirm"])
+        #expect(confirmed.status == 303)
+        #expect(try dpo.get("/ui/incidents/\(Self.id)").body.contains("confirmed by the DPO"))
+        #expect(try fixture.sqlite("SELECT count(*) FROM history WHERE actor = 'token:alice';") == "2\n")
     }
 
     @Test func aPersonIsLookedUpByAddressInTheBodyNeverInAURLOrTheLog() throws {

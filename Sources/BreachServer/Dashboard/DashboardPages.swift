@@ -219,6 +219,8 @@ struct DashboardPages: Sendable {
             "hasOverridden": !a.record.decision.overridden.isEmpty,
             "reason": a.record.decision.reason as Any, "actor": a.actor, "at": a.recorded_at,
             "pending": a.record.decision.status == .recommended,
+            // Confirming the recommendation again undoes an override; a confirmed one needs no second confirmation.
+            "canConfirm": a.record.decision.status != .confirmed,
             "recommendedAuthority": s.authority.recommended, "recommendedSubjects": s.subjects.recommended,
         ]
     }
