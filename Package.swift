@@ -64,6 +64,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Charts as inline SVG with their text equivalents (the dashboard, the reports): pure, no I/O.
+        .target(
+            name: "BreachCharts",
+            dependencies: ["BreachCore"],
+            swiftSettings: strict
+        ),
+
         // Configuration and incident files (YAML), loaded and validated in one place.
         .target(
             name: "BreachConfig",
@@ -126,6 +133,8 @@ let package = Package(
             name: "BreachServer",
             dependencies: [
                 "BreachApp", "BreachCore", "BreachConfig", "BreachRegister", "BreachImport", "BreachBounces", "BreachTransport",
+                "BreachCharts", "BreachCompose",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -207,6 +216,7 @@ let package = Package(
         ),
 
         .testTarget(name: "BreachCoreTests", dependencies: ["BreachCore"], swiftSettings: strict),
+        .testTarget(name: "BreachChartsTests", dependencies: ["BreachCharts"], swiftSettings: strict),
         .testTarget(
             name: "BreachConfigTests",
             dependencies: ["BreachConfig", "BreachTestSupport"],

@@ -32,6 +32,8 @@ public enum BreachService {
         let routes = ServerRoutes(group: authenticated, table: table)
         operations.register(on: routes)
         for group in groups { group.register(on: routes, environment: environment) }
+        // The dashboard's pages, behind a session cookie instead of the token header.
+        Dashboard(environment: environment, secure: settings.tls != nil, logger: logger).register(on: router, table: table)
         return router
     }
 

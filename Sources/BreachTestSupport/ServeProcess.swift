@@ -104,6 +104,8 @@ public struct HTTPExchange: Sendable {
     /// Header names in lower case.
     public let headers: [String: String]
     public let body: String
+    /// Every `Set-Cookie` header, in order (``headers`` keeps only the last of a repeated name).
+    public var setCookies: [String] = []
 
     /// `curl -i` to `url`, with `headers` ("Name: value"), an optional body, a CA file for https.
     ///
@@ -130,10 +132,13 @@ public struct HTTPExchange: Sendable {
             throw RunnerError(message: "not an HTTP status line: \(lines.first ?? "")")
         }
         var headers: [String: String] = [:]
+        var cookies: [String] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = value
+            if line[..<colon].lowercased() == "set-cookie" { cookies.append(value) }
         }
-        return HTTPExchange(status: status, headers: headers, body: String(text[end.upperBound...]))
+        return HTTPExchange(status: status, headers: headers, body: String(text[end.upperBound...]), setCookies: cookies)
     }
 }
