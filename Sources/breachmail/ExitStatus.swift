@@ -85,9 +85,10 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
     /// templates must be fixed (78), the relay would not take it (69), its file cannot be written (73).
     init(refusal: AuthorityRefusal) {
         switch refusal.kind {
-        case "configuration", "templates", "noTemplate", "key", "signingKey": self = .configuration
+        case "configuration", "templates", "noTemplate", "key", "signingKey", "fingerprintMissing": self = .configuration
         case _ where PGPError.Kind(rawValue: refusal.kind) != nil: self = .configuration
-        case "transport": self = .unavailable
+        // `transport` is both the set-up of mail.transport (configuration) and the relay's refusal.
+        case "transport": self = refusal.description.hasPrefix("the message was not accepted") ? .unavailable : .configuration
         case "write": self = .cannotCreate
         default: self = .dataError
         }

@@ -151,7 +151,7 @@ import Testing
 
         let status = try work.run(["status", "BR-2026-0001"])
         #expect(status.stdout.contains("Assessment  ENISA 5.0 (very high), notify the authority: yes, tell the people: yes"), "\(status.stdout)")
-        #expect(status.stdout.contains("confirmed by test-dpo at 2026-10-24T08:00:00Z"), "\(status.stdout)")
+        #expect(status.stdout.contains("confirmed by test-dpo at 2026-10-24 10:00 +02:00 (Europe/Luxembourg)"), "\(status.stdout)")
     }
 
     @Test func theQuestionsAreAskedInOrderAndReaskedOnInvalidInput() throws {
@@ -263,7 +263,7 @@ import Testing
 
         let status = try work.run(["status", "BR-2026-0001"])
         #expect(status.stdout.contains("tell the people: no (DPO's decision against the recommendation)"))
-        #expect(status.stdout.contains("overridden by Claire Dupont, DPO at 2026-10-24T08:00:00Z"))
+        #expect(status.stdout.contains("overridden by Claire Dupont, DPO at 2026-10-24 10:00 +02:00 (Europe/Luxembourg)"))
         #expect(status.stdout.contains("Reason: \(reason)"))
         try work.verifyIntact()
     }

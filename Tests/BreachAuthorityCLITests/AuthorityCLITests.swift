@@ -366,7 +366,7 @@ struct AuthorityPortalTests {
         #expect(try w.sql("SELECT status, authority_reference FROM notification WHERE status = 'recorded'") == "recorded|CNIL-2026-0042")
         #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.recorded")
         let status = try w.run(["status", Workdir.id])
-        #expect(status.stdout.contains("cnil  initial  portal  recorded  reference CNIL-2026-0042"))
+        #expect(status.stdout.contains("cnil  initial        portal  recorded  reference CNIL-2026-0042"), "\(status.stdout)")
 
         let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
         let updated = w.temp.file("updated.yaml")

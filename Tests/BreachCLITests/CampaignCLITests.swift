@@ -114,7 +114,7 @@ import Testing
         #expect(status.stdout.contains("            submitted        293"))
         #expect(status.stdout.contains("            no_address       3"))
         #expect(status.stdout.contains("            queued           0"))
-        #expect(status.stdout.contains("Failures by reason\n            1  no_address:"), "\(status.stdout)")
+        #expect(status.stdout.contains("Failures by reason\n            1  no usable address  invalid address: has no `@`; write it as local-part@domain.\n"), "\(status.stdout)")
 
         // Running again sends nothing more.
         let again = try bm(["subjects", "notify", "BR-2026-0001"])

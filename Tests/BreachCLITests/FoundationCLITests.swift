@@ -132,7 +132,8 @@ import Testing
         let unknown = try bm(["status", "BR-2026-0042"])
         #expect(unknown.stderr == "Error: no incident BR-2026-0042 in the register; `breachmail incident list` shows the ids.\n")
         let noFile = try bm(["incident", "open", "/nonexistent.yaml"])
-        #expect(noFile.stderr == "Error: /nonexistent.yaml: cannot be read as UTF-8 text; check the path and the encoding.\n")
+        #expect(noFile.stderr == "Error: /nonexistent.yaml does not exist: give the path of the incident file, or - to read it from standard input.\n")
+        #expect(noFile.status == 66)
         let badNow = try bm(["incident", "open", example], ["BREACHMAIL_NOW": "tomorrow"])
         #expect(badNow.stderr.hasPrefix("Error: BREACHMAIL_NOW=tomorrow is not a date and time with offset"))
     }
