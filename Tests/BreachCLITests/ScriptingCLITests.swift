@@ -45,6 +45,9 @@ import Testing
         let noIncident = try run(["status", "BR-2026-0099"])
         #expect(noIncident.status == 66)
         #expect(noIncident.stderr == "Error: no incident BR-2026-0099 in the register; `breachmail incident list` shows the ids.\n")
+        let noAuthority = try run(["authority", "compose", "BR-2026-0001", "--authority", "nope"])
+        #expect(noAuthority.status == 66)
+        #expect(noAuthority.stderr.hasPrefix("Error: --authority nope: no such authority in breachmail.yaml; configured: "), "\(noAuthority.stderr)")
 
         let broken = dir.file("broken.yaml")
         try "title: A title\nawareness: yesterday\n".write(to: broken, atomically: true, encoding: .utf8)
