@@ -39,6 +39,7 @@ extension SubjectsCommand {
 
                 Example:
                   breachmail subjects import BR-2026-0001 members.csv
+                  breachmail subjects import BR-2026-0001 members.csv --json
                   breachmail subjects import BR-2026-0001 export.csv --delimiter tab \\
                       --encoding windows-1252 --map 'Adresse mail=email' --map 'IBAN=-'
                 """)
@@ -56,6 +57,16 @@ extension SubjectsCommand {
         var map: [String] = []
         @Option(help: ArgumentHelp("The language of rows whose language is empty or unknown: fr, en or de (default: the first authority's first language, else fr).", valueName: "lang"))
         var defaultLanguage: String?
+        @Flag(help: "Print the summary as one JSON object (snake_case keys) instead of the text.")
+        var json = false
+
+        /// `--json`: the import's figures, where its report is, and the language warnings.
+        struct ImportJSON: Encodable {
+            let incident: String
+            let summary: SubjectImporter.Summary
+            let reportPath: String?
+            let warnings: [String]
+        }
 
         func run() throws {
             var csv = CSVOptions()
@@ -89,6 +100,17 @@ extension SubjectsCommand {
             let reports = SubjectImporter.reportDirectory(for: ws.register)
             let s = try SubjectImporter.run(file: url, into: ws.register, incidentID: id, options: options,
                                             reportDirectory: reports, actor: ws.actor, at: try Clock.now())
+            if json {
+                let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let document = ImportJSON(incident: id, summary: s,
+                                          reportPath: s.report.map { reports.deletingLastPathComponent().appendingPathComponent($0).path },
+                                          warnings: gaps.lines(csv: file) + (gaps.fix.map { ["`breachmail subjects notify \(id)` would refuse to start. \($0)"] } ?? []))
+                print(String(decoding: try encoder.encode(document), as: UTF8.self))
+                return
+            }
             let width = String(s.rows).count
             func n(_ v: Int) -> String { String(repeating: " ", count: max(0, width - String(v).count)) + String(v) }
             print("Imported \(s.file) into \(id) (\(CSVEncoding(rawValue: s.encoding)?.displayName ?? s.encoding), separator \(s.delimiter == "tab" ? "TAB" : "'\(s.delimiter)'")).")

@@ -127,12 +127,23 @@ import Testing
         #expect(incidents[0]["id"] as? String == "BR-2026-0001")
         #expect(incidents[0]["clock"] as? String == "running")
 
+        let imported = try run(["subjects", "import", "BR-2026-0001", CommandRunner.exampleSubjects.path, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let importJSON = try #require(try json(imported.stdout) as? [String: Any])
+        #expect(Set(importJSON.keys).isSubset(of: ["incident", "summary", "report_path", "warnings"]), "\(importJSON)")
+        #expect(importJSON["incident"] as? String == "BR-2026-0001")
+        let summary = try #require(importJSON["summary"] as? [String: Any])
+        #expect(Set(summary.keys).isSuperset(of: ["file", "sha256", "encoding", "delimiter", "rows", "accepted", "queued", "no_address",
+                                                   "duplicates", "rejected", "language_defaulted", "normalised", "blank_lines"]), "\(summary)")
+        #expect((summary["rows"] as? Int ?? 0) > 0)
+        #expect(summary["accepted"] as? Int == (summary["queued"] as? Int ?? -1) + (summary["no_address"] as? Int ?? -1))
+
         let verify = try run(["register", "verify", "--json"])
         #expect(verify.status == 0, "\(verify.stderr)")
         let intact = try #require(try json(verify.stdout) as? [String: Any])
         #expect(Set(intact.keys) == ["intact", "entries", "head", "injected_clock", "time_regressions"])
         #expect(intact["intact"] as? Bool == true)
-        #expect(intact["entries"] as? Int == 1)
+        #expect(intact["entries"] as? Int == 3)
         #expect(intact["injected_clock"] as? Bool == true)
 
         let register = work.appendingPathComponent("register.sqlite").path
