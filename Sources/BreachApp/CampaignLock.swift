@@ -20,7 +20,8 @@ public struct CampaignLock {
         guard fd >= 0 else { throw AppError(.unavailable, "cannot create \(path): check that the working directory is writable.") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw AppError(.conflict, "another `subjects notify \(incidentID)` or `subjects import \(incidentID)` is running in this working directory; wait for it or stop it.")
+            throw AppError(.conflict, "another `subjects notify \(incidentID)` or `subjects import \(incidentID)` is running in this working directory; wait for it or stop it.",
+                           facts: ["incident": incidentID, "busy": "campaign"])
         }
     }
     public func release() { close(fd) }

@@ -37,7 +37,7 @@ public struct Workspace: Sendable {
         Workspace(directory: directory, configuration: configuration, register: register, actor: actor)
     }
 
-    private static func injectedClockRefused(_ register: Register) -> AppError {
+    static func injectedClockRefused(_ register: Register) -> AppError {
         AppError(.configuration, "BREACHMAIL_NOW is set, but \(register.path) takes the system clock: an injected time would back-date "
             + "the entries of a real register. Unset BREACHMAIL_NOW. (Tests and demos: create the working directory with "
             + "BREACHMAIL_NOW set, and its register takes the injected clock for good.)")

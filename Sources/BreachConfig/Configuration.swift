@@ -237,7 +237,23 @@ extension Configuration {
         return config
     }
 
-    private static func read(_ r: MappingReader) -> Configuration? {
+    /// Reads `breachmail.yaml` for a command that sends nothing (`status`, `incident show`, the
+    /// exports): problems in the `mail` section are returned instead of thrown, and the mail
+    /// settings of the result must not be used; a problem anywhere else throws as ``load(_:)``.
+    ///
+    /// - Throws: ``FileProblems`` with every problem when one is outside `mail`.
+    public static func loadForReading(_ url: URL) throws(FileProblems) -> (configuration: Configuration, mailProblems: [FileProblem]) {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return (try load(url), []) }
+        let document = YAMLDocument(file: url.path)
+        guard let root = document.root(text) else { throw FileProblems(document.problems) }
+        let config = read(root, lenientMail: true)
+        root.finish()
+        let mailProblems = document.problems.filter { $0.key == "mail" || $0.key.hasPrefix("mail.") }
+        guard mailProblems.count == document.problems.count, let config else { throw FileProblems(document.problems) }
+        return (config, mailProblems)
+    }
+
+    private static func read(_ r: MappingReader, lenientMail: Bool = false) -> Configuration? {
         var controller: Controller?
         if let c = r.mapping("controller", required: true, expected: "the controller's identity (name, country…)") {
             let name = c.text("name", required: true, expected: "the organisation's legal name")
@@ -292,7 +308,7 @@ extension Configuration {
         let controllers = readNotifiedControllers(r)
         let scheduler = readScheduler(r), responseTeam = readResponseTeam(r)
         let service = readService(r.mapping("service"))
-        guard let controller, let dpo, let mail else { return nil }
+        guard let controller, let dpo, let mail = mail ?? (lenientMail ? Mail(from: "", messageIDDomain: "") : nil) else { return nil }
         var configuration = Configuration(controller: controller, dpo: dpo, timeZone: timeZone, storage: storage, mail: mail,
                                           authorities: authorities, escalation: escalation)
         configuration.controllers = controllers

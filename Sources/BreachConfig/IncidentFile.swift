@@ -167,8 +167,11 @@ public enum IncidentFile {
         case _ where Incident.freeTextKeys.contains(field.key):
             return "\(field.key): |\n  "
         default:
+            // The example is a comment: a template opened unfilled is refused for its empty
+            // required fields rather than recorded with the example's made-up facts.
             let example = field.example.text(language)
-            return "\(field.key): \(example.isEmpty ? "\"\"" : example)"
+            guard !example.isEmpty else { return "\(field.key): \"\"" }
+            return "# \(language == .fr ? "p. ex." : "e.g.") \(field.key): \(example)\n\(field.key):"
         }
     }
 }

@@ -232,7 +232,7 @@ struct MappingReader {
             return nil
         }
         guard let value = E(rawValue: scalar.string) else {
-            document.report(node, keyPath(key), "\"\(scalar.string)\" is not known; use one of: \(known).")
+            document.report(node, keyPath(key), Vocabulary.unknown(scalar.string, known: E.allCases.map(\.rawValue), intro: "use one of"))
             return nil
         }
         return value
@@ -258,7 +258,7 @@ struct MappingReader {
         var ok = true
         for item in items {
             guard let word = item.string, let value = E(rawValue: word) else {
-                document.report(item, keyPath(key), "\"\(Self.show(item))\" is not known; use any of: \(known).")
+                document.report(item, keyPath(key), Vocabulary.unknown(Self.show(item), known: E.allCases.map(\.rawValue), intro: "use any of"))
                 ok = false
                 continue
             }

@@ -38,7 +38,7 @@ extension IncidentCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "The incident id, e.g. BR-2026-0001.")
         var id: String
-        @Option(help: ArgumentHelp("The answers, as YAML (see Config/examples/assessment.yaml); without it the questions are asked.", valueName: "file"))
+        @Option(help: ArgumentHelp("The answers, as YAML (see Config/examples/assessment.yaml), or - for standard input; without it the questions are asked.", valueName: "file"))
         var answers: String?
         @Flag(help: "Print the assessment as JSON.")
         var json = false
@@ -89,8 +89,9 @@ extension IncidentCommand {
             let source: String
             let asking = answers == nil
             if let answers {
-                assessment = try AssessmentFile.load(URL(fileURLWithPath: answers)).assess(against: facts)
-                source = answers
+                let input = try InputFile(answers, what: "the answers file")
+                assessment = try AssessmentFile.parse(input.text, file: input.name).assess(against: facts)
+                source = input.name
             } else {
                 guard interactive || isatty(STDIN_FILENO) == 1 else {
                     throw AssessRefusal("standard input is not a terminal, so the questions cannot be asked; give the answers with --answers FILE (see Config/examples/assessment.yaml).")

@@ -18,7 +18,7 @@ struct AuthorityCommand: ParsableCommand {
               breachmail authority compose BR-2026-0001
               breachmail authority send BR-2026-0001 --authority cnpd
               breachmail authority send BR-2026-0001 --authority cnil
-              breachmail authority record BR-2026-0001 --authority cnil --reference 2026-123456
+              breachmail authority record BR-2026-0001 --authority cnil --reference CN-123
               breachmail authority send BR-2026-0001 --authority cnpd --complementary
             """,
         subcommands: [Compose.self, Send.self, Record.self])
@@ -84,7 +84,7 @@ extension AuthorityCommand {
             } catch let refusal as AuthorityRefusal {
                 printError("Refused: \(refusal.description)")
                 printError("Nothing was sent. The refusal is recorded in the register (notification.refused).")
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus(refusal: refusal).rawValue)
             }
             let files = outcome.deliveredTo
             switch a.channel {
@@ -110,7 +110,7 @@ extension AuthorityCommand {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that a notification was submitted (portal) or acknowledged, with the authority's reference.",
-            discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference 2026-123456")
+            discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference CN-123")
 
         @OptionGroup var selection: AuthoritySelection
         @Option(help: "The reference the authority gave (its acknowledgement or the form's receipt).")
@@ -130,7 +130,7 @@ extension AuthorityCommand {
 }
 
 /// `compose`: the notice as text (subject, then body), or its full MIME message; a refusal of
-/// the law's checks is printed with its reason and exit status 1.
+/// the law's checks is printed with its reason and the exit status of its kind (`ExitStatus(refusal:)`).
 func printComposed(mime: Bool, message: () throws -> BuiltMessage, render: () throws -> RenderedMessage) throws {
     do {
         if mime {
@@ -142,7 +142,7 @@ func printComposed(mime: Bool, message: () throws -> BuiltMessage, render: () th
         }
     } catch let refusal as AuthorityRefusal {
         printError("Refused: \(refusal.description)")
-        throw ExitCode(1)
+        throw ExitCode(ExitStatus(refusal: refusal).rawValue)
     }
 }
 

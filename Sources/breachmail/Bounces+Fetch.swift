@@ -27,7 +27,7 @@ extension BouncesCommand {
                         password: {env: BREACHMAIL_IMAP_PASSWORD}   # or {file: secrets/imap.pass}
 
                 Exit status: 0 when recorded; 75 (EX_TEMPFAIL) when the register is locked or the \
-                server cannot be reached, so that a timer simply tries again; 1 when the login is refused.
+                server cannot be reached, so that a timer simply tries again; 78 (EX_CONFIG) when the login is refused.
 
                 Example:
                   breachmail bounces fetch

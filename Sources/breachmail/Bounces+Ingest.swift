@@ -57,7 +57,7 @@ extension BouncesCommand {
         /// Exit 75 (EX_TEMPFAIL, sysexits.h): the MTA keeps the message and tries again later.
         static func tempFail(_ message: String) -> ExitCode {
             FileHandle.standardError.write(Data("Error: \(message) (exit 75: try again later)\n".utf8))
-            return ExitCode(75)
+            return ExitCode(ExitStatus.temporary.rawValue)
         }
 
         private func ingest() throws {
@@ -73,7 +73,7 @@ extension BouncesCommand {
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-                throw CLIError("\(source) does not exist: give a Maildir (with new/ and cur/), an mbox file, or - for standard input")
+                throw CLIError("\(source) does not exist: give a Maildir (with new/ and cur/), an mbox file, or - for standard input", .noInput)
             }
             if isDirectory.boolValue {
                 let maildir = Maildir(URL(fileURLWithPath: source, isDirectory: true))

@@ -77,7 +77,7 @@ enum BounceReviewText {
         let ws = try workspace.open()
         switch try ws.register.decideBounce(id, decision, actor: ws.actor, at: try Clock.now()) {
         case .notFound:
-            throw CLIError("there is no bounce \(id); `breachmail bounces review` lists those waiting for review.")
+            throw CLIError("there is no bounce \(id); `breachmail bounces review` lists those waiting for review.", .noInput)
         case .notUnderReview:
             throw CLIError("bounce \(id) is not under review (it had a VERP token, or named no one): nothing to decide.")
         case .alreadyDecided(let bounce):

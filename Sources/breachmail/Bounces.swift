@@ -6,11 +6,13 @@ import Foundation
 struct BouncesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bounces",
-        abstract: "Read bounces: what breachmail makes of a returned message.",
+        abstract: "Bounces: parse returned messages, record them from a Maildir or IMAP, review the doubtful ones.",
         discussion: """
             Example:
               breachmail bounces parse returned.eml
-              BREACHMAIL_VERP_SECRET=… breachmail bounces parse --json --secret-env BREACHMAIL_VERP_SECRET returned.eml
+              breachmail bounces parse --json --secret-file verp.key returned.eml
+              breachmail bounces ingest ~/Maildir/.bounces
+              breachmail bounces review --incident BR-2026-0001
             """,
         subcommands: [Parse.self, Ingest.self, Fetch.self, Review.self, Confirm.self, Reject.self])
 }
@@ -38,7 +40,7 @@ extension BouncesCommand {
 
                 Example:
                   breachmail bounces parse --secret-file /etc/breachmail/verp.key returned.eml
-                  breachmail bounces parse --json ~/Maildir/.bounces archive.mbox > reports.jsonl
+                  breachmail bounces parse --json ~/Maildir/.bounces > reports.jsonl
                 """)
 
         @Argument(help: "Message files, directories, Maildirs or mbox files (`-` for one message on standard input).")
@@ -100,7 +102,7 @@ extension BouncesCommand {
             let fm = FileManager.default
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: source, isDirectory: &isDirectory) else {
-                throw CLIError("\(source) does not exist: give a message file, a directory of messages, a Maildir or an mbox file")
+                throw CLIError("\(source) does not exist: give a message file, a directory of messages, a Maildir or an mbox file", .noInput)
             }
             if isDirectory.boolValue {
                 let root = URL(fileURLWithPath: source, isDirectory: true)
@@ -109,19 +111,19 @@ extension BouncesCommand {
                     urls = try Maildir(root).messages()
                 } else {
                     guard let names = try? fm.contentsOfDirectory(atPath: source) else {
-                        throw CLIError("\(source) cannot be read: check its permissions")
+                        throw CLIError("\(source) cannot be read: check its permissions", .noInput)
                     }
                     urls = names.sorted().filter { !$0.hasPrefix(".") }.map { root.appendingPathComponent($0) }
                         .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
                 }
                 for url in urls {
-                    guard let data = fm.contents(atPath: url.path) else { throw CLIError("\(url.path) cannot be read: check its permissions") }
+                    guard let data = fm.contents(atPath: url.path) else { throw CLIError("\(url.path) cannot be read: check its permissions", .noInput) }
                     try body(url.path, Array(data))
                 }
                 return
             }
             guard let data = fm.contents(atPath: source) else {
-                throw CLIError("\(source) cannot be read: check its permissions")
+                throw CLIError("\(source) cannot be read: check its permissions", .noInput)
             }
             let bytes = Array(data)
             if bytes.starts(with: Array("From ".utf8)) {
@@ -135,12 +137,12 @@ extension BouncesCommand {
             var secret: [UInt8]?
             if let secretEnv {
                 guard let value = ProcessInfo.processInfo.environment[secretEnv], !value.isEmpty else {
-                    throw CLIError("the environment variable \(secretEnv) is not set or empty: export the VERP secret in it, or use --secret-file")
+                    throw CLIError("the environment variable \(secretEnv) is not set or empty: export the VERP secret in it, or use --secret-file", .usage)
                 }
                 secret = Array(value.utf8)
             } else if let secretFile {
                 guard var data = FileManager.default.contents(atPath: secretFile) else {
-                    throw CLIError("\(secretFile) cannot be read: give the file that holds the VERP secret")
+                    throw CLIError("\(secretFile) cannot be read: give the file that holds the VERP secret", .noInput)
                 }
                 while let last = data.last, last == 0x0A || last == 0x0D { data.removeLast() }
                 secret = Array(data)

@@ -30,15 +30,25 @@ struct Breachmail: AsyncParsableCommand {
     static func main() async {
         // Everything breachmail creates holds personal data: owner-only from the first byte.
         umask(0o077)
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            // ArgumentParser's own: help, version, usage errors (64).
+            exit(withError: error)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            // `ExitCode`, `CleanExit` and `ValidationError` stay ArgumentParser's; every other error
+            // is said the same way and exits with the status of the table (``ExitStatus``).
+            guard let status = ExitStatus(error) else { exit(withError: error) }
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(status.rawValue)
         }
     }
 }

@@ -90,7 +90,7 @@ extension ControllerCommand {
                     actor: ws.actor, at: n.now)
                 printError("Refused: \(refusal.description)")
                 printError("Nothing was sent. The refusal is recorded in the register (controller-notice.refused).")
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus(refusal: refusal).rawValue)
             }
             let files = outcome.deliveredTo
             try ws.register.recordControllerNotice(
@@ -130,7 +130,7 @@ extension ControllerCommand {
         func run() throws {
             let ref = reference.trimmingCharacters(in: .whitespaces)
             guard !ref.isEmpty, ref.count <= 200, !ref.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw CLIError("--reference must be the controller's reference on one line (at most 200 characters), e.g. --reference A-118.")
+                throw CLIError("--reference must be the controller's reference on one line (at most 200 characters), e.g. --reference A-118.", .usage)
             }
             let ws = try selection.workspace.open()
             let n = try ControllerNotice(ws, incidentID: selection.id, controller: selection.controller, language: nil)

@@ -6,7 +6,13 @@ import Foundation
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Set up a working directory for a demonstration (never for a real breach).",
+        abstract: "Try breachmail end to end: a throwaway authority key, example bounces (never for a real breach).",
+        discussion: """
+            Example:
+              breachmail demo authority-key
+              breachmail authority send BR-2026-0001
+              breachmail demo bounces BR-2026-0001
+            """,
         subcommands: [AuthorityKey.self, Bounces.self])
 }
 
@@ -36,13 +42,13 @@ extension DemoCommand {
             guard let index = configuration.authorities.firstIndex(where: {
                 $0.channel == .emailPGP && (authority == nil || $0.id == authority)
             }) else {
-                throw CLIError("no email-pgp authority\(authority.map { " with id \($0)" } ?? "") in \(configURL.path).")
+                throw CLIError("no email-pgp authority\(authority.map { " with id \($0)" } ?? "") in \(configURL.path).", .configuration)
             }
             let a = configuration.authorities[index]
             let home = dir.appendingPathComponent("demo-authority-secret", isDirectory: true)
             let fm = FileManager.default
             if fm.fileExists(atPath: home.path) {
-                throw CLIError("\(home.path) already exists: a demo key was made already. Remove that directory to make a new one.")
+                throw CLIError("\(home.path) already exists: a demo key was made already. Remove that directory to make a new one.", .cannotCreate)
             }
             try fm.createDirectory(at: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { _ = try? GPG.run(["--homedir", home.path, "--kill", "all"], program: GPG.gpgconf) }
@@ -53,7 +59,7 @@ extension DemoCommand {
             let listing = String(decoding: try GPG.run(["--homedir", home.path, "--batch", "--with-colons", "--list-keys", uid]), as: UTF8.self)
             guard let fpr = listing.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") })?
                 .split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first.map(String.init), fpr.count == 40
-            else { throw CLIError("gpg made the demo key but listed no fingerprint for it; see gpg --homedir \(home.path) --list-keys.") }
+            else { throw CLIError("gpg made the demo key but listed no fingerprint for it; see gpg --homedir \(home.path) --list-keys.", .unavailable) }
             _ = try GPG.run(base + ["--quick-add-key", fpr, "cv25519", "encr", "never"])
             let armored = try GPG.run(["--homedir", home.path, "--batch", "--armor", "--export", fpr])
 
@@ -64,7 +70,7 @@ extension DemoCommand {
 
             let text = try String(contentsOf: configURL, encoding: .utf8)
             guard let updated = ConfigEdit.settingFingerprint(text, authorityID: a.id, to: fpr) else {
-                throw CLIError("could not find `fingerprint:` under the authority \(a.id) in \(configURL.path); write \(fpr) into authorities[\(index)].fingerprint yourself.")
+                throw CLIError("could not find `fingerprint:` under the authority \(a.id) in \(configURL.path); write \(fpr) into authorities[\(index)].fingerprint yourself.", .configuration)
             }
             _ = try Configuration.parse(updated, file: Configuration.fileName)
             try writePrivate(updated, to: configURL)
@@ -107,14 +113,14 @@ enum GPG {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw CLIError("cannot run \(program): install GnuPG (apt-get install gnupg) to make a demo key.")
+            throw CLIError("cannot run \(program): install GnuPG (apt-get install gnupg) to make a demo key.", .unavailable)
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let verb = arguments.first { $0.hasPrefix("--quick") || $0 == "--export" || $0 == "--list-keys" } ?? arguments.last ?? ""
-            throw CLIError("\(URL(fileURLWithPath: program).lastPathComponent) \(verb) failed (status \(process.terminationStatus)): \(String(decoding: stderr, as: UTF8.self))")
+            throw CLIError("\(URL(fileURLWithPath: program).lastPathComponent) \(verb) failed (status \(process.terminationStatus)): \(String(decoding: stderr, as: UTF8.self))", .unavailable)
         }
         return Array(stdout)
     }

@@ -14,7 +14,7 @@ final class EvidenceWriter {
         self.url = url
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CLIError("cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CLIError("cannot write \(temporary.path): \(String(cString: strerror(errno)))", .cannotCreate) }
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
@@ -29,7 +29,7 @@ final class EvidenceWriter {
         try flush()
         try handle.synchronize()
         guard rename(temporary.path, url.path) == 0 else {
-            throw CLIError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+            throw CLIError("cannot write \(url.path): \(String(cString: strerror(errno)))", .cannotCreate)
         }
     }
 

@@ -38,12 +38,13 @@ extension IncidentCommand {
             discussion: "Example:\n  breachmail incident open incident.yaml")
 
         @OptionGroup var workspace: WorkspaceOptions
-        @Argument(help: "The incident file (YAML; see `breachmail incident template`).")
+        @Argument(help: "The incident file (YAML; see `breachmail incident template`), or - for standard input.")
         var file: String
 
         func run() throws {
             let ws = try workspace.open()
-            let incident = try IncidentFile.load(URL(fileURLWithPath: file), defaultLanguage: ws.defaultLanguage)
+            let input = try InputFile(file, what: "the incident file")
+            let incident = try IncidentFile.parse(input.text, file: input.name, defaultLanguage: ws.defaultLanguage)
             let record = try ws.register.openIncident(incident, actor: ws.actor, at: try Clock.now())
             print("Opened \(record.id): \(incident.title)")
             print("Notify the authority by \(TimeText.local(incident.deadline.due, ws.zone(for: incident))) (72 h after awareness, Art. 33(1)).")
@@ -58,12 +59,13 @@ extension IncidentCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "The incident id, e.g. BR-2026-0001.")
         var id: String
-        @Argument(help: "The incident file with the new content.")
+        @Argument(help: "The incident file with the new content, or - for standard input.")
         var file: String
 
         func run() throws {
             let ws = try workspace.open()
-            let incident = try IncidentFile.load(URL(fileURLWithPath: file), defaultLanguage: ws.defaultLanguage)
+            let input = try InputFile(file, what: "the incident file")
+            let incident = try IncidentFile.parse(input.text, file: input.name, defaultLanguage: ws.defaultLanguage)
             let current = try ws.register.incident(id)
             if current.incident == incident {
                 print("\(id) is unchanged (version \(current.version)); nothing recorded.")
@@ -80,12 +82,20 @@ extension IncidentCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the incidents with their 72-hour clock.",
-            discussion: "Example:\n  breachmail incident list")
+            discussion: "Example:\n  breachmail incident list\n  breachmail incident list --json")
 
         @OptionGroup var workspace: WorkspaceOptions
+        @Flag(help: "Print the incidents as one JSON array (snake_case keys, times in RFC 3339).")
+        var json = false
 
         func run() throws {
-            let ws = try workspace.open()
+            let ws = try workspace.openForReading()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(try Incidents.summaries(ws, at: try Clock.now())), as: UTF8.self))
+                return
+            }
             let records = try ws.register.incidents()
             if records.isEmpty {
                 print("The register holds no incident yet. Record one with `breachmail incident open FILE`.")
@@ -114,7 +124,7 @@ extension IncidentCommand {
         var json = false
 
         func run() throws {
-            let ws = try workspace.open()
+            let ws = try workspace.openForReading()
             let record = try version.map { try ws.register.incident(id, version: $0) } ?? ws.register.incident(id)
             let inForce = try ws.register.decisionInForce(incidentID: record.id)
             if json {

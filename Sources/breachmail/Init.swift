@@ -36,7 +36,7 @@ struct Init: ParsableCommand {
         let fm = FileManager.default
         let configURL = target.appendingPathComponent(Configuration.fileName)
         if fm.fileExists(atPath: configURL.path) {
-            throw CLIError("\(configURL.path) already exists; this is already a working directory. Choose another directory.")
+            throw CLIError("\(configURL.path) already exists; this is already a working directory. Choose another directory.", .cannotCreate)
         }
         try fm.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let configText = try String(contentsOf: share.appendingPathComponent("Config/breachmail.yaml"), encoding: .utf8)
@@ -106,7 +106,7 @@ enum Share {
         if let env = ProcessInfo.processInfo.environment["BREACHMAIL_SHARE"] {
             let url = URL(fileURLWithPath: env, isDirectory: true)
             guard holds(url) else {
-                throw CLIError("BREACHMAIL_SHARE=\(env) holds no Config/breachmail.yaml and Templates/; point it at breachmail's source checkout.")
+                throw CLIError("BREACHMAIL_SHARE=\(env) holds no Config/breachmail.yaml and Templates/; point it at breachmail's source checkout.", .configuration)
             }
             return url
         }
@@ -122,6 +122,6 @@ enum Share {
         candidates.append(URL(fileURLWithPath: "/usr/local/share/breachmail"))
         candidates.append(URL(fileURLWithPath: "/usr/share/breachmail"))
         if let found = candidates.first(where: holds) { return found }
-        throw CLIError("cannot find breachmail's Config/ and Templates/; set BREACHMAIL_SHARE to the directory that holds them (the source checkout).")
+        throw CLIError("cannot find breachmail's Config/ and Templates/; set BREACHMAIL_SHARE to the directory that holds them (the source checkout).", .configuration)
     }
 }

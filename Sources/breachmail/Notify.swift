@@ -69,7 +69,7 @@ extension SubjectsCommand {
             options.outage = RelayOutage(
                 maximumPause: env["BREACHMAIL_TEST_RELAY_PAUSE_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.maximumPause,
                 giveUpAfter: env["BREACHMAIL_TEST_RELAY_GIVE_UP_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.giveUpAfter)
-            let progress = CampaignProgress(json: json)
+            let progress = CampaignProgress(json: json, zone: ws.zone(for: try ws.register.incident(id).incident))
             let running = Task {
                 try await campaign.run(transport: transport, clock: try WorkspaceClock(), options: options) { progress.handle($0) }
             }
@@ -97,11 +97,11 @@ extension SubjectsCommand {
                     if !json { print("Deferred subjects are retried by running this command again after their next attempt time.") }
                 }
             case .interrupted:
-                throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(id)` again to carry on.")
+                throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(id)` again to carry on.", .interrupted)
             case .halted(let failure):
-                throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(id)` again.")
+                throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(id)` again.", .unavailable)
             case .relayUnusable(let pause):
-                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(id)` again once the relay accepts mail.")
+                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(id)` again once the relay accepts mail.", .temporary)
             }
         }
 
@@ -154,14 +154,18 @@ enum StateCounts {
 /// Shows a run's events as they come (they come from the connections' threads).
 final class CampaignProgress: Sendable {
     private let json: Bool
+    private let zone: TimeZone
     private let progress = Mutex<Progress?>(nil)
 
-    init(json: Bool) { self.json = json }
+    init(json: Bool, zone: TimeZone) {
+        self.json = json
+        self.zone = zone
+    }
 
     func handle(_ event: CampaignRun.Event) {
         switch event {
         case .started(let toSend, let workers, let recovered):
-            let shown = Progress(json: json, total: toSend)
+            let shown = Progress(json: json, total: toSend, zone: zone)
             progress.withLock { $0 = shown }
             shown.start(workers: workers, recovered: recovered)
         case .progress(let figures, let pause): progress.withLock { $0 }?.update(figures, pause: pause)
@@ -175,14 +179,18 @@ final class CampaignProgress: Sendable {
 final class Progress: @unchecked Sendable {
     private let json: Bool
     private let total: Int
+    private let zone: TimeZone
     private let terminal = isatty(STDERR_FILENO) == 1
     private let started = Date()
     private let lock = NSLock()
     private var lastLine = Date.distantPast
+    private var bar = TerminalProgress()
+    private var pause: RelayPause?
 
-    init(json: Bool, total: Int) {
+    init(json: Bool, total: Int, zone: TimeZone) {
         self.json = json
         self.total = total
+        self.zone = zone
     }
 
     func start(workers: Int, recovered: Int) {
@@ -196,12 +204,14 @@ final class Progress: @unchecked Sendable {
             return
         }
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(((terminal ? "\n" : "") + "Relay paused for \(Int(pause.seconds.rounded(.up))) s, until \(RFC3339Text.utc(pause.ends)), after refusals in a row: \(pause.reply)\n").utf8))
+        self.pause = pause
+        FileHandle.standardError.write(Data(((terminal ? "\n" : "") + "Relay paused for \(Int(pause.seconds.rounded(.up))) s, until \(terminal ? TimeText.local(pause.ends, zone) : RFC3339Text.utc(pause.ends)), after refusals in a row: \(pause.reply)\n").utf8))
     }
 
     func update(_ f: Campaign.Figures, pause: RelayPause? = nil) {
         lock.lock(); defer { lock.unlock() }
         let now = Date()
+        let recent = terminal && !json ? bar.rate(attempted: f.done, at: now) : nil
         let interval: TimeInterval = terminal && !json ? 0.2 : 10
         guard now.timeIntervalSince(lastLine) >= interval else { return }
         lastLine = now
@@ -213,13 +223,21 @@ final class Progress: @unchecked Sendable {
                   "failed_permanent": f.failedPermanent, "render_failed": f.renderFailed, "rate": Int(rate.rounded())])
             return
         }
+        if terminal {
+            let line = TerminalProgress.line(f, total: total, rate: recent, pause: pause ?? self.pause, now: now, zone: zone)
+            FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+            return
+        }
         let line = pause.map { "\(f.done)/\(total) done, relay paused until \(RFC3339Text.utc($0.ends)): \($0.reply)" }
             ?? "\(f.done)/\(total) done, \(Int(rate.rounded())) msg/s, about \(Int(left.rounded())) s left"
         FileHandle.standardError.write(Data((terminal ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
     }
 
     func finish(_ f: Campaign.Figures) {
-        if terminal && !json { FileHandle.standardError.write(Data("\n".utf8)) }
+        guard terminal && !json else { return }
+        lock.lock(); defer { lock.unlock() }
+        let line = TerminalProgress.line(f, total: total, rate: nil, pause: nil, now: Date(), zone: zone, final: true)
+        FileHandle.standardError.write(Data("\r\(line)\u{1B}[K\n".utf8))
     }
 
     func emit(_ object: [String: Any]) { Self.emit(object) }

@@ -40,7 +40,7 @@ struct PublicNotice: ParsableCommand {
 
     func run() throws {
         guard let language = Language(rawValue: lang) else {
-            throw CLIError("--lang \(lang) is not a language breachmail writes: use fr, en or de")
+            throw CLIError("--lang \(lang) is not a language breachmail writes: use fr, en or de", .usage)
         }
         let ws = try workspace.open()
         let record = try ws.register.incident(id)
@@ -66,7 +66,7 @@ struct PublicNotice: ParsableCommand {
             rendered = try composer.render(ComposeContext(kind: .publicNotice, incident: record.incident, reference: record.id,
                                                           controller: c.controller, dpo: c.dpo, language: language, composedAt: now))
         } catch {
-            throw CLIError("\(error) Run `breachmail templates check`.")
+            throw CLIError("\(error) Run `breachmail templates check`.", .configuration)
         }
         let draft = "Subject: \(rendered.subject)\n\n\(rendered.text)"
 

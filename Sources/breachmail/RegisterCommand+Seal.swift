@@ -57,7 +57,7 @@ enum RegisterSeal {
     /// The controller's key of `mail.signing`, imported into breachmail's keyring.
     static func signer(_ ws: Workspace, needsPassphrase: Bool) throws -> (Keyring, SigningKey, KeyPin) {
         guard let signing = ws.configuration.mail.signing else {
-            throw CLIError("mail.signing is not set in \(Configuration.fileName): the seal is signed with the controller's key (key_file, fingerprint, passphrase).")
+            throw CLIError("mail.signing is not set in \(Configuration.fileName): the seal is signed with the controller's key (key_file, fingerprint, passphrase).", .configuration)
         }
         let passphrase: PassphraseSource
         switch needsPassphrase ? signing.passphrase : nil {
@@ -79,7 +79,7 @@ enum RegisterSeal {
     /// Checks the register against the seal at `path`; nil when it holds, else the problem.
     static func check(_ ws: Workspace, path: String) throws -> (problem: String?, summary: String) {
         guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
-            throw CLIError("the seal \(path) cannot be read: give the file `breachmail register seal` wrote.")
+            throw CLIError("the seal \(path) cannot be read: give the file `breachmail register seal` wrote.", .noInput)
         }
         guard let armorStart = text.range(of: armor) else {
             return ("the seal \(path) has no signature", "")

@@ -38,43 +38,80 @@ extension RegisterCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @Option(help: "Also check the register against this seal (`breachmail register seal`): nothing up to the sealed entry rewritten or cut.")
         var seal: String?
+        @Flag(help: "Print the result as one JSON object (snake_case keys); the exit status is the same.")
+        var json = false
 
         func run() throws {
-            let ws = try workspace.open()
+            let ws = try workspace.openForReading()
             let result = try ws.register.verify()
-            if let problem = result.firstProblem {
-                print("The register history is NOT intact: \(problem).")
-                print("Checked \(result.entries) entries. Restore the register from a backup and compare.")
-                throw ExitCode(2)
-            }
-            print("The register history is intact: \(result.entries) entries, head \(result.head).")
-            if let seal {
+            var report = Report(intact: result.firstProblem == nil, entries: result.entries, head: result.head,
+                                problem: result.firstProblem.map { ProblemJSON(sequence: $0.sequence, message: $0.message) })
+            if report.intact, let seal {
                 let sealed = try RegisterSeal.check(ws, path: seal)
-                if let problem = sealed.problem {
-                    print("The register history is NOT intact: \(problem).")
-                    throw ExitCode(2)
-                }
-                print(sealed.summary)
-                try reportTimes(ws)
-                return
+                report.seal = SealJSON(file: seal, intact: sealed.problem == nil, summary: sealed.problem == nil ? sealed.summary : nil,
+                                       problem: sealed.problem.map { "\($0)" })
             }
-            print("Keep the head hash outside the register (`breachmail register seal`) to detect a rewritten or cut tail later.")
-            try reportTimes(ws)
+            if report.intact && report.seal?.intact != false {
+                report.injected_clock = try ws.register.takesInjectedClock()
+                report.time_regressions = try ws.register.timeRegressions().map(\.description)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                printText(report)
+            }
+            if !report.intact || report.seal?.intact == false { throw ExitCode(2) }
+            if !report.time_regressions.isEmpty && report.injected_clock == false { throw ExitCode(3) }
         }
 
-        /// Entries dated before the entry preceding them; exit 3 on a register that takes the system clock.
-        private func reportTimes(_ ws: Workspace) throws {
-            let injected = try ws.register.takesInjectedClock()
+        struct Report: Encodable {
+            var intact: Bool
+            var entries: Int
+            var head: String
+            var problem: ProblemJSON?
+            var seal: SealJSON?
+            var injected_clock: Bool?
+            var time_regressions: [String] = []
+        }
+        struct ProblemJSON: Encodable {
+            let sequence: Int64
+            let message: String
+        }
+        struct SealJSON: Encodable {
+            let file: String
+            let intact: Bool
+            let summary: String?
+            let problem: String?
+        }
+
+        private func printText(_ report: Report) {
+            if let problem = report.problem {
+                print("The register history is NOT intact: entry \(problem.sequence): \(problem.message).")
+                print("Checked \(report.entries) entries. Restore the register from a backup and compare.")
+                return
+            }
+            print("The register history is intact: \(report.entries) entries, head \(report.head).")
+            if let seal = report.seal {
+                if let problem = seal.problem {
+                    print("The register history is NOT intact: \(problem).")
+                    return
+                }
+                if let summary = seal.summary { print(summary) }
+            } else {
+                print("Keep the head hash outside the register (`breachmail register seal`) to detect a rewritten or cut tail later.")
+            }
+            let injected = report.injected_clock == true
             if injected {
                 print("Note: this register takes the injected clock (BREACHMAIL_NOW): a test or demo register, its times are not evidence.")
             }
-            let regressions = try ws.register.timeRegressions()
+            let regressions = report.time_regressions
             guard !regressions.isEmpty else { return }
             print("\(injected ? "Note" : "WARNING"): \(regressions.count) entr\(regressions.count == 1 ? "y is" : "ies are") dated before the entry preceding "
                 + "\(regressions.count == 1 ? "it" : "them") (a clock set back, or a back-dated entry):")
             for r in regressions.prefix(20) { print("  \(r)") }
             if regressions.count > 20 { print("  … and \(regressions.count - 20) more") }
-            if !injected { throw ExitCode(3) }
         }
     }
 
@@ -92,7 +129,7 @@ extension RegisterCommand {
         var output: String?
 
         func run() throws {
-            let ws = try workspace.open()
+            let ws = try workspace.openForReading()
             let export = RegisterExport(
                 controller: ws.configuration.controller, incidents: try ws.register.incidents(),
                 history: try ws.register.history(), verification: try ws.register.verify(),

@@ -7,7 +7,12 @@ import Foundation
 struct SchedulerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler",
-        abstract: "Run the duties of the scheduler of `breachmail serve` by hand.",
+        abstract: "Run the duties of the scheduler of `breachmail serve` by hand (or from cron).",
+        discussion: """
+            Example:
+              breachmail scheduler tick
+              breachmail scheduler tick --json
+            """,
         subcommands: [Tick.self])
 
     struct Tick: AsyncParsableCommand {
@@ -53,7 +58,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             for problem in report.problems {
                 FileHandle.standardError.write(Data("breachmail: \(problem)\n".utf8))
             }
-            if !report.problems.isEmpty { throw ExitCode(75) }
+            if !report.problems.isEmpty { throw ExitCode(ExitStatus.temporary.rawValue) }
         }
     }
 }

@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             settings = try ServerSettings(ws.configuration.service, directory: ws.directory, listenOverride: listen)
         } catch {
-            throw CLIError(error.message)
+            throw CLIError(error.message, .configuration)
         }
         let metrics = ServiceMetrics()
         let env = ProcessInfo.processInfo.environment
@@ -56,9 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch let error as ServerError where error.code == .leaseHeld {
             FileHandle.standardError.write(Data("Error: \(error.message) (exit 75: try again later)\n".utf8))
-            throw ExitCode(75)
+            throw ExitCode(ExitStatus.temporary.rawValue)
         } catch let error as ServerError {
-            throw CLIError(error.message)
+            throw CLIError(error.message, .configuration)
         }
     }
 }

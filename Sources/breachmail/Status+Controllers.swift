@@ -27,7 +27,7 @@ extension Status {
                 if let written = mine.last(where: { $0.status == .prepared }) {
                     print("        written to \(written.deliveredTo): hand it over, then `breachmail controller record \(record.id) --controller \(c.id) --reference REF`")
                 } else if let refused = mine.last, refused.status == .refused {
-                    print("        last attempt refused (\(refused.refusalKind)): nothing sent; `breachmail controller send \(record.id) --controller \(c.id)`")
+                    print("        last attempt refused (\(StatusText.refusal(refused.refusalKind))): nothing sent; `breachmail controller send \(record.id) --controller \(c.id)`")
                 } else {
                     print("        send it: breachmail controller send \(record.id) --controller \(c.id)")
                 }

@@ -12,17 +12,17 @@ extension Status {
             return
         }
         print("Authority notifications")
-        for n in notifications {
+        let rows = notifications.map { n -> [String] in
             let when = n.recordedDate.map { TimeText.local($0, zone) } ?? n.recordedAt
-            var line = "  \(when)  \(n.authorityID)  \(n.phase.rawValue)  \(n.channel)  \(n.status.rawValue)"
-            switch n.status {
-            case .sent: line += "  Message-ID <\(n.messageID)>"
-            case .prepared: line += "  \(n.deliveredTo): submit on the form, then `authority record`"
-            case .recorded: line += "  reference \(n.authorityReference)"
-            case .refused: line += "  \(n.refusalKind): nothing sent"
+            let detail = switch n.status {
+            case .sent: "Message-ID <\(n.messageID)>"
+            case .prepared: "\(n.deliveredTo): submit on the form, then `authority record`"
+            case .recorded: "reference \(n.authorityReference)"
+            case .refused: "\(StatusText.refusal(n.refusalKind)); nothing sent"
             }
-            print(line)
+            return [when, n.authorityID, n.phase.rawValue, n.channel, n.status.rawValue, detail]
         }
+        StatusText.columns(rows, indent: "  ").forEach { print($0) }
         // Read by the scheduler from scheduler.acknowledgements without a reference it could be sure of.
         for ack in try AcknowledgementFetch.pending(ws.register, incidentID: incidentID) {
             let when = ZonedTime(rfc3339: ack.receivedAt).map { TimeText.local($0.instant, zone) } ?? ack.receivedAt

@@ -6,8 +6,7 @@ import Foundation
 
 extension Status {
     /// Who was reached, and whether a public communication (Art. 34(3)(c)) is recommended.
-    func printReach(_ ws: Workspace, incidentID: String, zone: TimeZone, now: Date) throws {
-        let report = try ReachReport(ws, incidentID: incidentID, now: now)
+    func printReach(_ ws: Workspace, report: ReachReport, incidentID: String, zone: TimeZone) throws {
         guard report.reach.total > 0 else {
             print("Reach       no people imported yet")
             return

@@ -17,7 +17,7 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let ws = try workspace.open()
+        let ws = try workspace.openForReading()
         let record = try ws.register.incident(id)
         let incident = record.incident
         let zone = ws.zone(for: incident)
@@ -33,32 +33,42 @@ struct Status: ParsableCommand {
         for (n, line) in ClockText.lines(clock, incidentID: record.id, zone: zone).enumerated() {
             print((n == 0 ? "Clock       " : "            ") + line)
         }
-        try printAssessment(ws)
+        try printAssessment(ws, zone: zone)
         try printNotifications(ws, incidentID: record.id, zone: zone)
         try printControllerNotices(ws, record: record, zone: zone, now: now)
-        try printSubjects(ws, incidentID: record.id)
-        try printReach(ws, incidentID: record.id, zone: zone, now: now)
+        let reach = try ReachReport(ws, incidentID: record.id, now: now)
+        try printSubjects(ws, incidentID: record.id, reach: reach.reach)
+        try printReach(ws, report: reach, incidentID: record.id, zone: zone)
     }
 }
 
 extension Status {
-    /// The people concerned (Art. 34): how many are in each state, and why those who failed did.
-    func printSubjects(_ ws: Workspace, incidentID: String) throws {
+    /// The people concerned (Art. 34): how many are in each state, and why those who failed did:
+    /// refused for good or retries exhausted, not composed, no address, and the bounces that came
+    /// back after submission (hard, or because of our sending set-up).
+    func printSubjects(_ ws: Workspace, incidentID: String, reach: Reach) throws {
         let counts = try ws.register.subjectCounts(incidentID: incidentID)
         guard !counts.isEmpty else { return }
         print("Subjects    \(counts.values.reduce(0, +)) people")
         StateCounts.print(counts, indent: "            ")
         let reasons = try ws.register.subjectReasons(incidentID: incidentID,
                                                      states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
-        guard !reasons.isEmpty else { return }
+        var rows = reasons.map { ["\($0.count)", StatusText.failure(state: $0.state, reason: $0.reason), StatusText.reason($0.reason)] }
+        if reach[.hardBounced] > 0 {
+            rows.append(["\(reach[.hardBounced])", "hard bounce", "the address does not work (a bounce after the relay accepted the notice)"])
+        }
+        if reach[.senderSide] > 0 {
+            rows.append(["\(reach[.senderSide])", "sender-side bounce", "refused because of our sending set-up; not counted against the person"])
+        }
+        guard !rows.isEmpty else { return }
         print("Failures by reason")
-        for r in reasons { print("            \(r.count)  \(r.state): \(r.reason.isEmpty ? "no reason recorded" : r.reason)") }
+        StatusText.columns(rows, indent: "            ", right: [0]).forEach { print($0) }
     }
 }
 
 extension Status {
     /// The decision in force: the last assessment the DPO confirmed or overrode.
-    func printAssessment(_ ws: Workspace) throws {
+    func printAssessment(_ ws: Workspace, zone: TimeZone) throws {
         let (shown, unreadable) = try ws.register.assessmentToShow(incidentID: id)
         guard let shown else {
             print(unreadable > 0
@@ -69,7 +79,7 @@ extension Status {
         let decision = shown.record.decision
         let severity = shown.record.assessment.severity
         print("Assessment  ENISA \(severity.score) (\(severity.band.name(language: .en))), \(AssessmentText.decisions(decision, language: .en))")
-        print("            \(AssessmentText.status(decision.status, by: shown.entry.actor, language: .en)) at \(shown.entry.recordedAt) (entry \(shown.entry.sequence))")
+        print("            \(AssessmentText.status(decision.status, by: shown.entry.actor, language: .en)) at \(StatusText.local(shown.entry.recordedAt, zone)) (entry \(shown.entry.sequence))")
         if let reason = decision.reason { print("            Reason: \(reason)") }
     }
 }

@@ -10,11 +10,13 @@ import Foundation
 struct SubjectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subjects",
-        abstract: "The people affected by an incident (Art. 34): import them from a CSV export.",
+        abstract: "The people affected by an incident (Art. 34): import, preview, notify, look one up.",
         discussion: """
             Example:
               breachmail subjects import BR-2026-0001 members.csv
               breachmail subjects preview BR-2026-0001 --row 12
+              breachmail subjects notify BR-2026-0001
+              breachmail subjects show BR-2026-0001 --subject 12
             """,
         subcommands: [Import.self, Preview.self, Notify.self, Show.self])
 }
@@ -37,8 +39,9 @@ extension SubjectsCommand {
 
                 Example:
                   breachmail subjects import BR-2026-0001 members.csv
-                  breachmail subjects import BR-2026-0001 export.csv --delimiter tab --encoding windows-1252 \\
-                      --map 'Adresse mail=email' --map 'IBAN=-'
+                  breachmail subjects import BR-2026-0001 members.csv --json
+                  breachmail subjects import BR-2026-0001 export.csv --delimiter tab \\
+                      --encoding windows-1252 --map 'Adresse mail=email' --map 'IBAN=-'
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
@@ -54,6 +57,16 @@ extension SubjectsCommand {
         var map: [String] = []
         @Option(help: ArgumentHelp("The language of rows whose language is empty or unknown: fr, en or de (default: the first authority's first language, else fr).", valueName: "lang"))
         var defaultLanguage: String?
+        @Flag(help: "Print the summary as one JSON object (snake_case keys) instead of the text.")
+        var json = false
+
+        /// `--json`: the import's figures, where its report is, and the language warnings.
+        struct ImportJSON: Encodable {
+            let incident: String
+            let summary: SubjectImporter.Summary
+            let reportPath: String?
+            let warnings: [String]
+        }
 
         func run() throws {
             var csv = CSVOptions()
@@ -62,13 +75,13 @@ extension SubjectsCommand {
                 case ",", "comma": csv.delimiter = UInt8(ascii: ",")
                 case ";", "semicolon": csv.delimiter = UInt8(ascii: ";")
                 case "tab", "\t", "\\t": csv.delimiter = 9
-                default: throw CLIError("--delimiter \(delimiter): use , ; or tab.")
+                default: throw CLIError("--delimiter \(delimiter): use , ; or tab.", .usage)
                 }
             }
             if let encoding {
                 guard let e = CSVEncoding(rawValue: encoding.lowercased().replacingOccurrences(of: "cp1252", with: "windows-1252")
                     .replacingOccurrences(of: "utf8", with: "utf-8")) else {
-                    throw CLIError("--encoding \(encoding): use utf-8 or windows-1252.")
+                    throw CLIError("--encoding \(encoding): use utf-8 or windows-1252.", .usage)
                 }
                 csv.encoding = e
             }
@@ -77,7 +90,7 @@ extension SubjectsCommand {
             let language: Language
             if let defaultLanguage {
                 guard let l = Language(rawValue: defaultLanguage.lowercased()) else {
-                    throw CLIError("--default-language \(defaultLanguage): use fr, en or de.")
+                    throw CLIError("--default-language \(defaultLanguage): use fr, en or de.", .usage)
                 }
                 language = l
             } else {
@@ -87,6 +100,17 @@ extension SubjectsCommand {
             let reports = SubjectImporter.reportDirectory(for: ws.register)
             let s = try SubjectImporter.run(file: url, into: ws.register, incidentID: id, options: options,
                                             reportDirectory: reports, actor: ws.actor, at: try Clock.now())
+            if json {
+                let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let document = ImportJSON(incident: id, summary: s,
+                                          reportPath: s.report.map { reports.deletingLastPathComponent().appendingPathComponent($0).path },
+                                          warnings: gaps.lines(csv: file) + (gaps.fix.map { ["`breachmail subjects notify \(id)` would refuse to start. \($0)"] } ?? []))
+                print(String(decoding: try encoder.encode(document), as: UTF8.self))
+                return
+            }
             let width = String(s.rows).count
             func n(_ v: Int) -> String { String(repeating: " ", count: max(0, width - String(v).count)) + String(v) }
             print("Imported \(s.file) into \(id) (\(CSVEncoding(rawValue: s.encoding)?.displayName ?? s.encoding), separator \(s.delimiter == "tab" ? "TAB" : "'\(s.delimiter)'")).")
@@ -139,7 +163,7 @@ extension SubjectsCommand {
             let record = try ws.register.incident(id)
             guard let subject = try find(ws) else {
                 throw CLIError(row.map { "no subject of \(id) comes from line \($0) of the imported CSV; `breachmail status \(id)` shows the counts." }
-                               ?? "\(id) has no subject with an address yet; import them with `breachmail subjects import \(id) FILE.csv`.")
+                               ?? "\(id) has no subject with an address yet; import them with `breachmail subjects import \(id) FILE.csv`.", .noInput)
             }
             guard subject.email != nil else {
                 throw CLIError("the subject of line \(subject.line) has no usable address (state no_address: \(subject.stateReason ?? "missing")); nothing to preview.")

@@ -13,7 +13,7 @@ extension SubjectsCommand {
 
                 Example:
                   breachmail subjects show BR-2026-0001 --subject 42
-                  echo 'anais.weber1@mail.example.lu' | breachmail subjects show BR-2026-0001 --email -
+                  echo 'anais@example.lu' | breachmail subjects show BR-2026-0001 --email -
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
@@ -41,7 +41,7 @@ extension SubjectsCommand {
             }
             guard let record = try People.find(ws, incidentID: id, subjectID: subject, email: address) else {
                 throw CLIError(subject.map { "\(id) has no subject \($0); `breachmail status \(id)` shows the counts." }
-                               ?? "\(id) has no person with that address (as imported: the local part without case, the domain in ASCII).")
+                               ?? "\(id) has no person with that address (as imported: the local part without case, the domain in ASCII).", .noInput)
             }
             if json {
                 let encoder = JSONEncoder()

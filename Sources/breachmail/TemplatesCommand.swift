@@ -9,7 +9,7 @@ import Foundation
 struct TemplatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "templates",
-        abstract: "Check message templates.",
+        abstract: "Check the message templates of a working directory or of a folder.",
         discussion: """
             Example:
               breachmail templates check
@@ -23,7 +23,7 @@ extension TemplatesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report Mustache syntax errors, unknown variables and missing mandatory sections, with file and line.",
             discussion: """
-                Exits with status 1 when there is any problem. With --incident, also warns about the languages \
+                Exits with status 65 (EX_DATAERR) when there is any problem. With --incident, also warns about the languages \
                 in which that incident lacks a text the subject notice shows, and how many people it concerns.
 
                 Example:
@@ -63,7 +63,7 @@ extension TemplatesCommand {
             }
             for problem in problems { print("\(url.path)/\(problem)") }
             print("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(url.path); fix them and run `breachmail templates check` again.")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.dataError.rawValue)
         }
     }
 }

@@ -38,7 +38,7 @@ extension TokenCommand {
         func run() throws {
             guard Self.isValidName(name) else {
                 throw CLIError("token name \"\(name)\" is not allowed: use letters, digits, '.', '_' and '-' (at most 64 characters, "
-                    + "starting with a letter or digit), e.g. ops-bot.")
+                    + "starting with a letter or digit), e.g. ops-bot.", .usage)
             }
             let ws = try workspace.open()
             let secret = TokenSecret.generate()

@@ -25,7 +25,7 @@ struct WorkspaceOptions: ParsableArguments {
     func actorName() throws -> String {
         if let actor {
             guard !actor.allSatisfy(\.isWhitespace) else {
-                throw CLIError("--actor is empty: give the name of the person who makes the change; it goes into the register's history.")
+                throw CLIError("--actor is empty: give the name of the person who makes the change; it goes into the register's history.", .usage)
             }
             return actor
         }
@@ -37,10 +37,22 @@ struct WorkspaceOptions: ParsableArguments {
             return String(cString: name)
         }
         throw CLIError("who is acting cannot be told: BREACHMAIL_ACTOR, USER and LOGNAME are unset and user id \(geteuid()) "
-            + "has no account name. Set BREACHMAIL_ACTOR=NAME or pass --actor NAME: the register names who made each change.")
+            + "has no account name. Set BREACHMAIL_ACTOR=NAME or pass --actor NAME: the register names who made each change.", .configuration)
     }
 
     func open() throws -> Workspace {
         try Workspace.open(directory: directory, actor: try actorName())
+    }
+
+    /// For a command that sends nothing: a broken `mail` section is said once, on standard
+    /// error, and the command goes on.
+    func openForReading() throws -> Workspace {
+        let (ws, mailProblems) = try Workspace.openForReading(directory: directory, actor: try actorName())
+        if let first = mailProblems.first {
+            let more = mailProblems.count > 1 ? " (and \(mailProblems.count - 1) more problems there)" : ""
+            FileHandle.standardError.write(Data(("Warning: the mail section of \(Configuration.fileName) is broken\(more); this command sends nothing "
+                + "and goes on, but nothing can be sent until it is fixed: \(first)\n").utf8))
+        }
+        return ws
     }
 }

@@ -107,7 +107,7 @@ struct TemplatesCheckTests {
         try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
 
         let result = try CommandRunner.breachmail(["templates", "check", copy.path])
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         let report = try #require(result.stdout.split(separator: "\n").first { $0.contains("colour_of_the_sky") })
         #expect(report.hasPrefix("\(copy.path)/en/public.txt.mustache:5: "))
         #expect(result.stdout.contains("1 problem in \(copy.path)"))
@@ -139,7 +139,7 @@ struct AuthorityComposeTests {
     @Test func lateWithoutReasonsIsRefused() throws {
         let w = try Workdir()
         let result = try w.run(["authority", "compose", Workdir.id], now: "2026-10-27T10:00:00+01:00")
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr == """
             Refused: cannot compose the notification: the 72-hour deadline passed 25 h 00 min ago: a late notification \
@@ -200,7 +200,7 @@ struct AuthoritySendPGPTests {
         #expect(again.stderr.contains("--complementary"))
         // A complementary notification with nothing new is refused (Art. 33(4)); after an update it lists the change.
         let nothing = try w.run(["authority", "send", Workdir.id, "--complementary"], now: "2026-10-25T14:00:00+02:00")
-        #expect(nothing.status == 1)
+        #expect(nothing.status == 65)
         #expect(nothing.stderr.contains("nothing changed since the notification of 2026-10-24T08:00:00Z"), "\(nothing.stderr)")
         let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
         let updated = w.temp.file("updated.yaml")
@@ -244,7 +244,7 @@ struct AuthoritySendPGPTests {
         let w = try Workdir()
         _ = try w.demoKey()
         let result = try w.run(["authority", "send", Workdir.id, "--complementary"])
-        #expect(result.status == 1)
+        #expect(result.status == 65)
         #expect(result.stderr.contains("no initial notification to cnpd is recorded for BR-2026-0001"))
         #expect(result.stderr.contains("Nothing was sent."))
         #expect(try w.outboxFiles().isEmpty)
@@ -255,7 +255,7 @@ struct AuthoritySendPGPTests {
     @Test func emptyFingerprintIsRefusedNamingTheSetting() throws {
         let w = try Workdir()
         let result = try w.run(["authority", "send", Workdir.id])
-        #expect(result.status == 1)
+        #expect(result.status == 78)
         #expect(result.stderr.hasPrefix("Refused: `authorities[0].fingerprint` (cnpd) is empty in breachmail.yaml"))
         #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT refusal_kind FROM notification") == "fingerprintMissing")
@@ -268,12 +268,12 @@ struct AuthoritySendPGPTests {
         let wrong = String(fingerprint.dropLast()) + (fingerprint.hasSuffix("0") ? "1" : "0")
         try w.setConfig { $0.replacingOccurrences(of: fingerprint, with: wrong) }
         let result = try w.run(["authority", "send", Workdir.id])
-        #expect(result.status == 1)
+        #expect(result.status == 78)
         #expect(result.stderr.contains("authorities[0].fingerprint"))
         #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|fingerprintMismatch")
         let status = try w.run(["status", Workdir.id])
-        #expect(status.stdout.contains("cnpd  initial  email-pgp  refused  fingerprintMismatch: nothing sent"))
+        #expect(status.stdout.contains("cnpd  initial  email-pgp  refused  the key file does not hold the pinned fingerprint; nothing sent"))
         try w.expectRegisterIntact()
     }
 
@@ -282,7 +282,7 @@ struct AuthoritySendPGPTests {
         _ = try w.demoKey()
         try FileManager.default.removeItem(at: w.url.appendingPathComponent("keys/cnpd.asc"))
         let result = try w.run(["authority", "send", Workdir.id])
-        #expect(result.status == 1)
+        #expect(result.status == 78)
         #expect(result.stderr.contains("authorities[0].key_file"))
         #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|keyFileMissing")
@@ -318,7 +318,7 @@ struct AuthoritySendPGPTests {
               .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
         }
         let refused = try w.run(["authority", "send", Workdir.id])
-        #expect(refused.status == 1)
+        #expect(refused.status == 69)
         #expect(refused.stderr.contains("the message was not accepted: 550"))
         #expect(try w.sql("SELECT status, refusal_kind FROM notification") == "refused|transport")
         #expect(try server.receivedMessages().isEmpty)
@@ -326,7 +326,7 @@ struct AuthoritySendPGPTests {
         // Clear text to a host that is not loopback is refused before anything is sent.
         try w.setConfig { $0.replacingOccurrences(of: "smtp://127.0.0.1:\(server.port)", with: "smtp://relay.example.lu:25") }
         let clear = try w.run(["authority", "send", Workdir.id])
-        #expect(clear.status == 1)
+        #expect(clear.status == 78)
         #expect(clear.stderr.contains("clear text is allowed to a loopback host only"))
         try w.expectRegisterIntact()
     }
@@ -359,14 +359,14 @@ struct AuthorityPortalTests {
 
         // Complementary before the submission is recorded: refused.
         let early = try w.run(["authority", "send", Workdir.id, "--authority", "cnil", "--complementary"])
-        #expect(early.status == 1)
+        #expect(early.status == 65)
 
         let recorded = try w.run(["authority", "record", Workdir.id, "--authority", "cnil", "--reference", "CNIL-2026-0042"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         #expect(try w.sql("SELECT status, authority_reference FROM notification WHERE status = 'recorded'") == "recorded|CNIL-2026-0042")
         #expect(try w.sql("SELECT kind FROM history ORDER BY sequence DESC LIMIT 1") == "notification.recorded")
         let status = try w.run(["status", Workdir.id])
-        #expect(status.stdout.contains("cnil  initial  portal  recorded  reference CNIL-2026-0042"))
+        #expect(status.stdout.contains("cnil  initial        portal  recorded  reference CNIL-2026-0042"), "\(status.stdout)")
 
         let example = CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml")
         let updated = w.temp.file("updated.yaml")

@@ -130,7 +130,7 @@ struct ProcessorNoticeTests {
         try w.useSMTP(server)
 
         let wrong = try w.run(["controller", "send", Workdir.id, "--controller", "acme"])
-        #expect(wrong.status == 1)
+        #expect(wrong.status == 78)
         #expect(wrong.stderr.contains("controllers[0].fingerprint"))
         #expect(wrong.stderr.contains("Nothing was sent. The refusal is recorded in the register (controller-notice.refused)."))
         #expect(try w.sql("SELECT status, refusal_kind FROM controller_notice") == "refused|fingerprintMismatch")
@@ -138,7 +138,7 @@ struct ProcessorNoticeTests {
         // Unpinned: no fingerprint at all.
         try w.setConfig { $0.replacingOccurrences(of: "fingerprint: \"\(otherFingerprint)\"", with: "fingerprint: \"\"") }
         let unpinned = try w.run(["controller", "send", Workdir.id, "--controller", "acme"])
-        #expect(unpinned.status == 1)
+        #expect(unpinned.status == 78)
         #expect(unpinned.stderr.hasPrefix("Refused: `controllers[0].fingerprint` (acme) is empty in breachmail.yaml: breachmail encrypts only to a key pinned by its full fingerprint. Fix: obtain the controller's public key"))
         #expect(try w.sql("SELECT refusal_kind FROM controller_notice ORDER BY id DESC LIMIT 1") == "fingerprintMissing")
 
@@ -146,7 +146,7 @@ struct ProcessorNoticeTests {
         #expect(try w.outboxFiles().isEmpty)
         let status = try w.run(["status", Workdir.id])
         #expect(status.stdout.contains("  acme  not yet notified — "))
-        #expect(status.stdout.contains("last attempt refused (fingerprintMissing): nothing sent"))
+        #expect(status.stdout.contains("last attempt refused (no key fingerprint pinned in breachmail.yaml): nothing sent"))
         try w.expectRegisterIntact()
     }
 
@@ -200,12 +200,12 @@ struct ProcessorNoticeTests {
         try #require(updated.status == 0, "\(updated.stderr)")
 
         let composed = try w.run(["controller", "compose", Workdir.id, "--controller", "acme"])
-        #expect(composed.status == 1)
+        #expect(composed.status == 65)
         #expect(composed.stdout.isEmpty)
         #expect(composed.stderr.hasPrefix(
             "Refused: cannot compose the processor message: GDPR Art. 33(2) requires approximate_records (Art. 33(3)(a)), which is missing or empty."))
         let sent = try w.run(["controller", "send", Workdir.id, "--controller", "beta"])
-        #expect(sent.status == 1)
+        #expect(sent.status == 65)
         #expect(try w.sql("SELECT status, refusal_kind FROM controller_notice") == "refused|incomplete")
         #expect(!FileManager.default.fileExists(atPath: w.url.appendingPathComponent("handover/beta").path))
     }

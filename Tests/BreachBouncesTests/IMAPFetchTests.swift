@@ -109,7 +109,7 @@ import Testing
         let dovecot = try DovecotTestServer(user: "bounces", password: "another password")
         try configureIMAP(url: "imap://127.0.0.1:\(dovecot.port)/INBOX")
         let result = try bm(["bounces", "fetch"])
-        #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
+        #expect(result.status == 78, "\(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains("IMAP: libcurl could not list the messages (UID SEARCH ALL)"), "\(result.stderr)")
         #expect(result.stderr.contains("check mail.bounces.imap.username and password"))
         #expect(!result.stderr.contains(Self.password))

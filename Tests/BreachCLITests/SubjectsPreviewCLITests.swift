@@ -74,7 +74,7 @@ import Testing
         #expect(byID.stdout.contains("Bounces     none"))
 
         let nobody = try bm(["subjects", "show", "BR-2026-0001", "--email", "-"], input: "nobody@example.com\n")
-        #expect(nobody.status == 1)
+        #expect(nobody.status == 66)
         #expect(nobody.stderr.contains("BR-2026-0001 has no person with that address"), "\(nobody.stderr)")
         #expect(!nobody.stderr.contains("nobody@"), "the error does not echo the address")
         let both = try bm(["subjects", "show", "BR-2026-0001"])

@@ -47,7 +47,10 @@ import Testing
             let template = IncidentFile.template(language: language)
             for field in IncidentField.all { #expect(template.contains("\n\(field.key):"), "\(field.key)") }
             let error = try #require(throws: FileProblems.self) { try IncidentFile.parse(template, file: "t.yaml") }
-            #expect(Set(error.problems.map(\.key)) == ["discovery", "description", "measures_before", "likely_consequences", "measures_taken"])
+            // Every required field is empty in the template (its example is a comment): refused, never recorded with made-up facts.
+            #expect(Set(error.problems.map(\.key)) == ["title", "awareness", "discovery", "nature", "origin", "cause", "description", "data_categories",
+                                                       "approximate_records", "approximate_subjects", "subject_categories", "measures_before",
+                                                       "likely_consequences", "measures_taken"])
         }
     }
 

@@ -196,20 +196,20 @@ import Testing
     @Test func aNonLoopbackAddressWithoutACertificateIsRefused() throws {
         let fixture = try ServeFixture()
         let result = try fixture.bm(["serve", "--listen", "0.0.0.0:0"])
-        #expect(result.status == 1)
+        #expect(result.status == 78)
         #expect(result.stderr == "Error: --listen is 0.0.0.0:0, not a loopback address, and service.tls_certificate is not set: "
             + "tokens and personal data never cross the network in clear. Set service.tls_certificate and service.tls_key in "
             + "breachmail.yaml (PEM files), or listen on 127.0.0.1 behind a TLS-terminating proxy.\n")
         let configured = try ServeFixture(service: ["listen: 192.0.2.10:8025"])
         let fromConfig = try configured.bm(["serve"])
-        #expect(fromConfig.status == 1)
+        #expect(fromConfig.status == 78)
         #expect(fromConfig.stderr.hasPrefix("Error: service.listen is 192.0.2.10:8025, not a loopback address"))
         // Malformed keys are refused where they are written, with the line.
         let malformed = try ServeFixture(service: ["listen: 8025", "tls_key: server.key"])
         let config = malformed.work.appendingPathComponent("breachmail.yaml")
         let line = try #require(try String(contentsOf: config, encoding: .utf8).components(separatedBy: "\n").firstIndex(of: "  listen: 8025")) + 1
         let bad = try malformed.bm(["serve"])
-        #expect(bad.status == 1)
+        #expect(bad.status == 78)
         #expect(bad.stderr == """
             Error: 2 problems:
               \(config.path):\(line): service.listen: "8025" is not HOST:PORT; write e.g. 127.0.0.1:8025 (or [::1]:8025), port 0 to 65535.
@@ -232,7 +232,7 @@ import Testing
 
         let unreadable = try ServeFixture(service: ["tls_certificate: missing.pem", "tls_key: missing.key"])
         let refused = try unreadable.bm(["serve", "--listen", "127.0.0.1:0"])
-        #expect(refused.status == 1)
+        #expect(refused.status == 78)
         #expect(refused.stderr.hasPrefix("Error: service.tls_certificate \(unreadable.work.path)/missing.pem and service.tls_key \(unreadable.work.path)/missing.key cannot be used ("))
         #expect(refused.stderr.hasSuffix("); give the server's certificate chain and its unencrypted private key, both PEM.\n"))
         #expect(try unreadable.sqlite("SELECT COUNT(*) FROM service_lease") == "0\n")

@@ -1,0 +1,58 @@
+import BreachApp
+import Foundation
+
+/// The campaign's progress line on a terminal: a bar with the share of people settled (sent,
+/// refused, not composed; the deferred are not done), the rate over the last seconds, the time
+/// left as h:mm, failures and deferrals so far; during a relay pause, the pause with its reply
+/// and its end instead of a rate of 0.
+struct TerminalProgress {
+    /// How far back the rate looks.
+    static let window: TimeInterval = 10
+    private var samples: [(at: Date, attempted: Int)] = []
+
+    /// Notes how many people were attempted at `now`; returns the rate over the window, nil
+    /// until two samples a moment apart exist.
+    mutating func rate(attempted: Int, at now: Date) -> Double? {
+        samples.append((now, attempted))
+        while samples.count > 2, now.timeIntervalSince(samples[1].at) >= Self.window { samples.removeFirst() }
+        guard let first = samples.first, now.timeIntervalSince(first.at) >= 0.5 else { return nil }
+        return Double(attempted - first.attempted) / now.timeIntervalSince(first.at)
+    }
+
+    static func line(_ f: Campaign.Figures, total: Int, rate: Double?, pause: RelayPause?, now: Date, zone: TimeZone,
+                     final: Bool = false) -> String {
+        let settled = f.submitted + f.failedPermanent + f.renderFailed + f.held
+        let fraction = total > 0 ? min(Double(settled) / Double(total), 1) : 1
+        let width = 24
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        var parts = ["[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]",
+                     "\(Int((fraction * 100).rounded(.down)))%", "\(settled)/\(total)"]
+        if final {
+            parts.append("run over")
+        } else if let pause, pause.ends > now {
+            parts.append("relay paused until \(clock(pause.ends, zone)) (\(Int(pause.ends.timeIntervalSince(now).rounded(.up))) s left): \(pause.reply)")
+        } else if let rate, rate > 0 {
+            parts.append("\(rate < 10 ? String(format: "%.1f", rate) : String(Int(rate.rounded()))) msg/s")
+            parts.append("\(hoursMinutes(Double(max(total - f.done, 0)) / rate)) left")
+        } else {
+            parts.append("measuring the rate")
+        }
+        parts.append("failed \(f.failedPermanent + f.renderFailed)")
+        parts.append("deferred \(f.deferred + f.notYetDue)")
+        return parts.joined(separator: "  ")
+    }
+
+    /// `1:05` for an hour and five minutes; `0:01` for anything under a minute.
+    static func hoursMinutes(_ seconds: TimeInterval) -> String {
+        let minutes = max(Int((seconds / 60).rounded(.up)), seconds > 0 ? 1 : 0)
+        return "\(minutes / 60):" + String(format: "%02d", minutes % 60)
+    }
+
+    /// `14:05:30` in the zone.
+    static func clock(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+}
