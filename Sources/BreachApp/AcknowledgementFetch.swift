@@ -52,7 +52,7 @@ public enum AcknowledgementFetch {
     /// without one, and no reference recorded for that authority and phase since.
     ///
     /// - Throws: the register's errors.
-    public static func pending(_ register: Register, incidentID: String) throws -> [Pending] {
+    public static func pending(_ register: any RegisterStore, incidentID: String) throws -> [Pending] {
         let entries = try register.entries(kind: kind, incidentID: incidentID)
         guard !entries.isEmpty else { return [] }
         let recorded = try register.notifications(incidentID: incidentID).filter { $0.status == .recorded }

@@ -41,12 +41,12 @@ public struct InboundMessage: Sendable {
 /// Reads messages, records them in batches, and keeps the counts of the whole run.
 public struct BounceIngestion {
     public let parser: BounceParser
-    public let register: Register
+    public let register: any RegisterStore
     public let actor: String
     public let now: Date
     public private(set) var counts = BounceIngestCounts()
 
-    public init(parser: BounceParser, register: Register, actor: String, now: Date) {
+    public init(parser: BounceParser, register: any RegisterStore, actor: String, now: Date) {
         self.parser = parser
         self.register = register
         self.actor = actor

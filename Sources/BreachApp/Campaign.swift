@@ -9,12 +9,12 @@ public import Foundation
 /// connections (``DeliveryFeed``); each connection's thread composes its next message, records,
 /// and sends. The decisions are ``CampaignStateMachine``'s; this file only performs them.
 ///
-/// Each connection appends `sending` for its next subject to the register's subject journal in
+/// Each connection appends `sending` for its next subject to the register's outcome ledger in
 /// the same write as the outcome of its previous one, before it hands the next message over: so
 /// at any moment a connection holds at most one message delivered but not yet recorded, and a
 /// crash duplicates at most as many messages as there are connections.
 public struct Campaign: Sendable {
-    public let register: Register
+    public let register: any RegisterStore
     public let incidentID: String
     public let transport: any MailTransport
     public let workers: Int
@@ -81,13 +81,13 @@ public struct Campaign: Sendable {
 /// connection composes and records on its own thread.
 ///
 /// A subject's path: taken from the page and claimed under the lock; composed outside it;
-/// `sending` appended to the ``SubjectJournal`` together with the connection's previous outcome;
+/// `sending` appended to the ``SubjectOutcomeLedger`` together with the connection's previous outcome;
 /// sent; its outcome kept for the connection's next append (or the last one, when the connection
-/// stops). Once a second a thread of its own flushes the journal to the disk and folds it into
-/// the register (``Register/foldJournal(_:from:)``).
+/// stops). Once a second a thread of its own flushes the ledger to the disk and folds it into
+/// the register (``SubjectOutcomeLedger/fold()``).
 public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
-    private let register: Register
+    private let register: any RegisterStore
     private let incidentID: String
     private let messages: SubjectMessages
     private let verp: VERP
@@ -99,10 +99,6 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// after the first N claims stays between the claim and the delivery until the process is
     /// killed, so that a crash test kills it exactly where a person is `sending` and not sent.
     private let holdAfterClaims = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_HOLD_AFTER_CLAIMS"].flatMap(Int.init)
-    /// The journal is emptied once this many bytes of it were folded (about 40,000 changes), so
-    /// that it stays bounded whatever the campaign's size; `BREACHMAIL_TEST_JOURNAL_LIMIT` sets
-    /// it for the crash tests.
-    static let journalLimit = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_JOURNAL_LIMIT"].flatMap(Int.init) ?? 8 << 20
     private var claims = 0
     private let lock = NSLock()
     private var machine: CampaignStateMachine
@@ -120,10 +116,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private let origin: ContinuousClock.Instant
     /// Called once when a pause starts (the progress tells people why nothing moves).
     private let onPause: @Sendable (RelayPause) -> Void
-    private let journal: SubjectJournal
-    /// The folder's: how far this run has folded the journal, and whether to stop.
+    private let ledger: any SubjectOutcomeLedger
+    /// The folder's: whether to stop.
     private let folding = NSCondition()
-    private var foldedOffset: Int
     private var folderStopped = false
     private var folderDone = false
     /// Per connection: the message in flight and the changes waiting for its next append.
@@ -137,16 +132,15 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         public var pending: [SubjectUpdate] = []
     }
 
-    public init(register: Register, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
+    public init(register: any RegisterStore, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
          machine: CampaignStateMachine, clock: any DeliveryClock, stop: StopFlag, delayAfterSend: Duration, connections: Int,
-         journal: SubjectJournal, recovered: Int, outage: RelayOutage = RelayOutage(),
+         ledger: any SubjectOutcomeLedger, recovered: Int, outage: RelayOutage = RelayOutage(),
          onPause: @escaping @Sendable (RelayPause) -> Void = { _ in }) {
         self.outage = outage
         self.onPause = onPause
         self.origin = monotonic.now
         self.slots = (0..<max(connections, 1)).map { _ in Slot() }
-        self.journal = journal
-        self.foldedOffset = journal.firstOffset
+        self.ledger = ledger
         self.register = register
         self.incidentID = incidentID
         self.messages = messages
@@ -179,8 +173,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// A register read or write that failed: the run stopped there.
     public var failure: (any Error)? { lock.withLock { failed } }
 
-    /// After the last connection: the journal flushed, folded and removed; or the failure that
-    /// stopped the run (the journal then stays, to be folded when the register is next opened).
+    /// After the last connection: the ledger flushed, folded and closed; or the failure that
+    /// stopped the run (the ledger then stays, to be folded when the register is next opened).
     public func finish() throws {
         folding.withLock {
             folderStopped = true
@@ -188,13 +182,11 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             while !folderDone { folding.wait() }
         }
         if let error = failure { throw error }
-        try journal.sync()
-        _ = try register.foldJournal(journal.path, from: foldedOffset)
-        journal.remove()
+        try ledger.close()
     }
 
-    /// The folder thread: once a second, flush the journal to the disk and fold it into the
-    /// register, beside the connections (which only append to the journal and read pages).
+    /// The folder thread: once a second, flush the ledger to the disk and fold it into the
+    /// register, beside the connections (which only append to the ledger and read pages).
     private func fold() {
         folding.lock()
         defer {
@@ -206,9 +198,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             _ = folding.wait(until: Date().addingTimeInterval(1))
             if folderStopped { return }
             do {
-                try journal.sync()
-                foldedOffset = try register.foldJournal(journal.path, from: foldedOffset).offset
-                foldedOffset = try journal.compact(into: register, from: foldedOffset, limit: Self.journalLimit)
+                try ledger.sync()
+                try ledger.fold()
             } catch {
                 lock.withLock { failed = failed ?? error }
                 return
@@ -219,7 +210,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// Appends the connection's waiting changes and `more`; on failure the run stops.
     private func append(_ slot: Slot, _ more: [SubjectUpdate]) -> Bool {
         do {
-            try journal.append(slot.pending + more, at: clock.now())
+            try ledger.append(slot.pending + more, at: clock.now())
             slot.pending = []
             return true
         } catch {

@@ -14,8 +14,10 @@ public struct CampaignRunPayload: Encodable {
 public struct CampaignLock {
     public let fd: Int32
     public init(_ ws: Workspace, incidentID: String) throws {
-        // The file an import into the incident holds too (see `Register.importSubjects`).
-        let path = ws.register.incidentLockPath(incidentID)
+        // A file lock beside the SQLite register, which an import into the incident holds too (see
+        // `Register.importSubjects`). A store without files serialises its senders by its claim.
+        guard let sqlite = ws.register as? Register else { fd = -1; return }
+        let path = sqlite.incidentLockPath(incidentID)
         fd = open(path, O_CREAT | O_RDWR, 0o600)
         guard fd >= 0 else { throw AppError(.unavailable, "cannot create \(path): check that the working directory is writable.") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -24,6 +26,6 @@ public struct CampaignLock {
                            facts: ["incident": incidentID, "busy": "campaign"])
         }
     }
-    public func release() { close(fd) }
+    public func release() { if fd >= 0 { close(fd) } }
 }
 

@@ -124,15 +124,15 @@ public struct CampaignRun: Sendable {
         let campaign = Campaign(register: ws.register, incidentID: record.id, transport: transport,
                                 workers: ws.configuration.mail.connections, delayAfterSend: options.delayAfterSend, stop: stop,
                                 clock: clock)
-        // Whatever a dead run left in the journal is applied first, then a new one starts.
-        let journal = try SubjectJournal(register: ws.register)
+        // Whatever a dead run left in its ledger is applied first, then a new one starts.
+        let ledger = try ws.register.openOutcomeLedger()
         let recovered = try campaign.recover(machine: machine)
         let before = try ws.register.subjectCounts(incidentID: record.id)
         let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
         emit(.started(toSend: total, workers: campaign.workers, recovered: recovered))
         let feed = CampaignFeed(register: ws.register, incidentID: record.id, messages: messages, verp: verp, incident: incident,
                                 machine: machine, clock: clock, stop: stop, delayAfterSend: options.delayAfterSend,
-                                connections: campaign.workers, journal: journal, recovered: recovered, outage: options.outage,
+                                connections: campaign.workers, ledger: ledger, recovered: recovered, outage: options.outage,
                                 onPause: { emit(.paused($0)) })
         let (end, figures) = try await withTaskCancellationHandler {
             let result = try await campaign.run(feed: feed) { emit(.progress($0, $1)) }

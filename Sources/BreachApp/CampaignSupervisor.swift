@@ -100,7 +100,7 @@ public actor CampaignSupervisor {
     }
 
     /// Whether the last pause or resume of the incident's campaign is a pause.
-    public static func isPaused(_ register: Register, incidentID: String) throws -> Bool {
+    public static func isPaused(_ register: any RegisterStore, incidentID: String) throws -> Bool {
         let last = try register.history(incidentID: incidentID).last { $0.kind == pausedKind || $0.kind == resumedKind }
         return last?.kind == pausedKind
     }

@@ -38,7 +38,7 @@ public struct LanguageGaps: Sendable {
         try self.init(register: ws.register, record: record, composer: composer)
     }
 
-    public init(register: Register, record: IncidentRecord, composer: Composer) throws {
+    public init(register: any RegisterStore, record: IncidentRecord, composer: Composer) throws {
         incidentID = record.id
         let incident = record.incident
         var gaps: [Gap] = []

@@ -8,10 +8,10 @@ public import Foundation
 public struct Workspace: Sendable {
     public let directory: URL
     public let configuration: Configuration
-    public let register: Register
+    public let register: any RegisterStore
     public let actor: String
 
-    public init(directory: URL, configuration: Configuration, register: Register, actor: String) {
+    public init(directory: URL, configuration: Configuration, register: any RegisterStore, actor: String) {
         self.directory = directory
         self.configuration = configuration
         self.register = register
@@ -37,8 +37,8 @@ public struct Workspace: Sendable {
         Workspace(directory: directory, configuration: configuration, register: register, actor: actor)
     }
 
-    static func injectedClockRefused(_ register: Register) -> AppError {
-        AppError(.configuration, "BREACHMAIL_NOW is set, but \(register.path) takes the system clock: an injected time would back-date "
+    static func injectedClockRefused(_ register: any RegisterStore) -> AppError {
+        AppError(.configuration, "BREACHMAIL_NOW is set, but \(register.location) takes the system clock: an injected time would back-date "
             + "the entries of a real register. Unset BREACHMAIL_NOW. (Tests and demos: create the working directory with "
             + "BREACHMAIL_NOW set, and its register takes the injected clock for good.)")
     }

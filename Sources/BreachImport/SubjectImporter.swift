@@ -59,7 +59,7 @@ public enum SubjectImporter {
     ///
     /// - Throws: ``ImportError`` for a file that cannot be imported at all, ``RegisterError`` for
     ///   an unknown incident or a register failure. Nothing is recorded then, and no report is left.
-    public static func run(file: URL, into register: Register, incidentID: String, options: Options,
+    public static func run(file: URL, into register: any SubjectStore, incidentID: String, options: Options,
                            reportDirectory: URL, actor: String, at now: Date) throws -> Summary {
         let reader = try CSVReader(file: file, options: options.csv)
         var summary = Summary(file: file.lastPathComponent)
@@ -90,7 +90,14 @@ public enum SubjectImporter {
         URL(fileURLWithPath: register.path).deletingLastPathComponent().appendingPathComponent("imports", isDirectory: true)
     }
 
-    private static func importRows(_ reader: CSVReader, _ writer: SubjectWriter, _ options: Options, _ report: Report,
+    /// Where the report of an import into `store` goes: `imports/` beside an SQLite register's
+    /// file, else (a register without a file) in the working directory `directory`.
+    public static func reportDirectory(for store: any RegisterStore, workingDirectory directory: URL) -> URL {
+        if let register = store as? Register { return reportDirectory(for: register) }
+        return directory.appendingPathComponent("imports", isDirectory: true)
+    }
+
+    private static func importRows(_ reader: CSVReader, _ writer: some SubjectInserting, _ options: Options, _ report: Report,
                                    _ summary: inout Summary) throws {
         guard let header = try reader.next() else { throw ImportError(file: reader.file, .empty) }
         if header.problem != nil { throw ImportError(file: reader.file, line: header.line, .binary) }

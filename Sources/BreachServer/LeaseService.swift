@@ -8,7 +8,7 @@ public import ServiceLifecycle
 /// clean shutdown. A second service finds it held and refuses to start; a holder that stopped
 /// renewing loses it when it expires.
 public struct LeaseService: Service {
-    public let register: Register
+    public let register: any RegisterStore
     /// This process's id in the lease row.
     public let holder: String
     public let duration: TimeInterval
@@ -20,7 +20,7 @@ public struct LeaseService: Service {
     /// - Parameters:
     ///   - now: the clock the lease's times come from.
     ///   - sleep: waits between renewals (tests pass a shorter one).
-    public init(register: Register, duration: TimeInterval, renewal: TimeInterval, logger: Logger,
+    public init(register: any RegisterStore, duration: TimeInterval, renewal: TimeInterval, logger: Logger,
                 holder: String = UUID().uuidString,
                 now: @escaping @Sendable () -> Date = { Date() },
                 sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }) {
@@ -48,7 +48,7 @@ public struct LeaseService: Service {
             }
             return replaced
         case .held(let lease):
-            throw ServerError(.leaseHeld, "\(register.path) is already served by breachmail serve on host \(lease.host), pid \(lease.pid), "
+            throw ServerError(.leaseHeld, "\(register.location) is already served by breachmail serve on host \(lease.host), pid \(lease.pid), "
                 + "since \(Self.stamp(lease.acquiredAt)) (lease renewed \(Self.stamp(lease.renewedAt)), valid until \(Self.stamp(lease.expiresAt))). "
                 + "Stop that one first; if it died, this one can start once its lease expires (service.lease_seconds).")
         }
@@ -71,7 +71,7 @@ public struct LeaseService: Service {
                 continue
             }
             guard renewed else {
-                throw ServerError(.leaseLost, "this service's lease on \(register.path) expired and another breachmail serve took it over; "
+                throw ServerError(.leaseLost, "this service's lease on \(register.location) expired and another breachmail serve took it over; "
                     + "stopping so that two services never run the same campaign. Check that the machine is not overloaded "
                     + "(renewal every \(renewal) s), or raise service.lease_seconds.")
             }

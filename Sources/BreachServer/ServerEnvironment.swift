@@ -8,14 +8,14 @@ public struct ServerEnvironment: Sendable {
     /// The working directory made by `breachmail init`.
     public let directory: URL
     public let configuration: Configuration
-    public let register: Register
+    public let register: any RegisterStore
     public let metrics: ServiceMetrics
     /// The current time (injected by tests).
     public let now: @Sendable () -> Date
     /// The campaigns running in this process.
     public let campaigns: CampaignSupervisor
 
-    public init(directory: URL, configuration: Configuration, register: Register, metrics: ServiceMetrics,
+    public init(directory: URL, configuration: Configuration, register: any RegisterStore, metrics: ServiceMetrics,
                 now: @escaping @Sendable () -> Date = { Date() }, campaigns: CampaignSupervisor) {
         self.directory = directory
         self.configuration = configuration

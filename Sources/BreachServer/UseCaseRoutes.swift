@@ -307,7 +307,7 @@ struct SubjectRoutes: RouteGroup {
                 }
                 // The upload goes to a private file first (memory stays flat); a body cut short
                 // throws before anything is imported, and the file is removed either way.
-                let reports = SubjectImporter.reportDirectory(for: ws.register)
+                let reports = SubjectImporter.reportDirectory(for: ws.register, workingDirectory: ws.directory)
                 try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 let upload = reports.appendingPathComponent("upload-\(UUID().uuidString).csv")
                 guard FileManager.default.createFile(atPath: upload.path, contents: nil, attributes: [.posixPermissions: 0o600]),

@@ -97,7 +97,7 @@ extension SubjectsCommand {
                 language = ws.defaultLanguage
             }
             let options = SubjectImporter.Options(csv: csv, maps: map, defaultLanguage: language)
-            let reports = SubjectImporter.reportDirectory(for: ws.register)
+            let reports = SubjectImporter.reportDirectory(for: ws.register, workingDirectory: ws.directory)
             let s = try SubjectImporter.run(file: url, into: ws.register, incidentID: id, options: options,
                                             reportDirectory: reports, actor: ws.actor, at: try Clock.now())
             if json {
