@@ -26,7 +26,7 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try sqlite("PRAGMA journal_mode;").stdout == "wal\n")
-        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv10-service\nv11-scheduler\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-journal\nv5-register-settings\nv6-controller-notices\nv7-bounce-review\nv8-subject-digest\nv9-scale\n")
+        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv10-service\nv11-scheduler\nv12-import-batches\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-journal\nv5-register-settings\nv6-controller-notices\nv7-bounce-review\nv8-subject-digest\nv9-scale\n")
         // Opening again migrates nothing and loses nothing.
         let register = try Register(at: url)
         #expect(try register.incidents().isEmpty)
@@ -120,7 +120,7 @@ import Testing
         _ = try sqlite("INSERT INTO grdb_migrations VALUES ('v99-future');")
         let error = try #require(throws: RegisterError.self) { try Register(at: url) }
         #expect(error.description == "\(url.path) was written by a newer breachmail (unknown migration v99-future); use that version or a later one: a register is never migrated backwards.")
-        #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "14\n")  // thirteen known migrations and v99-future
+        #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "15\n")  // fourteen known migrations and v99-future
     }
 
     @Test func aDamagedFileGivesAClearError() throws {

@@ -175,7 +175,9 @@ final class StoreFixture: @unchecked Sendable {
             return ["rows": 4]
         }
         #expect(entry.kind == HistoryEntry.Kind.subjectsImported)
-        #expect(entry.payload == #"{"rows":4}"#)
+        // The import's own figures, and the import it made visible (its id, for `register verify`).
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(entry.payload.utf8)) as? [String: Int])
+        #expect(payload["rows"] == 4 && payload["import_entry"] != nil && payload.count == 2)
         // The same rows again: all recorded by an earlier import.
         _ = try store.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
             let again = [try writer.insert(person(2, "a@example.org")), try writer.insert(person(3, nil))]
