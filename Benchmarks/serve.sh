@@ -8,6 +8,7 @@
 #
 #   Benchmarks/serve.sh [COUNT] [CONNECTIONS...]          (defaults 20000 subjects, "1 4")
 #   STATUS_SIZES="10000 100000 1000000" Benchmarks/serve.sh   (register sizes for GET status)
+#   BREACHMAIL_BIN=.build-release/release/breachmail Benchmarks/serve.sh   (a binary built already)
 #
 # Needs Debian's postfix (/usr/sbin/smtp-sink, in .ci/packages.txt) and wrk, which only the
 # benchmarks use: it is listed in Benchmarks/packages.txt, which CI and scripts/setup.sh do not
@@ -42,9 +43,12 @@ now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
-echo "Building breachmail (release)…"
-swift build -c release --product breachmail >/dev/null
-breachmail=$(swift build -c release --show-bin-path)/breachmail
+breachmail=${BREACHMAIL_BIN:-}
+if [ -z "$breachmail" ]; then
+    echo "Building breachmail (release)…"
+    swift build -c release --product breachmail >/dev/null
+    breachmail=$(swift build -c release --show-bin-path)/breachmail
+fi
 
 people() {
     awk -v n="$1" 'BEGIN {
