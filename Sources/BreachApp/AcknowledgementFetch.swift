@@ -105,30 +105,12 @@ public enum AcknowledgementFetch {
         }
         guard !sent.isEmpty else { return Result() }
         let notifications = sent
-        let password: String
-        do { password = try (imap.password ?? .environment("BREACHMAIL_IMAP_PASSWORD")).resolve(relativeTo: ws.directory) } catch {
-            throw AppError(.configuration, "scheduler.acknowledgements.password: \(error)", facts: ["field": "scheduler.acknowledgements.password"])
-        }
-        let options = IMAPOptions(url: imap.url, username: imap.username, password: password,
-                                  allowPlaintextLoopback: imap.allowPlaintextLoopback,
-                                  caFile: imap.caFile.isEmpty ? nil : ws.path(imap.caFile).path)
-        return try await DedicatedThread.run("imap-acknowledgements") {
-            do {
-                return try fetch(ws, sent: notifications, options: options, now: now)
-            } catch let error as CurlError where error.isLoginDenied {
-                throw AppError(.configuration, "IMAP: \(error); check scheduler.acknowledgements.username and password",
-                               facts: ["field": "scheduler.acknowledgements.username"])
-            } catch let error as CurlError {
-                throw AppError(.unavailable, "IMAP: \(error)")
-            }
+        return try await ConfiguredMailbox.read(ws, imap, field: "scheduler.acknowledgements", thread: "imap-acknowledgements") { box in
+            try fetch(ws, sent: notifications, box: box, now: now)
         }
     }
 
-    private static func fetch(_ ws: Workspace, sent: [Sent], options: IMAPOptions, now: Date) throws -> Result {
-        let box: IMAPMailbox
-        do { box = try IMAPMailbox(options: options) } catch {
-            throw AppError(.configuration, "scheduler.acknowledgements.url: \(error)", facts: ["field": "scheduler.acknowledgements.url"])
-        }
+    private static func fetch(_ ws: Workspace, sent: [Sent], box: IMAPMailbox, now: Date) throws -> Result {
         var result = Result()
         let byDomain = Dictionary(grouping: sent) { domain(of: $0.authority.address) }
         for (domain, notifications) in byDomain.sorted(by: { $0.key < $1.key }) where !domain.isEmpty {

@@ -36,32 +36,14 @@ public enum BounceFetch {
             throw AppError(.configuration, "mail.bounces.imap is not set in \(Configuration.fileName): give url (imaps://host/INBOX), username and password ({env: VARIABLE} or {file: path})",
                            facts: ["field": "mail.bounces.imap"])
         }
-        let password: String
-        do { password = try (imap.password ?? .environment("BREACHMAIL_IMAP_PASSWORD")).resolve(relativeTo: ws.directory) } catch {
-            throw AppError(.configuration, "mail.bounces.imap.password: \(error)", facts: ["field": "mail.bounces.imap.password"])
-        }
         let parser = BounceParser(verp: try BounceSetup.verp(ws))
-        let options = IMAPOptions(url: imap.url, username: imap.username, password: password,
-                                  allowPlaintextLoopback: imap.allowPlaintextLoopback,
-                                  caFile: imap.caFile.isEmpty ? nil : ws.path(imap.caFile).path)
-        return try await DedicatedThread.run("imap") {
-            do {
-                return try fetch(ws, parser: parser, options: options, now: now)
-            } catch let error as CurlError where error.isLoginDenied {
-                throw AppError(.configuration, "IMAP: \(error); check mail.bounces.imap.username and password",
-                               facts: ["field": "mail.bounces.imap.username"])
-            } catch let error as CurlError {
-                throw AppError(.unavailable, "IMAP: \(error)")
-            }
+        return try await ConfiguredMailbox.read(ws, imap, field: "mail.bounces.imap", thread: "imap") { box in
+            try fetch(ws, parser: parser, box: box, now: now)
         }
     }
 
-    private static func fetch(_ ws: Workspace, parser: BounceParser, options: IMAPOptions, now: Date) throws -> Result {
+    private static func fetch(_ ws: Workspace, parser: BounceParser, box: IMAPMailbox, now: Date) throws -> Result {
         var ingest = BounceIngestion(parser: parser, register: ws.register, actor: ws.actor, now: now)
-        let box: IMAPMailbox
-        do { box = try IMAPMailbox(options: options) } catch {
-            throw AppError(.configuration, "mail.bounces.imap.url: \(error)", facts: ["field": "mail.bounces.imap.url"])
-        }
         let uids = try box.uids()
         var moved = (processed: 0, review: 0)
         if !uids.isEmpty {

@@ -1,3 +1,5 @@
+import BreachCore
+
 /// A chart drawn as inline SVG, with its text equivalent: a title, a one-sentence description
 /// and a table of the figures it shows, for a screen reader, a printout without colour or a
 /// person who prefers to read.
@@ -25,22 +27,8 @@ public struct Chart: Sendable, Equatable {
 
 /// SVG text: escaping, numbers, and the hatch patterns that tell segments apart without colour.
 enum SVG {
-    /// Escapes text for an XML element or a double-quoted attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Escapes text for an XML element or a double-quoted attribute (the same five characters as HTML).
+    static func escape(_ text: String) -> String { TextEscaping.html(text) }
 
     /// A coordinate with at most one decimal, without a trailing `.0`.
     static func number(_ value: Double) -> String {
