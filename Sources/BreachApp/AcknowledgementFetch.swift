@@ -63,6 +63,12 @@ public enum AcknowledgementFetch {
         }
     }
 
+    /// The command that records the reference of a reply awaiting confirmation.
+    public static func recordCommand(incidentID: String, _ pending: Pending) -> String {
+        "breachmail authority record \(incidentID) --authority \(pending.authority) --reference REF"
+            + (pending.phase == "complementary" ? " --complementary" : "")
+    }
+
     /// The payload of `authority.acknowledged`: which notification was answered, by which
     /// message; never the reply's text or its sender's address.
     struct Payload: Codable {

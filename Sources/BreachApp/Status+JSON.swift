@@ -15,6 +15,9 @@ public enum StatusJSON {
         public let clock: ClockJSON
         public let assessment: AssessmentJSON?
         public let notifications: [NotificationJSON]
+        /// Replies of an authority read from `scheduler.acknowledgements` whose reference is still
+        /// to be confirmed with `authority record`.
+        public let acknowledgements: [AcknowledgementJSON]
         public let subjects: [String: Int]
         public let failures: [FailureJSON]
         public let reach: ReachJSON?
@@ -87,6 +90,17 @@ public enum StatusJSON {
         public let refusal_kind: String
     }
 
+    public struct AcknowledgementJSON: Encodable, Sendable {
+        public let authority: String
+        /// `initial` or `complementary`.
+        public let phase: String
+        public let received_at: String
+        /// The Message-ID of the authority's reply (not its sender, not its text).
+        public let message_id: String
+        /// What records the reference once read in the reply.
+        public let command: String
+    }
+
     public struct FailureJSON: Encodable, Sendable {
         public let state: String
         public let reason: String
@@ -130,6 +144,10 @@ public enum StatusJSON {
                 NotificationJSON(authority: $0.authorityID, phase: $0.phase.rawValue, channel: $0.channel, status: $0.status.rawValue,
                                  recorded_at: $0.recordedAt, message_id: $0.messageID, reference: $0.authorityReference,
                                  delivered_to: $0.deliveredTo, refusal_kind: $0.refusalKind)
+            },
+            acknowledgements: try AcknowledgementFetch.pending(ws.register, incidentID: record.id).map {
+                AcknowledgementJSON(authority: $0.authority, phase: $0.phase, received_at: $0.receivedAt, message_id: $0.messageID,
+                                    command: AcknowledgementFetch.recordCommand(incidentID: record.id, $0))
             },
             subjects: try ws.register.subjectCounts(incidentID: record.id),
             failures: reasons.map { FailureJSON(state: $0.state, reason: $0.reason, count: $0.count) },

@@ -27,7 +27,7 @@ extension Status {
         for ack in try AcknowledgementFetch.pending(ws.register, incidentID: incidentID) {
             let when = ZonedTime(rfc3339: ack.receivedAt).map { TimeText.local($0.instant, zone) } ?? ack.receivedAt
             print("  \(when)  \(ack.authority)  \(ack.phase)  acknowledgement received (Message-ID <\(ack.messageID)>), reference to confirm: "
-                + "breachmail authority record \(incidentID) --authority \(ack.authority) --reference REF\(ack.phase == "complementary" ? " --complementary" : "")")
+                + AcknowledgementFetch.recordCommand(incidentID: incidentID, ack))
         }
     }
 }

@@ -238,6 +238,14 @@ import Testing
             cnpd  initial  acknowledgement received (Message-ID <6a1f0c2e-5b7d-4e0a-9c3b-1d2e3f4a5b6c@cnpd.lu>), reference to confirm: \
             breachmail authority record BR-2026-0001 --authority cnpd --reference REF
             """), "\(status.stdout)")
+        // The same for scripts and the API: `status --json` lists it with the command to run.
+        let json = try bm(["status", Self.id, "--json"], at: "2026-10-24T10:15:00Z")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        let acks = try #require(document["acknowledgements"] as? [[String: Any]])
+        #expect(acks.count == 1)
+        #expect(acks.first?["authority"] as? String == "cnpd" && acks.first?["phase"] as? String == "initial")
+        #expect(acks.first?["message_id"] as? String == "6a1f0c2e-5b7d-4e0a-9c3b-1d2e3f4a5b6c@cnpd.lu")
+        #expect(acks.first?["command"] as? String == "breachmail authority record BR-2026-0001 --authority cnpd --reference REF")
 
         // A restart (another process, after bounce_poll_seconds) does not record it again.
         let again = try tick(at: "2026-10-24T10:20:00Z")
@@ -250,6 +258,9 @@ import Testing
         let after = try bm(["status", Self.id], at: "2026-10-24T10:31:00Z")
         #expect(after.stdout.contains("recorded  reference 2026-123456"), "\(after.stdout)")
         #expect(!after.stdout.contains("to confirm"), "\(after.stdout)")
+        let afterJSON = try bm(["status", Self.id, "--json"], at: "2026-10-24T10:31:00Z")
+        let afterDocument = try #require(try JSONSerialization.jsonObject(with: Data(afterJSON.stdout.utf8)) as? [String: Any])
+        #expect((afterDocument["acknowledgements"] as? [Any])?.isEmpty == true, "\(afterJSON.stdout)")
         #expect(try bm(["register", "verify"], at: "2026-10-24T10:32:00Z").status == 0)
     }
 
