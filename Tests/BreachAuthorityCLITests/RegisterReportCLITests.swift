@@ -79,17 +79,20 @@ struct RegisterReportCLITests {
                    "modifiée par le DPO, avec un motif écrit", "confirmée par le DPO", "(en vigueur)", "contre la recommandation",
                    "notification initiale", "préparée pour le formulaire en ligne de l&#39;autorité", "soumission enregistrée",
                    "courriel chiffré OpenPGP (PGP/MIME)", "Personnes par état", "Chronologie", "Personnes jointes au fil du temps",
-                   "pas d&#39;adresse utilisable", "intacte : \(entries) entrées vérifiées",
+                   "pas d&#39;adresse utilisable", "intacte : \(entries) entrées vérifiées", "pas encore communiquée",
+                   "pas encore décidé : des rejets peuvent encore arriver jusqu&#39;au",
                    // Summer time, then winter time after 25 October 03:00, in Europe/Luxembourg.
                    "24 octobre 2026 à 10:30 (UTC+02:00)", "25 octobre 2026 à 09:00 (UTC+01:00)", "23 octobre 2026 à 10:00 (UTC+02:00)"],
             "en": ["external, malicious", "identity (name, date of birth)", "The DPO&#39;s written reason", "overridden by the DPO",
                    "confirmed by the DPO", "(in force)", "initial notification", "submission recorded", "People by state",
-                   "Reach over time", "no usable address", "intact: \(entries) entries checked",
+                   "Reach over time", "no usable address", "intact: \(entries) entries checked", "none given yet", "unreachable 3 of ",
+                   "not decided yet: bounces may still arrive until",
                    "24 October 2026, 10:30 (UTC+02:00)", "25 October 2026, 09:00 (UTC+01:00)"],
             "de": ["extern, vorsätzlich", "Personalien (Name, Geburtsdatum)", "Schriftliche Begründung der/des DSB",
                    "von der/dem DSB abweichend entschieden", "von der/dem DSB bestätigt", "(maßgeblich)", "Erstmeldung",
                    "Einreichung verzeichnet", "Personen nach Stand", "Erreichbarkeit im Zeitverlauf", "keine verwendbare Adresse",
-                   "intakt: \(entries) Einträge geprüft", "Die Gründe sind auf Französisch und Englisch verzeichnet",
+                   "intakt: \(entries) Einträge geprüft", "Die Gründe sind auf Französisch und Englisch verzeichnet", "noch nicht erteilt",
+                   "noch nicht entschieden: Rückläufer können bis",
                    "24. Oktober 2026, 10:30 Uhr (UTC+02:00)", "25. Oktober 2026, 09:00 Uhr (UTC+01:00)"],
         ]
         // Codes of the incident file, the register and the campaign that a reader must never see.
@@ -107,6 +110,7 @@ struct RegisterReportCLITests {
             for text in expected { #expect(html.contains(text), "\(lang): \(text) missing") }
             for code in codes { #expect(!html.contains(code), "\(lang): the raw code \(code) appears") }
             #expect(html.range(of: #"\bnil\b"#, options: .regularExpression) == nil, "\(lang): an absent value shown as nil")
+            #expect(!html.contains("&lt;&gt;"), "\(lang): an empty Message-ID shown")
             #expect(html.contains(Self.reason), "\(lang): the override's written reason")
             #expect(html.contains("CNIL-2026-0042"), "\(lang): the CNIL's reference")
             #expect(html.contains("&lt;\(messageID)&gt;"), "\(lang): the CNPD notification's Message-ID")
