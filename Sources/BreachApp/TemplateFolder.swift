@@ -101,10 +101,28 @@ public struct TemplateFolder: Sendable {
     ///
     /// - Throws: ``AppError`` `configuration` when there is no such template.
     public func render(_ template: String, _ context: [String: Any]) throws(AppError) -> String {
-        guard let html = library.render(context, withTemplate: template) else {
+        guard let html = library.render(Self.withoutNil(context), withTemplate: template) else {
             throw AppError(.configuration, "\(directory.appendingPathComponent(template + ".mustache").path) is missing; "
                 + "copy it from breachmail's share directory (Templates/\(name)/).")
         }
         return html
+    }
+
+    /// `values` without the nil optionals held in `Any`, at every depth: Mustache would take one
+    /// for a present value in `{{#…}}` and write it as "nil".
+    static func withoutNil(_ values: [String: Any]) -> [String: Any] {
+        values.compactMapValues(cleaned)
+    }
+
+    private static func cleaned(_ value: Any) -> Any? {
+        switch value {
+        case let dictionary as [String: Any]: return withoutNil(dictionary)
+        case let array as [[String: Any]]: return array.map(withoutNil)
+        case let array as [Any]: return array.compactMap(cleaned)
+        default:
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else { return value }
+            return mirror.children.first.flatMap { cleaned($0.value) }
+        }
     }
 }
