@@ -8,7 +8,8 @@ import Testing
 /// winter time), every assessment with the DPO's confirmation and override and its reason, every
 /// notification with its reference, Message-ID and key, the campaign's charts carrying the
 /// figures of `status --json`, the head hash and the result of `register verify`; well-formed and
-/// self-contained (Tests/Browser/report_check.py), and printed to PDF by headless Chromium.
+/// self-contained (Tests/Browser/report_check.py), and printed to PDF by headless Chromium. The
+/// three reports and the PDF are written to `.build/report-artefacts/` as artefacts.
 @Suite("Register report")
 struct RegisterReportCLITests {
     static let answers = CommandRunner.packageRoot.appendingPathComponent("Config/examples/assessment.yaml").path
