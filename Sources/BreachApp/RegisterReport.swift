@@ -1,4 +1,3 @@
-import BreachCharts
 import BreachCompose
 import BreachConfig
 public import BreachCore
@@ -16,7 +15,7 @@ public import Foundation
 /// --json` says. Self-contained: no script, nothing remote, the style in the page.
 ///
 /// ```swift
-/// let html = try RegisterReport(ws, language: .fr, now: try Clock.now()).html()
+/// let (html, counts) = try RegisterReport(ws, language: .fr, now: try Clock.now()).html()
 /// ```
 public struct RegisterReport {
     public let ws: Workspace
