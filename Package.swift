@@ -120,10 +120,11 @@ let package = Package(
             name: "BreachApp",
             dependencies: [
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
-                "BreachImport",
+                "BreachImport", "BreachCharts",
                 "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict
         ),

@@ -148,7 +148,16 @@ public struct AuthorityNotification: Sendable {
             let folder = ws.path("portal")
             let base = "\(record.id)-\(authority.id)-\(phaseName)"
             let text = "\(rendered.subject)\n\n\(rendered.text)"
-            let html = PortalHTML.page(title: rendered.subject, text: rendered.text, language: language.rawValue)
+            let recordCommand = "breachmail authority record \(record.id) --authority \(authority.id)"
+                + (phase == .complementary ? " --complementary" : "") + " --reference REF"
+            let html: String
+            do {
+                html = try PortalHTML.page(.init(title: rendered.subject, text: rendered.text, language: language, authority: authority.name,
+                                                 incidentID: record.id, phase: phase, recordCommand: recordCommand),
+                                           folder: TemplateFolder(directory: TemplateFolder.locate("portal", ws)))
+            } catch {
+                throw AuthorityRefusal(kind: "templates", description: error.description)
+            }
             let txtURL = folder.appendingPathComponent("\(base).txt"), htmlURL = folder.appendingPathComponent("\(base).html")
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -213,59 +222,76 @@ public enum MessageSplit {
     }
 }
 
-/// The notification as an HTML page, sections as headings, to paste into a portal's form.
-/// The notification as an HTML page to paste into a portal's form: one box per section of the
-/// form, in its order, lists as lists, readable on a screen and printed on clean pages. No script,
-/// nothing remote: the style is in the page.
+/// The notification as an HTML page to paste into a portal's form, rendered from the template
+/// `templates/portal/portal.html.mustache` (its words in `labels/`): one box per section of the
+/// form, in its order, numbered as the form numbers them, lists as lists, a box to tick once the
+/// section is entered, readable on a screen and printed on clean pages. No script, nothing
+/// remote: the style is in the page.
 public enum PortalHTML {
-    public static func page(title: String, text: String, language: String) -> String {
-        var body = ""
-        var open = false
-        for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
-            var lines = block.components(separatedBy: "\n")
-            if let first = lines.first, first.range(of: #"^[0-9]+\. "#, options: .regularExpression) != nil {
-                if open { body += "</section>\n" }
-                body += "<section>\n<h2>\(TextEscaping.html(first))</h2>\n"
-                open = true
-                lines.removeFirst()
-            }
-            body += paragraphs(lines)
-        }
-        if open { body += "</section>\n" }
-        return """
-            <!DOCTYPE html>
-            <html lang="\(TextEscaping.html(language))">
-            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(TextEscaping.html(title))</title>
-            <style>
-            body { font: 16px/1.5 system-ui, sans-serif; color: #1a1a1a; background: #f4f4f2; margin: 0; padding: 1.5rem; }
-            main { max-width: 46rem; margin: 0 auto; }
-            h1 { font-size: 1.35rem; margin: 0 0 1rem; }
-            section { background: #fff; border: 1px solid #c8c8c4; border-radius: 6px; padding: .75rem 1.25rem; margin: 0 0 .9rem; }
-            h2 { font-size: 1.05rem; margin: .25rem 0 .5rem; border-bottom: 1px solid #e2e2de; padding-bottom: .3rem; }
-            p, ul { margin: .4rem 0; } ul { padding-left: 1.3rem; }
-            @media print {
-              body { background: #fff; padding: 0; font-size: 11pt; }
-              section { border: 0; border-top: 1px solid #888; border-radius: 0; padding: .4rem 0; break-inside: avoid; }
-              @page { margin: 18mm 16mm; }
-            }
-            </style></head>
-            <body>
-            <main>
-            <h1>\(TextEscaping.html(title))</h1>
-            \(body)</main>
-            </body>
-            </html>
+    /// What the page says besides the notification's text.
+    public struct Page: Sendable {
+        public var title: String
+        public var text: String
+        public var language: Language
+        public var authority: String
+        public var incidentID: String
+        public var phase: NotificationRecord.Phase
+        /// The command that records the submission, once the form is sent.
+        public var recordCommand: String
 
-            """
+        public init(title: String, text: String, language: Language, authority: String, incidentID: String,
+                    phase: NotificationRecord.Phase, recordCommand: String) {
+            self.title = title
+            self.text = text
+            self.language = language
+            self.authority = authority
+            self.incidentID = incidentID
+            self.phase = phase
+            self.recordCommand = recordCommand
+        }
     }
 
-    /// Lines of a block: runs of `- item` lines as a list, the others as a paragraph with line breaks.
-    private static func paragraphs(_ lines: [String]) -> String {
-        var out = "", text: [String] = [], items: [String] = []
+    /// The page, from the templates of `folder`.
+    ///
+    /// - Throws: ``AppError`` `configuration` when the template is missing.
+    public static func page(_ page: Page, folder: TemplateFolder) throws(AppError) -> String {
+        let (intro, sections) = sections(page.text)
+        return try folder.render("portal.html", [
+            "t": folder.words(page.language), "lang": page.language.rawValue, "title": page.title,
+            "authority": page.authority, "incident": page.incidentID,
+            "phase": folder.word("phase.\(page.phase.rawValue)", page.language),
+            "intro": intro, "sections": sections, "record": page.recordCommand,
+        ])
+    }
+
+    /// The text cut into what comes before the first numbered heading (`1. …`) and the sections,
+    /// each with its number, heading and blocks: a paragraph (`text`, lines kept) or a list (`items`).
+    static func sections(_ text: String) -> (intro: [[String: Any]], sections: [[String: Any]]) {
+        var intro: [[String: Any]] = [], sections: [[String: Any]] = []
+        for block in text.components(separatedBy: "\n\n") where !block.isEmpty {
+            var lines = block.components(separatedBy: "\n")
+            if let first = lines.first, let match = first.range(of: #"^[0-9]+\. "#, options: .regularExpression) {
+                let number = String(first[..<match.upperBound].dropLast(2))
+                sections.append(["number": number, "heading": String(first[match.upperBound...]), "id": "s" + number,
+                                 "blocks": [[String: Any]]()])
+                lines.removeFirst()
+            }
+            let blocks = paragraphs(lines)
+            if sections.isEmpty {
+                intro += blocks
+            } else {
+                sections[sections.count - 1]["blocks"] = ((sections[sections.count - 1]["blocks"] as? [[String: Any]]) ?? []) + blocks
+            }
+        }
+        return (intro, sections)
+    }
+
+    /// Lines of a block: runs of `- item` lines as a list, the others as a paragraph.
+    private static func paragraphs(_ lines: [String]) -> [[String: Any]] {
+        var out: [[String: Any]] = [], text: [String] = [], items: [String] = []
         func flush() {
-            if !text.isEmpty { out += "<p>\(text.map(TextEscaping.html).joined(separator: "<br>\n"))</p>\n"; text = [] }
-            if !items.isEmpty { out += "<ul>\n" + items.map { "<li>\(TextEscaping.html($0))</li>\n" }.joined() + "</ul>\n"; items = [] }
+            if !text.isEmpty { out.append(["text": text.joined(separator: "\n")]); text = [] }
+            if !items.isEmpty { out.append(["list": true, "items": items]); items = [] }
         }
         for line in lines {
             if line.hasPrefix("- ") {

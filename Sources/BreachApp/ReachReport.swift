@@ -25,8 +25,10 @@ public struct ReachReport {
 
 /// The words for reach and the recommendation, shared by `status` and `public-notice`.
 public enum ReachText {
-    public static func percent(_ part: Int, _ whole: Int) -> String {
-        whole == 0 ? "0 %" : String(format: "%.2f %%", Double(part) * 100 / Double(whole))
+    /// `12.50 %`; `12,50 %` in French and German.
+    public static func percent(_ part: Int, _ whole: Int, language: Language = .en) -> String {
+        let text = whole == 0 ? "0 %" : String(format: "%.2f %%", Double(part) * 100 / Double(whole))
+        return language == .en ? text : text.replacingOccurrences(of: ".", with: ",")
     }
 
     public static func threshold(_ share: Double) -> String {
@@ -52,8 +54,60 @@ public enum ReachText {
         return lines
     }
 
-    public static func recommendation(_ rec: EscalationRecommendation, policy p: EscalationPolicy, incidentID: String, zone: TimeZone) -> String {
-        let rule = "more than \(threshold(p.unreachableShare)) of the people concerned or more than \(p.unreachableCount) people"
+    /// The recommendation explained, in `language` (English by default: `status`, `public-notice`;
+    /// the dashboard and the register report pass theirs).
+    public static func recommendation(_ rec: EscalationRecommendation, policy p: EscalationPolicy, incidentID: String, zone: TimeZone,
+                                      language: Language = .en) -> String {
+        let share = threshold(p.unreachableShare), count = p.unreachableCount
+        func percent(_ part: Int, _ whole: Int) -> String { Self.percent(part, whole, language: language) }
+        switch language {
+        case .en: break
+        case .fr:
+            let rule = "plus de \(share) des personnes concernées ou plus de \(count) personnes"
+            switch rec {
+            case .nobodyImported:
+                return "rien à décider : personne n'est encore importé (`breachmail subjects import \(incidentID) FILE`)"
+            case .fixSendingSetup(let n, let submitted):
+                return "RÉPAREZ D'ABORD LE DISPOSITIF D'ENVOI : \(n) des \(submitted) notifications remises (\(percent(n, submitted)), seuil "
+                    + "\(threshold(p.senderSideShare))) ont été refusées à cause de notre dispositif d'envoi (blocages, spam, politique, "
+                    + "authentification, limites de débit). Ce n'est pas le fait des personnes : réparez le relais, SPF/DKIM/DMARC ou la "
+                    + "réputation, puis écrivez-leur de nouveau. Aucune communication publique n'est recommandée sur cette base."
+            case .campaignUnfinished(let n):
+                return "pas encore décidé : \(n) personnes sont encore en file, en cours d'envoi ou différées ; terminez d'abord la campagne"
+            case .decideAt(let end):
+                return "pas encore décidé : des rejets peuvent encore arriver jusqu'au \(TimeText.local(end, zone)) ; décidé alors (\(rule) injoignables)"
+            case .publicCommunication(let u, let total, let overShare, let overCount):
+                let why = [overShare ? "plus de \(share)" : nil, overCount ? "plus de \(count) personnes" : nil].compactMap { $0 }.joined(separator: " et ")
+                return "RECOMMANDÉE au titre de l'art. 34(3)(c) du RGPD, pour les \(u) personnes qui n'ont pas pu être jointes individuellement "
+                    + "(\(u) sur \(total), \(percent(u, total)) : \(why)). Pas pour les \(total - u) autres, à qui l'on a écrit ou que l'on peut joindre. "
+                    + "Projet et éléments de preuve : `breachmail public-notice \(incidentID)`"
+            case .individualNoticesSuffice(let u, let total):
+                return "non recommandée : \(u) sur \(total) injoignables (\(percent(u, total))), pas \(rule) ; les notifications individuelles suffisent"
+            }
+        case .de:
+            let rule = "mehr als \(share) der betroffenen Personen oder mehr als \(count) Personen"
+            switch rec {
+            case .nobodyImported:
+                return "nichts zu entscheiden: noch niemand importiert (`breachmail subjects import \(incidentID) FILE`)"
+            case .fixSendingSetup(let n, let submitted):
+                return "ZUERST DEN VERSAND REPARIEREN: \(n) von \(submitted) eingelieferten Mitteilungen (\(percent(n, submitted)), Schwelle "
+                    + "\(threshold(p.senderSideShare))) wurden wegen unseres Versands abgelehnt (Sperren, Spam, Richtlinien, "
+                    + "Authentifizierung, Ratenbegrenzung). Das liegt nicht an den Personen: Relay, SPF/DKIM/DMARC oder Reputation "
+                    + "reparieren, dann erneut an sie senden. Darauf gestützt wird keine öffentliche Bekanntmachung empfohlen."
+            case .campaignUnfinished(let n):
+                return "noch nicht entschieden: \(n) Personen sind noch in der Warteschlange, im Versand oder zurückgestellt; zuerst die Kampagne beenden"
+            case .decideAt(let end):
+                return "noch nicht entschieden: Rückläufer können bis \(TimeText.local(end, zone)) eintreffen; dann entschieden (\(rule) unerreichbar)"
+            case .publicCommunication(let u, let total, let overShare, let overCount):
+                let why = [overShare ? "mehr als \(share)" : nil, overCount ? "mehr als \(count) Personen" : nil].compactMap { $0 }.joined(separator: " und ")
+                return "EMPFOHLEN nach Art. 34 Abs. 3 Buchst. c DSGVO, für die \(u) Personen, die nicht einzeln erreicht werden konnten "
+                    + "(\(u) von \(total), \(percent(u, total)): \(why)). Nicht für die \(total - u) anderen, die angeschrieben wurden oder erreichbar sind. "
+                    + "Entwurf und Nachweise: `breachmail public-notice \(incidentID)`"
+            case .individualNoticesSuffice(let u, let total):
+                return "nicht empfohlen: \(u) von \(total) unerreichbar (\(percent(u, total))), nicht \(rule); die einzelnen Mitteilungen genügen"
+            }
+        }
+        let rule = "more than \(share) of the people concerned or more than \(count) people"
         switch rec {
         case .nobodyImported:
             return "nothing to decide: no people imported yet (`breachmail subjects import \(incidentID) FILE`)"
@@ -67,8 +121,7 @@ public enum ReachText {
         case .decideAt(let end):
             return "not decided yet: bounces may still arrive until \(TimeText.local(end, zone)); decided then (\(rule) unreachable)"
         case .publicCommunication(let u, let total, let overShare, let overCount):
-            let why = [overShare ? "more than \(threshold(p.unreachableShare))" : nil,
-                       overCount ? "more than \(p.unreachableCount) people" : nil].compactMap { $0 }.joined(separator: " and ")
+            let why = [overShare ? "more than \(share)" : nil, overCount ? "more than \(count) people" : nil].compactMap { $0 }.joined(separator: " and ")
             return "RECOMMENDED under GDPR Art. 34(3)(c), for the \(u) people who could not be reached one by one "
                 + "(\(u) of \(total), \(percent(u, total)): \(why)). Not for the \(total - u) others, who were written to or can be. "
                 + "Draft and evidence: `breachmail public-notice \(incidentID)`"

@@ -126,8 +126,10 @@ public enum StatusJSON {
         return String(decoding: try encoder.encode(try document(ws, record: record, clock: clock, now: now)), as: UTF8.self)
     }
 
-    /// The status of one incident: its clock, decision, notifications, people and reach.
-    public static func document(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date) throws -> Document {
+    /// The status of one incident: its clock, decision, notifications, people and reach; the
+    /// recommendation explained in `language` (English for `status --json`).
+    public static func document(_ ws: Workspace, record: IncidentRecord, clock: IncidentClock, now: Date,
+                                language: Language = .en) throws -> Document {
         let zone = ws.zone(for: record.incident)
         let shown = try ws.register.assessmentToShow(incidentID: record.id).shown
         let reasons = try ws.register.subjectReasons(incidentID: record.id, states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
@@ -156,7 +158,8 @@ public enum StatusJSON {
                 categories: Dictionary(uniqueKeysWithValues: ReachCategory.allCases.map { ($0.rawValue, report.reach[$0]) }),
                 delay_notices: report.reach.delayNotices, window_ends: report.reach.windowEnds.map { utc($0) },
                 recommendation: kind(report.recommendation),
-                recommendation_text: ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: record.id, zone: zone)))
+                recommendation_text: ReachText.recommendation(report.recommendation, policy: report.policy, incidentID: record.id, zone: zone,
+                                                              language: language)))
         return document
     }
 

@@ -44,6 +44,8 @@ public struct ReachChart: Sendable {
     public let window: (date: Date, label: String)?
     /// How the reader reads a time (the incident's time zone), for the labels and the table.
     public let format: @Sendable (Date) -> String
+    /// The word between the last counts and the total in the description (`of`, `sur`, `von`).
+    public let outOf: String
     /// The table's header: time, then one column per series.
     public let columns: [String]
 
@@ -52,7 +54,7 @@ public struct ReachChart: Sendable {
     static let dashes = ["", "6 3", "2 3", "8 3 2 3"]
 
     public init(id: String, title: String, total: Int, series: [Series], thresholds: [Threshold], window: (date: Date, label: String)?,
-                columns: [String], format: @escaping @Sendable (Date) -> String) {
+                columns: [String], outOf: String = "of", format: @escaping @Sendable (Date) -> String) {
         self.id = id
         self.title = title
         self.total = total
@@ -61,6 +63,7 @@ public struct ReachChart: Sendable {
         self.window = window
         self.columns = columns
         self.format = format
+        self.outOf = outOf
     }
 
     var dates: [Date] { series.flatMap { $0.points.map(\.date) } + (window.map { [$0.date] } ?? []) }
@@ -81,7 +84,7 @@ public struct ReachChart: Sendable {
 
     public var chart: Chart {
         let last = series.map { "\($0.label) \($0.points.last?.value ?? 0)" }.joined(separator: ", ")
-        let description = "\(title): \(last) of \(total)"
+        let description = "\(title): \(last) \(outOf) \(total)"
             + thresholds.map { "; \($0.label) \(SVG.number($0.value))" }.joined()
             + (window.map { "; \($0.label) \(format($0.date))" } ?? "")
         var svg = SVG.open(id: id, width: Self.width, height: Self.height, title: title, description: description)

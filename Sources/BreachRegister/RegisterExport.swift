@@ -1,10 +1,11 @@
 public import Foundation
 public import BreachCore
 
-/// The register as a document to hand to the authority on request (Art. 33(5)): every incident,
-/// its current content and its whole history.
+/// The register as data to hand to the authority on request (Art. 33(5)): every incident, its
+/// current content and its whole history, as CSV or JSON. The report a person reads is
+/// `RegisterReport` (BreachApp), rendered from templates.
 public struct RegisterExport: Sendable {
-    public enum Format: String, Sendable, CaseIterable { case csv, json, html }
+    public enum Format: String, Sendable, CaseIterable { case csv, json }
 
     public let controller: Controller
     public let incidents: [IncidentRecord]
@@ -27,7 +28,6 @@ public struct RegisterExport: Sendable {
         switch format {
         case .csv: csv()
         case .json: try json()
-        case .html: html()
         }
     }
 
@@ -99,49 +99,4 @@ public struct RegisterExport: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(doc), as: UTF8.self) + "\n"
     }
-
-    // MARK: HTML: a readable, self-contained report (no scripts, no remote content).
-
-    func html() -> String {
-        let fr = language == .fr
-        let t = { (en: String, frText: String) in fr ? frText : en }
-        var out = """
-        <!DOCTYPE html>
-        <html lang="\(language.rawValue)"><head><meta charset="utf-8">
-        <title>\(TextEscaping.html(t("Register of personal data breaches", "Registre des violations de données personnelles"))) — \(TextEscaping.html(controller.name))</title>
-        <style>
-        body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}
-        h1{font-size:1.5rem}h2{font-size:1.2rem;border-top:2px solid #333;padding-top:1rem;margin-top:2.5rem}
-        table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
-        th{background:#f2f2f2;width:16rem}td{white-space:pre-wrap}.hash{font-family:monospace;font-size:.8em;word-break:break-all}
-        .bad{color:#a00;font-weight:bold}.ok{color:#060}
-        @media print{h2{page-break-before:always}}
-        </style></head><body>
-        <h1>\(TextEscaping.html(t("Register of personal data breaches", "Registre des violations de données personnelles")))</h1>
-        <p>\(TextEscaping.html(controller.name))\(controller.registration.isEmpty ? "" : " — " + TextEscaping.html(controller.registration)) · \(TextEscaping.html(t("GDPR Art. 33(5)", "RGPD art. 33.5"))) · \(TextEscaping.html(t("generated", "généré le"))) \(TextEscaping.html(ZonedTime(instant: generatedAt, offsetSeconds: 0).description))</p>
-        <p>\(TextEscaping.html(t("Incidents", "Incidents"))): \(incidents.count) · \(TextEscaping.html(t("history entries", "entrées d'historique"))): \(verification.entries) · 
-        """
-        out += verification.isIntact
-            ? "<span class=\"ok\">\(TextEscaping.html(t("history chain intact", "chaîne d'historique intacte")))</span>"
-            : "<span class=\"bad\">\(TextEscaping.html(t("history chain broken", "chaîne d'historique rompue"))): \(TextEscaping.html(verification.firstProblem?.description ?? ""))</span>"
-        out += "<br>\(TextEscaping.html(t("Head hash", "Empreinte de tête"))): <span class=\"hash\">\(verification.head)</span></p>\n"
-        for r in incidents {
-            let deadline = ZonedTime(instant: r.incident.deadline.due, offsetSeconds: r.incident.awareness.offsetSeconds)
-            out += "<h2>\(TextEscaping.html(r.id)) — \(TextEscaping.html(r.incident.title))</h2>\n<table>\n"
-            out += "<tr><th>\(TextEscaping.html(t("Version", "Version")))</th><td>\(r.version) (\(TextEscaping.html(t("updated", "mise à jour"))) \(TextEscaping.html(r.updatedAt)))</td></tr>\n"
-            out += "<tr><th>\(TextEscaping.html(t("Notification deadline (72 h)", "Échéance de notification (72 h)")))</th><td>\(TextEscaping.html(deadline.description))</td></tr>\n"
-            for field in r.incident.presentedFields(language) where !field.text.isEmpty {
-                out += "<tr><th>\(TextEscaping.html(field.label))</th><td>\(TextEscaping.html(field.text))</td></tr>\n"
-            }
-            out += "</table>\n<h3>\(TextEscaping.html(t("History", "Historique")))</h3>\n<table>\n<tr><th>#</th><th>\(TextEscaping.html(t("When / who / what", "Quand / qui / quoi")))</th></tr>\n"
-            for e in entries(of: r.id) {
-                let what = e.version.map { "\(e.kind) (version \($0))" } ?? e.kind
-                out += "<tr><th>\(e.sequence)</th><td>\(TextEscaping.html(e.recordedAt)) · \(TextEscaping.html(e.actor)) · \(TextEscaping.html(what))<br><span class=\"hash\">\(e.entryHash)</span></td></tr>\n"
-            }
-            out += "</table>\n"
-        }
-        out += "</body></html>\n"
-        return out
-    }
-
 }

@@ -459,22 +459,29 @@ struct BounceAndRegisterRoutes: RouteGroup {
                                            first_problem: verification.firstProblem?.description))
             }
         }
-        routes.get("/v1/register/export", needs: .read) { request, _ in
+        routes.get("/v1/register/export", needs: .read) { request, context in
             try await UseCaseError.mapped {
                 let formatName = request.uri.queryParameters.get("format") ?? "json"
-                guard let format = RegisterExport.Format(rawValue: formatName) else {
+                guard ["csv", "json", "html"].contains(formatName) else {
                     throw Problem.unprocessable(field: "format", "format must be csv, json or html.")
                 }
-                let configuration = environment.configuration, register = environment.register
-                let text = try await blocking {
-                    try RegisterExport(controller: configuration.controller, incidents: try register.incidents(),
-                                       history: try register.history(), verification: try register.verify(),
-                                       generatedAt: environment.now(), language: .en).render(format)
+                let langName = request.uri.queryParameters.get("lang") ?? "en"
+                guard let language = Language(rawValue: langName) else {
+                    throw Problem.unprocessable(field: "lang", "lang must be fr, en or de.")
                 }
-                let type = switch format {
-                case .csv: "text/csv; charset=utf-8"
-                case .json: "application/json"
-                case .html: "text/html; charset=utf-8"
+                let ws = try environment.workspace(context)
+                let text = try await blocking { () throws -> String in
+                    guard let format = RegisterExport.Format(rawValue: formatName) else {
+                        return try RegisterReport(ws, language: language, now: environment.now()).html().html
+                    }
+                    return try RegisterExport(controller: ws.configuration.controller, incidents: try ws.register.incidents(),
+                                              history: try ws.register.history(), verification: try ws.register.verify(),
+                                              generatedAt: environment.now(), language: language == .fr ? .fr : .en).render(format)
+                }
+                let type = switch formatName {
+                case "csv": "text/csv; charset=utf-8"
+                case "json": "application/json"
+                default: "text/html; charset=utf-8"
                 }
                 return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

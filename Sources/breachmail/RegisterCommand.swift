@@ -1,8 +1,8 @@
-public import ArgumentParser
+import ArgumentParser
 import BreachApp
 import BreachConfig
 import BreachCore
-public import BreachRegister
+import BreachRegister
 import Foundation
 
 struct RegisterCommand: ParsableCommand {
@@ -17,8 +17,6 @@ struct RegisterCommand: ParsableCommand {
             """,
         subcommands: [Verify.self, Export.self, Seal.self])
 }
-
-extension RegisterExport.Format: ExpressibleByArgument {}
 
 extension RegisterCommand {
     struct Verify: ParsableCommand {
@@ -117,27 +115,65 @@ extension RegisterCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export every incident with its history, as CSV, JSON or an HTML report.",
-            discussion: "Example:\n  breachmail register export --format html --lang fr --output registre.html")
+            abstract: "Export every incident with its history, as CSV, JSON, an HTML report or a PDF of it.",
+            discussion: """
+                html: the report to hand to the supervisory authority, from the templates of templates/report/ \
+                (adapt them there): per incident the facts in words, dates in the incident's time zone, every \
+                assessment and decision with its reason, every notification with its reference, the campaign's \
+                figures and charts, the history with its head hash and the result of `register verify`. \
+                Self-contained (no script, nothing remote), printable. pdf: the same report printed by Debian's \
+                headless Chromium (package chromium); needs --output.
+
+                Example:
+                  breachmail register export --format html --lang fr --output registre.html
+                  breachmail register export --format pdf --lang de --output verzeichnis.pdf
+                  breachmail register export --format csv --output register.csv
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, html, pdf }
 
         @OptionGroup var workspace: WorkspaceOptions
-        @Option(help: "csv, json or html.")
-        var format: RegisterExport.Format = .json
-        @Option(help: "Language of labels: en or fr.")
-        var lang: IncidentField.Language = .en
-        @Option(help: "Write to this file (mode 0600) instead of standard output.")
+        @Option(help: "csv, json, html or pdf.")
+        var format: Format = .json
+        @Option(help: "Language of the labels: fr, en or de (csv and json: fr or en; de gives English labels there).")
+        var lang: ReportLanguage = .en
+        @Option(help: "Write to this file (mode 0600) instead of standard output (required for pdf).")
         var output: String?
+
+        enum ReportLanguage: String, ExpressibleByArgument, CaseIterable { case fr, en, de }
+
+        func validate() throws {
+            if format == .pdf && output == nil {
+                throw ValidationError("--format pdf writes a file: give it with --output, e.g. --output register.pdf.")
+            }
+        }
 
         func run() throws {
             let ws = try workspace.openForReading()
-            let export = RegisterExport(
-                controller: ws.configuration.controller, incidents: try ws.register.incidents(),
-                history: try ws.register.history(), verification: try ws.register.verify(),
-                generatedAt: try Clock.now(), language: lang)
-            let text = try export.render(format)
+            let now = try Clock.now()
+            let language = Language(rawValue: lang.rawValue) ?? .en
+            let text: String, incidents: Int, entries: Int
+            switch format {
+            case .csv, .json:
+                let export = RegisterExport(
+                    controller: ws.configuration.controller, incidents: try ws.register.incidents(),
+                    history: try ws.register.history(), verification: try ws.register.verify(),
+                    generatedAt: now, language: IncidentField.Language(rawValue: lang.rawValue) ?? .en)
+                text = try export.render(format == .csv ? .csv : .json)
+                (incidents, entries) = (export.incidents.count, export.history.count)
+            case .html, .pdf:
+                let report = try RegisterReport(ws, language: language, now: now).html()
+                text = report.html
+                (incidents, entries) = (report.counts.incidents, report.counts.entries)
+            }
             if let output {
-                try writePrivate(text, to: URL(fileURLWithPath: output))
-                print("Wrote \(output) (\(export.incidents.count) incidents, \(export.history.count) history entries).")
+                let url = URL(fileURLWithPath: output)
+                if format == .pdf {
+                    try ReportPDF.print(text, to: url)
+                } else {
+                    try writePrivate(text, to: url)
+                }
+                print("Wrote \(output) (\(incidents) incidents, \(entries) history entries).")
             } else {
                 print(text, terminator: "")
             }

@@ -353,7 +353,7 @@ struct AuthorityPortalTests {
         let order = ["1. Type de notification", "8. Nature de la violation", "15. Conséquences probables", "16. Préjudices potentiels et estimation du niveau de gravité", "18. Communication aux personnes concernées", "20. Conseils"]
         let positions = try order.map { try #require(text.range(of: $0)).lowerBound }
         #expect(positions == positions.sorted())
-        #expect(try String(contentsOf: html, encoding: .utf8).contains("<h2>8. Nature de la violation</h2>"))
+        #expect(try String(contentsOf: html, encoding: .utf8).contains("<span class=\"number\">8</span> <span class=\"heading\">Nature de la violation</span>"))
         #expect(try w.outboxFiles().isEmpty)
         #expect(try w.sql("SELECT status FROM notification") == "prepared")
 

@@ -49,12 +49,17 @@ struct PortalContentTests {
         #expect(severity.contains("- Des personnes vulnérables sont concernées"))
         #expect(try section(text, Self.sections[17]) == "Non, mais elles le seront, par courriel individuel, dès que possible.")
         let html = try String(contentsOf: w.url.appendingPathComponent("portal/BR-2026-0001-cnil-initial.html"), encoding: .utf8)
-        #expect(html.contains("<section>\n<h2>18. Communication aux personnes concernées</h2>"))
-        // One box per section, lists as lists, a style of its own and nothing active or remote.
-        #expect(html.components(separatedBy: "<section>").count - 1 == Self.sections.count)
+        // From the template of templates/portal/: one box per section, numbered as the form numbers
+        // them, lists as lists, a style of its own and nothing active or remote.
+        #expect(html.contains("<h2 id=\"s18-h\"><span class=\"number\">18</span> <span class=\"heading\">Communication aux personnes concernées</span>"))
+        #expect(html.components(separatedBy: "<section class=\"form-section\"").count - 1 == Self.sections.count)
+        #expect(html.contains("breachmail authority record BR-2026-0001 --authority cnil --reference REF"))
         #expect(html.contains("<ul>\n<li>Art. 33(5) : toute violation de données personnelles est documentée"))
         #expect(html.contains("@media print"))
         for active in ["<script", "http://", "https://", " src=", " href="] { #expect(!html.contains(active), "\(active)") }
+        let check = try CommandRunner.run("/usr/bin/python3", [RegisterReportCLITests.checker,
+                                                              w.url.appendingPathComponent("portal/BR-2026-0001-cnil-initial.html").path])
+        #expect(check.status == 0 && check.stdout.contains("report checks: 0 failed"), "\(check.stdout)\(check.stderr)")
 
         // The e-mailed notification does carry its JSON and says so.
         _ = try w.demoKey()

@@ -147,8 +147,8 @@ import Testing
         let html = try bm(["register", "export", "--format", "html", "--lang", "fr", "--output", dir.file("r.html").path], now)
         #expect(html.stdout == "Wrote \(dir.file("r.html").path) (1 incidents, 1 history entries).\n")
         let page = try String(contentsOf: dir.file("r.html"), encoding: .utf8)
-        #expect(page.contains("<h2>BR-2026-0001 — Rançongiciel sur la base des adhérents</h2>"))
-        #expect(page.contains("chaîne d&#39;historique intacte"))
+        #expect(page.contains("<h2 id=\"BR-2026-0001-h\">BR-2026-0001 — Rançongiciel sur la base des adhérents</h2>"))
+        #expect(page.contains("intacte : 1 entrées vérifiées"))
         #expect((try FileManager.default.attributesOfItem(atPath: dir.file("r.html").path)[.posixPermissions] as? Int) == 0o600)
         #expect(try bm(["register", "export", "--format", "csv"]).stdout.hasPrefix("incident_id,sequence,recorded_at,actor,event,version,title,"))
 

@@ -178,10 +178,6 @@ import Testing
         let incidents = try #require(tree["incidents"] as? [[String: Any]])
         #expect((incidents.first?["history"] as? [Any])?.count == 3)
         #expect((tree["chain"] as? [String: Any])?["intact"] as? Bool == true)
-        let html = try export.render(.html)
-        #expect(html.contains("Club &lt;Sport&gt; &amp; Co"))
-        #expect(html.contains("history chain intact"))
-        #expect(html.contains("<th>Approximate number of people</th><td>412</td>"))
     }
 
     @Test func csvNeutralisesFormulas() {

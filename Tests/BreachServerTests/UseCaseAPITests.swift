@@ -187,5 +187,12 @@ import Testing
         #expect(verified["intact"] as? Bool == true, "\(verified)")
         let export = try send(server, "GET", "/v1/register/export?format=csv", token: dpo)
         #expect(export.status == 200 && export.body.contains("assessment.recorded"))
+        // The report to hand to the authority, in the language asked for, with the chain's head.
+        let report = try send(server, "GET", "/v1/register/export?format=html&lang=de", token: dpo)
+        #expect(report.status == 200 && report.body.contains("<html lang=\"de\">"), "\(report.body.prefix(300))")
+        #expect(report.body.contains("Verzeichnis der Verletzungen des Schutzes personenbezogener Daten"))
+        #expect(report.body.contains("id=\"head-hash\">\(verified["head"] as? String ?? "?")</dd>"))
+        let unknown = try send(server, "GET", "/v1/register/export?format=html&lang=it", token: dpo)
+        #expect(unknown.status == 422 && unknown.body.contains("lang must be fr, en or de."), "\(unknown.body)")
     }
 }

@@ -1,3 +1,4 @@
+import BreachApp
 import BreachConfig
 import BreachRegister
 import Foundation
@@ -46,6 +47,8 @@ struct Dashboard: Sendable {
         let form: [String: String]
 
         func word(_ key: String, _ values: [String: String] = [:]) -> String { templates.word(key, language, values) }
+        /// The words of the visit's language, for the charts.
+        var chartWords: IncidentCharts.Words { IncidentCharts.Words(templates.words(language)) }
     }
 
     typealias Handler = @Sendable (Request, ServerRequestContext, Visit) async throws -> Response

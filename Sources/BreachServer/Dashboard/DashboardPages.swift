@@ -58,7 +58,7 @@ struct DashboardPages: Sendable {
         let rows = try await blocking { () throws -> Unchecked<[[String: Any]]> in
             Unchecked(try ws.register.incidents().map { record in
                 let clock = try ws.clock(of: record, at: now)
-                let status = try StatusJSON.document(ws, record: record, clock: clock, now: now)
+                let status = try StatusJSON.document(ws, record: record, clock: clock, now: now, language: visit.language.language)
                 let zone = ws.zone(for: record.incident)
                 return [
                     "id": record.id, "title": record.incident.title,
@@ -147,7 +147,7 @@ struct DashboardPages: Sendable {
             let record = try ws.register.incident(id)
             let zone = ws.zone(for: record.incident)
             let clock = try ws.clock(of: record, at: now)
-            let status = try StatusJSON.document(ws, record: record, clock: clock, now: now)
+            let status = try StatusJSON.document(ws, record: record, clock: clock, now: now, language: visit.language.language)
             let history = try ws.register.history(incidentID: id)
             let notifications = try ws.register.notifications(incidentID: id)
             let paused = try CampaignSupervisor.isPaused(ws.register, incidentID: id)
@@ -161,8 +161,8 @@ struct DashboardPages: Sendable {
                 "next": try nextSteps(status, record: record, ws: ws, visit),
                 "canDecide": role.allows(.administer), "canCampaign": role.allows(.campaign),
             ]
-            values["timeline"] = DashboardCharts.timeline(record: record, clock: clock, status: status, history: history,
-                                                          notifications: notifications, zone: zone, now: now, visit)
+            values["timeline"] = IncidentCharts.timeline(record: record, clock: clock, status: status, history: history,
+                                                          notifications: notifications, zone: zone, now: now, visit.chartWords)
             values["assessment"] = assessment(status.assessment, visit) as Any
             values["notifications"] = notifications.map { n -> [String: Any] in
                 let authority = ws.configuration.authorities.first { $0.id == n.authorityID }
@@ -180,7 +180,7 @@ struct DashboardPages: Sendable {
                         "phase": notified ? "complementary" : "initial",
                         "portal": a.channel == .portal]
             }
-            values["campaign"] = try DashboardCharts.campaign(ws: ws, id: id, status: status, zone: zone, visit) as Any
+            values["campaign"] = try IncidentCharts.campaign(ws: ws, id: id, status: status, zone: zone, visit.chartWords) as Any
             values["campaignState"] = visit.word(running ? "campaign.running" : paused ? "campaign.paused" : "campaign.idle")
             values["running"] = running
             values["paused"] = paused
@@ -300,11 +300,5 @@ enum DashboardText {
         let t = ZonedTime(instant: date, offsetSeconds: 0).converted(to: zone).description
         let offset = t.hasSuffix("Z") ? "+00:00" : String(t.suffix(6))
         return "\(t.prefix(10)) \(t.dropFirst(11).prefix(5)) (\(offset))"
-    }
-
-    /// `24/10 10:00`: short, for chart labels.
-    static func short(_ date: Date, _ zone: TimeZone) -> String {
-        let t = ZonedTime(instant: date, offsetSeconds: 0).converted(to: zone).description
-        return "\(t.dropFirst(8).prefix(2))/\(t.dropFirst(5).prefix(2)) \(t.dropFirst(11).prefix(5))"
     }
 }

@@ -1,9 +1,13 @@
+import BreachApp
+import BreachCore
 import Foundation
-import Mustache
 
 /// The languages of the dashboard: French, English, German.
 enum DashboardLanguage: String, Sendable, CaseIterable {
     case fr, en, de
+
+    /// The same language as the messages and reports name it.
+    var language: Language { Language(rawValue: rawValue) ?? .en }
 
     /// The first language of `Accept-Language` the dashboard speaks (weights honoured), else English.
     static func from(acceptLanguage header: String?) -> DashboardLanguage {
@@ -20,86 +24,45 @@ enum DashboardLanguage: String, Sendable, CaseIterable {
     }
 }
 
-/// The dashboard's templates and words, read from the working directory's
+/// The dashboard's templates and words (a ``TemplateFolder``), read from the working directory's
 /// `templates/dashboard/` (a copy the controller may adapt; `init` puts it there) or, for a
 /// working directory made before the dashboard existed, from breachmail's share directory:
 /// `*.mustache` pages and partials, `labels/LANG.json` the words, `static/` the stylesheet and script.
 struct DashboardTemplates: Sendable {
-    let directory: URL
-    let library: MustacheLibrary
-    /// Words by language; a key missing in a language falls back to English.
-    let labels: [DashboardLanguage: [String: String]]
+    let folder: TemplateFolder
     let stylesheet: String
     let script: String
 
+    var directory: URL { folder.directory }
+
     /// - Throws: ``ServerError/Code/configuration`` naming the file that cannot be read or parsed.
     init(directory: URL) throws(ServerError) {
-        self.directory = directory
-        var library = MustacheLibrary()
-        let fm = FileManager.default
-        func read(_ name: String) throws(ServerError) -> String {
-            let url = directory.appendingPathComponent(name)
-            do { return try String(contentsOf: url, encoding: .utf8) } catch {
-                throw ServerError(.configuration, "\(url.path) cannot be read (\(error.localizedDescription)); "
-                    + "copy Templates/dashboard/ of breachmail's share directory into the working directory's templates/.")
-            }
+        do {
+            folder = try TemplateFolder(directory: directory)
+            stylesheet = try folder.read("static/dashboard.css")
+            script = try folder.read("static/dashboard.js")
+        } catch {
+            throw ServerError(.configuration, error.description)
         }
-        let names: [String]
-        do { names = try fm.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".mustache") }.sorted() } catch {
-            throw ServerError(.configuration, "\(directory.path) cannot be read: copy Templates/dashboard/ of breachmail's share directory "
-                + "into the working directory's templates/.")
-        }
-        for name in names {
-            let text = try read(name)
-            do { try library.register(text, named: String(name.dropLast(".mustache".count))) } catch {
-                throw ServerError(.configuration, "\(directory.appendingPathComponent(name).path): not a valid Mustache template (\(error)); fix it.")
-            }
-        }
-        self.library = library
-        var labels: [DashboardLanguage: [String: String]] = [:]
-        for language in DashboardLanguage.allCases {
-            let name = "labels/\(language.rawValue).json"
-            let text = try read(name)
-            guard let words = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
-                throw ServerError(.configuration, "\(directory.appendingPathComponent(name).path) is not one JSON object of strings; fix it.")
-            }
-            labels[language] = words
-        }
-        self.labels = labels
-        stylesheet = try read("static/dashboard.css")
-        script = try read("static/dashboard.js")
     }
 
     /// Where the templates are: the working directory's copy, else the share directory's.
     static func locate(workingDirectory: URL, templates: String) -> URL {
-        let own = URL(fileURLWithPath: templates, relativeTo: workingDirectory).appendingPathComponent("dashboard").standardizedFileURL
-        if FileManager.default.fileExists(atPath: own.path) { return own }
-        if let share = ProcessInfo.processInfo.environment["BREACHMAIL_SHARE"] {
-            return URL(fileURLWithPath: share).appendingPathComponent("Templates/dashboard")
-        }
-        return own
+        TemplateFolder.locate("dashboard", workingDirectory: workingDirectory, templates: templates)
     }
 
     /// The words of `language`, English where a word is missing.
-    func words(_ language: DashboardLanguage) -> [String: String] {
-        (labels[.en] ?? [:]).merging(labels[language] ?? [:]) { $1 }
-    }
+    func words(_ language: DashboardLanguage) -> [String: String] { folder.words(language.language) }
 
     /// `key` in `language`, with `{name}` placeholders filled in.
     func word(_ key: String, _ language: DashboardLanguage, _ values: [String: String] = [:]) -> String {
-        var text = words(language)[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        folder.word(key, language.language, values)
     }
 
     /// The page `name` rendered with `context`.
     ///
     /// - Throws: ``ServerError/Code/configuration`` when there is no such template.
     func render(_ name: String, _ context: [String: Any]) throws(ServerError) -> String {
-        guard let html = library.render(context, withTemplate: name) else {
-            throw ServerError(.configuration, "\(directory.appendingPathComponent(name + ".mustache").path) is missing; "
-                + "copy it from breachmail's share directory (Templates/dashboard/).")
-        }
-        return html
+        do { return try folder.render(name, context) } catch { throw ServerError(.configuration, error.description) }
     }
 }
