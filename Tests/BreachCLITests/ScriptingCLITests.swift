@@ -117,6 +117,26 @@ import Testing
         #expect(shown["actor"] as? String == "test-dpo")
     }
 
+    /// `subjects import -`: the CSV from a pipe, named `standard input` in the summary and in errors.
+    @Test func subjectsImportReadsStandardInput() throws {
+        try makeWork()
+        let csv = try String(contentsOf: CommandRunner.exampleSubjects, encoding: .utf8)
+        let imported = try run(["subjects", "import", "BR-2026-0001", "-", "--json"], input: csv)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let summary = try #require((try json(imported.stdout) as? [String: Any])?["summary"] as? [String: Any])
+        #expect(summary["file"] as? String == "standard input")
+        #expect(summary["rows"] as? Int == 300, "\(summary)")
+        let direct = try run(["subjects", "import", "BR-2026-0001", CommandRunner.exampleSubjects.path, "--json"])
+        let again = try #require((try json(direct.stdout) as? [String: Any])?["summary"] as? [String: Any])
+        // The SHA-256 of the bytes piped in, as sha256sum counts them.
+        #expect(summary["sha256"] as? String == String(try CommandRunner.run("sha256sum", ["-"], input: csv).stdout.prefix(64)))
+        #expect(again["rows"] as? Int == 300 && again["accepted"] as? Int == 0, "\(again)")
+
+        let empty = try run(["subjects", "import", "BR-2026-0001", "-"], input: "")
+        #expect(empty.status == 65, "\(empty.stderr)")
+        #expect(empty.stderr.hasPrefix("Error: standard input"), "\(empty.stderr)")
+    }
+
     @Test func incidentListAndRegisterVerifyGiveJSON() throws {
         try makeWork()
         let list = try run(["incident", "list", "--json"])
