@@ -137,6 +137,21 @@ import Testing
         #expect(empty.stderr.hasPrefix("Error: standard input"), "\(empty.stderr)")
     }
 
+    /// Issue 17 §10: without --dir and BREACHMAIL_DIR, the working directory is the nearest folder
+    /// holding breachmail.yaml from the current one up.
+    @Test func theWorkingDirectoryIsFoundFromASubFolder() throws {
+        try makeWork()
+        let sub = work.appendingPathComponent("portal/deeper")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let env = ["BREACHMAIL_NOW": "2026-10-25T16:00:00+02:00"]
+        let found = try CommandRunner.breachmail(["status", "BR-2026-0001"], environment: env, directory: sub)
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.hasPrefix("BR-2026-0001  "), "\(found.stdout)")
+        let none = try CommandRunner.breachmail(["status", "BR-2026-0001"], environment: env, directory: dir.url)
+        #expect(none.status == 78, "\(none.stderr)")
+        #expect(none.stderr.contains(dir.url.appendingPathComponent("breachmail.yaml").path), "\(none.stderr)")
+    }
+
     @Test func incidentListAndRegisterVerifyGiveJSON() throws {
         try makeWork()
         let list = try run(["incident", "list", "--json"])
