@@ -39,6 +39,11 @@ let package = Package(
             pkgConfig: "gpgme",
             providers: [.apt(["libgpgme-dev"])]
         ),
+        .systemLibrary(
+            name: "CIDN2",
+            pkgConfig: "libidn2",
+            providers: [.apt(["libidn2-dev"])]
+        ),
 
         // One Swift wrapper per C library, the only importer of it.
         .target(
@@ -50,6 +55,12 @@ let package = Package(
         .target(
             name: "BreachTransport",
             dependencies: ["BreachCore", "BreachCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Domain names to ASCII: IDNA 2008 / UTS #46 through libidn2.
+        .target(
+            name: "BreachIDN",
+            dependencies: ["CIDN2"],
             swiftSettings: strict
         ),
         .target(
@@ -93,7 +104,7 @@ let package = Package(
         .target(
             name: "BreachCompose",
             dependencies: [
-                "BreachCore",
+                "BreachCore", "BreachIDN",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict

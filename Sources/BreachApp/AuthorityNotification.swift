@@ -9,6 +9,12 @@ public import Foundation
 public struct AuthorityRefusal: Error, CustomStringConvertible {
     public let kind: String
     public let description: String
+
+    /// The relay (or the outbox) did not accept the message: the set-up worked, the receiver refused.
+    public static let relayRefused = "transport"
+    /// `mail.transport` cannot be used as configured (clear text to a host that is not loopback, an
+    /// outbox that cannot be made): nothing was tried.
+    public static let transportSetup = "transportSetup"
 }
 
 /// One notification to one authority for one incident: which, in what language, which phase,

@@ -65,8 +65,8 @@ public enum BounceFetch {
             moved.processed += processed.count
             moved.review += review.count
         }
-        let source = "\(box.server)\(box.mailbox) (IMAP)"
-        return Result(counts: ingest.counts, source: source, summary: ingest.summary(source: source),
+        let source = "\(box.server)\(box.mailbox)"
+        return Result(counts: ingest.counts, source: source, summary: ingest.summary(source: source + " (IMAP)"),
                       movedToProcessed: moved.processed, movedToReview: moved.review)
     }
 }

@@ -36,6 +36,9 @@ public struct CampaignRun: Sendable {
         public let end: Campaign.End
         public let figures: Campaign.Figures
         public let states: [String: Int]
+        /// When the first person left deferred is due again (nil when nobody is deferred): the
+        /// time to run the campaign again, or that `serve`'s scheduler will.
+        public let nextRetry: Date?
 
         /// `finished`, `interrupted`, `halted` or `relay_unusable`: the name in the history.
         public var endName: String {
@@ -142,12 +145,31 @@ public struct CampaignRun: Sendable {
             stop.set()
         }
         let after = try ws.register.subjectCounts(incidentID: record.id)
-        let outcome = Outcome(end: end, figures: figures, states: after)
+        let outcome = Outcome(end: end, figures: figures, states: after,
+                              nextRetry: (after[SubjectState.deferred.rawValue] ?? 0) > 0
+                                  ? try Self.nextRetry(ws.register, incidentID: record.id, now: clock.now()) : nil)
         _ = try ws.register.append(kind: "campaign.run", incidentID: record.id,
                                    payload: CampaignRunPayload(end: outcome.endName, run: figures, states: after),
                                    actor: ws.actor, at: clock.now())
         emit(.finished(outcome))
         return outcome
+    }
+
+    /// When the first deferred person of the incident is due again (`now` for one without a time),
+    /// or nil when nobody is deferred. Reads the deferred people page by page.
+    ///
+    /// - Throws: ``RegisterError`` when the register cannot be read.
+    public static func nextRetry(_ register: any RegisterStore, incidentID: String, now: Date) throws -> Date? {
+        var after: Int64 = 0
+        var earliest: Date?
+        while case let page = try register.subjects(incidentID: incidentID, states: [.deferred], after: after, limit: 1000), let last = page.last {
+            for subject in page {
+                let due = subject.nextAttemptAt.flatMap { ZonedTime(rfc3339: $0)?.instant } ?? now
+                if earliest.map({ due < $0 }) ?? true { earliest = due }
+            }
+            after = last.id
+        }
+        return earliest
     }
 
     /// The same run as a stream of events, ending with ``Event/finished(_:)``: for a reader that

@@ -120,7 +120,7 @@ public struct NoticeDelivery: Sendable {
     /// The transport of `mail.transport`: the relay, or the outbox Maildir.
     private func transport() throws -> any MailTransport {
         do { return try MailSetup.transport(ws) } catch {
-            throw AuthorityRefusal(kind: "transport", description: "\(error)")
+            throw AuthorityRefusal(kind: AuthorityRefusal.transportSetup, description: "\(error)")
         }
     }
 
@@ -185,7 +185,7 @@ public struct NoticeDelivery: Sendable {
         case .accepted(let reply):
             return "\(MailSetup.destination(ws)): \(reply.lines.joined(separator: " "))"
         case let other:
-            throw AuthorityRefusal(kind: "transport", description: "the message was not accepted: \(other.failure.map { "\($0)" } ?? "unknown reason"). Nothing was sent; fix the cause and run the command again.")
+            throw AuthorityRefusal(kind: AuthorityRefusal.relayRefused, description: "the message was not accepted: \(other.failure.map { "\($0)" } ?? "unknown reason"). Nothing was sent; fix the cause and run the command again.")
         }
     }
 

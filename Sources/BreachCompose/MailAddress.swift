@@ -1,9 +1,11 @@
+internal import BreachIDN
 internal import Foundation
 
 /// An e-mail address checked against RFC 5321/5322, ready for an SMTP envelope and a header.
 ///
 /// The domain is stored in its ASCII form: an internationalised domain (`bücher.example`) is
-/// converted label by label to Punycode (`xn--bcher-kva.example`). The local part must be ASCII:
+/// converted by libidn2 (IDNA 2008, UTS #46 non-transitional) to A-labels
+/// (`xn--bcher-kva.example`). The local part must be ASCII:
 /// non-ASCII local parts need SMTPUTF8 (RFC 6531), which breachmail does not use.
 public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The part before `@`, as written (case is kept: local parts may be case-sensitive).
@@ -14,7 +16,7 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     /// `local@domain` in ASCII.
     public var description: String { "\(localPart)@\(domain)" }
 
-    /// Validates `text` and converts an internationalised domain to Punycode.
+    /// Validates `text` and converts an internationalised domain to A-labels.
     ///
     /// ```swift
     /// let a = try MailAddress("marie@bücher.example")  // marie@xn--bcher-kva.example
@@ -48,10 +50,12 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         self.domain = domain
     }
 
-    /// A domain name in ASCII: Unicode labels are lowercased, NFC-normalised and Punycode-encoded.
+    /// A domain name in ASCII: a name with Unicode in it is converted by libidn2 (IDNA 2008 with
+    /// the UTS #46 mapping, non-transitional: full-width forms mapped, case folded, NFC).
     ///
     /// - Throws: ``AddressError`` when a label is empty, too long or has characters no
-    ///   host name may carry.
+    ///   host name may carry, or (``AddressError/Problem/idna(label:reason:)``) when IDNA refuses
+    ///   it: a disallowed code point, the Bidi rule, a joiner out of context.
     public static func asciiDomain(_ raw: String, address: String? = nil) throws(AddressError) -> String {
         let context = address ?? raw
         var name = raw
@@ -60,41 +64,42 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         if name.hasPrefix("[") {
             throw AddressError(address: context, problem: .addressLiteral)
         }
-        if name.utf8.allSatisfy({ $0 < 0x80 }) { return try asciiOnlyDomain(name, context: context) }
-        // U+3002 and friends are label separators in IDNA (RFC 3490 §3.1).
+        // ASCII without an A-label (nearly every address): checked on bytes. An `xn--` label is
+        // IDNA's to check (a broken Punycode label is refused there).
+        if name.utf8.allSatisfy({ $0 < 0x80 }) && !hasALabel(name) { return try asciiOnlyDomain(name, context: context) }
+        // U+3002 and friends are label separators in IDNA (UTS #46 maps them to a dot).
         let separators: Set<Character> = [".", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
-        var labels: [String] = []
-        for rawLabel in name.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }) {
-            let label = String(rawLabel)
-            guard !label.isEmpty else {
-                throw AddressError(address: context, problem: .emptyLabel)
-            }
-            var ascii: String
-            if label.unicodeScalars.allSatisfy(\.isASCII) {
-                ascii = label.lowercased()
-            } else {
-                let mapped = label.lowercased().precomposedStringWithCanonicalMapping
-                guard let encoded = Punycode.encode(mapped) else {
-                    throw AddressError(address: context, problem: .invalidLabel(label))
-                }
-                ascii = "xn--" + encoded
-            }
+        let written = name.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }).map(String.init)
+        guard !written.contains(where: \.isEmpty) else {
+            throw AddressError(address: context, problem: .emptyLabel)
+        }
+        let converted: String
+        do {
+            converted = try IDNA.toASCII(name)
+        } catch {
+            // Name the label at fault when one alone is refused (the Bidi rule can take the whole name).
+            let culprit = written.first { label in (try? IDNA.toASCII(label)) == nil } ?? name
+            throw AddressError(address: context, problem: .idna(label: culprit, reason: error.reason))
+        }
+        let labels = converted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        for (i, ascii) in labels.enumerated() {
+            // The label as written, for the error, when the mapping kept the count of labels.
+            let shown = labels.count == written.count ? written[i] : ascii
+            guard !ascii.isEmpty else { throw AddressError(address: context, problem: .emptyLabel) }
             guard ascii.utf8.count <= 63 else {
-                throw AddressError(address: context, problem: .labelTooLong(label))
+                throw AddressError(address: context, problem: .labelTooLong(shown))
             }
             guard Self.isLDH(ascii) else {
-                throw AddressError(address: context, problem: .invalidLabel(label))
+                throw AddressError(address: context, problem: .invalidLabel(shown))
             }
-            labels.append(ascii)
         }
-        let result = labels.joined(separator: ".")
-        guard result.utf8.count <= 253 else {
-            throw AddressError(address: context, problem: .domainTooLong(result.utf8.count))
+        guard converted.utf8.count <= 253 else {
+            throw AddressError(address: context, problem: .domainTooLong(converted.utf8.count))
         }
-        guard labels.count >= 2 || result == "localhost" else {
+        guard labels.count >= 2 || converted == "localhost" else {
             throw AddressError(address: context, problem: .singleLabelDomain)
         }
-        return result
+        return converted
     }
 
     /// ``asciiDomain(_:address:)`` for a name that is ASCII already (nearly every address of an
@@ -121,6 +126,21 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
             throw AddressError(address: context, problem: .singleLabelDomain)
         }
         return result
+    }
+
+    /// Whether a label of `name` starts with `xn--` (any case).
+    private static func hasALabel(_ name: String) -> Bool {
+        name.utf8.withContiguousStorageIfAvailable { b in
+            var i = 0
+            while i + 3 < b.count {
+                if (i == 0 || b[i - 1] == UInt8(ascii: ".")), b[i] | 0x20 == UInt8(ascii: "x"), b[i + 1] | 0x20 == UInt8(ascii: "n"),
+                   b[i + 2] == UInt8(ascii: "-"), b[i + 3] == UInt8(ascii: "-") {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        } ?? name.lowercased().split(separator: ".").contains { $0.hasPrefix("xn--") }
     }
 
     /// A letter of either case, a digit or a hyphen.
@@ -163,6 +183,8 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
         case emptyDomain, addressLiteral, emptyLabel, singleLabelDomain
         case labelTooLong(String), invalidLabel(String), domainTooLong(Int)
         case controlCharacter(UInt32)
+        /// IDNA 2008 / UTS #46 (libidn2) refuses the label: `reason` is libidn2's (`idn2_strerror`).
+        case idna(label: String, reason: String)
     }
 
     /// The address as given (it may be personal data: never log this error's text).
@@ -194,7 +216,10 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
         case .addressLiteral: what = "uses an address literal ([…]) as domain, which is not accepted"
         case .emptyLabel: what = "has an empty label in its domain (two dots in a row, or a leading dot)"
         case .singleLabelDomain: what = "has a domain without a dot; give a fully qualified domain"
-        case .labelTooLong(let l): what = "has a domain label `\(l)` longer than 63 octets (after Punycode)"
+        case .labelTooLong(let l): what = "has a domain label `\(l)` longer than 63 octets (as an A-label)"
+        case .idna(let l, let reason):
+            what = "has a domain label `\(l)` that IDNA 2008 (UTS #46) refuses: \(reason); correct the domain "
+                + "(a character no domain name may hold, or mixed right-to-left and left-to-right text)"
         case .invalidLabel(let l):
             what = "has a domain label `\(l)` with characters a host name cannot carry "
                 + "(letters, digits and inner hyphens only)"

@@ -27,6 +27,10 @@ public final class CSVReader {
     public private(set) var recordsRead = 0
     /// Blank lines and lines of empty fields skipped (they carry no one).
     public private(set) var blankLines = 0
+    /// Bytes read from the file so far (in chunks: ahead of the record returned by up to 64 KiB).
+    public private(set) var bytesRead: Int64 = 0
+    /// The file's size when it is a regular file; nil for a pipe (standard input).
+    public let size: Int64?
 
     private let options: CSVOptions
     private let fd: Int32
@@ -55,12 +59,15 @@ public final class CSVReader {
     static let rawLimit = 2048
 
     /// Opens `file`, checks that it is text and CSV, and sniffs its separator from the header.
+    /// `name` is what errors call the file (`standard input` for `/dev/stdin`); its path by default.
     /// - Throws: ``ImportError`` when the file cannot be read, is empty, is not text or not CSV.
-    public init(file url: URL, options: CSVOptions = CSVOptions()) throws(ImportError) {
-        file = url.path
+    public init(file url: URL, name: String? = nil, options: CSVOptions = CSVOptions()) throws(ImportError) {
+        file = name ?? url.path
         self.options = options
         fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw ImportError(file: url.path, .unreadable(String(cString: strerror(errno)))) }
+        guard fd >= 0 else { throw ImportError(file: name ?? url.path, .unreadable(String(cString: strerror(errno)))) }
+        var info = stat()
+        size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : nil
         chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         delimiter = options.delimiter ?? UInt8(ascii: ",")
         encoding = options.encoding
@@ -109,6 +116,7 @@ public final class CSVReader {
             }
             if n == 0 { atEOF = true } else {
                 end = n
+                bytesRead += Int64(n)
                 chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             }
         }

@@ -54,19 +54,33 @@ public enum SubjectImporter {
         }
     }
 
+    /// How far an import has gone: for a progress line while a large file is read.
+    public struct Progress: Sendable {
+        /// Data rows read so far (the header and blank lines not counted).
+        public let rows: Int
+        public let bytesRead: Int64
+        /// The file's size, nil when it is read from a pipe.
+        public let size: Int64?
+    }
+
+    /// How many rows between two calls of the progress closure of ``run(file:name:into:incidentID:options:reportDirectory:actor:at:progress:)``.
+    public static let progressEvery = 1000
+
     /// Reads `file` and records its subjects in `incidentID`, writing the report of the rows to
-    /// look at under `reportDirectory` (mode 0600).
+    /// look at under `reportDirectory` (mode 0600). `name` is what the summary and errors call the
+    /// file (`standard input`); `progress` is called every ``progressEvery`` rows and at the end.
     ///
     /// - Throws: ``ImportError`` for a file that cannot be imported at all, ``RegisterError`` for
     ///   an unknown incident or a register failure. Nothing is recorded then, and no report is left.
-    public static func run(file: URL, into register: any SubjectStore, incidentID: String, options: Options,
-                           reportDirectory: URL, actor: String, at now: Date) throws -> Summary {
-        let reader = try CSVReader(file: file, options: options.csv)
-        var summary = Summary(file: file.lastPathComponent)
+    public static func run(file: URL, name: String? = nil, into register: any SubjectStore, incidentID: String, options: Options,
+                           reportDirectory: URL, actor: String, at now: Date,
+                           progress: ((Progress) -> Void)? = nil) throws -> Summary {
+        let reader = try CSVReader(file: file, name: name, options: options.csv)
+        var summary = Summary(file: name ?? file.lastPathComponent)
         let report = try Report.create(in: reportDirectory, incidentID: incidentID, at: now, delimiter: reader.delimiter)
         do {
             _ = try register.importSubjects(incidentID: incidentID, actor: actor, at: now) { writer in
-                try importRows(reader, writer, options, report, &summary)
+                try importRows(reader, writer, options, report, &summary, progress)
                 summary.sha256 = reader.sha256
                 summary.encoding = (reader.encoding ?? .utf8).rawValue
                 summary.delimiter = reader.delimiter == 9 ? "tab" : String(UnicodeScalar(reader.delimiter))
@@ -98,12 +112,15 @@ public enum SubjectImporter {
     }
 
     private static func importRows(_ reader: CSVReader, _ writer: some SubjectInserting, _ options: Options, _ report: Report,
-                                   _ summary: inout Summary) throws {
+                                   _ summary: inout Summary, _ progress: ((Progress) -> Void)?) throws {
         guard let header = try reader.next() else { throw ImportError(file: reader.file, .empty) }
         if header.problem != nil { throw ImportError(file: reader.file, line: header.line, .binary) }
         let mapping = try ColumnMapping(header: header.fields, maps: options.maps, file: reader.file, singleColumn: header.fields.count == 1)
         while let record = try reader.next() {
             summary.rows += 1
+            if let progress, summary.rows % progressEvery == 0 {
+                progress(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
+            }
             switch classify(record, mapping, options) {
             case .rejected(let reason):
                 summary.rejected += 1
@@ -129,6 +146,7 @@ public enum SubjectImporter {
                 }
             }
         }
+        progress?(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
     }
 
     enum Outcome {
@@ -205,7 +223,12 @@ public enum SubjectImporter {
             subject.email = parsed.localPart.lowercased() + "@" + parsed.domain
         } catch {
             subject.state = .noAddress
-            subject.reason = address.isEmpty ? "no address" : "invalid address: " + addressReason(error)
+            if case .idna = error.problem {
+                // IDNA's refusal names the field too: the column is not always called email.
+                subject.reason = "invalid address in \(name(mapping.columns[.email]! + 1)): " + addressReason(error)
+            } else {
+                subject.reason = address.isEmpty ? "no address" : "invalid address: " + addressReason(error)
+            }
             // Keep what was written, so that the person can still be reached another way.
             if !address.isEmpty { subject.fields[emailHeader] = address }
             var hasher = SHA256()

@@ -44,8 +44,9 @@ extension IncidentCommand {
         var json = false
         @Flag(help: "Show the decision in force (the DPO's last confirmed or overridden assessment); record nothing.")
         var show = false
-        @Option(help: "Language of the questions and reasons: en or fr.")
-        var lang: AssessmentLanguage = .en
+        @Option(name: .customLong("lang"), help: "Language of the questions and reasons: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        var chosenLanguage: AssessmentLanguage?
+        var lang: AssessmentLanguage { chosenLanguage ?? (UILanguage.current == .fr ? .fr : .en) }
         @Flag(help: "The DPO confirms the recommended decisions.")
         var confirm = false
         @Option(name: .customLong("override-authority"), help: "The DPO decides to notify the authority (yes) or not (no), against the recommendation.")
@@ -89,7 +90,7 @@ extension IncidentCommand {
             let source: String
             let asking = answers == nil
             if let answers {
-                let input = try InputFile(answers, what: "the answers file")
+                let input = try InputFile(answers, what: .answersFile)
                 assessment = try AssessmentFile.parse(input.text, file: input.name).assess(against: facts)
                 source = input.name
             } else {

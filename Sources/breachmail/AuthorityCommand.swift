@@ -67,11 +67,14 @@ extension AuthorityCommand {
 
                 Example:
                   breachmail authority send BR-2026-0001 --authority cnpd
+                  breachmail authority send BR-2026-0001 --authority cnil --json
                 """)
 
         @OptionGroup var selection: AuthoritySelection
         @Option(help: "Language: fr, en or de (default: the authority's first language).")
         var lang: String?
+        @Flag(help: "Print what was sent, prepared or refused as one JSON object (snake_case keys); the exit status is the same.")
+        var json = false
 
         func run() async throws {
             let ws = try selection.workspace.open()
@@ -82,9 +85,15 @@ extension AuthorityCommand {
             do {
                 outcome = try await n.sendAndRecord()
             } catch let refusal as AuthorityRefusal {
+                if json { try JSONOutput.print(NotificationJSON(n, status: "refused", reason: refusal.description)) }
                 printError("Refused: \(refusal.description)")
                 printError("Nothing was sent. The refusal is recorded in the register (notification.refused).")
                 throw ExitCode(ExitStatus(refusal: refusal).rawValue)
+            }
+            if json {
+                return try JSONOutput.print(NotificationJSON(n, status: outcome.status.rawValue, messageID: outcome.messageID,
+                                                             plaintextSHA256: outcome.plaintextSHA256, sentSHA256: outcome.sentSHA256,
+                                                             deliveredTo: outcome.deliveredTo))
             }
             let files = outcome.deliveredTo
             switch a.channel {
@@ -110,11 +119,13 @@ extension AuthorityCommand {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that a notification was submitted (portal) or acknowledged, with the authority's reference.",
-            discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference CN-123")
+            discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference CN-123\n  breachmail authority record BR-2026-0001 --reference CN-123 --json")
 
         @OptionGroup var selection: AuthoritySelection
         @Option(help: "The reference the authority gave (its acknowledgement or the form's receipt).")
         var reference: String
+        @Flag(help: "Print what was recorded as one JSON object (snake_case keys).")
+        var json = false
 
         func run() throws {
             let ws = try selection.workspace.open()
@@ -123,9 +134,62 @@ extension AuthorityCommand {
             let a = n.authority
             let made = try n.recordReference(reference)
             let ref = reference.trimmingCharacters(in: .whitespaces)
+            if json {
+                return try JSONOutput.print(NotificationJSON(n, status: NotificationRecord.Status.recorded.rawValue, messageID: made.messageID,
+                                                             plaintextSHA256: made.plaintextSHA256, sentSHA256: made.sentSHA256,
+                                                             // The register joins the portal's files with spaces; an acceptance is one text.
+                                                             deliveredTo: a.channel == .portal ? made.deliveredTo.split(separator: " ").map(String.init)
+                                                                                               : [made.deliveredTo],
+                                                             reference: ref,
+                                                             recorded: made.status == .prepared ? "submission" : "acknowledgement"))
+            }
             let what = made.status == .prepared ? "submission of the" : "reference for the"
             print("Recorded the \(what) \(n.phaseName) notification of \(n.record.id) to \(a.id): reference \(ref) (notification.recorded).")
         }
+    }
+}
+
+/// `authority send --json` and `authority record --json`: the notification, its phase and channel,
+/// what became of it (`sent`, `prepared`, `recorded`, `refused`) and its evidence (Message-ID,
+/// SHA-256 of the plain text and of what was sent, where it went). Absent keys do not apply.
+struct NotificationJSON: Encodable {
+    let incident: String
+    let authority: String
+    let phase: String
+    let channel: String
+    let status: String
+    var encrypted: Bool
+    var messageId: String?
+    var plaintextSha256: String?
+    var sentSha256: String?
+    var deliveredTo: [String]?
+    /// Portal: where the DPO submits the form.
+    var portalUrl: String?
+    /// Email-pgp: the pinned key it was encrypted to.
+    var fingerprint: String?
+    var reference: String?
+    /// `submission` (portal) or `acknowledgement` (e-mail), for `authority record`.
+    var recorded: String?
+    var reason: String?
+
+    init(_ n: AuthorityNotification, status: String, messageID: String? = nil, plaintextSHA256: String? = nil, sentSHA256: String? = nil,
+         deliveredTo: [String]? = nil, reference: String? = nil, recorded: String? = nil, reason: String? = nil) {
+        let a = n.authority
+        incident = n.record.id
+        authority = a.id
+        phase = n.phaseName
+        channel = a.channel.rawValue
+        self.status = status
+        encrypted = a.channel == .emailPGP
+        messageId = messageID.flatMap { $0.isEmpty ? nil : $0 }
+        plaintextSha256 = plaintextSHA256
+        sentSha256 = sentSHA256
+        self.deliveredTo = deliveredTo
+        portalUrl = a.channel == .portal ? a.portalURL : nil
+        fingerprint = a.channel == .emailPGP ? a.fingerprint : nil
+        self.reference = reference
+        self.recorded = recorded
+        self.reason = reason
     }
 }
 

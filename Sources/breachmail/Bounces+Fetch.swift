@@ -31,9 +31,12 @@ extension BouncesCommand {
 
                 Example:
                   breachmail bounces fetch
+                  breachmail bounces fetch --json
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
+        @Flag(help: "Print the counts as one JSON object (snake_case keys) instead of the text.")
+        var json = false
 
         func run() async throws {
             let result: BounceFetch.Result
@@ -44,6 +47,12 @@ extension BouncesCommand {
                 throw Ingest.tempFail("\(error)")
             } catch let error as AppError where error.code == .unavailable {
                 throw Ingest.tempFail(error.description)
+            }
+            if json {
+                return try JSONOutput.print(BounceRunJSON(
+                    source: result.source, format: "imap", counts: result.counts,
+                    moved: .init(processed: result.movedToProcessed, review: result.movedToReview,
+                                 processedFolder: BounceFetch.processedFolder, reviewFolder: BounceFetch.reviewFolder)))
             }
             print(result.summary)
             print("Moved \(result.movedToProcessed) to \(BounceFetch.processedFolder) and \(result.movedToReview) to \(BounceFetch.reviewFolder) (nothing deleted).")

@@ -31,12 +31,14 @@ extension BouncesCommand {
 
                 Example:
                   breachmail bounces ingest ~/Maildir/.bounces
-                  breachmail bounces ingest /var/mail/bounces
+                  breachmail bounces ingest /var/mail/bounces --json
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "A Maildir, an mbox file, or `-` for one message on standard input.")
         var source: String
+        @Flag(help: "Print the counts as one JSON object (snake_case keys) instead of the text.")
+        var json = false
 
         func run() throws {
             let fromStdin = source == "-"
@@ -68,6 +70,7 @@ extension BouncesCommand {
 
             if source == "-" {
                 try ingest.record([InboundMessage(bytes: Array(FileHandle.standardInput.readDataToEndOfFile()), file: nil)])
+                if json { return try JSONOutput.print(BounceRunJSON(source: "standard input", format: "stdin", counts: ingest.counts)) }
                 print(ingest.summary(source: "standard input"))
                 return
             }
@@ -96,6 +99,11 @@ extension BouncesCommand {
                         }
                     }
                 }
+                if json {
+                    return try JSONOutput.print(BounceRunJSON(source: source, format: "maildir", counts: ingest.counts,
+                                                              moved: .init(processed: moved.processed, review: moved.review,
+                                                                           processedFolder: Maildir.processed + "/cur", reviewFolder: Maildir.review + "/cur")))
+                }
                 print(ingest.summary(source: "\(source) (Maildir)"))
                 print("Moved \(moved.processed) to \(Maildir.processed)/cur and \(moved.review) to \(Maildir.review)/cur (nothing deleted).")
             } else {
@@ -104,9 +112,37 @@ extension BouncesCommand {
                 for start in stride(from: 0, to: messages.count, by: 500) {
                     try ingest.record(messages[start..<min(start + 500, messages.count)].map { InboundMessage(bytes: $0, file: nil) })
                 }
+                if json { return try JSONOutput.print(BounceRunJSON(source: source, format: "mbox", counts: ingest.counts)) }
                 print(ingest.summary(source: "\(source) (mbox, left in place)"))
             }
         }
     }
 }
 
+
+/// `bounces ingest --json` and `bounces fetch --json`: where the messages came from, the counts of
+/// the run (as the text's, `new` = messages less duplicates), and what was moved where, if anything.
+struct BounceRunJSON: Encodable {
+    /// The path, `standard input`, or the IMAP mailbox's URL.
+    let source: String
+    /// `maildir`, `mbox`, `stdin` or `imap`.
+    let format: String
+    let counts: BounceIngestCounts
+    let new: Int
+    let moved: Moved?
+
+    struct Moved: Encodable {
+        let processed: Int
+        let review: Int
+        let processedFolder: String
+        let reviewFolder: String
+    }
+
+    init(source: String, format: String, counts: BounceIngestCounts, moved: Moved? = nil) {
+        self.source = source
+        self.format = format
+        self.counts = counts
+        new = counts.messages - counts.duplicates
+        self.moved = moved
+    }
+}

@@ -16,6 +16,9 @@ struct Breachmail: AsyncParsableCommand {
             breachmail.yaml, the register, the keyring). Pass it with --dir or BREACHMAIL_DIR; \
             the default is the current directory.
 
+            Messages are in English or French, from the locale (LC_ALL, LC_MESSAGES, LANG) or from \
+            --lang before the command: breachmail --lang fr status BR-2026-0001.
+
             Example:
               breachmail init ./breach-work
               breachmail incident template --lang en > incident.yaml
@@ -32,7 +35,12 @@ struct Breachmail: AsyncParsableCommand {
         umask(0o077)
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            // `--lang` before the command is breachmail's own (the language of its messages).
+            let arguments = try GlobalLanguage.split(Array(CommandLine.arguments.dropFirst())).rest
+            command = try parseAsRoot(arguments)
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("\(Message.errorPrefix.text)\(error)\n".utf8))
+            Foundation.exit(error.status.rawValue)
         } catch {
             // ArgumentParser's own: help, version, usage errors (64).
             exit(withError: error)
@@ -47,7 +55,7 @@ struct Breachmail: AsyncParsableCommand {
             // `ExitCode`, `CleanExit` and `ValidationError` stay ArgumentParser's; every other error
             // is said the same way and exits with the status of the table (``ExitStatus``).
             guard let status = ExitStatus(error) else { exit(withError: error) }
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("\(Message.errorPrefix.text)\(error)\n".utf8))
             Foundation.exit(status.rawValue)
         }
     }

@@ -87,8 +87,8 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
         switch refusal.kind {
         case "configuration", "templates", "noTemplate", "key", "signingKey", "fingerprintMissing": self = .configuration
         case _ where PGPError.Kind(rawValue: refusal.kind) != nil: self = .configuration
-        // `transport` is both the set-up of mail.transport (configuration) and the relay's refusal.
-        case "transport": self = refusal.description.hasPrefix("the message was not accepted") ? .unavailable : .configuration
+        case AuthorityRefusal.transportSetup: self = .configuration
+        case AuthorityRefusal.relayRefused: self = .unavailable
         case "write": self = .cannotCreate
         default: self = .dataError
         }

@@ -18,7 +18,10 @@ struct IncidentCommand: ParsableCommand {
         subcommands: [Template.self, Open.self, Update.self, List.self, Show.self, Assess.self])
 }
 
-extension IncidentField.Language: ExpressibleByArgument {}
+extension IncidentField.Language: ExpressibleByArgument {
+    /// The language of the messages where the incident's labels exist in it (French), else English.
+    static var messages: Self { UILanguage.current == .fr ? .fr : .en }
+}
 
 extension IncidentCommand {
     struct Template: ParsableCommand {
@@ -26,8 +29,9 @@ extension IncidentCommand {
             abstract: "Print a commented incident file to fill in.",
             discussion: "Example:\n  breachmail incident template --lang fr > incident.yaml")
 
-        @Option(help: "Language of the comments: en or fr.")
-        var lang: IncidentField.Language = .en
+        @Option(name: .customLong("lang"), help: "Language of the comments: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        var chosenLanguage: IncidentField.Language?
+        var lang: IncidentField.Language { chosenLanguage ?? .messages }
 
         func run() { print(IncidentFile.template(language: lang), terminator: "") }
     }
@@ -43,11 +47,11 @@ extension IncidentCommand {
 
         func run() throws {
             let ws = try workspace.open()
-            let input = try InputFile(file, what: "the incident file")
+            let input = try InputFile(file, what: .incidentFile)
             let incident = try IncidentFile.parse(input.text, file: input.name, defaultLanguage: ws.defaultLanguage)
             let record = try ws.register.openIncident(incident, actor: ws.actor, at: try Clock.now())
-            print("Opened \(record.id): \(incident.title)")
-            print("Notify the authority by \(TimeText.local(incident.deadline.due, ws.zone(for: incident))) (72 h after awareness, Art. 33(1)).")
+            print(Message.opened(id: record.id, title: incident.title).text)
+            print(Message.notifyBy(due: TimeText.local(incident.deadline.due, ws.zone(for: incident))).text)
         }
     }
 
@@ -64,7 +68,7 @@ extension IncidentCommand {
 
         func run() throws {
             let ws = try workspace.open()
-            let input = try InputFile(file, what: "the incident file")
+            let input = try InputFile(file, what: .incidentFile)
             let incident = try IncidentFile.parse(input.text, file: input.name, defaultLanguage: ws.defaultLanguage)
             let current = try ws.register.incident(id)
             if current.incident == incident {
@@ -118,8 +122,9 @@ extension IncidentCommand {
         var id: String
         @Option(help: "An earlier version to show.")
         var version: Int?
-        @Option(help: "Language of the labels: en or fr.")
-        var lang: IncidentField.Language = .en
+        @Option(name: .customLong("lang"), help: "Language of the labels: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        var chosenLanguage: IncidentField.Language?
+        var lang: IncidentField.Language { chosenLanguage ?? .messages }
         @Flag(help: "Print the incident as JSON (the register's own form).")
         var json = false
 

@@ -9,7 +9,7 @@ struct InputFile {
 
     /// - Throws: ``CLIError`` (``ExitStatus/noInput``) when the file does not exist or cannot be
     ///   read, (``ExitStatus/dataError``) when it is not UTF-8 text.
-    init(_ path: String, what: String) throws {
+    init(_ path: String, what: Message.InputKind) throws {
         let data: Data
         if path == "-" {
             name = "standard input"
@@ -18,18 +18,18 @@ struct InputFile {
             name = path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CLIError("\(path) does not exist: give the path of \(what), or - to read it from standard input.", .noInput)
+                throw CLIError(Message.fileMissing(path: path, what: what).text, .noInput)
             }
             guard !isDirectory.boolValue else {
-                throw CLIError("\(path) is a directory: give the path of \(what), or - to read it from standard input.", .noInput)
+                throw CLIError(Message.fileIsDirectory(path: path, what: what).text, .noInput)
             }
             guard let read = FileManager.default.contents(atPath: path) else {
-                throw CLIError("\(path) cannot be read: check its permissions (ls -l \(path)).", .noInput)
+                throw CLIError(Message.fileUnreadable(path: path).text, .noInput)
             }
             data = read
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(name) is not UTF-8 text: save \(what) as UTF-8.", .dataError)
+            throw CLIError(Message.fileNotUTF8(name: name, what: what).text, .dataError)
         }
         self.text = text
     }

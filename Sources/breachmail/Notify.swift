@@ -69,7 +69,8 @@ extension SubjectsCommand {
             options.outage = RelayOutage(
                 maximumPause: env["BREACHMAIL_TEST_RELAY_PAUSE_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.maximumPause,
                 giveUpAfter: env["BREACHMAIL_TEST_RELAY_GIVE_UP_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.giveUpAfter)
-            let progress = CampaignProgress(json: json, zone: ws.zone(for: try ws.register.incident(id).incident))
+            let zone = ws.zone(for: try ws.register.incident(id).incident)
+            let progress = CampaignProgress(json: json, zone: zone)
             let running = Task {
                 try await campaign.run(transport: transport, clock: try WorkspaceClock(), options: options) { progress.handle($0) }
             }
@@ -86,22 +87,27 @@ extension SubjectsCommand {
             let (end, figures, after) = (outcome.end, outcome.figures, outcome.states)
             let recovered = figures.recovered
             if json {
-                Progress.emit(["event": "done", "end": outcome.endName, "states": after])
+                var done: [String: Any] = ["event": "done", "end": outcome.endName, "states": after]
+                if let next = outcome.nextRetry { done["next_retry"] = RFC3339Text.utc(next) }
+                Progress.emit(done)
             } else {
-                print("Campaign \(outcome.endName) for \(id): this run submitted \(figures.submitted), deferred \(figures.deferred), failed \(figures.failedPermanent), render_failed \(figures.renderFailed)\(recovered > 0 ? ", \(recovered) interrupted by an earlier run sent again" : "").")
+                print(Message.campaignEnded(end: outcome.endName, id: id, submitted: figures.submitted, deferred: figures.deferred,
+                                            failed: figures.failedPermanent, renderFailed: figures.renderFailed, recovered: recovered).text)
                 StateCounts.print(after)
             }
             switch end {
             case .finished:
                 if figures.notYetDue > 0 || (after[SubjectState.deferred.rawValue] ?? 0) > 0 {
-                    if !json { print("Deferred subjects are retried by running this command again after their next attempt time.") }
+                    if !json {
+                        print(Message.deferredRetried(firstDue: outcome.nextRetry.map { TimeText.local($0, zone) }).text)
+                    }
                 }
             case .interrupted:
-                throw CLIError("interrupted: the messages in flight were recorded. Run `breachmail subjects notify \(id)` again to carry on.", .interrupted)
+                throw CLIError(Message.interrupted(id: id).text, .interrupted)
             case .halted(let failure):
-                throw CLIError("the sending set-up failed (\(failure)); nobody was marked as failed. Fix it, then run `breachmail subjects notify \(id)` again.", .unavailable)
+                throw CLIError(Message.setUpFailed(failure: "\(failure)", id: id).text, .unavailable)
             case .relayUnusable(let pause):
-                throw CLIError("the relay refused every message for \(Int(pause.seconds.rounded())) s (last reply: \(pause.reply)); the run stopped. Nobody was marked as failed: the people tried are deferred, the others still queued. Run `breachmail subjects notify \(id)` again once the relay accepts mail.", .temporary)
+                throw CLIError(Message.relayUnusable(seconds: Int(pause.seconds.rounded()), reply: pause.reply, id: id).text, .temporary)
             }
         }
 
@@ -170,7 +176,7 @@ final class CampaignProgress: Sendable {
             shown.start(workers: workers, recovered: recovered)
         case .progress(let figures, let pause): progress.withLock { $0 }?.update(figures, pause: pause)
         case .paused(let pause): progress.withLock { $0 }?.paused(pause)
-        case .finished(let outcome): progress.withLock { $0 }?.finish(outcome.figures)
+        case .finished(let outcome): progress.withLock { $0 }?.finish(outcome.figures, nextRetry: outcome.nextRetry)
         }
     }
 }
@@ -233,10 +239,10 @@ final class Progress: @unchecked Sendable {
         FileHandle.standardError.write(Data((terminal ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
     }
 
-    func finish(_ f: Campaign.Figures) {
+    func finish(_ f: Campaign.Figures, nextRetry: Date?) {
         guard terminal && !json else { return }
         lock.lock(); defer { lock.unlock() }
-        let line = TerminalProgress.line(f, total: total, rate: nil, pause: nil, now: Date(), zone: zone, final: true)
+        let line = TerminalProgress.line(f, total: total, rate: nil, pause: nil, now: Date(), zone: zone, final: true, nextRetry: nextRetry)
         FileHandle.standardError.write(Data("\r\(line)\u{1B}[K\n".utf8))
     }
 

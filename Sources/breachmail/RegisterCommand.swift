@@ -86,11 +86,11 @@ extension RegisterCommand {
 
         private func printText(_ report: Report) {
             if let problem = report.problem {
-                print("The register history is NOT intact: entry \(problem.sequence): \(problem.message).")
-                print("Checked \(report.entries) entries. Restore the register from a backup and compare.")
+                print(Message.historyNotIntact(sequence: problem.sequence, message: problem.message).text)
+                print(Message.checkedEntries(report.entries).text)
                 return
             }
-            print("The register history is intact: \(report.entries) entries, head \(report.head).")
+            print(Message.historyIntact(entries: report.entries, head: report.head).text)
             if let seal = report.seal {
                 if let problem = seal.problem {
                     print("The register history is NOT intact: \(problem).")
@@ -98,11 +98,11 @@ extension RegisterCommand {
                 }
                 if let summary = seal.summary { print(summary) }
             } else {
-                print("Keep the head hash outside the register (`breachmail register seal`) to detect a rewritten or cut tail later.")
+                print(Message.keepTheHead.text)
             }
             let injected = report.injected_clock == true
             if injected {
-                print("Note: this register takes the injected clock (BREACHMAIL_NOW): a test or demo register, its times are not evidence.")
+                print(Message.injectedClock.text)
             }
             let regressions = report.time_regressions
             guard !regressions.isEmpty else { return }

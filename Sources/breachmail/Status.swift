@@ -28,10 +28,10 @@ struct Status: ParsableCommand {
             return
         }
         print("\(record.id)  \(incident.title)  (version \(record.version))")
-        print("Awareness   \(TimeText.local(incident.awareness.instant, zone))")
-        print("Deadline    \(TimeText.local(clock.deadline.due, zone))  (72 h, GDPR Art. 33(1))")
+        print(Message.awareness.heading + TimeText.local(incident.awareness.instant, zone))
+        print(Message.deadline.heading + "\(TimeText.local(clock.deadline.due, zone))  (72 h, GDPR Art. 33(1))")
         for (n, line) in ClockText.lines(clock, incidentID: record.id, zone: zone).enumerated() {
-            print((n == 0 ? "Clock       " : "            ") + line)
+            print((n == 0 ? Message.clock.heading : Message.headingIndent) + line)
         }
         try printAssessment(ws, zone: zone)
         try printNotifications(ws, incidentID: record.id, zone: zone)
@@ -49,8 +49,8 @@ extension Status {
     func printSubjects(_ ws: Workspace, incidentID: String, reach: Reach) throws {
         let counts = try ws.register.subjectCounts(incidentID: incidentID)
         guard !counts.isEmpty else { return }
-        print("Subjects    \(counts.values.reduce(0, +)) people")
-        StateCounts.print(counts, indent: "            ")
+        print(Message.subjects.heading + Message.people(counts.values.reduce(0, +)).text)
+        StateCounts.print(counts, indent: Message.headingIndent)
         let reasons = try ws.register.subjectReasons(incidentID: incidentID,
                                                      states: [.deferred, .failedPermanent, .renderFailed, .noAddress])
         var rows = reasons.map { ["\($0.count)", StatusText.failure(state: $0.state, reason: $0.reason), StatusText.reason($0.reason)] }
@@ -61,8 +61,8 @@ extension Status {
             rows.append(["\(reach[.senderSide])", "sender-side bounce", "refused because of our sending set-up; not counted against the person"])
         }
         guard !rows.isEmpty else { return }
-        print("Failures by reason")
-        StatusText.columns(rows, indent: "            ", right: [0]).forEach { print($0) }
+        print(Message.failuresByReason.text)
+        StatusText.columns(rows, indent: Message.headingIndent, right: [0]).forEach { print($0) }
     }
 }
 
@@ -71,15 +71,15 @@ extension Status {
     func printAssessment(_ ws: Workspace, zone: TimeZone) throws {
         let (shown, unreadable) = try ws.register.assessmentToShow(incidentID: id)
         guard let shown else {
-            print(unreadable > 0
-                ? "Assessment  \(unreadable) entries cannot be read by this version of breachmail"
-                : "Assessment  none yet: run `breachmail incident assess \(id)`")
+            print(Message.assessment.heading + (unreadable > 0
+                ? "\(unreadable) entries cannot be read by this version of breachmail"
+                : "none yet: run `breachmail incident assess \(id)`"))
             return
         }
         let decision = shown.record.decision
         let severity = shown.record.assessment.severity
-        print("Assessment  ENISA \(severity.score) (\(severity.band.name(language: .en))), \(AssessmentText.decisions(decision, language: .en))")
-        print("            \(AssessmentText.status(decision.status, by: shown.entry.actor, language: .en)) at \(StatusText.local(shown.entry.recordedAt, zone)) (entry \(shown.entry.sequence))")
-        if let reason = decision.reason { print("            Reason: \(reason)") }
+        print(Message.assessment.heading + "ENISA \(severity.score) (\(severity.band.name(language: .en))), \(AssessmentText.decisions(decision, language: .en))")
+        print(Message.headingIndent + "\(AssessmentText.status(decision.status, by: shown.entry.actor, language: .en)) at \(StatusText.local(shown.entry.recordedAt, zone)) (entry \(shown.entry.sequence))")
+        if let reason = decision.reason { print(Message.headingIndent + "Reason: \(reason)") }
     }
 }

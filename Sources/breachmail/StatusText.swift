@@ -41,6 +41,7 @@ enum StatusText {
             "templates": "the templates must be fixed",
             "noTemplate": "no template for this notice",
             "transport": "the relay did not accept it",
+            "transportSetup": "the sending set-up (mail.transport) must be fixed",
             "write": "the file could not be written",
             "key": "the authority's key is not usable",
             "signingKey": "the signing key is not usable",

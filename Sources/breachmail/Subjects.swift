@@ -37,9 +37,13 @@ extension SubjectsCommand {
                 a report under imports/ beside the register. Importing again merges: people already \
                 recorded count as duplicates, so a corrected file adds only who was missing.
 
+                `-` reads the CSV from standard input. On a terminal, the rows read, the rate and the \
+                share of the file read so far are shown on standard error while the file is read.
+
                 Example:
                   breachmail subjects import BR-2026-0001 members.csv
                   breachmail subjects import BR-2026-0001 members.csv --json
+                  export-members | breachmail subjects import BR-2026-0001 -
                   breachmail subjects import BR-2026-0001 export.csv --delimiter tab \\
                       --encoding windows-1252 --map 'Adresse mail=email' --map 'IBAN=-'
                 """)
@@ -47,7 +51,7 @@ extension SubjectsCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @Argument(help: "The incident id, e.g. BR-2026-0001.")
         var id: String
-        @Argument(help: "The CSV file, with a header row.")
+        @Argument(help: "The CSV file, with a header row, or - for standard input.")
         var file: String
         @Option(help: ArgumentHelp("The separator: , ; or tab (default: sniffed from the header line).", valueName: "separator"))
         var delimiter: String?
@@ -75,22 +79,23 @@ extension SubjectsCommand {
                 case ",", "comma": csv.delimiter = UInt8(ascii: ",")
                 case ";", "semicolon": csv.delimiter = UInt8(ascii: ";")
                 case "tab", "\t", "\\t": csv.delimiter = 9
-                default: throw CLIError("--delimiter \(delimiter): use , ; or tab.", .usage)
+                default: throw CLIError(Message.badDelimiter(delimiter).text, .usage)
                 }
             }
             if let encoding {
                 guard let e = CSVEncoding(rawValue: encoding.lowercased().replacingOccurrences(of: "cp1252", with: "windows-1252")
                     .replacingOccurrences(of: "utf8", with: "utf-8")) else {
-                    throw CLIError("--encoding \(encoding): use utf-8 or windows-1252.", .usage)
+                    throw CLIError(Message.badEncoding(encoding).text, .usage)
                 }
                 csv.encoding = e
             }
-            let url = URL(fileURLWithPath: file)
+            let stdin = file == "-"
+            let url = URL(fileURLWithPath: stdin ? "/dev/stdin" : file)
             let ws = try workspace.open()
             let language: Language
             if let defaultLanguage {
                 guard let l = Language(rawValue: defaultLanguage.lowercased()) else {
-                    throw CLIError("--default-language \(defaultLanguage): use fr, en or de.", .usage)
+                    throw CLIError(Message.badDefaultLanguage(defaultLanguage).text, .usage)
                 }
                 language = l
             } else {
@@ -98,26 +103,26 @@ extension SubjectsCommand {
             }
             let options = SubjectImporter.Options(csv: csv, maps: map, defaultLanguage: language)
             let reports = SubjectImporter.reportDirectory(for: ws.register, workingDirectory: ws.directory)
-            let s = try SubjectImporter.run(file: url, into: ws.register, incidentID: id, options: options,
-                                            reportDirectory: reports, actor: ws.actor, at: try Clock.now())
+            let meter = ImportProgressLine()
+            let s = try SubjectImporter.run(file: url, name: stdin ? "standard input" : nil, into: ws.register, incidentID: id,
+                                            options: options, reportDirectory: reports, actor: ws.actor, at: try Clock.now(),
+                                            progress: meter.map { m in { m.show($0) } })
+            meter?.finish()
             if json {
                 let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                let document = ImportJSON(incident: id, summary: s,
+                try JSONOutput.print(ImportJSON(incident: id, summary: s,
                                           reportPath: s.report.map { reports.deletingLastPathComponent().appendingPathComponent($0).path },
-                                          warnings: gaps.lines(csv: file) + (gaps.fix.map { ["`breachmail subjects notify \(id)` would refuse to start. \($0)"] } ?? []))
-                print(String(decoding: try encoder.encode(document), as: UTF8.self))
+                                          warnings: gaps.lines(csv: file) + (gaps.fix.map { ["`breachmail subjects notify \(id)` would refuse to start. \($0)"] } ?? [])))
                 return
             }
             let width = String(s.rows).count
             func n(_ v: Int) -> String { String(repeating: " ", count: max(0, width - String(v).count)) + String(v) }
-            print("Imported \(s.file) into \(id) (\(CSVEncoding(rawValue: s.encoding)?.displayName ?? s.encoding), separator \(s.delimiter == "tab" ? "TAB" : "'\(s.delimiter)'")).")
-            print("  rows read   \(n(s.rows))")
-            print("  accepted    \(n(s.accepted))  (\(s.queued) queued, \(s.noAddress) without a usable address: no_address)")
-            print("  duplicates  \(n(s.duplicates))")
-            print("  rejected    \(n(s.rejected))")
+            print(Message.imported(file: s.file, id: id, encoding: CSVEncoding(rawValue: s.encoding)?.displayName ?? s.encoding,
+                                   separator: s.delimiter == "tab" ? "TAB" : "'\(s.delimiter)'").text)
+            print(Message.rowsRead.text + n(s.rows))
+            print(Message.accepted.text + n(s.accepted) + "  " + Message.acceptedDetail(queued: s.queued, noAddress: s.noAddress).text)
+            print(Message.duplicates.text + n(s.duplicates))
+            print(Message.rejected.text + n(s.rejected))
             if s.languageDefaulted > 0 {
                 print("\(s.languageDefaulted) accepted rows had no language or an unknown one: they will be written to in \(language.rawValue).")
             }
@@ -126,11 +131,11 @@ extension SubjectsCommand {
             }
             if s.blankLines > 0 { print("\(s.blankLines) blank lines skipped.") }
             if let report = s.report {
-                print("Rows to look at (line, outcome, reason): \(reports.deletingLastPathComponent().appendingPathComponent(report).path)")
+                print(Message.rowsToLookAt(path: reports.deletingLastPathComponent().appendingPathComponent(report).path).text)
             } else {
-                print("Every row is a subject with a valid address.")
+                print(Message.everyRowClean.text)
             }
-            print("Register history: subjects.imported, file SHA-256 \(s.sha256).")
+            print(Message.importHistory(sha256: s.sha256).text)
             let gaps = try LanguageGaps(ws, record: try ws.register.incident(id))
             for line in gaps.lines(csv: file) { print("Warning: \(line)") }
             if let fix = gaps.fix { print("`breachmail subjects notify \(id)` would refuse to start. \(fix)") }

@@ -1,4 +1,5 @@
 import BreachApp
+import BreachImport
 import Foundation
 
 /// The campaign's progress line on a terminal: a bar with the share of people settled (sent,
@@ -19,8 +20,9 @@ struct TerminalProgress {
         return Double(attempted - first.attempted) / now.timeIntervalSince(first.at)
     }
 
+    /// The line at `now`; the final one (`final`) says when the next retry is due, if anyone is deferred.
     static func line(_ f: Campaign.Figures, total: Int, rate: Double?, pause: RelayPause?, now: Date, zone: TimeZone,
-                     final: Bool = false) -> String {
+                     final: Bool = false, nextRetry: Date? = nil) -> String {
         let settled = f.submitted + f.failedPermanent + f.renderFailed + f.held
         let fraction = total > 0 ? min(Double(settled) / Double(total), 1) : 1
         let width = 24
@@ -39,6 +41,7 @@ struct TerminalProgress {
         }
         parts.append("failed \(f.failedPermanent + f.renderFailed)")
         parts.append("deferred \(f.deferred + f.notYetDue)")
+        if final, let nextRetry { parts.append("next retry due \(TimeText.local(nextRetry, zone))") }
         return parts.joined(separator: "  ")
     }
 
@@ -54,5 +57,61 @@ struct TerminalProgress {
         calendar.timeZone = zone
         let c = calendar.dateComponents([.hour, .minute, .second], from: date)
         return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+}
+
+/// The progress of `subjects import` on a terminal (standard error): rows read, the rate over the
+/// last seconds and the share of the file's bytes read (unknown for a pipe). Nothing when
+/// standard error is not a terminal: a script's log gets no carriage returns.
+final class ImportProgressLine {
+    private var bar = TerminalProgress()
+    private var lastLine = Date.distantPast
+    private var rate: Double?
+    private var last: (progress: SubjectImporter.Progress, drawn: Bool)?
+
+    /// Nil unless standard error is a terminal.
+    init?() {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+    }
+
+    func show(_ p: SubjectImporter.Progress, now: Date = Date()) {
+        rate = bar.rate(attempted: p.rows, at: now) ?? rate
+        let due = now.timeIntervalSince(lastLine) >= 0.2
+        last = (p, due)
+        guard due else { return }
+        lastLine = now
+        draw(p)
+    }
+
+    /// Draws the last figures if they were not, and ends the line: the summary starts on its own.
+    func finish() {
+        guard let last else { return }
+        if !last.drawn { draw(last.progress) }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    private func draw(_ p: SubjectImporter.Progress) {
+        FileHandle.standardError.write(Data("\r\(Self.line(p, rate: rate))\u{1B}[K".utf8))
+    }
+
+    static func line(_ p: SubjectImporter.Progress, rate: Double?) -> String {
+        var parts = ["Importing: \(p.rows) rows read"]
+        parts.append(rate.map { "\(Int($0.rounded())) rows/s" } ?? "measuring the rate")
+        if let size = p.size, size > 0 {
+            parts.append("\(Int((Double(min(p.bytesRead, size)) / Double(size) * 100).rounded(.down)))% of \(bytes(size))")
+        } else {
+            parts.append("\(bytes(p.bytesRead)) read")
+        }
+        return parts.joined(separator: "  ")
+    }
+
+    /// `12.3 MB`, `512 kB`, `800 B` (decimal units, as `ls -h --si` and disk makers count).
+    static func bytes(_ n: Int64) -> String {
+        switch n {
+        case ..<1000: "\(n) B"
+        case ..<1_000_000: "\(n / 1000) kB"
+        case ..<1_000_000_000: String(format: "%.1f MB", Double(n) / 1e6)
+        default: String(format: "%.1f GB", Double(n) / 1e9)
+        }
     }
 }

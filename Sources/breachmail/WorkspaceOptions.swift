@@ -7,15 +7,30 @@ import Foundation
 
 /// Options every command that works on a working directory takes.
 struct WorkspaceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The working directory made by `breachmail init` (default: $BREACHMAIL_DIR, else the current directory).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The working directory made by `breachmail init` (default: $BREACHMAIL_DIR, else the nearest folder holding breachmail.yaml from the current one up).", valueName: "dir"))
     var dir: String?
 
     @Option(name: .long, help: ArgumentHelp("Who makes the change, for the register's history (default: $BREACHMAIL_ACTOR, else the login name).", valueName: "name"))
     var actor: String?
 
     var directory: URL {
-        let path = dir ?? ProcessInfo.processInfo.environment["BREACHMAIL_DIR"] ?? FileManager.default.currentDirectoryPath
-        return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        if let path = dir ?? ProcessInfo.processInfo.environment["BREACHMAIL_DIR"] {
+            return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        }
+        return Self.nearestWorkingDirectory(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+    }
+
+    /// The nearest folder from `start` up that holds `breachmail.yaml` (as git finds `.git`), so
+    /// that a command works from `imports/` or `portal/`; `start` itself when none does, for the
+    /// error that says how to make one.
+    static func nearestWorkingDirectory(from start: URL) -> URL {
+        var folder = start.standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(Configuration.fileName).path) { return folder }
+            let parent = folder.deletingLastPathComponent().standardizedFileURL
+            if parent.path == folder.path { return start.standardizedFileURL }
+            folder = parent
+        }
     }
 
     /// Who acts: `--actor`, else `$BREACHMAIL_ACTOR`, else the login name (`$USER`, `$LOGNAME`,

@@ -98,6 +98,27 @@ import Testing
         #expect(verify.stdout.hasPrefix("The register history is intact"), "\(verify.stdout)")
     }
 
+    /// Issue 17 §1: `bounces fetch --json` is one object, its counts and moves nested objects.
+    @Test func fetchGivesJSON() throws {
+        let dovecot = try DovecotTestServer(user: "bounces", password: Self.password)
+        try dovecot.deliver(try bounce(.userUnknown, subject: 1), name: "1.hard")
+        try dovecot.deliver(Array("\u{1}\u{2} not a message at all".utf8), name: "2.garbage")
+        try configureIMAP(url: "imap://127.0.0.1:\(dovecot.port)/INBOX")
+        let fetched = try bm(["bounces", "fetch", "--json"])
+        #expect(fetched.status == 0, "\(fetched.stderr)\(dovecot.log())")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(fetched.stdout.utf8)) as? [String: Any], "\(fetched.stdout)")
+        #expect(Set(object.keys) == ["source", "format", "counts", "new", "moved"])
+        #expect(object["source"] as? String == "imap://127.0.0.1:\(dovecot.port)/INBOX")
+        #expect(object["format"] as? String == "imap")
+        #expect(object["new"] as? Int == 2)
+        let counts = try #require(object["counts"] as? [String: Any])
+        #expect(Set(counts.keys) == BouncesJSONKeys.counts, "\(counts)")
+        #expect(counts["messages"] as? Int == 2 && counts["hard"] as? Int == 1 && counts["unparsable"] as? Int == 1)
+        let moved = try #require(object["moved"] as? [String: Any])
+        #expect(moved["processed"] as? Int == 1 && moved["review"] as? Int == 1)
+        #expect(moved["processed_folder"] as? String == "breachmail-processed" && moved["review_folder"] as? String == "breachmail-review")
+    }
+
     @Test func clearTextIMAPIsRefusedUnlessAllowedToLoopback() throws {
         try configureIMAP(url: "imap://imap.example.org/INBOX", allowPlaintextLoopback: true)
         let result = try bm(["bounces", "fetch"])

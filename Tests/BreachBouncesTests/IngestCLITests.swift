@@ -154,6 +154,37 @@ import Testing
         #expect(try sql("SELECT matched_by || ' ' || subject_id || ' ' || class FROM bounce") == "message-id 9 hard")
     }
 
+    /// Issue 17 §1: `bounces ingest --json` from a Maildir, an mbox and standard input: one object
+    /// each, snake_case keys, the counts and the moves as nested objects.
+    @Test func ingestGivesJSONForEachSource() throws {
+        func object(_ result: ProcessResult) throws -> [String: Any] {
+            try #require(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        }
+        let md = try maildir(["1.hard": try bounce(.userUnknown, subject: 1), "2.human": "From: a@example.org\nSubject: question\n\nWhat happened?\n"])
+        let fromMaildir = try object(try bm(["bounces", "ingest", md.path, "--json"]))
+        #expect(Set(fromMaildir.keys) == ["source", "format", "counts", "new", "moved"])
+        #expect(fromMaildir["source"] as? String == md.path && fromMaildir["format"] as? String == "maildir")
+        let counts = try #require(fromMaildir["counts"] as? [String: Any])
+        #expect(Set(counts.keys) == BouncesJSONKeys.counts, "\(counts)")
+        #expect(counts["hard"] as? Int == 1 && counts["not_a_bounce"] as? Int == 1 && counts["messages"] as? Int == 2)
+        let moved = try #require(fromMaildir["moved"] as? [String: Any])
+        #expect(Set(moved.keys) == ["processed", "review", "processed_folder", "review_folder"])
+        #expect(moved["processed"] as? Int == 1 && moved["review"] as? Int == 1 && moved["review_folder"] as? String == ".review/cur")
+
+        let mbox = dir.url.appendingPathComponent("bounces.mbox")
+        try Data("From MAILER-DAEMON Sat Oct 24 16:00:00 2026\n\(try bounce(.mailboxFull, subject: 8))\n".utf8).write(to: mbox)
+        let fromMbox = try object(try bm(["bounces", "ingest", mbox.path, "--json"]))
+        #expect(Set(fromMbox.keys) == ["source", "format", "counts", "new"])
+        #expect(fromMbox["format"] as? String == "mbox" && fromMbox["new"] as? Int == 1)
+        #expect((fromMbox["counts"] as? [String: Any])?["transient"] as? Int == 1)
+
+        let fromStdin = try object(try bm(["bounces", "ingest", "-", "--json"], input: try bounce(.userUnknown, subject: 1)))
+        #expect(fromStdin["source"] as? String == "standard input" && fromStdin["format"] as? String == "stdin")
+        #expect(fromStdin["new"] as? Int == 0)
+        #expect((fromStdin["counts"] as? [String: Any])?["duplicates"] as? Int == 1)
+    }
+
     @Test func lockedRegisterIsATemporaryFailureForTheMTA() throws {
         let holder = Process()
         holder.executableURL = try CommandRunner.which("sqlite3")
@@ -281,4 +312,10 @@ import Testing
                 == "bounce.confirmed test-dpo {\"bounce\":1,\"outcome\":\"hard\",\"subject\":12}\nbounce.rejected test-dpo {\"bounce\":2,\"outcome\":\"transient\",\"subject\":9}")
         #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
+}
+
+/// The keys of the counts of `bounces ingest --json` and `bounces fetch --json`.
+enum BouncesJSONKeys {
+    static let counts: Set<String> = ["messages", "duplicates", "hard", "transient", "sender_side", "delay", "auto_reply",
+                                      "not_a_bounce", "unparsable", "forged_or_unknown", "review"]
 }

@@ -117,6 +117,41 @@ import Testing
         #expect(shown["actor"] as? String == "test-dpo")
     }
 
+    /// `subjects import -`: the CSV from a pipe, named `standard input` in the summary and in errors.
+    @Test func subjectsImportReadsStandardInput() throws {
+        try makeWork()
+        let csv = try String(contentsOf: CommandRunner.exampleSubjects, encoding: .utf8)
+        let imported = try run(["subjects", "import", "BR-2026-0001", "-", "--json"], input: csv)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let summary = try #require((try json(imported.stdout) as? [String: Any])?["summary"] as? [String: Any])
+        #expect(summary["file"] as? String == "standard input")
+        #expect(summary["rows"] as? Int == 300, "\(summary)")
+        let direct = try run(["subjects", "import", "BR-2026-0001", CommandRunner.exampleSubjects.path, "--json"])
+        let again = try #require((try json(direct.stdout) as? [String: Any])?["summary"] as? [String: Any])
+        // The SHA-256 of the bytes piped in, as sha256sum counts them.
+        #expect(summary["sha256"] as? String == String(try CommandRunner.run("sha256sum", ["-"], input: csv).stdout.prefix(64)))
+        #expect(again["rows"] as? Int == 300 && again["accepted"] as? Int == 0, "\(again)")
+
+        let empty = try run(["subjects", "import", "BR-2026-0001", "-"], input: "")
+        #expect(empty.status == 65, "\(empty.stderr)")
+        #expect(empty.stderr.hasPrefix("Error: standard input"), "\(empty.stderr)")
+    }
+
+    /// Issue 17 §10: without --dir and BREACHMAIL_DIR, the working directory is the nearest folder
+    /// holding breachmail.yaml from the current one up.
+    @Test func theWorkingDirectoryIsFoundFromASubFolder() throws {
+        try makeWork()
+        let sub = work.appendingPathComponent("portal/deeper")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let env = ["BREACHMAIL_NOW": "2026-10-25T16:00:00+02:00"]
+        let found = try CommandRunner.breachmail(["status", "BR-2026-0001"], environment: env, directory: sub)
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.hasPrefix("BR-2026-0001  "), "\(found.stdout)")
+        let none = try CommandRunner.breachmail(["status", "BR-2026-0001"], environment: env, directory: dir.url)
+        #expect(none.status == 78, "\(none.stderr)")
+        #expect(none.stderr.contains(dir.url.appendingPathComponent("breachmail.yaml").path), "\(none.stderr)")
+    }
+
     @Test func incidentListAndRegisterVerifyGiveJSON() throws {
         try makeWork()
         let list = try run(["incident", "list", "--json"])

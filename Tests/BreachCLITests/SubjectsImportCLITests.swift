@@ -66,6 +66,30 @@ import Testing
         #expect(try sql("SELECT COUNT(*) FROM subject") == "296\n")
     }
 
+    /// Issue 17 §9: domains through libidn2 (IDNA 2008, UTS #46): full-width forms mapped; a
+    /// disallowed code point or a Bidi rule violation makes the row no_address, with the line,
+    /// the field and libidn2's reason in the report.
+    @Test func internationalAddressesAreConvertedOrRefusedWithTheReason() throws {
+        try withIncident()
+        let file = dir.file("idn.csv")
+        try """
+            Adresse mail;Prénom
+            marie@bücher.example;Marie
+            jean@\u{FF25}\u{FF38}\u{FF21}\u{FF2D}\u{FF30}\u{FF2C}\u{FF25}\u{FF0E}org;Jean
+            zoe@\u{2615}.de;Zoé
+            paul@1\u{05D0}.com;Paul
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let result = try bm(["subjects", "import", "BR-2026-0001", file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("accepted    4  (2 queued, 2 without a usable address: no_address)"), "\(result.stdout)")
+        #expect(try sql("SELECT line, email FROM subject WHERE state = 'queued' ORDER BY line") == "2|marie@xn--bcher-kva.example\n3|jean@example.org\n")
+        let report = try #require(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("imports").path).first)
+        let lines = try String(contentsOfFile: work.appendingPathComponent("imports/\(report)").path, encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(lines.contains { $0.hasPrefix("4;no_address;") && $0.contains("invalid address in field 1 (Adresse mail): has a domain label `\u{2615}` that IDNA 2008 (UTS #46) refuses: string contains a disallowed character; correct the domain") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("5;no_address;") && $0.contains("invalid address in field 1 (Adresse mail): has a domain label `1\u{05D0}` that IDNA 2008 (UTS #46) refuses: string has forbidden bi-directional properties") }, "\(lines)")
+    }
+
     @Test func aFileErrorRecordsNothingAndSaysWhereAndHow() throws {
         try withIncident()
         let broken = dir.file("broken.csv")

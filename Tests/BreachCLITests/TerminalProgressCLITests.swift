@@ -55,14 +55,42 @@ import Testing
         let pattern = #/^\[[#.]{24}\]  \d{1,3}%  \d+/60  \d+(\.\d)? msg/s  \d+:\d\d left  failed 0  deferred \d+$/#
         #expect(running.allSatisfy { $0.wholeMatch(of: pattern) != nil }, "\(running)")
         let last = try #require(redrawn.last { $0.contains("run over") })
-        let lastWord = last.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        let deferred = try #require(Int(lastWord), "\(last)")
+        let deferred = try #require(last.firstMatch(of: #/deferred (\d+)/#).flatMap { Int($0.1) }, "\(last)")
         #expect(deferred > 0, "\(last)")
         #expect(last.hasPrefix("[") && last.contains("%  \(60 - deferred)/60  run over  failed 0  deferred \(deferred)"), "\(last)")
+        // The last line says when the first deferred person is due again, in the incident's zone.
+        #expect(last.wholeMatch(of: #/.*  deferred \d+  next retry due 2026-10-24 \d\d:\d\d \+02:00 \(Europe/Luxembourg\)\s*/#) != nil, "\(last)")
+        #expect(screen.contains("; the first is due at 2026-10-24 "), "\(screen)")
 
         // On a pipe: none of it (the lines every 10 s and the summary only).
         let piped = try CommandRunner.breachmail(["subjects", "notify", "BR-2026-0001"], environment: environment)
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("msg/s  ") && !piped.stderr.contains("\r"), "\(piped.stderr)")
+    }
+
+    /// `subjects import` of a large file on a terminal: rows read, the rate and the share of the
+    /// file's bytes, redrawn on standard error; on a pipe nothing of it.
+    @Test func theImportShowsItsProgressOnATerminal() throws {
+        try CommandRunner.makeExampleWorkingDirectory(work) { try CommandRunner.breachmail($0, environment: ["BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": now]) }
+        let file = dir.file("many.csv")
+        var csv = "email,first_name,last_name,language\n"
+        for i in 1...60_000 { csv += "person\(i)@example.org,P\(i),Q\(i),en\n" }
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let command = "'\(CommandRunner.breachmail.path)' subjects import BR-2026-0001 '\(file.path)'"
+        let shown = try CommandRunner.run("script", ["-qefc", command, "/dev/null"], environment: environment, timeout: 300)
+        #expect(shown.status == 0, "\(shown.stdout)")
+        let redrawn = shown.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\r").map {
+            String($0.split(separator: "\n").first ?? "").replacingOccurrences(of: "\u{1B}[K", with: "")
+        }
+        let lines = redrawn.filter { $0.hasPrefix("Importing: ") }
+        let pattern = #/Importing: (\d+) rows read  (\d+ rows/s|measuring the rate)  (\d{1,3})% of 2\.\d MB/#
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.wholeMatch(of: pattern) != nil }, "\(lines)")
+        let last = try #require(lines.last?.wholeMatch(of: pattern), "\(lines)")
+        #expect(last.1 == "60000" && last.3 == "100", "\(lines)")
+        #expect(shown.stdout.contains("rows read   60000"), "\(shown.stdout)")
+
+        let piped = try CommandRunner.breachmail(["subjects", "import", "BR-2026-0001", file.path], environment: environment)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stderr.contains("Importing") && !piped.stderr.contains("\r"), "\(piped.stderr)")
     }
 }

@@ -1,37 +1,69 @@
 import BreachCompose
+import BreachTestSupport
 import Testing
 
-/// RFC 3492 §7.1 sample strings (Unicode → Punycode).
-private let vectors: [(String, String)] = [
-    ("\u{0644}\u{064A}\u{0647}\u{0645}\u{0627}\u{0628}\u{062A}\u{0643}\u{0644}\u{0645}\u{0648}\u{0634}\u{0639}\u{0631}\u{0628}\u{064A}\u{061F}", "egbpdaj6bu4bxfgehfvwxn"),
-    ("\u{4ED6}\u{4EEC}\u{4E3A}\u{4EC0}\u{4E48}\u{4E0D}\u{8BF4}\u{4E2D}\u{6587}", "ihqwcrb4cv8a8dqg056pqjye"),
-    ("\u{4ED6}\u{5011}\u{7232}\u{4EC0}\u{9EBD}\u{4E0D}\u{8AAA}\u{4E2D}\u{6587}", "ihqwctvzc91f659drss3x8bo0yb"),
-    ("Pro\u{010D}prost\u{011B}nemluv\u{00ED}\u{010D}esky", "Proprostnemluvesky-uyb24dma41a"),
-    ("\u{05DC}\u{05DE}\u{05D4}\u{05D4}\u{05DD}\u{05E4}\u{05E9}\u{05D5}\u{05D8}\u{05DC}\u{05D0}\u{05DE}\u{05D3}\u{05D1}\u{05E8}\u{05D9}\u{05DD}\u{05E2}\u{05D1}\u{05E8}\u{05D9}\u{05EA}", "4dbcagdahymbxekheh6e0a7fei0b"),
-    ("\u{092F}\u{0939}\u{0932}\u{094B}\u{0917}\u{0939}\u{093F}\u{0928}\u{094D}\u{0926}\u{0940}\u{0915}\u{094D}\u{092F}\u{094B}\u{0902}\u{0928}\u{0939}\u{0940}\u{0902}\u{092C}\u{094B}\u{0932}\u{0938}\u{0915}\u{0924}\u{0947}\u{0939}\u{0948}\u{0902}", "i1baa7eci9glrd9b2ae1bj0hfcgg6iyaf8o0a1dig0cd"),
-    ("\u{306A}\u{305C}\u{307F}\u{3093}\u{306A}\u{65E5}\u{672C}\u{8A9E}\u{3092}\u{8A71}\u{3057}\u{3066}\u{304F}\u{308C}\u{306A}\u{3044}\u{306E}\u{304B}", "n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa"),
-    ("\u{C138}\u{ACC4}\u{C758}\u{BAA8}\u{B4E0}\u{C0AC}\u{B78C}\u{B4E4}\u{C774}\u{D55C}\u{AD6D}\u{C5B4}\u{B97C}\u{C774}\u{D574}\u{D55C}\u{B2E4}\u{BA74}\u{C5BC}\u{B9C8}\u{B098}\u{C88B}\u{C744}\u{AE4C}", "989aomsvi5e83db1d2a355cv1e0vak1dwrv93d5xbh15a0dt30a5jpsd879ccm6fea98c"),
-    ("\u{043F}\u{043E}\u{0447}\u{0435}\u{043C}\u{0443}\u{0436}\u{0435}\u{043E}\u{043D}\u{0438}\u{043D}\u{0435}\u{0433}\u{043E}\u{0432}\u{043E}\u{0440}\u{044F}\u{0442}\u{043F}\u{043E}\u{0440}\u{0443}\u{0441}\u{0441}\u{043A}\u{0438}", "b1abfaaepdrnnbgefbadotcwatmq2g4l"),
-    ("Porqu\u{00E9}nopuedensimplementehablarenEspa\u{00F1}ol", "PorqunopuedensimplementehablarenEspaol-fmd56a"),
-    ("T\u{1EA1}isaoh\u{1ECD}kh\u{00F4}ngth\u{1EC3}ch\u{1EC9}n\u{00F3}iti\u{1EBF}ngVi\u{1EC7}t", "TisaohkhngthchnitingVit-kjcr8268qyxafd2f1b9g"),
-    ("3\u{5E74}B\u{7D44}\u{91D1}\u{516B}\u{5148}\u{751F}", "3B-ww4c5e180e575a65lsy2b"),
-    ("\u{5B89}\u{5BA4}\u{5948}\u{7F8E}\u{6075}-with-SUPER-MONKEYS", "-with-SUPER-MONKEYS-pc58ag80a8qai00g7n9n"),
-    ("Hello-Another-Way-\u{305D}\u{308C}\u{305E}\u{308C}\u{306E}\u{5834}\u{6240}", "Hello-Another-Way--fc4qua05auwb3674vfr0b"),
-    ("\u{3072}\u{3068}\u{3064}\u{5C4B}\u{6839}\u{306E}\u{4E0B}2", "2-u9tlzr9756bt3uc0v"),
-    ("Maji\u{3067}Koi\u{3059}\u{308B}5\u{79D2}\u{524D}", "MajiKoi5-783gue6qz075azm5e"),
-    ("\u{30D1}\u{30D5}\u{30A3}\u{30FC}de\u{30EB}\u{30F3}\u{30D0}", "de-jg4avhby1noc0d"),
-    ("\u{305D}\u{306E}\u{30B9}\u{30D4}\u{30FC}\u{30C9}\u{3067}", "d9juau41awczczp"),
-    ("-> $1.00 <-", "-> $1.00 <--"),
+/// Domains and what IDNA 2008 with the UTS #46 mapping, non-transitional, makes of them (the
+/// processing of UTS #46 §4 and the kinds of rows of Unicode's IdnaTestV2.txt, which no Debian or
+/// PyPI package ships): the A-labels, or the reason of the refusal (`idn2_strerror`).
+let idnaVectors: [(input: String, ascii: String?, reason: String?)] = [
+    ("bücher.example", "xn--bcher-kva.example", nil),
+    ("Bücher.Example", "xn--bcher-kva.example", nil),                         // case folded
+    ("\u{FF22}\u{FF35}\u{FF23}\u{FF28}\u{FF25}\u{FF32}\u{FF0E}example", "bucher.example", nil),  // full-width letters and dot mapped
+    ("\u{FF21}\u{FF22}\u{FF23}\u{3002}\u{FF44}\u{FF45}", "abc.de", nil),         // ideographic full stop
+    ("faß.de", "xn--fa-hia.de", nil),                                         // non-transitional: ß kept
+    ("ß.\u{1E9E}.de", "xn--zca.ss.de", nil),                                  // capital sharp s mapped to ss
+    ("u\u{0308}ber.de", "xn--ber-goa.de", nil),                                // NFC input
+    ("ëttelbréck.lu", "xn--ttelbrck-g1an.lu", nil),
+    ("\u{2167}.com", "viii.com", nil),                                        // Roman numeral Ⅷ: compatibility mapping
+    ("日本語。ＪＰ", "xn--wgv71a119e.jp", nil),
+    ("παράδειγμα.δοκιμή", "xn--hxajbheg2az3al.xn--jxalpdlp", nil),
+    ("\u{05D0}\u{05D1}\u{05D2}.com", "xn--4dbcd.com", nil),                     // right-to-left label, Bidi rule kept
+    ("XN--BCHER-KVA.example", "xn--bcher-kva.example", nil),
+    ("a\u{200C}b.de", nil, "string contains a forbidden context-j character"),  // ZWNJ out of context
+    ("1\u{05D0}.com", nil, "string has forbidden bi-directional properties"),    // Bidi rule 1: RTL label starting with a digit
+    ("\u{0661}\u{0662}\u{0663}.com", nil, "string has forbidden bi-directional properties"),
+    ("\u{2615}.de", nil, "string contains a disallowed character"),              // ☕: not in IDNA 2008
+    ("xn--a.de", nil, "domain label has character forbidden in non-transitional mode (TR46)"),  // a broken A-label
 ]
 
-@Test("RFC 3492 §7.1 vectors encode and decode", arguments: vectors.indices)
-func punycodeVectors(index: Int) {
-    let (unicode, puny) = vectors[index]
-    #expect(Punycode.encode(unicode) == puny)
-    #expect(Punycode.decode(puny) == unicode)
+@Test("IDNA 2008 / UTS #46 vectors through libidn2", arguments: idnaVectors.indices)
+func idnaVectorsConvertOrAreRefusedWithTheReason(index: Int) throws {
+    let v = idnaVectors[index]
+    if let ascii = v.ascii {
+        #expect(try MailAddress.asciiDomain(v.input) == ascii)
+        #expect(try MailAddress("marie@\(v.input)").domain == ascii)
+    } else {
+        let error = try #require(throws: AddressError.self) { try MailAddress("marie@\(v.input)") }
+        guard case .idna(_, let reason) = error.problem else {
+            Issue.record("\(error)")
+            return
+        }
+        #expect(reason == v.reason)
+        #expect(error.description.contains("that IDNA 2008 (UTS #46) refuses: \(v.reason ?? "")"), "\(error)")
+    }
 }
 
-@Test func internationalisedDomainsBecomePunycode() throws {
+/// The same vectors through the `idn2` program (Debian's idn2, libidn2's own command line, in
+/// UTS #46 non-transitional mode): breachmail says what it says.
+@Test func idnaAgreesWithTheIdn2Program() throws {
+    for v in idnaVectors {
+        let run = try CommandRunner.run("idn2", ["--tr46nt", "--", v.input], environment: ["LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"])
+        if let ascii = v.ascii {
+            #expect(run.status == 0 && run.stdout == ascii + "\n", "\(v.input): \(run.stdout)\(run.stderr)")
+        } else {
+            #expect(run.status != 0 && run.stderr.hasSuffix("idn2: toAscii: \(v.reason ?? "")\n"), "\(v.input): \(run.stderr)")
+        }
+    }
+}
+
+/// The label at fault is named when one alone is refused.
+@Test func theRefusedLabelIsNamed() throws {
+    let error = try #require(throws: AddressError.self) { try MailAddress("a@café.\u{2615}.fr") }
+    #expect(error.problem == .idna(label: "\u{2615}", reason: "string contains a disallowed character"))
+    #expect(error.description == "invalid e-mail address \"a@café.\u{2615}.fr\": it has a domain label `\u{2615}` that IDNA 2008 (UTS #46) refuses: string contains a disallowed character; correct the domain (a character no domain name may hold, or mixed right-to-left and left-to-right text).")
+}
+
+@Test func internationalisedDomainsBecomeALabels() throws {
     #expect(try MailAddress("marie@bücher.example").description == "marie@xn--bcher-kva.example")
     #expect(try MailAddress("Jean.Dupont@Exemple.FR").description == "Jean.Dupont@exemple.fr")
     // Python: "ëttelbréck".encode("idna") == b"xn--ttelbrck-g1an"
