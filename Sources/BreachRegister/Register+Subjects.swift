@@ -281,7 +281,7 @@ public final class SubjectWriter {
 
 extension SubjectWriter {
     /// `{"key":"value",…}` with sorted keys, as JSONEncoder writes it, without its cost per row.
-    static func json(_ fields: [String: String]) -> String {
+    package static func json(_ fields: [String: String]) -> String {
         if fields.isEmpty { return "{}" }
         var out = "{"
         for (n, key) in fields.keys.sorted().enumerated() {

@@ -1,0 +1,80 @@
+import BreachCore
+public import Foundation
+
+// The register's values built from their columns by a store other than ``Register`` (the
+// PostgreSQL one, in its own module): the same values, whatever the store.
+
+extension Subject {
+    /// A person from the columns of their row (`fields` as the JSON object the register stores).
+    package init(id: Int64, incidentID: String, line: Int, email: String?, firstName: String?, lastName: String?,
+                 language: String, fieldsJSON: String, state: String, stateReason: String?, attempts: Int,
+                 nextAttemptAt: String?, importedAt: String, updatedAt: String, messageID: String?, lastReply: String?,
+                 firstAttemptAt: String?) throws {
+        self.id = id
+        self.incidentID = incidentID
+        self.line = line
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.language = language
+        fields = fieldsJSON == "{}" ? [:] : try JSONDecoder().decode([String: String].self, from: Data(fieldsJSON.utf8))
+        self.state = state
+        self.stateReason = stateReason
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.importedAt = importedAt
+        self.updatedAt = updatedAt
+        self.messageID = messageID
+        self.lastReply = lastReply
+        self.firstAttemptAt = firstAttemptAt
+    }
+}
+
+extension CreditedBounce {
+    package init(receivedAt: String, kind: String, outcome: String?, reason: String?, status: String?, diagnostic: String?) {
+        self.init(receivedAt: ZonedTime(rfc3339: receivedAt)?.instant ?? .distantPast, kind: BounceKind(rawValue: kind) ?? .unparsable,
+                  outcome: outcome.flatMap(BounceOutcome.init(rawValue:)), reason: reason, status: status, diagnostic: diagnostic)
+    }
+}
+
+extension BounceRecording {
+    package init(duplicate: Bool, matchedBy: BounceMatch, incidentID: String?, subjectID: Int64?, underReview: Bool, _: Void = ()) {
+        self.duplicate = duplicate
+        self.matchedBy = matchedBy
+        self.incidentID = incidentID
+        self.subjectID = subjectID
+        self.underReview = underReview
+    }
+}
+
+extension BounceUnderReview {
+    package init(id: Int64, sha256: String, receivedAt: String, kind: String, outcome: String?, reason: String?, status: String?,
+                 diagnostic: String?, report: String, review: String?, incidentID: String?, subjectID: Int64?,
+                 subjectLine: Int?, sentMessageID: String?) {
+        self.init(id: id, sha256: sha256, receivedAt: receivedAt, kind: BounceKind(rawValue: kind) ?? .unparsable,
+                  outcome: outcome.flatMap(BounceOutcome.init(rawValue:)), reason: reason, status: status, diagnostic: diagnostic,
+                  report: report, review: review.flatMap(BounceReviewState.init(rawValue:)) ?? .pending,
+                  incidentID: incidentID ?? "", subjectID: subjectID ?? 0, subjectLine: subjectLine, sentMessageID: sentMessageID)
+    }
+}
+
+extension TokenRecord {
+    package init(name: String, role: String, secretSHA256: String, createdAt: String, createdBy: String,
+                 lastUsedAt: String?, revokedAt: String?, revokedBy: String?, _: Void = ()) {
+        self.name = name
+        self.role = role
+        self.secretSHA256 = secretSHA256
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
+    }
+}
+
+extension ServiceLease {
+    package init(holder: String, host: String, pid: Int32, acquiredAt: Double, renewedAt: Double, expiresAt: Double) {
+        self.init(holder: holder, host: host, pid: pid, acquiredAt: Date(timeIntervalSince1970: acquiredAt),
+                  renewedAt: Date(timeIntervalSince1970: renewedAt), expiresAt: Date(timeIntervalSince1970: expiresAt))
+    }
+}
