@@ -263,6 +263,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 _ = append(slot, [])
                 return nil
             case .pause(let seconds):
+                // A shared store's claim waits for the people still `sending`: this connection's
+                // last outcome among them is recorded first.
+                if register.sharedByWorkers, !slot.pending.isEmpty, !append(slot, []) { return nil }
                 Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
                 continue
             case .subject(let r, let s, let c):

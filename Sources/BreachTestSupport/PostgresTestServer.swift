@@ -95,11 +95,12 @@ public final class PostgresTestServer: @unchecked Sendable {
         "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
     }
 
-    /// Runs `sql` with `psql` in `database`, stopping at the first error; its status and output.
+    /// Runs `sql` with `psql` in `database`, stopping at the first error; its status and output (rows
+    /// unaligned, columns separated by `|`, without headers).
     @discardableResult
     public func psql(_ database: String, _ sql: String) throws -> (status: Int32, output: String) {
         let result = try CommandRunner.run(bin.appendingPathComponent("psql"),
-                                           ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres",
+                                           ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres",
                                             "-d", database, "-c", sql])
         return (result.status, result.stdout + result.stderr)
     }
