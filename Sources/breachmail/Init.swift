@@ -15,8 +15,8 @@ struct Init: ParsableCommand {
 
             Example:
               breachmail init ./breach-work
-              breachmail init ./breach-work --register 'postgres://breachmail@db.example.lu:5432/breachmail' \
-                --register-password env:BREACHMAIL_DB_PASSWORD
+              breachmail init ./breach-work --register postgres://bm@db.example.lu/bm \\
+                  --register-password env:BREACHMAIL_DB_PASSWORD
             """)
 
     @Argument(help: "The directory to create (may exist if empty).")

@@ -18,9 +18,8 @@ extension RegisterCommand {
                 Exit status: 0 copied and verified; 2 the copy does not verify to the same head.
 
                 Example:
-                  createdb -O breachmail breachmail
-                  breachmail register migrate --to 'postgres://breachmail@db.example.lu:5432/breachmail' \\
-                    --password env:BREACHMAIL_DB_PASSWORD
+                  breachmail register migrate --to postgres://bm@db.example.lu/bm \\
+                      --password env:BREACHMAIL_DB_PASSWORD
                 """)
 
         @OptionGroup var workspace: WorkspaceOptions
