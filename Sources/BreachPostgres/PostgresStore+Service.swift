@@ -30,18 +30,7 @@ extension PostgresStore: NotificationStore {
                 ? try session.query("SELECT * FROM notification WHERE incident_id = $1 ORDER BY id", [incidentID])
                 : try session.query("SELECT * FROM notification WHERE incident_id = $1 AND authority_id = $2 ORDER BY id",
                                     [incidentID, authorityID ?? ""])
-            return try rows.map { row in
-                var n = try NotificationRecord(
-                    incidentID: row["incident_id"], authorityID: row["authority_id"],
-                    phase: NotificationRecord.Phase(rawValue: row["phase"]) ?? .initial, channel: row["channel"],
-                    status: NotificationRecord.Status(rawValue: row["status"]) ?? .refused, recordedAt: Date(),
-                    messageID: row["message_id"], plaintextSHA256: row["plaintext_sha256"], sentSHA256: row["sent_sha256"],
-                    authorityReference: row["authority_reference"], deliveredTo: row["delivered_to"],
-                    refusalKind: row["refusal_kind"], reason: row["reason"])
-                n.id = try row["id"]
-                n.recordedAt = try row["recorded_at"]
-                return n
-            }
+            return try rows.map { row in try NotificationRecord(id: row["id"]) { try row[$0] } }
         }
     }
 
@@ -92,16 +81,7 @@ extension PostgresStore: NotificationStore {
                 ? try session.query("SELECT * FROM controller_notice WHERE incident_id = $1 ORDER BY id", [incidentID])
                 : try session.query("SELECT * FROM controller_notice WHERE incident_id = $1 AND controller_id = $2 ORDER BY id",
                                     [incidentID, controllerID ?? ""])
-            return try rows.map { row in
-                var n = try ControllerNoticeRecord(
-                    incidentID: row["incident_id"], controllerID: row["controller_id"], channel: row["channel"],
-                    status: NotificationRecord.Status(rawValue: row["status"]) ?? .refused, recordedAt: Date(),
-                    messageID: row["message_id"], plaintextSHA256: row["plaintext_sha256"], sentSHA256: row["sent_sha256"],
-                    reference: row["reference"], deliveredTo: row["delivered_to"], refusalKind: row["refusal_kind"], reason: row["reason"])
-                n.id = try row["id"]
-                n.recordedAt = try row["recorded_at"]
-                return n
-            }
+            return try rows.map { row in try ControllerNoticeRecord(id: row["id"]) { try row[$0] } }
         }
     }
 }

@@ -343,28 +343,7 @@ public final class PostgresSubjectWriter: SubjectInserting {
                   state, s.reason, stamp, stamp, s.rowKey])
         if let first = inserted.first {
             let id: Int64 = try first["id"]
-            // The row as the digest reads it back: the defaults are 0 attempts and NULLs.
-            row.reset()
-            row.append(id)
-            row.append(incidentID)
-            row.append(importEntry)
-            row.append(Int64(s.line))
-            row.append(s.email)
-            row.append(s.firstName)
-            row.append(s.lastName)
-            row.append(s.language)
-            row.append(fields)
-            row.append(state)
-            row.append(s.reason)
-            row.append(Int64(0))
-            row.append(nil as String?)
-            row.append(nil as String?)
-            row.append(stamp)
-            row.append(stamp)
-            row.append(nil as String?)
-            row.append(nil as String?)
-            row.append(s.rowKey)
-            digest.add(row.digest())
+            digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
             inBatch += 1
             if inBatch >= Register.importBatch {
                 // A batch per transaction, as in the SQLite register.

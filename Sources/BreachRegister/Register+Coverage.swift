@@ -248,6 +248,33 @@ package struct SubjectDigest: Equatable {
             bytes.append(0x1F)
         }
 
+        /// The digest of a row an import just inserted, as `SubjectDigest.columns` reads it back:
+        /// the defaults are 0 attempts and NULLs.
+        package mutating func newSubject(id: Int64, incidentID: String, importEntry: Int64, _ s: NewSubject, fields: String,
+                                         stamp: String) -> SubjectDigest {
+            reset()
+            append(id)
+            append(incidentID)
+            append(importEntry)
+            append(Int64(s.line))
+            append(s.email)
+            append(s.firstName)
+            append(s.lastName)
+            append(s.language)
+            append(fields)
+            append(s.state.rawValue)
+            append(s.reason)
+            append(Int64(0))  // attempts
+            append(nil as String?)  // next_attempt_at
+            append(nil as String?)  // first_attempt_at
+            append(stamp)  // imported_at
+            append(stamp)  // updated_at
+            append(nil as String?)  // message_id
+            append(nil as String?)  // last_reply
+            append(s.rowKey)
+            return digest()
+        }
+
         package func digest() -> SubjectDigest {
             SHA256.hash(data: bytes).withUnsafeBytes { raw in
                 SubjectDigest(lanes: (0..<4).map { lane in

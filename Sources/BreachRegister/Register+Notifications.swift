@@ -137,16 +137,7 @@ extension Register {
                 arguments.append(authorityID)
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
-                var n = NotificationRecord(
-                    incidentID: row["incident_id"], authorityID: row["authority_id"],
-                    phase: NotificationRecord.Phase(rawValue: row["phase"]) ?? .initial, channel: row["channel"],
-                    status: NotificationRecord.Status(rawValue: row["status"]) ?? .refused, recordedAt: Date(),
-                    messageID: row["message_id"], plaintextSHA256: row["plaintext_sha256"], sentSHA256: row["sent_sha256"],
-                    authorityReference: row["authority_reference"], deliveredTo: row["delivered_to"],
-                    refusalKind: row["refusal_kind"], reason: row["reason"])
-                n.id = row["id"]
-                n.recordedAt = row["recorded_at"]
-                return n
+                NotificationRecord(id: row["id"]) { row[$0] }
             }
         }
     }

@@ -1,5 +1,5 @@
 import BreachCore
-public import Foundation
+import Foundation
 
 // The register's values built from their columns by a store other than ``Register`` (the
 // PostgreSQL one, in its own module): the same values, whatever the store.
@@ -76,5 +76,34 @@ extension ServiceLease {
     package init(holder: String, host: String, pid: Int32, acquiredAt: Double, renewedAt: Double, expiresAt: Double) {
         self.init(holder: holder, host: host, pid: pid, acquiredAt: Date(timeIntervalSince1970: acquiredAt),
                   renewedAt: Date(timeIntervalSince1970: renewedAt), expiresAt: Date(timeIntervalSince1970: expiresAt))
+    }
+}
+
+extension NotificationRecord {
+    /// A notification from its row, `column(NAME)` giving each column's text.
+    package init(id: Int64, column: (String) throws -> String) rethrows {
+        self.init(
+            incidentID: try column("incident_id"), authorityID: try column("authority_id"),
+            phase: Phase(rawValue: try column("phase")) ?? .initial, channel: try column("channel"),
+            status: Status(rawValue: try column("status")) ?? .refused, recordedAt: Date(),
+            messageID: try column("message_id"), plaintextSHA256: try column("plaintext_sha256"), sentSHA256: try column("sent_sha256"),
+            authorityReference: try column("authority_reference"), deliveredTo: try column("delivered_to"),
+            refusalKind: try column("refusal_kind"), reason: try column("reason"))
+        self.id = id
+        recordedAt = try column("recorded_at")
+    }
+}
+
+extension ControllerNoticeRecord {
+    /// A processor's notice from its row, `column(NAME)` giving each column's text.
+    package init(id: Int64, column: (String) throws -> String) rethrows {
+        self.init(
+            incidentID: try column("incident_id"), controllerID: try column("controller_id"), channel: try column("channel"),
+            status: NotificationRecord.Status(rawValue: try column("status")) ?? .refused, recordedAt: Date(),
+            messageID: try column("message_id"), plaintextSHA256: try column("plaintext_sha256"), sentSHA256: try column("sent_sha256"),
+            reference: try column("reference"), deliveredTo: try column("delivered_to"), refusalKind: try column("refusal_kind"),
+            reason: try column("reason"))
+        self.id = id
+        recordedAt = try column("recorded_at")
     }
 }
