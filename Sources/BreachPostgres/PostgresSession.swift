@@ -89,6 +89,7 @@ final class PostgresSession: @unchecked Sendable {
     /// error rethrown). With `appending`, the transaction first takes the lock that serialises the
     /// history's appends across every process (``PostgresSchema/historyLock``). A call inside a
     /// transaction joins it.
+    @discardableResult
     func transaction<T>(appending: Bool = true, _ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -109,6 +110,7 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     /// A transaction whose errors are the register's.
+    @discardableResult
     func write<T>(appending: Bool = true, _ body: () throws -> T) throws(RegisterError) -> T {
         do { return try transaction(appending: appending, body) } catch { throw map(error) }
     }

@@ -1,4 +1,4 @@
-public import BreachCore
+import BreachCore
 public import BreachRegister
 public import Foundation
 import PostgresNIO
@@ -39,13 +39,8 @@ extension PostgresStore: NotificationStore {
     }
 
     public func incidentAsLastNotified(incidentID: String, authorityID: String) throws(RegisterError) -> (incident: IncidentRecord, date: Date)? {
-        let all = try notifications(incidentID: incidentID, authorityID: authorityID)
-        guard let index = all.lastIndex(where: \.reachedAuthority), let date = all[index].recordedDate, let id = all[index].id else { return nil }
-        var source = id
-        if all[index].status == .recorded,
-           let prepared = all[..<index].last(where: { $0.status == .prepared && $0.phase == all[index].phase }), let pid = prepared.id {
-            source = pid
-        }
+        guard let (source, date) = NotificationRecord.lastReaching(try notifications(incidentID: incidentID, authorityID: authorityID))
+        else { return nil }
         let version = try session.read {
             try session.value("""
                 SELECT MAX(h.version) FROM history h JOIN notification n ON n.id = $1

@@ -156,13 +156,8 @@ extension Register {
     ///
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func incidentAsLastNotified(incidentID: String, authorityID: String) throws(RegisterError) -> (incident: IncidentRecord, date: Date)? {
-        let all = try notifications(incidentID: incidentID, authorityID: authorityID)
-        guard let index = all.lastIndex(where: \.reachedAuthority), let date = all[index].recordedDate, let id = all[index].id else { return nil }
-        var source = id
-        if all[index].status == .recorded,
-           let prepared = all[..<index].last(where: { $0.status == .prepared && $0.phase == all[index].phase }), let pid = prepared.id {
-            source = pid
-        }
+        guard let (source, date) = NotificationRecord.lastReaching(try notifications(incidentID: incidentID, authorityID: authorityID))
+        else { return nil }
         let version = try read { db in
             try Int.fetchOne(db, sql: """
                 SELECT MAX(h.version) FROM history h JOIN notification n ON n.id = ?

@@ -1,5 +1,5 @@
 import BreachCore
-import Foundation
+package import Foundation
 
 // The register's values built from their columns by a store other than ``Register`` (the
 // PostgreSQL one, in its own module): the same values, whatever the store.
@@ -105,5 +105,19 @@ extension ControllerNoticeRecord {
             reason: try column("reason"))
         self.id = id
         recordedAt = try column("recorded_at")
+    }
+}
+
+extension NotificationRecord {
+    /// Of `all` (one authority's, oldest first), the last that reached the authority: the id of
+    /// the notification whose content it carried (the prepared one, for a submission recorded
+    /// after its content was prepared) and when it was made; nil when none reached it.
+    package static func lastReaching(_ all: [NotificationRecord]) -> (source: Int64, date: Date)? {
+        guard let index = all.lastIndex(where: \.reachedAuthority), let date = all[index].recordedDate, let id = all[index].id else { return nil }
+        if all[index].status == .recorded,
+           let prepared = all[..<index].last(where: { $0.status == .prepared && $0.phase == all[index].phase }), let pid = prepared.id {
+            return (pid, date)
+        }
+        return (id, date)
     }
 }
