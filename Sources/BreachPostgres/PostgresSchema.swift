@@ -189,6 +189,25 @@ enum PostgresSchema {
             );
             CREATE TABLE scheduler_mark (name \(text) PRIMARY KEY, at \(text) NOT NULL);
             """),
+        // The workers' outcome journal: each outcome committed as the message goes (one INSERT,
+        // no history entry), folded into the people about once a second with one
+        // `subjects.digest` entry (the SQLite register's journal file, in the database).
+        ("pg2-outcome-journal", """
+            CREATE TABLE subject_outcome (
+                seq BIGSERIAL PRIMARY KEY,
+                worker \(text) NOT NULL,
+                subject_id BIGINT NOT NULL,
+                from_states \(text),
+                state \(text) NOT NULL,
+                reason \(text),
+                attempts BIGINT NOT NULL,
+                next_attempt_at \(text),
+                first_attempt_at \(text),
+                message_id \(text),
+                last_reply \(text),
+                stamp \(text) NOT NULL
+            );
+            """),
     ]
 
     /// The tables a copy of a register carries, parents before children, with their columns.

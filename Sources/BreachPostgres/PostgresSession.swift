@@ -109,10 +109,23 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
-    /// A transaction whose errors are the register's.
+    /// A transaction whose errors are the register's; one the server chose to abort (a deadlock,
+    /// a serialization failure) is tried again, up to three times.
     @discardableResult
     func write<T>(appending: Bool = true, _ body: () throws -> T) throws(RegisterError) -> T {
-        do { return try transaction(appending: appending, body) } catch { throw map(error) }
+        var tries = 0
+        while true {
+            do { return try transaction(appending: appending, body) } catch {
+                tries += 1
+                guard tries < 3, depth == 0, Self.isRetryable(error) else { throw map(error) }
+            }
+        }
+    }
+
+    /// 40001 serialization failure, 40P01 deadlock.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
     /// Reads in one transaction (every figure of the same moment).

@@ -203,14 +203,15 @@ extension PostgresStore: SubjectStore {
         }
     }
 
-    /// Applies one change; a change to `sending` takes this worker's lease on the person.
+    /// Applies one change; a change to `sending` takes the lease of `worker` (this handle's by
+    /// default) on the person.
     @discardableResult
-    func apply(_ change: StateChange) throws -> Bool {
+    func apply(_ change: StateChange, worker: String? = nil) throws -> Bool {
         var (sql, arguments) = change.update { "$\($0)" }
         if change.state == SubjectState.sending.rawValue {
             let lease = "claimed_by = $\(arguments.count + 1), claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)"
             sql = sql.replacingOccurrences(of: "\nWHERE id = ", with: ", \(lease)\nWHERE id = ")
-            arguments.append(.text(worker))
+            arguments.append(.text(worker ?? self.worker))
         }
         let values: [any PostgresBindable] = arguments.map {
             switch $0 {
@@ -224,6 +225,9 @@ extension PostgresStore: SubjectStore {
     public func claimSubjects(incidentID: String, due now: Date, limit: Int) throws(RegisterError) -> [Subject] {
         let stamp = RFC3339UTC.format(now)
         return try session.write {
+            // The outcomes every worker recorded first: a dead worker's people it had sent to are
+            // not in `sending` any more.
+            try foldOutcomes(of: nil, at: now)
             // Queued, deferred and due, or left in `sending` by a worker whose lease ran out; never
             // the rows of an import that has not finished; a row another transaction holds is skipped.
             let ids = try session.query("""
@@ -249,7 +253,8 @@ extension PostgresStore: SubjectStore {
     /// outcome ledger while the run goes (``PostgresOutcomeLedger``).
     @discardableResult
     public func renewClaims() throws(RegisterError) -> Int {
-        try session.write(appending: false) {
+        // Under the history's lock, as every change of people: never waiting for a fold that waits for it.
+        try session.write {
             try session.execute("""
                 UPDATE subject SET claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
                 WHERE claimed_by = $1 AND state = 'sending'
@@ -258,7 +263,57 @@ extension PostgresStore: SubjectStore {
     }
 
     public func openOutcomeLedger() throws(RegisterError) -> any SubjectOutcomeLedger {
-        PostgresOutcomeLedger(store: self)
+        // What a dead run left in the journal is applied first.
+        try session.write { try foldOutcomes(of: nil, at: Date()) }
+        return PostgresOutcomeLedger(store: self)
+    }
+
+    /// Records `updates` in the outcome journal in one INSERT (durable when it returns).
+    func journal(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
+        guard !updates.isEmpty else { return }
+        let stamp = RFC3339UTC.format(now)
+        var rows: [String] = []
+        var arguments: [any PostgresBindable] = []
+        for update in updates {
+            let c = StateChange(update, stamp: stamp)
+            let n = arguments.count
+            rows.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ")")
+            arguments += [worker, c.id, c.from?.joined(separator: ","), c.state, c.reason, Int64(c.attempts), c.nextAttemptAt,
+                          c.firstAttemptAt, c.messageID, c.lastReply, c.stamp] as [any PostgresBindable]
+        }
+        try session.execute("""
+            INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
+                                         message_id, last_reply, stamp) VALUES
+            """ + rows.joined(separator: ", "), arguments)
+    }
+
+    /// Applies the journal's outcomes of `worker` (of every worker when nil) to the people, in
+    /// order, inside the current writing transaction, and removes them from the journal.
+    func foldOutcomes(of worker: String?, at now: Date) throws {
+        let rows = worker == nil
+            ? try session.query("SELECT * FROM subject_outcome ORDER BY seq")
+            : try session.query("SELECT * FROM subject_outcome WHERE worker = $1 ORDER BY seq", [worker ?? ""])
+        guard !rows.isEmpty else { return }
+        var changes: [(change: StateChange, worker: String)] = []
+        for row in rows {
+            let from: String? = try row["from_states"]
+            changes.append((StateChange(id: try row["subject_id"], from: from.map { $0.split(separator: ",").map(String.init) },
+                                        state: try row["state"], reason: try row["reason"], attempts: Int(try row["attempts"] as Int64),
+                                        nextAttemptAt: try row["next_attempt_at"], firstAttemptAt: try row["first_attempt_at"],
+                                        messageID: try row["message_id"], lastReply: try row["last_reply"], stamp: try row["stamp"]),
+                            try row["worker"]))
+        }
+        let owners = Dictionary(changes.map { ($0.change.id, $0.worker) }, uniquingKeysWith: { $1 })
+        let at = changes.last.flatMap { ZonedTime(rfc3339: $0.change.stamp)?.instant } ?? now
+        try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
+            try StateChange.fold(changes.map(\.change)) { try apply($0, worker: owners[$0.id]) }
+        }
+        let last: Int64 = try rows[rows.count - 1]["seq"]
+        if let worker {
+            try session.execute("DELETE FROM subject_outcome WHERE worker = $1 AND seq <= $2", [worker, last])
+        } else {
+            try session.execute("DELETE FROM subject_outcome WHERE seq <= $1", [last])
+        }
     }
 
     // MARK: The people's digest (`Register+Coverage.swift`)
@@ -362,9 +417,10 @@ public final class PostgresSubjectWriter: SubjectInserting {
     }
 }
 
-/// A campaign run's ledger on PostgreSQL: each append applied at once (durable when it commits),
-/// and, about once a second, the lease on the people this worker holds in `sending` renewed, so
-/// that only a dead worker's people are claimed again.
+/// A campaign run's ledger on PostgreSQL: each append one INSERT into the outcome journal
+/// (durable when it commits), folded into the people once a second with one history entry, as
+/// the SQLite register folds its journal file; and, while the run goes, the lease on the people
+/// this worker holds in `sending` renewed, so that only a dead worker's people are claimed again.
 final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
     // `@unchecked`: `lastRenewal` is behind `lock`.
     private let store: PostgresStore
@@ -374,8 +430,7 @@ final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
     init(store: PostgresStore) { self.store = store }
 
     func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
-        guard !updates.isEmpty else { return }
-        _ = try store.updateSubjects(updates, at: now)
+        try store.journal(updates, at: now)
     }
 
     func sync() throws(RegisterError) {
@@ -387,6 +442,12 @@ final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
         if due { try store.renewClaims() }
     }
 
-    func fold() throws(RegisterError) {}
-    func close() throws(RegisterError) {}
+    func fold() throws(RegisterError) {
+        let store = store
+        try store.session.write { try store.foldOutcomes(of: store.worker, at: Date()) }
+    }
+
+    func close() throws(RegisterError) {
+        try fold()
+    }
 }

@@ -107,7 +107,7 @@ import Testing
         try #require(!stillRunning, "the living workers did not finish within 60 s")
         for n in 1...2 {
             let said = (try? String(contentsOf: dir.file("worker-\(n).err"), encoding: .utf8)) ?? ""
-            #expect(workers[n].terminationStatus == 0, "\(said)")
+            #expect(workers[n].terminationStatus == 0, "worker \(n): \(said)")
         }
         let sent = try Self.recipients(smtp)
         #expect(Set(sent).count == 293)
