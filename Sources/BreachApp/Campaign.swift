@@ -343,15 +343,16 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         case stop
     }
 
-    /// Claims the next people from a store shared by several workers (under `lock`): a few at a
-    /// time, so that a worker that dies holds few. When none is left to claim but others' people
+    /// Claims the next people from a store shared by several workers (under `lock`): 25 per
+    /// connection at a time (a dead worker's people not yet sent are claimed again once its lease
+    /// ends, and sent once; only its messages in flight may go twice). When none is left to claim but others' people
     /// are still `sending`, waits for them: their worker may die, and its people are claimed
     /// again once its lease has run out.
     /// Nil when `page` holds the people claimed; else whether to stop or wait.
     private func claimShared() -> Take? {
         do {
             let now = clock.now()
-            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: max(slots.count, 1) * 2)
+            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: max(slots.count, 1) * 25)
             if !page.isEmpty { return nil }
             if try register.sendableSubjects(incidentID: incidentID, at: now).sending > 0 { return .pause(seconds: 1) }
             exhausted = true
