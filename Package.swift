@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries: module map and shim only.
@@ -100,6 +101,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The register in PostgreSQL (postgres-nio): the same stores as `Register`, for several workers
+        // on one campaign. SQLite-only code does not need it.
+        .target(
+            name: "BreachPostgres",
+            dependencies: [
+                "BreachCore", "BreachRegister",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Composition: templates and MIME.
         .target(
             name: "BreachCompose",
@@ -130,7 +144,7 @@ let package = Package(
         .target(
             name: "BreachApp",
             dependencies: [
-                "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
+                "BreachCore", "BreachConfig", "BreachRegister", "BreachPostgres", "BreachCompose",
                 "BreachImport", "BreachCharts",
                 "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -167,7 +181,7 @@ let package = Package(
             dependencies: [
                 "BreachApp",
                 "BreachCore", "BreachConfig", "BreachRegister", "BreachCompose",
-                "BreachImport", "BreachServer",
+                "BreachImport", "BreachServer", "BreachPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "BreachTransport", "BreachCurl", "BreachPGP", "BreachBounces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -236,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachRegisterTests",
-            dependencies: ["BreachRegister", "BreachConfig", "BreachTestSupport"],
+            dependencies: ["BreachRegister", "BreachPostgres", "BreachConfig", "BreachTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -181,6 +181,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             folding.broadcast()
             while !folderDone { folding.wait() }
         }
+        releaseClaimed()
         if let error = failure { throw error }
         try ledger.close()
     }
@@ -230,18 +231,26 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 while true {
                     if page.isEmpty {
                         if exhausted { return .stop }
-                        do {
-                            page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
-                        } catch {
-                            failed = error
-                            return .stop
+                        if register.sharedByWorkers {
+                            if let wait = claimShared() { return wait }
+                        } else {
+                            do {
+                                page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
+                            } catch {
+                                failed = error
+                                return .stop
+                            }
+                            if page.isEmpty { exhausted = true; return .stop }
+                            after = page.last!.id
                         }
-                        if page.isEmpty { exhausted = true; return .stop }
-                        after = page.last!.id
                         page.reverse()
                     }
                     let row = page.removeLast()
-                    let subject = CampaignSubject(row)
+                    // A person claimed from a shared store is `sending` already, held by this worker.
+                    var subject = CampaignSubject(row)
+                    if register.sharedByWorkers {
+                        subject = CampaignSubject(id: subject.id, state: .queued, retry: subject.retry, nextAttemptAt: nil)
+                    }
                     switch machine.step(for: subject) {
                     case .skip: continue
                     case .notYet: state.notYetDue += 1; continue
@@ -254,6 +263,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 _ = append(slot, [])
                 return nil
             case .pause(let seconds):
+                // A shared store's claim waits for the people still `sending`: this connection's
+                // last outcome among them is recorded first.
+                if register.sharedByWorkers, !slot.pending.isEmpty, !append(slot, []) { return nil }
                 Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
                 continue
             case .subject(let r, let s, let c):
@@ -329,6 +341,38 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         case subject(Subject, CampaignSubject, SubjectUpdate)
         case pause(seconds: Double)
         case stop
+    }
+
+    /// Claims the next people from a store shared by several workers (under `lock`): 25 per
+    /// connection at a time (a dead worker's people not yet sent are claimed again once its lease
+    /// ends, and sent once; only its messages in flight may go twice). When none is left to claim but others' people
+    /// are still `sending`, waits for them: their worker may die, and its people are claimed
+    /// again once its lease has run out.
+    /// Nil when `page` holds the people claimed; else whether to stop or wait.
+    private func claimShared() -> Take? {
+        do {
+            let now = clock.now()
+            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: max(slots.count, 1) * 25)
+            if !page.isEmpty { return nil }
+            if try register.sendableSubjects(incidentID: incidentID, at: now).sending > 0 { return .pause(seconds: 1) }
+            exhausted = true
+            return .stop
+        } catch {
+            failed = error
+            return .stop
+        }
+    }
+
+    /// The people claimed and not sent when the run stops: back to the queue, for the next run
+    /// or another worker.
+    private func releaseClaimed() {
+        let left = lock.withLock { () -> [Int64] in
+            let ids = page.map(\.id)
+            page = []
+            return ids
+        }
+        guard register.sharedByWorkers, !left.isEmpty else { return }
+        _ = try? ledger.append(left.map { SubjectUpdate(id: $0, from: [.sending], to: .queued) }, at: clock.now())
     }
 
     /// The message for one subject, with its VERP return path in the envelope.

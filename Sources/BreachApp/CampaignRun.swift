@@ -129,7 +129,9 @@ public struct CampaignRun: Sendable {
                                 clock: clock)
         // Whatever a dead run left in its ledger is applied first, then a new one starts.
         let ledger = try ws.register.openOutcomeLedger()
-        let recovered = try campaign.recover(machine: machine)
+        // On a store shared by several workers, the people in `sending` are other workers' (or a
+        // dead one's, claimed again when its lease runs out): none is put back.
+        let recovered = ws.register.sharedByWorkers ? 0 : try campaign.recover(machine: machine)
         let before = try ws.register.subjectCounts(incidentID: record.id)
         let total = (before[SubjectState.queued.rawValue] ?? 0) + (before[SubjectState.deferred.rawValue] ?? 0)
         emit(.started(toSend: total, workers: campaign.workers, recovered: recovered))

@@ -11,7 +11,7 @@ extension Workspace {
     /// - Throws: as ``open(directory:actor:)``, for any problem outside `mail`.
     public static func openForReading(directory: URL, actor: String) throws -> (workspace: Workspace, mailProblems: [FileProblem]) {
         let (configuration, mailProblems) = try Configuration.loadForReading(directory.appendingPathComponent(Configuration.fileName))
-        let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: directory))
+        let register = try openRegister(configuration.storage, directory: directory)
         if Clock.injected != nil {
             _ = try Clock.now()
             guard try register.takesInjectedClock() else { throw injectedClockRefused(register) }

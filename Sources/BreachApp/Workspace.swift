@@ -1,5 +1,6 @@
 public import BreachConfig
 public import BreachCore
+import BreachPostgres
 public import BreachRegister
 public import Foundation
 
@@ -24,12 +25,25 @@ public struct Workspace: Sendable {
     ///   is set on a register that takes the system clock.
     public static func open(directory: URL, actor: String) throws -> Workspace {
         let configuration = try Configuration.load(directory.appendingPathComponent(Configuration.fileName))
-        let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: directory))
+        let register = try openRegister(configuration.storage, directory: directory)
         if Clock.injected != nil {
             _ = try Clock.now()  // a malformed value gets its own error first
             guard try register.takesInjectedClock() else { throw injectedClockRefused(register) }
         }
         return Workspace(directory: directory, configuration: configuration, register: register, actor: actor)
+    }
+
+    /// Opens the register `storage.register` names: an SQLite file relative to `directory`
+    /// (created with `create`), or a PostgreSQL database (its tables created when it has none),
+    /// its password read from `storage.password`.
+    ///
+    /// - Throws: the register's error (`unreachable` for a database that cannot be reached), or the secret's.
+    public static func openRegister(_ storage: Configuration.Storage, directory: URL, create: Bool = false) throws -> any RegisterStore {
+        guard PostgresLocation.isAddress(storage.register) else {
+            return try Register(at: URL(fileURLWithPath: storage.register, relativeTo: directory), create: create)
+        }
+        let password = try storage.password?.resolve(relativeTo: directory)
+        return try PostgresStore(PostgresLocation(storage.register, password: password))
     }
 
     /// The same working directory, acted on by someone else (a service request's token).

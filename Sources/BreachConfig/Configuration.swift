@@ -41,8 +41,11 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public struct Storage: Sendable, Equatable {
-        /// The register (SQLite). Default `register.sqlite`.
+        /// The register: an SQLite file (default `register.sqlite`), or a PostgreSQL database,
+        /// `postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full`, for several workers.
         public var register: String = "register.sqlite"
+        /// The PostgreSQL password, `{env: NAME}` or `{file: PATH}` (never in the address).
+        public var password: SecretReference?
         /// breachmail's own GnuPG home (mode 0700). Default `keyring`.
         public var keyring: String = "keyring"
         /// The templates directory. Default `templates` (copied from `Templates/` by `init`).
@@ -199,6 +202,25 @@ public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Reads a reference given on the command line, `env:NAME` or `file:PATH`; nil for anything else.
+    public init?(argument: String) {
+        let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else { return nil }
+        switch parts[0] {
+        case "env": self = .environment(parts[1])
+        case "file": self = .file(parts[1])
+        default: return nil
+        }
+    }
+
+    /// The reference as `breachmail.yaml` writes it: `{env: NAME}` or `{file: PATH}`.
+    public var yaml: String {
+        switch self {
+        case .environment(let name): "{env: \"\(name)\"}"
+        case .file(let path): "{file: \"\(path)\"}"
+        }
+    }
+
     public var description: String {
         switch self {
         case .environment(let name): "env:\(name)"
@@ -285,6 +307,11 @@ extension Configuration {
             storage.register = s.text("register") ?? storage.register
             storage.keyring = s.text("keyring") ?? storage.keyring
             storage.templates = s.text("templates") ?? storage.templates
+            storage.password = secret(s, "password")
+            if storage.register.hasPrefix("postgres"), URLComponents(string: storage.register)?.password != nil {
+                s.document.report(line: s.lineOf("register"), s.keyPath("register"),
+                                  "must not hold the database password; write it storage.password: {env: VARIABLE} or {file: path/to/file}.")
+            }
             s.finish()
         }
         let mail = readMail(r.mapping("mail", required: true, expected: "the mail settings (from, transport…)"))

@@ -22,6 +22,20 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
     /// SHA-256 over the fields above, hex.
     public let entryHash: String
 
+    package init(sequence: Int64, recordedAt: String, actor: String, kind: String, incidentID: String?, version: Int?,
+                 payload: String, payloadHash: String, previousHash: String, entryHash: String) {
+        self.sequence = sequence
+        self.recordedAt = recordedAt
+        self.actor = actor
+        self.kind = kind
+        self.incidentID = incidentID
+        self.version = version
+        self.payload = payload
+        self.payloadHash = payloadHash
+        self.previousHash = previousHash
+        self.entryHash = entryHash
+    }
+
     public enum Kind {
         public static let incidentOpened = "incident.opened"
         public static let incidentUpdated = "incident.updated"

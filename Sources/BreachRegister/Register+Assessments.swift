@@ -9,7 +9,7 @@ public struct RecordedAssessment: Sendable, Equatable {
     public let record: AssessmentRecord
 }
 
-extension Register {
+extension NotificationStore where Self: HistoryStore {
     /// The assessments recorded for an incident, oldest first. An entry this version of
     /// breachmail cannot read is skipped; `unreadable` counts them.
     ///

@@ -154,8 +154,14 @@ public struct BounceUnderReview: Sendable, Equatable {
 }
 
 /// The history payload of a decision: ids only.
-struct BounceDecisionPayload: Encodable {
+package struct BounceDecisionPayload: Encodable {
     let bounce: Int64
     let subject: Int64
     let outcome: String
+
+    package init(bounce: Int64, subject: Int64, outcome: String) {
+        self.bounce = bounce
+        self.subject = subject
+        self.outcome = outcome
+    }
 }

@@ -168,13 +168,13 @@ extension Register {
     }
 
     /// `Name <a@b>` or `<a@b>` or `a@b` → `a@b`, lower case.
-    static func bareAddress(_ text: String) -> String {
+    package static func bareAddress(_ text: String) -> String {
         var s = Substring(text)
         if let open = s.lastIndex(of: "<"), let close = s.lastIndex(of: ">"), open < close { s = s[s.index(after: open)..<close] }
         return s.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
-    static func bareMessageID(_ id: String) -> String {
+    package static func bareMessageID(_ id: String) -> String {
         var s = Substring(id.trimmingCharacters(in: .whitespaces))
         if s.hasPrefix("<") { s = s.dropFirst() }
         if s.hasSuffix(">") { s = s.dropLast() }
@@ -284,7 +284,7 @@ public struct BounceIngestCounts: Sendable, Codable, Equatable {
 
     public init() {}
 
-    mutating func add(_ b: NewBounce, _ r: BounceRecording) {
+    package mutating func add(_ b: NewBounce, _ r: BounceRecording) {
         messages += 1
         if r.duplicate { duplicates += 1; return }
         switch b.kind {

@@ -47,19 +47,25 @@ extension Register {
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func timeRegressions() throws(RegisterError) -> [TimeRegression] {
         try read { db in
-            var found: [TimeRegression] = []
-            var previous: (sequence: Int64, time: Date, text: String)?
-            for row in try Row.fetchAll(db, sql: "SELECT sequence, recorded_at FROM history ORDER BY sequence") {
-                let text: String = row["recorded_at"]
-                guard let time = ZonedTime(rfc3339: text)?.instant else { continue }
-                if let p = previous, time < p.time {
-                    found.append(TimeRegression(sequence: row["sequence"], recordedAt: text,
-                                                previousSequence: p.sequence, previousRecordedAt: p.text))
-                }
-                previous = (row["sequence"], time, text)
-            }
-            return found
+            Self.timeRegressions(try Row.fetchAll(db, sql: "SELECT sequence, recorded_at FROM history ORDER BY sequence").map {
+                (sequence: $0["sequence"] as Int64, recordedAt: $0["recorded_at"] as String)
+            })
         }
+    }
+
+    /// The entries of `history` (in sequence order) dated before the entry preceding them.
+    package static func timeRegressions(_ history: [(sequence: Int64, recordedAt: String)]) -> [TimeRegression] {
+        var found: [TimeRegression] = []
+        var previous: (sequence: Int64, time: Date, text: String)?
+        for (sequence, text) in history {
+            guard let time = ZonedTime(rfc3339: text)?.instant else { continue }
+            if let p = previous, time < p.time {
+                found.append(TimeRegression(sequence: sequence, recordedAt: text,
+                                            previousSequence: p.sequence, previousRecordedAt: p.text))
+            }
+            previous = (sequence, time, text)
+        }
+        return found
     }
 }
 

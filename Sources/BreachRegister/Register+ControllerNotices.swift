@@ -121,15 +121,7 @@ extension Register {
                 arguments.append(controllerID)
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
-                var n = ControllerNoticeRecord(
-                    incidentID: row["incident_id"], controllerID: row["controller_id"], channel: row["channel"],
-                    status: NotificationRecord.Status(rawValue: row["status"]) ?? .refused, recordedAt: Date(),
-                    messageID: row["message_id"], plaintextSHA256: row["plaintext_sha256"], sentSHA256: row["sent_sha256"],
-                    reference: row["reference"], deliveredTo: row["delivered_to"],
-                    refusalKind: row["refusal_kind"], reason: row["reason"])
-                n.id = row["id"]
-                n.recordedAt = row["recorded_at"]
-                return n
+                ControllerNoticeRecord(id: row["id"]) { row[$0] }
             }
         }
     }

@@ -74,14 +74,20 @@ extension Register {
         }
     }
 
+    /// A notification row's columns as text (``NotificationColumns/names``), for ``verifyNotifications(_:_:)``.
+    static func notificationColumns(_ row: Row) -> NotificationColumns {
+        NotificationColumns(id: row["id"], sequence: row["history_sequence"],
+                            values: Dictionary(uniqueKeysWithValues: NotificationColumns.names.map { ($0, row[$0] as String) }))
+    }
+
     /// Every notification row against its history entry, and every notification entry against its row.
-    static func verifyNotifications(_ db: Database, _ entries: [HistoryEntry]) throws -> ChainVerification.Problem? {
+    static func verifyNotifications(_ rows: [NotificationColumns], _ entries: [HistoryEntry]) throws -> ChainVerification.Problem? {
         var bySequence: [Int64: HistoryEntry] = [:]
         for e in entries where e.kind.hasPrefix("notification.") { bySequence[e.sequence] = e }
         var seen = Set<Int64>()
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM notification ORDER BY id") {
-            let id: Int64 = row["id"], sequence: Int64 = row["history_sequence"]
-            let name = "notification \(id) (\(row["incident_id"] as String), \(row["authority_id"] as String))"
+        for row in rows {
+            let id = row.id, sequence = row.sequence
+            let name = "notification \(id) (\(row["incident_id"]), \(row["authority_id"]))"
             guard let entry = bySequence[sequence],
                   let recorded = try? JSONDecoder().decode(NotificationRecord.self, from: Data(entry.payload.utf8)) else {
                 return .init(sequence: sequence, message: "\(name) has no history entry of its own: it was added outside the history")
@@ -108,22 +114,45 @@ extension Register {
         return nil
     }
 
-    /// The subjects' rows against the digest of the last `subjects.digest` entry.
-    static func verifySubjects(_ db: Database, _ entries: [HistoryEntry]) throws -> ChainVerification.Problem? {
-        guard let last = entries.last(where: { $0.kind == HistoryEntry.Kind.subjectsDigest }),
-              let payload = try? JSONDecoder().decode(SubjectDigestPayload.self, from: Data(last.payload.utf8)) else { return nil }
+    /// The digest of the subjects' rows, but those of an import under way (or of one that died,
+    /// not yet removed), which are not in the digest until its final step (see `Register+Import.swift`).
+    static func subjectDigest(_ db: Database) throws -> String {
         var lanes = SubjectDigest.zero
-        // The rows of an import under way (or of one that died, not yet removed) are not in the
-        // digest until its final step: they are left out (see `Register+Import.swift`).
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT \(SubjectDigest.columns) FROM subject WHERE import_entry NOT IN (SELECT id FROM subject_import)
             """)
         while let row = try cursor.next() { lanes.add(SubjectDigest.of(row)) }
-        guard lanes.hex == payload.digest else {
+        return lanes.hex
+    }
+
+    /// The subjects' rows (their digest, computed only when there is an entry to compare with)
+    /// against the digest of the last `subjects.digest` entry.
+    static func verifySubjects(_ entries: [HistoryEntry], digest: () throws -> String) throws -> ChainVerification.Problem? {
+        guard let last = entries.last(where: { $0.kind == HistoryEntry.Kind.subjectsDigest }),
+              let payload = try? JSONDecoder().decode(SubjectDigestPayload.self, from: Data(last.payload.utf8)) else { return nil }
+        guard try digest() == payload.digest else {
             return .init(sequence: last.sequence, message: "a person's row (state, attempts, reply…) was changed, added or removed outside the history since this entry")
         }
         return nil
     }
+}
+
+/// A notification row as text, whatever the store it was read from.
+package struct NotificationColumns {
+    /// The columns compared with the row's history entry.
+    package static let names = ["incident_id", "authority_id", "phase", "channel", "status", "recorded_at", "message_id",
+                                "plaintext_sha256", "sent_sha256", "authority_reference", "delivered_to", "refusal_kind", "reason"]
+    package let id: Int64
+    package let sequence: Int64
+    package let values: [String: String]
+
+    package init(id: Int64, sequence: Int64, values: [String: String]) {
+        self.id = id
+        self.sequence = sequence
+        self.values = values
+    }
+
+    subscript(_ name: String) -> String { values[name] ?? "" }
 }
 
 extension HistoryEntry.Kind {
@@ -131,31 +160,36 @@ extension HistoryEntry.Kind {
     public static let subjectsDigest = "subjects.digest"
 }
 
-struct SubjectDigestPayload: Codable {
-    let digest: String
+package struct SubjectDigestPayload: Codable {
+    package let digest: String
     /// How many subjects the change touched (nil for an import).
-    let subjects: Int?
+    package let subjects: Int?
+
+    package init(digest: String, subjects: Int?) {
+        self.digest = digest
+        self.subjects = subjects
+    }
 }
 
 /// A multiset hash of subject rows: the wrapping sum, lane by lane, of each row's SHA-256.
-struct SubjectDigest: Equatable {
-    var lanes: [UInt64]
+package struct SubjectDigest: Equatable {
+    package var lanes: [UInt64]
 
-    static let zero = SubjectDigest(lanes: [0, 0, 0, 0])
-    static let columns = """
+    package static let zero = SubjectDigest(lanes: [0, 0, 0, 0])
+    package static let columns = """
         id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
         next_attempt_at, first_attempt_at, imported_at, updated_at, message_id, last_reply, row_key
         """
 
-    init(lanes: [UInt64]) { self.lanes = lanes }
+    package init(lanes: [UInt64]) { self.lanes = lanes }
 
-    init(hex: String) {
+    package init(hex: String) {
         let bytes = Array(hex.utf8)
         guard bytes.count == 64 else { self = .zero; return }
         lanes = (0..<4).map { UInt64(String(decoding: bytes[$0 * 16..<$0 * 16 + 16], as: UTF8.self), radix: 16) ?? 0 }
     }
 
-    var hex: String { lanes.map { String(format: "%016llx", $0) }.joined() }
+    package var hex: String { lanes.map { String(format: "%016llx", $0) }.joined() }
 
     static func of(_ row: Row) -> SubjectDigest {
         var texts: [String?] = []
@@ -176,21 +210,21 @@ struct SubjectDigest: Equatable {
 
     /// The digest of one row given as the texts of its columns (nil for NULL), in
     /// ``columns``' order: SHA-256 of `v` + text or `n`, each followed by 0x1F.
-    static func of(_ texts: [String?]) -> SubjectDigest {
+    package static func of(_ texts: [String?]) -> SubjectDigest {
         var row = RowBytes()
         for text in texts { row.append(text) }
         return row.digest()
     }
 
     /// The bytes a row's digest is the SHA-256 of, built column by column without a String per column.
-    struct RowBytes {
+    package struct RowBytes {
         var bytes: [UInt8] = []
 
-        init() { bytes.reserveCapacity(256) }
+        package init() { bytes.reserveCapacity(256) }
 
-        mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+        package mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
-        mutating func append(_ text: String?) {
+        package mutating func append(_ text: String?) {
             if let text {
                 bytes.append(UInt8(ascii: "v"))
                 bytes.append(contentsOf: text.utf8)
@@ -201,7 +235,7 @@ struct SubjectDigest: Equatable {
         }
 
         /// An integer column, as `String(n)` writes it.
-        mutating func append(_ n: Int64) {
+        package mutating func append(_ n: Int64) {
             bytes.append(UInt8(ascii: "v"))
             if n < 0 { bytes.append(UInt8(ascii: "-")) }
             var magnitude = n.magnitude
@@ -214,7 +248,34 @@ struct SubjectDigest: Equatable {
             bytes.append(0x1F)
         }
 
-        func digest() -> SubjectDigest {
+        /// The digest of a row an import just inserted, as `SubjectDigest.columns` reads it back:
+        /// the defaults are 0 attempts and NULLs.
+        package mutating func newSubject(id: Int64, incidentID: String, importEntry: Int64, _ s: NewSubject, fields: String,
+                                         stamp: String) -> SubjectDigest {
+            reset()
+            append(id)
+            append(incidentID)
+            append(importEntry)
+            append(Int64(s.line))
+            append(s.email)
+            append(s.firstName)
+            append(s.lastName)
+            append(s.language)
+            append(fields)
+            append(s.state.rawValue)
+            append(s.reason)
+            append(Int64(0))  // attempts
+            append(nil as String?)  // next_attempt_at
+            append(nil as String?)  // first_attempt_at
+            append(stamp)  // imported_at
+            append(stamp)  // updated_at
+            append(nil as String?)  // message_id
+            append(nil as String?)  // last_reply
+            append(s.rowKey)
+            return digest()
+        }
+
+        package func digest() -> SubjectDigest {
             SHA256.hash(data: bytes).withUnsafeBytes { raw in
                 SubjectDigest(lanes: (0..<4).map { lane in
                     raw[lane * 8..<lane * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -223,6 +284,6 @@ struct SubjectDigest: Equatable {
         }
     }
 
-    mutating func add(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &+= other.lanes[i] } }
-    mutating func subtract(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &-= other.lanes[i] } }
+    package mutating func add(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &+= other.lanes[i] } }
+    package mutating func subtract(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &-= other.lanes[i] } }
 }

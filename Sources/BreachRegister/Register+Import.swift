@@ -33,7 +33,7 @@ extension Register {
 
     /// Rows written per transaction by an import (and removed per transaction when it is undone);
     /// `BREACHMAIL_TEST_IMPORT_BATCH` makes it smaller for the crash tests.
-    static let importBatch = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_IMPORT_BATCH"].flatMap { Int($0) }
+    package static let importBatch = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_IMPORT_BATCH"].flatMap { Int($0) }
         .flatMap { $0 > 0 ? $0 : nil } ?? 50_000
 
     /// The lock file of one incident, beside the register: held by its campaign run, or by an
@@ -167,13 +167,18 @@ extension Register {
 }
 
 /// The history payload of an import: the importer's counts, and the id its rows carry.
-private struct ImportPayload<Payload: Encodable>: Encodable {
+package struct ImportPayload<Payload: Encodable>: Encodable {
     let payload: Payload
     let importEntry: Int64
 
+    package init(payload: Payload, importEntry: Int64) {
+        self.payload = payload
+        self.importEntry = importEntry
+    }
+
     enum CodingKeys: String, CodingKey { case importEntry = "import_entry" }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try payload.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(importEntry, forKey: .importEntry)

@@ -137,16 +137,7 @@ extension Register {
                 arguments.append(authorityID)
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
-                var n = NotificationRecord(
-                    incidentID: row["incident_id"], authorityID: row["authority_id"],
-                    phase: NotificationRecord.Phase(rawValue: row["phase"]) ?? .initial, channel: row["channel"],
-                    status: NotificationRecord.Status(rawValue: row["status"]) ?? .refused, recordedAt: Date(),
-                    messageID: row["message_id"], plaintextSHA256: row["plaintext_sha256"], sentSHA256: row["sent_sha256"],
-                    authorityReference: row["authority_reference"], deliveredTo: row["delivered_to"],
-                    refusalKind: row["refusal_kind"], reason: row["reason"])
-                n.id = row["id"]
-                n.recordedAt = row["recorded_at"]
-                return n
+                NotificationRecord(id: row["id"]) { row[$0] }
             }
         }
     }
@@ -165,13 +156,8 @@ extension Register {
     ///
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func incidentAsLastNotified(incidentID: String, authorityID: String) throws(RegisterError) -> (incident: IncidentRecord, date: Date)? {
-        let all = try notifications(incidentID: incidentID, authorityID: authorityID)
-        guard let index = all.lastIndex(where: \.reachedAuthority), let date = all[index].recordedDate, let id = all[index].id else { return nil }
-        var source = id
-        if all[index].status == .recorded,
-           let prepared = all[..<index].last(where: { $0.status == .prepared && $0.phase == all[index].phase }), let pid = prepared.id {
-            source = pid
-        }
+        guard let (source, date) = NotificationRecord.lastReaching(try notifications(incidentID: incidentID, authorityID: authorityID))
+        else { return nil }
         let version = try read { db in
             try Int.fetchOne(db, sql: """
                 SELECT MAX(h.version) FROM history h JOIN notification n ON n.id = ?

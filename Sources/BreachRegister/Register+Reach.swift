@@ -127,7 +127,7 @@ extension ReachSubject {
     /// A person as reach sees them, from the register's columns: the notice was submitted at the
     /// last change of a person in state `submitted` (their `updated_at`); bounces without a class
     /// (not a bounce, unreadable) say nothing about reach.
-    init(id: Int64, state: String, updatedAt: String, credited: [CreditedBounce]) {
+    package init(id: Int64, state: String, updatedAt: String, credited: [CreditedBounce]) {
         self.init(id: id, state: state,
                   submittedAt: state == SubjectState.submitted.rawValue ? ZonedTime(rfc3339: updatedAt)?.instant : nil,
                   bounces: credited.compactMap { b in b.outcome.map { ReachBounce(receivedAt: b.receivedAt, outcome: $0) } })

@@ -123,10 +123,27 @@ extension Register {
 
     /// The actor of the `subjects.digest` entries of folds and direct updates: the changes are
     /// the campaign's, whose run has its own `campaign.run` entry with the person who started it.
-    static let foldActor = "breachmail"
+    package static let foldActor = "breachmail"
 
     /// Applies changes in order: each subject's own in order (subjects are independent rows).
     static func fold(_ changes: [StateChange], _ db: Database) throws {
+        try StateChange.fold(changes) { try apply($0, db) }
+    }
+
+    /// Applies one change to its subject; returns whether the subject changed (its `from`
+    /// condition held).
+    @discardableResult
+    static func apply(_ c: StateChange, _ db: Database) throws -> Bool {
+        let (sql, arguments) = c.update(placeholder: { _ in "?" })
+        // Cached: a campaign runs the same few statements for every message.
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
+        return db.changesCount > 0
+    }
+}
+
+extension StateChange {
+    /// Applies changes in order through `apply`: each subject's own in order (subjects are independent rows).
+    package static func fold(_ changes: [StateChange], apply: (StateChange) throws -> Bool) throws {
         var order: [Int64] = []
         var chains: [Int64: [StateChange]] = [:]
         for change in changes {
@@ -140,60 +157,71 @@ extension Register {
                 // A claim and its outcome, one after the other, become one write when the first
                 // applies; when it does not, the second is tried alone, as it would have been.
                 if index + 1 < chain.count, let both = chain[index].then(chain[index + 1]) {
-                    if try !apply(both, db) { try apply(chain[index + 1], db) }
+                    if try !apply(both) { _ = try apply(chain[index + 1]) }
                     index += 2
                 } else {
-                    try apply(chain[index], db)
+                    _ = try apply(chain[index])
                     index += 1
                 }
             }
         }
     }
 
-    /// Applies one change to its subject; returns whether the subject changed (its `from`
-    /// condition held).
-    @discardableResult
-    static func apply(_ c: StateChange, _ db: Database) throws -> Bool {
+    /// The UPDATE that applies this change, its parameters written by `placeholder(n)` (1-based),
+    /// and the values to bind, in order.
+    package func update(placeholder: (Int) -> String) -> (sql: String, arguments: [StateChangeValue]) {
+        var n = 0
+        func p() -> String { n += 1; return placeholder(n) }
         var sql = """
-            UPDATE subject SET state = ?, state_reason = ?, updated_at = ?,
-                attempts = attempts + ?, next_attempt_at = ?,
-                first_attempt_at = COALESCE(first_attempt_at, ?),
-                message_id = COALESCE(?, message_id), last_reply = CASE WHEN ? > 0 THEN ? ELSE COALESCE(?, last_reply) END
-            WHERE id = ?
+            UPDATE subject SET state = \(p()), state_reason = \(p()), updated_at = \(p()),
+                attempts = attempts + \(p()), next_attempt_at = \(p()),
+                first_attempt_at = COALESCE(first_attempt_at, \(p())),
+                message_id = COALESCE(\(p()), message_id), last_reply = CASE WHEN \(p()) > 0 THEN \(p()) ELSE COALESCE(\(p()), last_reply) END
+            WHERE id = \(p())
             """
         // An attempt's outcome brings its reply, or none (a dropped connection): never an earlier
         // attempt's reply beside this one's reason.
-        var arguments: [(any DatabaseValueConvertible)?] = [
-            c.state, c.reason, c.stamp, c.attempts, c.nextAttemptAt, c.firstAttemptAt, c.messageID,
-            c.attempts, c.lastReply, c.lastReply, c.id,
+        var arguments: [StateChangeValue] = [
+            .text(state), .text(reason), .text(stamp), .integer(Int64(attempts)), .text(nextAttemptAt), .text(firstAttemptAt),
+            .text(messageID), .integer(Int64(attempts)), .text(lastReply), .text(lastReply), .integer(id),
         ]
-        if let from = c.from {
-            sql += " AND state IN (\(Array(repeating: "?", count: from.count).joined(separator: ",")))"
-            arguments += from
+        if let from {
+            sql += " AND state IN (\(from.map { _ in p() }.joined(separator: ",")))"
+            arguments += from.map { .text($0) }
         }
-        // Cached: a campaign runs the same few statements for every message.
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
-        return db.changesCount > 0
+        return (sql, arguments)
+    }
+}
+
+/// A parameter of a ``StateChange``'s UPDATE.
+package enum StateChangeValue {
+    case text(String?), integer(Int64)
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let t): t.databaseValue
+        case .integer(let i): i.databaseValue
+        }
     }
 }
 
 /// A ``SubjectUpdate`` as the register stores it: states and times as text.
-struct StateChange {
-    var id: Int64
+package struct StateChange {
+    package var id: Int64
     /// Sorted raw states, or nil for any state.
-    var from: [String]?
-    var state: String
-    var reason: String?
+    package var from: [String]?
+    package var state: String
+    package var reason: String?
     /// Transactions tried (added to the subject's count).
-    var attempts: Int
-    var nextAttemptAt: String?
-    var firstAttemptAt: String?
-    var messageID: String?
-    var lastReply: String?
+    package var attempts: Int
+    package var nextAttemptAt: String?
+    package var firstAttemptAt: String?
+    package var messageID: String?
+    package var lastReply: String?
     /// When the change was made (RFC 3339 UTC).
-    var stamp: String
+    package var stamp: String
 
-    init(id: Int64, from: [String]?, state: String, reason: String?, attempts: Int, nextAttemptAt: String?,
+    package init(id: Int64, from: [String]?, state: String, reason: String?, attempts: Int, nextAttemptAt: String?,
          firstAttemptAt: String?, messageID: String?, lastReply: String?, stamp: String) {
         self.id = id
         self.from = from
@@ -207,7 +235,7 @@ struct StateChange {
         self.stamp = stamp
     }
 
-    init(_ u: SubjectUpdate, stamp: String) {
+    package init(_ u: SubjectUpdate, stamp: String) {
         self.init(id: u.id, from: u.from.map { $0.map(\.rawValue).sorted() }, state: u.state.rawValue, reason: u.reason,
                   attempts: u.countsAsAttempt ? 1 : 0, nextAttemptAt: u.nextAttemptAt.map(RFC3339UTC.format),
                   firstAttemptAt: u.firstAttemptAt.map(RFC3339UTC.format), messageID: u.messageID, lastReply: u.lastReply,
@@ -216,7 +244,7 @@ struct StateChange {
 
     /// This change followed by `next` on the same subject as one change, when `next` applies
     /// whenever this one did (its `from` holds this one's state); nil otherwise.
-    func then(_ next: StateChange) -> StateChange? {
+    package func then(_ next: StateChange) -> StateChange? {
         guard next.id == id, next.from.map({ $0.contains(state) }) ?? true else { return nil }
         // Sequentially: the state, reason, next attempt and time are the last's; attempts add
         // up; the first attempt keeps the first given; message id the last given; the reply is

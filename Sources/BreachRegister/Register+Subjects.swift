@@ -240,29 +240,7 @@ public final class SubjectWriter {
         try insert.execute()
         if db.changesCount == 1 {
             let id = db.lastInsertedRowID
-            // The row as `SubjectDigest.columns` reads it back (`SubjectDigest.of(_: Row)`): the
-            // defaults are 0 attempts and NULLs.
-            row.reset()
-            row.append(id)
-            row.append(incidentID)
-            row.append(importEntry)
-            row.append(Int64(s.line))
-            row.append(s.email)
-            row.append(s.firstName)
-            row.append(s.lastName)
-            row.append(s.language)
-            row.append(fields)
-            row.append(state)
-            row.append(s.reason)
-            row.append(Int64(0))  // attempts
-            row.append(nil as String?)  // next_attempt_at
-            row.append(nil as String?)  // first_attempt_at
-            row.append(stamp)  // imported_at
-            row.append(stamp)  // updated_at
-            row.append(nil as String?)  // message_id
-            row.append(nil as String?)  // last_reply
-            row.append(s.rowKey)
-            digest.add(row.digest())
+            digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
             inBatch += 1
             if inBatch >= Register.importBatch {
                 try db.commit()
@@ -281,7 +259,7 @@ public final class SubjectWriter {
 
 extension SubjectWriter {
     /// `{"key":"value",…}` with sorted keys, as JSONEncoder writes it, without its cost per row.
-    static func json(_ fields: [String: String]) -> String {
+    package static func json(_ fields: [String: String]) -> String {
         if fields.isEmpty { return "{}" }
         var out = "{"
         for (n, key) in fields.keys.sorted().enumerated() {

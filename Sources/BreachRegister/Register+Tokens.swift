@@ -75,9 +75,14 @@ extension Register {
     }
 
     /// The payload of `token.*` history entries: never the secret nor its hash.
-    private struct TokenEvent: Encodable {
+    package struct TokenEvent: Encodable {
         let name: String
         let role: String
+
+        package init(name: String, role: String) {
+            self.name = name
+            self.role = role
+        }
     }
 }
 

@@ -206,46 +206,62 @@ public final class Register: Sendable {
     public func verify() throws(RegisterError) -> ChainVerification {
         try read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM history ORDER BY sequence").map(Self.entry)
-            var previous = HistoryChain.genesis
-            var expected: Int64 = 1
-            var lastVersion: [String: (version: Int, payload: String)] = [:]
-            func result(_ problem: ChainVerification.Problem?) -> ChainVerification {
-                ChainVerification(entries: entries.count, head: entries.last?.entryHash ?? HistoryChain.genesis, firstProblem: problem)
+            let incidents = try Row.fetchAll(db, sql: "SELECT id, version, content FROM incident ORDER BY id").map {
+                (id: $0["id"] as String, version: $0["version"] as Int, content: $0["content"] as String)
             }
-            for e in entries {
-                if e.sequence != expected {
-                    return result(.init(sequence: expected, message: e.sequence > expected
-                        ? "is missing: entries \(expected)…\(e.sequence - 1) were removed"
-                        : "appears twice"))
-                }
-                if HistoryChain.sha256(e.payload) != e.payloadHash {
-                    return result(.init(sequence: e.sequence, message: "was altered: its content no longer matches its hash"))
-                }
-                if e.previousHash != previous {
-                    return result(.init(sequence: e.sequence, message: "does not follow entry \(e.sequence - 1): the chain was rewritten"))
-                }
-                if HistoryChain.entryHash(e) != e.entryHash {
-                    return result(.init(sequence: e.sequence, message: "was altered: its time, actor, kind or incident no longer match its hash"))
-                }
-                if let id = e.incidentID, let version = e.version {
-                    lastVersion[id] = (version, e.payload)
-                }
-                previous = e.entryHash
-                expected += 1
+            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notification ORDER BY id").map(Self.notificationColumns)
+            return try Self.verify(entries: entries, incidents: incidents, notifications: notifications) {
+                try Self.subjectDigest(db)
             }
-            for row in try Row.fetchAll(db, sql: "SELECT id, version, content FROM incident ORDER BY id") {
-                let id: String = row["id"], version: Int = row["version"], content: String = row["content"]
-                guard let last = lastVersion[id], last.version == version else {
-                    return result(.init(sequence: expected, message: "is missing: incident \(id) is at version \(version) "
-                        + "but the history ends at version \(lastVersion[id]?.version ?? 0)"))
-                }
-                if last.payload != content {
-                    return result(.init(sequence: expected - 1, message: "incident \(id) was changed outside the history"))
-                }
-            }
-            if let problem = try Self.verifyNotifications(db, entries) ?? Self.verifySubjects(db, entries) { return result(problem) }
-            return result(nil)
         }
+    }
+
+    /// Checks `entries` as a chain, the incidents' rows and the notifications' rows against it, and
+    /// the subjects' digest (computed by `subjectDigest`, only when the chain and the rows hold):
+    /// the same verdict whatever the store that read them.
+    package static func verify(entries: [HistoryEntry], incidents: [(id: String, version: Int, content: String)],
+                               notifications: [NotificationColumns],
+                               subjectDigest: () throws -> String) throws -> ChainVerification {
+        var previous = HistoryChain.genesis
+        var expected: Int64 = 1
+        var lastVersion: [String: (version: Int, payload: String)] = [:]
+        func result(_ problem: ChainVerification.Problem?) -> ChainVerification {
+            ChainVerification(entries: entries.count, head: entries.last?.entryHash ?? HistoryChain.genesis, firstProblem: problem)
+        }
+        for e in entries {
+            if e.sequence != expected {
+                return result(.init(sequence: expected, message: e.sequence > expected
+                    ? "is missing: entries \(expected)…\(e.sequence - 1) were removed"
+                    : "appears twice"))
+            }
+            if HistoryChain.sha256(e.payload) != e.payloadHash {
+                return result(.init(sequence: e.sequence, message: "was altered: its content no longer matches its hash"))
+            }
+            if e.previousHash != previous {
+                return result(.init(sequence: e.sequence, message: "does not follow entry \(e.sequence - 1): the chain was rewritten"))
+            }
+            if HistoryChain.entryHash(e) != e.entryHash {
+                return result(.init(sequence: e.sequence, message: "was altered: its time, actor, kind or incident no longer match its hash"))
+            }
+            if let id = e.incidentID, let version = e.version {
+                lastVersion[id] = (version, e.payload)
+            }
+            previous = e.entryHash
+            expected += 1
+        }
+        for (id, version, content) in incidents {
+            guard let last = lastVersion[id], last.version == version else {
+                return result(.init(sequence: expected, message: "is missing: incident \(id) is at version \(version) "
+                    + "but the history ends at version \(lastVersion[id]?.version ?? 0)"))
+            }
+            if last.payload != content {
+                return result(.init(sequence: expected - 1, message: "incident \(id) was changed outside the history"))
+            }
+        }
+        if let problem = try verifyNotifications(notifications, entries) ?? verifySubjects(entries, digest: subjectDigest) {
+            return result(problem)
+        }
+        return result(nil)
     }
 
     // MARK: Plumbing
@@ -279,7 +295,7 @@ public final class Register: Sendable {
                      payloadHash: row["payload_hash"], previousHash: row["previous_hash"], entryHash: row["entry_hash"])
     }
 
-    static func json(_ value: some Encodable) throws -> String {
+    package static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
@@ -336,29 +352,37 @@ public struct IncidentRecord: Sendable, Equatable {
     /// RFC 3339, UTC.
     public let openedAt: String
     public let updatedAt: String
+
+    package init(id: String, version: Int, incident: Incident, openedAt: String, updatedAt: String) {
+        self.id = id
+        self.version = version
+        self.incident = incident
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+    }
 }
 
-enum HistoryChain {
-    static let genesis = String(repeating: "0", count: 64)
+package enum HistoryChain {
+    package static let genesis = String(repeating: "0", count: 64)
 
-    static func sha256(_ text: String) -> String {
+    package static func sha256(_ text: String) -> String {
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func entryHash(_ e: HistoryEntry) -> String {
+    package static func entryHash(_ e: HistoryEntry) -> String {
         sha256([String(e.sequence), e.recordedAt, e.actor, e.kind, e.incidentID ?? "", e.version.map(String.init) ?? "",
                 e.payloadHash, e.previousHash].joined(separator: "\n"))
     }
 }
 
 extension HistoryEntry {
-    func with(entryHash: String) -> HistoryEntry {
+    package func with(entryHash: String) -> HistoryEntry {
         HistoryEntry(sequence: sequence, recordedAt: recordedAt, actor: actor, kind: kind, incidentID: incidentID, version: version,
                      payload: payload, payloadHash: payloadHash, previousHash: previousHash, entryHash: entryHash)
     }
 }
 
 /// UTC timestamps for the register.
-enum RFC3339UTC {
-    static func format(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
+package enum RFC3339UTC {
+    package static func format(_ date: Date) -> String { ZonedTime(instant: date, offsetSeconds: 0).description }
 }

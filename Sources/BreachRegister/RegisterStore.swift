@@ -110,6 +110,10 @@ public protocol SubjectStore: Sendable {
     /// Opens the ledger a campaign run records its outcomes in (see ``SubjectOutcomeLedger``),
     /// after applying whatever a dead run left in its own.
     func openOutcomeLedger() throws(RegisterError) -> any SubjectOutcomeLedger
+    /// Whether several processes may run a campaign of the same incident at once, each taking
+    /// its people by ``claimSubjects(incidentID:due:limit:)`` under a lease (PostgreSQL); false
+    /// when one run per incident holds a lock and reads the people in pages (SQLite).
+    var sharedByWorkers: Bool { get }
     /// Removes the rows of an import of `incidentID` that never finished (a killed `subjects import`),
     /// before a campaign reads the incident's people; the number of rows removed.
     @discardableResult
@@ -117,6 +121,8 @@ public protocol SubjectStore: Sendable {
 }
 
 extension SubjectStore {
+    public var sharedByWorkers: Bool { false }
+
     /// People of an incident in id order, a page at a time (at most 1,000 by default).
     public func subjects(incidentID: String, states: Set<SubjectState>? = nil, after: Int64 = 0) throws(RegisterError) -> [Subject] {
         try subjects(incidentID: incidentID, states: states, after: after, limit: 1000)

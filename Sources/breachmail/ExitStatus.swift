@@ -50,7 +50,7 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
         case let error as RegisterError:
             switch error.code {
             case .missing: self = .configuration
-            case .locked: self = .temporary
+            case .locked, .unreachable: self = .temporary
             case .incidentNotFound, .versionNotFound, .tokenNotFound: self = .noInput
             case .readOnly, .storage: self = .ioError
             case .newerVersion, .clockChoiceTooLate: self = .configuration

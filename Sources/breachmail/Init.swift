@@ -1,6 +1,7 @@
 import BreachApp
 import ArgumentParser
 import BreachConfig
+import BreachPostgres
 import BreachRegister
 import Foundation
 
@@ -14,10 +15,18 @@ struct Init: ParsableCommand {
 
             Example:
               breachmail init ./breach-work
+              breachmail init ./breach-work --register postgres://bm@db.example.lu/bm \\
+                  --register-password env:BREACHMAIL_DB_PASSWORD
             """)
 
     @Argument(help: "The directory to create (may exist if empty).")
     var directory: String
+
+    @Option(help: "The register: a PostgreSQL database, postgres://USER@HOST:PORT/DATABASE[?sslmode=verify-full] (default: register.sqlite).")
+    var register: String?
+
+    @Option(help: "The database's password, by reference: env:NAME or file:PATH (written to storage.password).")
+    var registerPassword: String?
 
     /// `url` and everything under it: directories 0700, files 0600.
     static func ownerOnly(_ url: URL) throws {
@@ -30,6 +39,25 @@ struct Init: ParsableCommand {
         }
     }
 
+    /// The configuration's text with the register (and its password's reference) given to `init`.
+    static func storage(_ text: String, register: String, password: String?) throws -> String {
+        guard PostgresLocation.isAddress(register) else {
+            throw CLIError("--register takes a postgres://USER@HOST:PORT/DATABASE address; an SQLite register is storage.register in \(Configuration.fileName).", .usage)
+        }
+        var lines = ["  register: \"\(register)\""]
+        if let password {
+            guard let reference = SecretReference(argument: password) else {
+                throw CLIError("--register-password takes env:NAME or file:PATH, never the password itself.", .usage)
+            }
+            lines.append("  password: \(reference.yaml)")
+        }
+        var out: [String] = []
+        for line in text.components(separatedBy: "\n") {
+            if line.hasPrefix("  register:") { out.append(contentsOf: lines) } else { out.append(line) }
+        }
+        return out.joined(separator: "\n")
+    }
+
     func run() throws {
         let target = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         let share = try Share.locate()
@@ -39,7 +67,10 @@ struct Init: ParsableCommand {
             throw CLIError("\(configURL.path) already exists; this is already a working directory. Choose another directory.", .cannotCreate)
         }
         try fm.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let configText = try String(contentsOf: share.appendingPathComponent("Config/breachmail.yaml"), encoding: .utf8)
+        var configText = try String(contentsOf: share.appendingPathComponent("Config/breachmail.yaml"), encoding: .utf8)
+        if let register {
+            configText = try Self.storage(configText, register: register, password: registerPassword)
+        }
         let configuration = try Configuration.parse(configText, file: "Config/breachmail.yaml")
         let templates = target.appendingPathComponent(configuration.storage.templates)
         if !fm.fileExists(atPath: templates.path) {
@@ -50,7 +81,7 @@ struct Init: ParsableCommand {
         let keyring = URL(fileURLWithPath: configuration.storage.keyring, relativeTo: target)
         try fm.createDirectory(at: keyring, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: keyring.path)
-        let register = try Register(at: URL(fileURLWithPath: configuration.storage.register, relativeTo: target), create: true)
+        let register = try Workspace.openRegister(configuration.storage, directory: target, create: true)
         // A register made under BREACHMAIL_NOW (tests, the demo) takes the injected clock for good.
         if Clock.injected != nil {
             _ = try Clock.now()

@@ -14,8 +14,10 @@ struct RegisterCommand: ParsableCommand {
               breachmail register verify
               breachmail register export --format html --output register.html
               breachmail register seal --output /media/usb/register-seal.txt
+              breachmail register migrate --to postgres://bm@db.example.lu/bm \\
+                  --password env:BREACHMAIL_DB_PASSWORD
             """,
-        subcommands: [Verify.self, Export.self, Seal.self])
+        subcommands: [Verify.self, Export.self, Seal.self, Migrate.self])
 }
 
 extension RegisterCommand {

@@ -34,6 +34,7 @@ import Testing
     static let setAside: [String: String] = [
         "bounces fetch": "needs an IMAP server; it records what it fetches with the statements of `bounces ingest`",
         "register seal": "needs the controller's signing key; it reads the head of the history only",
+        "register migrate": "copies every row of every table into PostgreSQL, a whole read by design (PostgresCLITests runs it)",
         "serve": "a long-running process: its routes run the use cases of the commands above (UseCaseAPITests drive them)",
     ]
     static let submittedAt = "2026-10-24T14:00:00Z"

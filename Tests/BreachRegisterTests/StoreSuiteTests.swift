@@ -1,5 +1,6 @@
 import BreachConfig
 import BreachCore
+import BreachPostgres
 import BreachRegister
 import BreachTestSupport
 import Foundation
@@ -8,6 +9,7 @@ import Testing
 /// The storages of the register, each behind the same protocols.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    case postgres
     var testDescription: String { rawValue }
 }
 
@@ -19,13 +21,19 @@ typealias SuiteStore = IncidentStore & HistoryStore & SubjectStore
 final class StoreFixture: @unchecked Sendable {
     let kind: StoreKind
     private let directory: TemporaryDirectory
+    /// The database of a PostgreSQL fixture, in the process's test cluster.
+    private let database: String
 
     init(_ kind: StoreKind) throws {
         self.kind = kind
         directory = try TemporaryDirectory("store-\(kind.rawValue)")
         switch kind {
         case .sqlite:
+            database = ""
             _ = try Register(at: directory.file("register.sqlite"), create: true)
+        case .postgres:
+            database = try PostgresTestServer.shared().createDatabase()
+            _ = try PostgresStore(PostgresLocation(PostgresTestServer.shared().url(database)))
         }
     }
 
@@ -33,6 +41,7 @@ final class StoreFixture: @unchecked Sendable {
     func open() throws -> any SuiteStore {
         switch kind {
         case .sqlite: return try Register(at: directory.file("register.sqlite"))
+        case .postgres: return try PostgresStore(PostgresLocation(PostgresTestServer.shared().url(database)))
         }
     }
 
@@ -43,6 +52,8 @@ final class StoreFixture: @unchecked Sendable {
         case .sqlite:
             let result = try CommandRunner.run("sqlite3", ["-bail", directory.file("register.sqlite").path, sql])
             return (result.status, result.stdout + result.stderr)
+        case .postgres:
+            return try PostgresTestServer.shared().psql(database, sql)
         }
     }
 
@@ -50,6 +61,7 @@ final class StoreFixture: @unchecked Sendable {
     var allowHistoryEdits: String {
         switch kind {
         case .sqlite: "DROP TRIGGER history_append_only_update; DROP TRIGGER history_append_only_delete; "
+        case .postgres: "DROP TRIGGER history_append_only ON history; "
         }
     }
 
@@ -57,6 +69,7 @@ final class StoreFixture: @unchecked Sendable {
     var futureMigration: String {
         switch kind {
         case .sqlite: "INSERT INTO grdb_migrations VALUES ('v99-future');"
+        case .postgres: "INSERT INTO schema_migrations (id, applied_at) VALUES ('v99-future', '2099-01-01T00:00:00Z');"
         }
     }
 }

@@ -1,0 +1,228 @@
+import BreachRegister
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One connection to PostgreSQL used synchronously: the register's protocols are synchronous, so
+/// each call runs the query on an event loop of ours and waits for it on the calling thread
+/// (never an event-loop thread: the loops below run nothing else). A lock makes one caller at a
+/// time use the connection; a transaction holds it from BEGIN to COMMIT.
+final class PostgresSession: @unchecked Sendable {
+    // `@unchecked`: `connection` and `depth` change only under `lock`.
+    /// The loops every session of the process runs its connection on (two threads, never stopped).
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    private static let logger = Logger(label: "breachmail.postgres")
+
+    let location: PostgresLocation
+    private let lock = NSRecursiveLock()
+    private var connection: PostgresConnection?
+    /// How many transactions are open (nested calls join the outer one).
+    private var depth = 0
+
+    init(_ location: PostgresLocation) throws(RegisterError) {
+        self.location = location
+        _ = try connected()
+    }
+
+    deinit {
+        _ = try? connection?.close().wait()
+    }
+
+    /// The connection, opened again when the server closed it (outside a transaction only).
+    private func connected() throws(RegisterError) -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        guard depth == 0 else { throw location.lost("the connection closed during a transaction") }
+        do {
+            let configuration = try location.configuration()
+            let fresh = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: 1, logger: Self.logger).wait()
+            connection = fresh
+            return fresh
+        } catch let error as RegisterError {
+            throw error
+        } catch {
+            throw location.unreachable(Self.describe(error))
+        }
+    }
+
+    /// Runs `sql` (parameters `$1`, `$2`…) and returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ arguments: [any PostgresBindable] = []) throws(RegisterError) -> [PostgresRecord] {
+        try run(sql, arguments).rows.map { PostgresRecord($0) }
+    }
+
+    /// Runs `sql` and returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [any PostgresBindable] = []) throws(RegisterError) -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    /// Runs statements separated by `;` at the end of a line, one by one (the extended protocol
+    /// takes one statement at a time).
+    func script(_ sql: String) throws(RegisterError) {
+        for statement in sql.components(separatedBy: ";\n") {
+            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { try execute(trimmed) }
+        }
+    }
+
+    /// The first column of the first row, nil when there is no row or it is NULL.
+    func value<T: PostgresDecodable>(_ sql: String, _ arguments: [any PostgresBindable] = [], as type: T.Type = T.self) throws(RegisterError) -> T?
+        where T._DecodableType == T {
+        guard let row = try query(sql, arguments).first else { return nil }
+        do { return try row.at(0, as: T?.self) } catch { throw map(error) }
+    }
+
+    private func run(_ sql: String, _ arguments: [any PostgresBindable]) throws(RegisterError) -> PostgresQueryResult {
+        lock.lock()
+        defer { lock.unlock() }
+        let connection = try connected()
+        var bindings = PostgresBindings(capacity: arguments.count)
+        do {
+            for argument in arguments { try argument.bind(into: &bindings) }
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
+        } catch {
+            throw map(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its
+    /// error rethrown). With `appending`, the transaction first takes the lock that serialises the
+    /// history's appends across every process (``PostgresSchema/historyLock``). A call inside a
+    /// transaction joins it.
+    @discardableResult
+    func transaction<T>(appending: Bool = true, _ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if depth > 0 { return try body() }
+        try execute("BEGIN")
+        depth = 1
+        do {
+            if appending { try execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.historyLock))") }
+            let result = try body()
+            try execute("COMMIT")
+            depth = 0
+            return result
+        } catch {
+            _ = try? execute("ROLLBACK")
+            depth = 0
+            throw error
+        }
+    }
+
+    /// A transaction whose errors are the register's; one the server chose to abort (a deadlock,
+    /// a serialization failure) is tried again, up to three times.
+    @discardableResult
+    func write<T>(appending: Bool = true, _ body: () throws -> T) throws(RegisterError) -> T {
+        var tries = 0
+        while true {
+            do { return try transaction(appending: appending, body) } catch {
+                tries += 1
+                guard tries < 3, depth == 0, Self.isRetryable(error) else { throw map(error) }
+            }
+        }
+    }
+
+    /// 40001 serialization failure, 40P01 deadlock.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+
+    /// Reads in one transaction (every figure of the same moment).
+    func read<T>(_ body: () throws -> T) throws(RegisterError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if depth > 0 { do { return try body() } catch { throw map(error) } }
+        do {
+            try execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            depth = 1
+            defer { depth = 0 }
+            do {
+                let result = try body()
+                try execute("COMMIT")
+                return result
+            } catch {
+                _ = try? execute("ROLLBACK")
+                throw error
+            }
+        } catch { throw map(error) }
+    }
+
+    func map(_ error: any Error) -> RegisterError {
+        if let error = error as? RegisterError { return error }
+        if let error = error as? PSQLError {
+            if error.code == .server {
+                let state = error.serverInfo?[.sqlState] ?? ""
+                let message = error.serverInfo?[.message] ?? "\(error.code)"
+                // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available.
+                if ["40001", "40P01", "55P03"].contains(state) { return location.locked() }
+                if state == "25006" || state == "42501" { return location.readOnly(message) }
+                return location.failed("\(message) (SQLSTATE \(state))")
+            }
+            if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(error.code) {
+                return location.lost(Self.describe(error))
+            }
+        }
+        return location.failed(Self.describe(error))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A value bound to a query parameter.
+protocol PostgresBindable {
+    func bind(into bindings: inout PostgresBindings) throws
+}
+
+extension String: PostgresBindable {
+    func bind(into bindings: inout PostgresBindings) throws { bindings.append(self) }
+}
+
+extension Int64: PostgresBindable {
+    func bind(into bindings: inout PostgresBindings) throws { bindings.append(self) }
+}
+
+extension Int: PostgresBindable {
+    func bind(into bindings: inout PostgresBindings) throws { bindings.append(Int64(self)) }
+}
+
+extension Double: PostgresBindable {
+    func bind(into bindings: inout PostgresBindings) throws { bindings.append(self) }
+}
+
+extension Array: PostgresBindable where Element: PostgresArrayEncodable {
+    func bind(into bindings: inout PostgresBindings) throws { try bindings.append(self) }
+}
+
+extension Optional: PostgresBindable where Wrapped: PostgresBindable & PostgresEncodable {
+    func bind(into bindings: inout PostgresBindings) throws {
+        switch self {
+        case .some(let value): try value.bind(into: &bindings)
+        case .none: try bindings.append(Optional<Wrapped>.none)
+        }
+    }
+}
+
+/// One row of a result, its columns by name.
+struct PostgresRecord {
+    private let row: PostgresRandomAccessRow
+
+    init(_ row: PostgresRow) { self.row = row.makeRandomAccess() }
+
+    subscript<T: PostgresDecodable>(_ column: String) -> T {
+        get throws { try row[column].decode(T.self) }
+    }
+
+    func at<T: PostgresDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
+        try row[index].decode(T.self)
+    }
+
+    var count: Int { row.count }
+}

@@ -1,0 +1,453 @@
+public import BreachCore
+public import BreachRegister
+public import Foundation
+import PostgresNIO
+
+// The people of the incidents in PostgreSQL: the SQLite register's statements (`Register+Subjects.swift`,
+// `Register+Import.swift`, `Register+Coverage.swift`, `Register+Reach.swift`), with the claim of
+// several workers: `FOR UPDATE SKIP LOCKED` under a lease.
+
+extension PostgresStore: SubjectStore {
+    public typealias Inserter = PostgresSubjectWriter
+
+    public var sharedByWorkers: Bool { true }
+
+    static let subjectColumns = """
+        id, incident_id, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
+        next_attempt_at, imported_at, updated_at, message_id, last_reply, first_attempt_at
+        """
+    /// ``SubjectDigest/columns`` as text, as SQLite gives them to the digest.
+    static let digestColumns = SubjectDigest.columns.split(separator: ",")
+        .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines))::text" }.joined(separator: ", ")
+
+    static func subject(_ row: PostgresRecord) throws -> Subject {
+        try Subject(id: row["id"], incidentID: row["incident_id"], line: Int(row["line"] as Int64), email: row["email"],
+                    firstName: row["first_name"], lastName: row["last_name"], language: row["language"], fieldsJSON: row["fields"],
+                    state: row["state"], stateReason: row["state_reason"], attempts: Int(row["attempts"] as Int64),
+                    nextAttemptAt: row["next_attempt_at"], importedAt: row["imported_at"], updatedAt: row["updated_at"],
+                    messageID: row["message_id"], lastReply: row["last_reply"], firstAttemptAt: row["first_attempt_at"])
+    }
+
+    // MARK: Import
+
+    public func importSubjects<Payload: Encodable>(incidentID: String, actor: String, at now: Date,
+                                                   _ body: (PostgresSubjectWriter) throws -> Payload) throws -> HistoryEntry {
+        // The incident's import lock, held by this connection while the import runs (the SQLite
+        // register's lock file): a second import into the incident is refused, and a lock found
+        // free tells that an unfinished import died.
+        let key = PostgresSchema.importLock(incidentID)
+        guard try session.value("SELECT pg_try_advisory_lock($1)", [key], as: Bool.self) == true else {
+            throw RegisterError.incidentBusy(incidentID)
+        }
+        defer { _ = try? session.execute("SELECT pg_advisory_unlock($1)", [key]) }
+        let stamp = RFC3339UTC.format(now)
+        let (importID, afterID) = try session.write { () -> (Int64, Int64) in
+            guard try !session.query("SELECT 1 FROM incident WHERE id = $1", [incidentID]).isEmpty else {
+                throw RegisterError.notFound(incidentID)
+            }
+            let lastEntry = try session.value("SELECT MAX(sequence) FROM history", as: Int64.self) ?? 0
+            let lastImport = try session.value("SELECT MAX(id) FROM subject_import", as: Int64.self) ?? 0
+            let id = max(lastEntry, lastImport) + 1
+            let after = try session.value("SELECT MAX(id) FROM subject", as: Int64.self) ?? 0
+            try session.execute("INSERT INTO subject_import (id, incident_id, after_id, started_at) VALUES ($1, $2, $3, $4)",
+                                [id, incidentID, after, stamp])
+            return (id, after)
+        }
+        var bodyError: (any Error)?
+        do {
+            let writer = PostgresSubjectWriter(store: self, incidentID: incidentID, importEntry: importID, stamp: stamp)
+            let payload: Payload
+            do {
+                payload = try session.transaction(appending: false) { try body(writer) }
+            } catch {
+                bodyError = error
+                throw error
+            }
+            return try session.write {
+                let entry = try append(kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
+                                       payload: Register.json(ImportPayload(payload: payload, importEntry: importID)), actor: actor, at: now)
+                var lanes = try storedDigest()
+                let before = lanes
+                lanes.add(writer.digest)
+                try recordDigest(lanes, before, subjects: nil, actor: actor, at: now)
+                try session.execute("DELETE FROM subject_import WHERE id = $1", [importID])
+                return entry
+            }
+        } catch {
+            _ = try? removeImport(importID, after: afterID)
+            if let bodyError { throw bodyError }
+            throw session.map(error)
+        }
+    }
+
+    public func removeUnfinishedImports(incidentID: String) throws(RegisterError) -> Int {
+        var removed = 0
+        let imports = try session.read {
+            try session.query("SELECT id, incident_id, after_id FROM subject_import WHERE incident_id = $1 ORDER BY id", [incidentID])
+                .map { (id: try $0["id"] as Int64, after: try $0["after_id"] as Int64) }
+        }
+        guard !imports.isEmpty else { return 0 }
+        // Only when no import into the incident runs (its lock is free): then every unfinished one died.
+        let key = PostgresSchema.importLock(incidentID)
+        guard try session.value("SELECT pg_try_advisory_lock($1)", [key], as: Bool.self) == true else { return 0 }
+        defer { _ = try? session.execute("SELECT pg_advisory_unlock($1)", [key]) }
+        for (id, after) in imports { removed += try removeImport(id, after: after) }
+        return removed
+    }
+
+    func removeImport(_ id: Int64, after: Int64) throws(RegisterError) -> Int {
+        var removed = 0
+        while true {
+            let n = try session.write(appending: false) {
+                try session.execute("""
+                    DELETE FROM subject WHERE id IN (SELECT id FROM subject WHERE id > $1 AND import_entry = $2 LIMIT $3)
+                    """, [after, id, Register.importBatch])
+            }
+            removed += n
+            if n == 0 { break }
+        }
+        try session.write(appending: false) { try session.execute("DELETE FROM subject_import WHERE id = $1", [id]) }
+        return removed
+    }
+
+    // MARK: Reading
+
+    public func subjects(incidentID: String, states: Set<SubjectState>?, after: Int64, limit: Int) throws(RegisterError) -> [Subject] {
+        try session.read {
+            if let states {
+                return try session.query("""
+                    SELECT \(Self.subjectColumns) FROM subject WHERE incident_id = $1 AND state = ANY($2) AND id > $3 ORDER BY id LIMIT $4
+                    """, [incidentID, states.map(\.rawValue).sorted(), after, limit]).map(Self.subject)
+            }
+            return try session.query("SELECT \(Self.subjectColumns) FROM subject WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                                     [incidentID, after, limit]).map(Self.subject)
+        }
+    }
+
+    public func subject(incidentID: String, id: Int64) throws(RegisterError) -> Subject? {
+        try session.read {
+            try session.query("SELECT \(Self.subjectColumns) FROM subject WHERE incident_id = $1 AND id = $2", [incidentID, id])
+                .first.map(Self.subject)
+        }
+    }
+
+    public func subject(incidentID: String, email: String) throws(RegisterError) -> Subject? {
+        try session.read {
+            try session.query("SELECT \(Self.subjectColumns) FROM subject WHERE incident_id = $1 AND email = $2", [incidentID, email])
+                .first.map(Self.subject)
+        }
+    }
+
+    public func subjectCounts(incidentID: String) throws(RegisterError) -> [String: Int] {
+        try session.read {
+            var counts: [String: Int] = [:]
+            for row in try session.query("SELECT state, COUNT(*) AS n FROM subject WHERE incident_id = $1 GROUP BY state", [incidentID]) {
+                counts[try row["state"]] = Int(try row["n"] as Int64)
+            }
+            return counts
+        }
+    }
+
+    public func subjectLanguages(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [String: (count: Int, firstLine: Int)] {
+        try session.read {
+            var languages: [String: (count: Int, firstLine: Int)] = [:]
+            for row in try session.query("""
+                SELECT language, COUNT(*) AS n, MIN(line) AS first FROM subject WHERE incident_id = $1 AND state = ANY($2) GROUP BY language
+                """, [incidentID, states.map(\.rawValue).sorted()]) {
+                languages[try row["language"]] = (Int(try row["n"] as Int64), Int(try row["first"] as Int64))
+            }
+            return languages
+        }
+    }
+
+    public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
+        try session.read {
+            // No reason and an empty one are one group, as in the SQLite register; most first, then
+            // by state and reason in byte order.
+            try session.query("""
+                SELECT state, COALESCE(state_reason, '') AS reason, COUNT(*) AS n FROM subject
+                WHERE incident_id = $1 AND state = ANY($2) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
+                """, [incidentID, states.map(\.rawValue).sorted()]).map {
+                (state: try $0["state"] as String, reason: try $0["reason"] as String, count: Int(try $0["n"] as Int64))
+            }
+        }
+    }
+
+    public func sendableSubjects(incidentID: String, at now: Date) throws(RegisterError) -> (queued: Int, sending: Int, dueDeferred: Int) {
+        try session.read {
+            guard let row = try session.query("""
+                SELECT COUNT(*) FILTER (WHERE state = 'queued') AS queued, COUNT(*) FILTER (WHERE state = 'sending') AS sending,
+                       COUNT(*) FILTER (WHERE state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) AS due
+                FROM subject WHERE incident_id = $2 AND state IN ('queued', 'sending', 'deferred')
+                """, [RFC3339UTC.format(now), incidentID]).first else { return (0, 0, 0) }
+            return (Int(try row["queued"] as Int64), Int(try row["sending"] as Int64), Int(try row["due"] as Int64))
+        }
+    }
+
+    public func firstSubmission(incidentID: String) throws(RegisterError) -> Date? {
+        try session.read {
+            try session.value("SELECT MIN(first_attempt_at) FROM subject WHERE incident_id = $1 AND state = $2",
+                              [incidentID, SubjectState.submitted.rawValue], as: String.self).flatMap { ZonedTime(rfc3339: $0)?.instant }
+        }
+    }
+
+    // MARK: Changes
+
+    public func updateSubjects(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> Int {
+        guard !updates.isEmpty else { return 0 }
+        let stamp = RFC3339UTC.format(now)
+        return try session.write {
+            try changingSubjects(ids: updates.map(\.id), actor: Register.foldActor, at: now) {
+                try updates.reduce(0) { changed, u in try apply(StateChange(u, stamp: stamp)) ? changed + 1 : changed }
+            }
+        }
+    }
+
+    /// Applies one change; a change to `sending` takes the lease of `worker` (this handle's by
+    /// default) on the person.
+    @discardableResult
+    func apply(_ change: StateChange, worker: String? = nil) throws -> Bool {
+        var (sql, arguments) = change.update { "$\($0)" }
+        if change.state == SubjectState.sending.rawValue {
+            let lease = "claimed_by = $\(arguments.count + 1), claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)"
+            sql = sql.replacingOccurrences(of: "\nWHERE id = ", with: ", \(lease)\nWHERE id = ")
+            arguments.append(.text(worker ?? self.worker))
+        }
+        let values: [any PostgresBindable] = arguments.map {
+            switch $0 {
+            case .text(let text): text
+            case .integer(let n): n
+            }
+        }
+        return try session.execute(sql, values) > 0
+    }
+
+    public func claimSubjects(incidentID: String, due now: Date, limit: Int) throws(RegisterError) -> [Subject] {
+        let stamp = RFC3339UTC.format(now)
+        return try session.write {
+            // The outcomes every worker recorded first: a dead worker's people it had sent to are
+            // not in `sending` any more.
+            try foldOutcomes(of: nil, at: now)
+            // Queued, deferred and due, or left in `sending` by a worker whose lease ran out; never
+            // the rows of an import that has not finished; a row another transaction holds is skipped.
+            let ids = try session.query("""
+                SELECT id FROM subject
+                WHERE incident_id = $1 AND state IN ('queued', 'deferred', 'sending')
+                  AND (state = 'queued'
+                       OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= $2))
+                       OR (state = 'sending' AND claim_expires < extract(epoch FROM clock_timestamp())))
+                  AND import_entry NOT IN (SELECT id FROM subject_import)
+                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+                """, [incidentID, stamp, limit]).map { try $0["id"] as Int64 }
+            guard !ids.isEmpty else { return [] }
+            try changingSubjects(ids: ids, actor: Register.foldActor, at: now) {
+                for id in ids {
+                    try apply(StateChange(SubjectUpdate(id: id, to: .sending), stamp: stamp))
+                }
+            }
+            return try session.query("SELECT \(Self.subjectColumns) FROM subject WHERE id = ANY($1) ORDER BY id", [ids]).map(Self.subject)
+        }
+    }
+
+    /// Extends the lease of every person this handle holds in `sending`; how many. Called by the
+    /// outcome ledger while the run goes (``PostgresOutcomeLedger``).
+    @discardableResult
+    public func renewClaims() throws(RegisterError) -> Int {
+        // Under the history's lock, as every change of people: never waiting for a fold that waits for it.
+        try session.write {
+            try session.execute("""
+                UPDATE subject SET claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
+                WHERE claimed_by = $1 AND state = 'sending'
+                """, [worker])
+        }
+    }
+
+    public func openOutcomeLedger() throws(RegisterError) -> any SubjectOutcomeLedger {
+        // What a dead run left in the journal is applied first.
+        try session.write { try foldOutcomes(of: nil, at: Date()) }
+        return PostgresOutcomeLedger(store: self)
+    }
+
+    /// Records `updates` in the outcome journal in one INSERT (durable when it returns).
+    func journal(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
+        guard !updates.isEmpty else { return }
+        let stamp = RFC3339UTC.format(now)
+        var rows: [String] = []
+        var arguments: [any PostgresBindable] = []
+        for update in updates {
+            let c = StateChange(update, stamp: stamp)
+            let n = arguments.count
+            rows.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ")")
+            arguments += [worker, c.id, c.from?.joined(separator: ","), c.state, c.reason, Int64(c.attempts), c.nextAttemptAt,
+                          c.firstAttemptAt, c.messageID, c.lastReply, c.stamp] as [any PostgresBindable]
+        }
+        try session.execute("""
+            INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
+                                         message_id, last_reply, stamp) VALUES
+            """ + rows.joined(separator: ", "), arguments)
+    }
+
+    /// Applies the journal's outcomes of `worker` (of every worker when nil) to the people, in
+    /// order, inside the current writing transaction, and removes them from the journal.
+    func foldOutcomes(of worker: String?, at now: Date) throws {
+        let rows = worker == nil
+            ? try session.query("SELECT * FROM subject_outcome ORDER BY seq")
+            : try session.query("SELECT * FROM subject_outcome WHERE worker = $1 ORDER BY seq", [worker ?? ""])
+        guard !rows.isEmpty else { return }
+        var changes: [(change: StateChange, worker: String)] = []
+        for row in rows {
+            let from: String? = try row["from_states"]
+            changes.append((StateChange(id: try row["subject_id"], from: from.map { $0.split(separator: ",").map(String.init) },
+                                        state: try row["state"], reason: try row["reason"], attempts: Int(try row["attempts"] as Int64),
+                                        nextAttemptAt: try row["next_attempt_at"], firstAttemptAt: try row["first_attempt_at"],
+                                        messageID: try row["message_id"], lastReply: try row["last_reply"], stamp: try row["stamp"]),
+                            try row["worker"]))
+        }
+        let owners = Dictionary(changes.map { ($0.change.id, $0.worker) }, uniquingKeysWith: { $1 })
+        let at = changes.last.flatMap { ZonedTime(rfc3339: $0.change.stamp)?.instant } ?? now
+        try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
+            try StateChange.fold(changes.map(\.change)) { try apply($0, worker: owners[$0.id]) }
+        }
+        let last: Int64 = try rows[rows.count - 1]["seq"]
+        if let worker {
+            try session.execute("DELETE FROM subject_outcome WHERE worker = $1 AND seq <= $2", [worker, last])
+        } else {
+            try session.execute("DELETE FROM subject_outcome WHERE seq <= $1", [last])
+        }
+    }
+
+    // MARK: The people's digest (`Register+Coverage.swift`)
+
+    /// Runs `change`, which changes the people `ids`, inside the current transaction; updates
+    /// the digest and appends a `subjects.digest` entry when it moved.
+    func changingSubjects<T>(ids: [Int64], actor: String, at now: Date, _ change: () throws -> T) throws -> T {
+        var lanes = try storedDigest()
+        let before = lanes
+        let unique = Array(Set(ids))
+        for row in try digestRows(unique) { lanes.subtract(row) }
+        let result = try change()
+        for row in try digestRows(unique) { lanes.add(row) }
+        try recordDigest(lanes, before, subjects: unique.count, actor: actor, at: now)
+        return result
+    }
+
+    private func digestRows(_ ids: [Int64]) throws -> [SubjectDigest] {
+        var digests: [SubjectDigest] = []
+        for start in stride(from: 0, to: ids.count, by: 1000) {
+            let batch = Array(ids[start..<min(start + 1000, ids.count)])
+            for row in try session.query("SELECT \(Self.digestColumns) FROM subject WHERE id = ANY($1)", [batch]) {
+                digests.append(SubjectDigest.of(try (0..<row.count).map { try row.at($0, as: String?.self) }))
+            }
+        }
+        return digests
+    }
+
+    /// The digest of the people's rows that match `condition`.
+    func subjectDigest(where condition: String) throws -> SubjectDigest {
+        var lanes = SubjectDigest.zero
+        for row in try session.query("SELECT \(Self.digestColumns) FROM subject WHERE \(condition)") {
+            lanes.add(SubjectDigest.of(try (0..<row.count).map { try row.at($0, as: String?.self) }))
+        }
+        return lanes
+    }
+
+    func storedDigest() throws -> SubjectDigest {
+        SubjectDigest(hex: try session.value("SELECT lanes FROM subject_digest WHERE id = 1", as: String.self) ?? "")
+    }
+
+    /// Stores the digest and appends its entry, at `now` or the last entry's time when later.
+    func recordDigest(_ lanes: SubjectDigest, _ before: SubjectDigest, subjects: Int?, actor: String, at now: Date) throws {
+        guard lanes != before else { return }
+        try session.execute("UPDATE subject_digest SET lanes = $1 WHERE id = 1", [lanes.hex])
+        var at = now
+        if let last = try session.value("SELECT recorded_at FROM history ORDER BY sequence DESC LIMIT 1", as: String.self),
+           let lastTime = ZonedTime(rfc3339: last)?.instant, lastTime > at { at = lastTime }
+        try append(kind: HistoryEntry.Kind.subjectsDigest, incidentID: nil, version: nil,
+                   payload: Register.json(SubjectDigestPayload(digest: lanes.hex, subjects: subjects)), actor: actor, at: at)
+    }
+}
+
+/// Inserts the people of one import into PostgreSQL, inside ``PostgresStore/importSubjects(incidentID:actor:at:_:)``.
+public final class PostgresSubjectWriter: SubjectInserting {
+    private let store: PostgresStore
+    private let incidentID: String
+    private let importEntry: Int64
+    private let stamp: String
+    private var inBatch = 0
+    /// The digest of the rows inserted so far, added to the register's at the end of the import.
+    private(set) var digest = SubjectDigest.zero
+    private var row = SubjectDigest.RowBytes()
+
+    init(store: PostgresStore, incidentID: String, importEntry: Int64, stamp: String) {
+        self.store = store
+        self.incidentID = incidentID
+        self.importEntry = importEntry
+        self.stamp = stamp
+    }
+
+    public func insert(_ s: NewSubject) throws -> SubjectInsertion {
+        let session = store.session
+        let fields = SubjectWriter.json(s.fields)
+        let state = s.state.rawValue
+        let inserted = try session.query("""
+            INSERT INTO subject (incident_id, import_entry, line, email, first_name, last_name, language, fields,
+                                 state, state_reason, imported_at, updated_at, row_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT DO NOTHING RETURNING id
+            """, [incidentID, importEntry, s.line, s.email, s.firstName, s.lastName, s.language, fields,
+                  state, s.reason, stamp, stamp, s.rowKey])
+        if let first = inserted.first {
+            let id: Int64 = try first["id"]
+            digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
+            inBatch += 1
+            if inBatch >= Register.importBatch {
+                // A batch per transaction, as in the SQLite register.
+                try session.execute("COMMIT")
+                try session.execute("BEGIN")
+                inBatch = 0
+            }
+            return .inserted(id: id)
+        }
+        guard let existing = try session.query("""
+            SELECT line, import_entry FROM subject WHERE incident_id = $1 AND (email = $2 OR row_key = $3)
+            """, [incidentID, s.email, s.rowKey]).first else {
+            throw RegisterError.database(store.location, "a conflicting subject could not be found")
+        }
+        return .duplicate(line: Int(try existing["line"] as Int64), earlierImport: (try existing["import_entry"] as Int64) != importEntry)
+    }
+}
+
+/// A campaign run's ledger on PostgreSQL: each append one INSERT into the outcome journal
+/// (durable when it commits), folded into the people once a second with one history entry, as
+/// the SQLite register folds its journal file; and, while the run goes, the lease on the people
+/// this worker holds in `sending` renewed, so that only a dead worker's people are claimed again.
+final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
+    // `@unchecked`: `lastRenewal` is behind `lock`.
+    private let store: PostgresStore
+    private let lock = NSLock()
+    private var lastRenewal = Date()
+
+    init(store: PostgresStore) { self.store = store }
+
+    func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
+        try store.journal(updates, at: now)
+    }
+
+    func sync() throws(RegisterError) {
+        let due = lock.withLock { () -> Bool in
+            guard Date().timeIntervalSince(lastRenewal) >= PostgresStore.claimLease / 4 else { return false }
+            lastRenewal = Date()
+            return true
+        }
+        if due { try store.renewClaims() }
+    }
+
+    func fold() throws(RegisterError) {
+        let store = store
+        try store.session.write { try store.foldOutcomes(of: store.worker, at: Date()) }
+    }
+
+    func close() throws(RegisterError) {
+        try fold()
+    }
+}
