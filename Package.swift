@@ -96,6 +96,8 @@ let package = Package(
             dependencies: [
                 "BreachCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own C API, for the import's insert (bound without GRDB's argument values).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

@@ -293,7 +293,7 @@ public final class CSVReader {
         // The raw text is decoded only if asked for (the report's rows): most records never are.
         // Its bytes may still settle the encoding, as its decoding would have.
         if encoding == nil, raw.contains(where: { $0 >= 0x80 }) { _ = decode(raw[...]) }
-        return CSVRecord(line: startLine, fields: fields, rawBytes: raw, rawEncoding: encoding, rawTruncated: raw.count >= Self.rawLimit,
+        return CSVRecord(line: startLine, fields: fields, rawBytes: Array(raw[...]), rawEncoding: encoding, rawTruncated: raw.count >= Self.rawLimit,
                          problem: problem)
     }
 
@@ -370,8 +370,9 @@ public struct CSVRecord: Sendable, Equatable {
     }
     public let rawTruncated: Bool
     public let problem: Problem?
-    /// The bytes of ``raw`` (the reader's buffer, shared until it reads the next record), and the
-    /// file's encoding as known when the record was read.
+    /// The bytes of ``raw`` (a copy of their own: records wait in batches, and sharing the
+    /// reader's 2 KiB buffer would give each a buffer of that size), and the file's encoding as
+    /// known when the record was read.
     let rawBytes: [UInt8]
     let rawEncoding: CSVEncoding?
 

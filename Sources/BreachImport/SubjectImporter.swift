@@ -10,8 +10,9 @@ import Crypto
 /// address is missing or invalid: still recorded, never dropped), duplicate (the incident already
 /// has that address) or rejected (the row cannot be trusted: NUL byte, oversized field, not text,
 /// a line break or a mail header inside a name…). Rows read = accepted + duplicates + rejected.
-/// Everything but the clean rows goes to a report beside the register. The whole import is one
-/// transaction.
+/// Everything but the clean rows goes to a report beside the register. The rows are read and
+/// checked on a thread of their own (``RowPipeline``) while they are written in batches; the
+/// import becomes visible in one final step, or not at all (see `Register+Import.swift`).
 public enum SubjectImporter {
     /// What to import and how.
     public struct Options: Sendable {
@@ -116,37 +117,51 @@ public enum SubjectImporter {
         guard let header = try reader.next() else { throw ImportError(file: reader.file, .empty) }
         if header.problem != nil { throw ImportError(file: reader.file, line: header.line, .binary) }
         let mapping = try ColumnMapping(header: header.fields, maps: options.maps, file: reader.file, singleColumn: header.fields.count == 1)
-        while let record = try reader.next() {
-            summary.rows += 1
-            if let progress, summary.rows % progressEvery == 0 {
-                progress(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
-            }
-            switch classify(record, mapping, options) {
-            case .rejected(let reason):
-                summary.rejected += 1
-                try report.add(record, outcome: "rejected", reason: reason)
-            case .subject(let subject, let languageDefaulted, let normalised):
-                switch try writer.insert(subject) {
-                case .inserted:
-                    summary.accepted += 1
-                    if languageDefaulted { summary.languageDefaulted += 1 }
-                    if normalised != nil { summary.normalised += 1 }
-                    if subject.state == .noAddress {
-                        summary.noAddress += 1
-                        try report.add(record, outcome: "no_address", reason: [subject.reason, normalised].compactMap { $0 }.joined(separator: "; "))
-                    } else {
-                        summary.queued += 1
-                        if let normalised { try report.add(record, outcome: "normalised", reason: normalised) }
-                    }
-                case .duplicate(let line, let earlier):
-                    summary.duplicates += 1
-                    try report.add(record, outcome: "duplicate", reason: earlier
-                        ? "already recorded from line \(line) by an earlier import"
-                        : "same \(subject.email == nil ? "row" : "address") as line \(line); merged")
+        // The rows are read and classified on a thread of their own while they are written here.
+        let pipeline = RowPipeline(reader: reader, mapping: mapping, options: options)
+        pipeline.start()
+        defer { pipeline.finish() }
+        while let batch = try pipeline.next() {
+            for item in batch.items {
+                let record = item.record
+                summary.rows += 1
+                if let progress, summary.rows % progressEvery == 0 {
+                    progress(Progress(rows: summary.rows, bytesRead: batch.bytesRead, size: reader.size))
                 }
+                try write(item.outcome, record, writer, report, &summary)
             }
         }
+        pipeline.finish()
         progress?(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
+    }
+
+    /// Records one classified row: inserted (or merged as a duplicate) or refused, in the counts and the report.
+    private static func write(_ outcome: Outcome, _ record: CSVRecord, _ writer: some SubjectInserting, _ report: Report,
+                              _ summary: inout Summary) throws {
+        switch outcome {
+        case .rejected(let reason):
+            summary.rejected += 1
+            try report.add(record, outcome: "rejected", reason: reason)
+        case .subject(let subject, let languageDefaulted, let normalised):
+            switch try writer.insert(subject) {
+            case .inserted:
+                summary.accepted += 1
+                if languageDefaulted { summary.languageDefaulted += 1 }
+                if normalised != nil { summary.normalised += 1 }
+                if subject.state == .noAddress {
+                    summary.noAddress += 1
+                    try report.add(record, outcome: "no_address", reason: [subject.reason, normalised].compactMap { $0 }.joined(separator: "; "))
+                } else {
+                    summary.queued += 1
+                    if let normalised { try report.add(record, outcome: "normalised", reason: normalised) }
+                }
+            case .duplicate(let line, let earlier):
+                summary.duplicates += 1
+                try report.add(record, outcome: "duplicate", reason: earlier
+                    ? "already recorded from line \(line) by an earlier import"
+                    : "same \(subject.email == nil ? "row" : "address") as line \(line); merged")
+            }
+        }
     }
 
     enum Outcome {
