@@ -128,8 +128,8 @@ echo
 echo "Campaign of $count people to smtp-sink, $pairs pairs per connection count (median of each)"
 printf '%-6s %5s %9s %9s\n' way conns 'msg/s' 'api/cli'
 for n in "${connections[@]}"; do
-    cli=$(for r in "${rows[@]}"; do read -r w c _ k s <<<"$r"; [ "$w" = cli ] && [ "$c" = "$n" ] && rate "$k" "$s"; done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-    api=$(for r in "${rows[@]}"; do read -r w c _ k s <<<"$r"; [ "$w" = api ] && [ "$c" = "$n" ] && rate "$k" "$s"; done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    cli=$(for r in "${rows[@]}"; do read -r w c _ k s <<<"$r"; if [ "$w" = cli ] && [ "$c" = "$n" ]; then rate "$k" "$s"; echo; fi; done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    api=$(for r in "${rows[@]}"; do read -r w c _ k s <<<"$r"; if [ "$w" = api ] && [ "$c" = "$n" ]; then rate "$k" "$s"; echo; fi; done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     printf '%-6s %5d %9d %9s\n' cli "$n" "$cli" -
     printf '%-6s %5d %9d %8.1f%%\n' api "$n" "$api" "$(awk -v a="$api" -v c="$cli" 'BEGIN { print 100 * a / c }')"
 done

@@ -7,23 +7,24 @@ import GRDB
 /// submitted people, and only the people with bounces are read one by one.
 extension Register {
     /// The reach of an incident at `now` (see ``Reach/init(stateCounts:openSubmissions:lastSubmission:window:)``),
-    /// in one read transaction, so that every figure is of the same moment.
+    /// every figure of the same moment: from the incident's figures (read in one read transaction,
+    /// and kept until the register changes, see `Register+Figures.swift`), with `now` applied.
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func reach(incidentID: String, now: Date, window: TimeInterval) throws(RegisterError) -> Reach {
-        try read { db in
-            var states: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: Self.stateCountsSQL, arguments: [incidentID]) { states[row[0]] = row[1] }
-            // Stamps are whole seconds in one fixed-width UTC form, so text order is time order; a
-            // window is open when `now < submitted + window`, i.e. `submitted > now - window`, and
-            // for whole seconds that is `submitted > floor(now - window)`, which the form floors to.
-            let since = RFC3339UTC.format(now.addingTimeInterval(-window))
-            let open = try Row.fetchOne(db, sql: Self.openSubmissionsSQL, arguments: [incidentID, since])
-            let last = try String.fetchOne(db, sql: Self.lastSubmissionSQL, arguments: [incidentID])
-            var reach = Reach(stateCounts: states, openSubmissions: open?[0] ?? 0,
-                              lastSubmission: last.flatMap { ZonedTime(rfc3339: $0)?.instant }, window: window)
-            try Self.forEachBouncedSubject(db, incidentID: incidentID) { reach.correct(for: $0, now: now, window: window) }
-            return reach
+        let figures = try subjectFigures(incidentID: incidentID)
+        // Stamps are whole seconds in one fixed-width UTC form, so text order is time order; a
+        // window is open when `now < submitted + window`, i.e. `submitted > now - window`, and
+        // for whole seconds that is `submitted > floor(now - window)`, which the form floors to.
+        let since = RFC3339UTC.format(now.addingTimeInterval(-window))
+        var open = 0
+        for second in figures.submissions.reversed() {
+            guard since.utf8.lexicographicallyPrecedes(second.stamp.utf8) else { break }
+            open += second.count
         }
+        var reach = Reach(stateCounts: figures.stateCounts, openSubmissions: open,
+                          lastSubmission: figures.submissions.last.flatMap { ZonedTime(rfc3339: $0.stamp)?.instant }, window: window)
+        for subject in figures.bounced { reach.correct(for: subject, now: now, window: window) }
+        return reach
     }
 
     /// Every person of the incident who may be unreachable one by one (no address, retries
@@ -76,7 +77,7 @@ extension Register {
     }
 
     /// Each person of the incident with at least one credited bounce, as reach sees them.
-    private static func forEachBouncedSubject(_ db: Database, incidentID: String, _ body: (ReachSubject) -> Void) throws {
+    static func forEachBouncedSubject(_ db: Database, incidentID: String, _ body: (ReachSubject) -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: bouncedSubjectsSQL, arguments: [incidentID])
         var current: ReachSubject?
         while let row = try cursor.next() {
@@ -103,9 +104,6 @@ extension Register {
     }
 
     static let stateCountsSQL = "SELECT state, COUNT(*) FROM subject WHERE incident_id = ? GROUP BY state"
-    // The literal 'submitted' lets SQLite use the partial index subject_submitted.
-    static let openSubmissionsSQL = "SELECT COUNT(*) FROM subject WHERE incident_id = ? AND state = 'submitted' AND updated_at > ?"
-    static let lastSubmissionSQL = "SELECT MAX(updated_at) FROM subject WHERE incident_id = ? AND state = 'submitted'"
     static let bouncedSubjectsSQL = """
         SELECT b.subject_id, b.received_at, b.class, s.state, s.updated_at
         FROM bounce b JOIN subject s ON s.id = b.subject_id AND s.incident_id = b.incident_id

@@ -77,16 +77,7 @@ extension Register {
     /// How many subjects of an incident are in each state (states with none are absent).
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subjectCounts(incidentID: String) throws(RegisterError) -> [String: Int] {
-        do {
-            return try pool.read { db in
-                var counts: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM subject WHERE incident_id = ? GROUP BY state",
-                                            arguments: [incidentID]) {
-                    counts[row["state"]] = row["n"]
-                }
-                return counts
-            }
-        } catch { throw Self.map(error, path) }
+        try subjectFigures(incidentID: incidentID).stateCounts  // kept until the register changes
     }
 
     /// How many subjects of an incident in `states` are written to in each language, and the
@@ -114,6 +105,10 @@ extension Register {
     /// How many subjects of an incident are in each (state, reason) among `states`, most first.
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
+        try keptSubjectReasons(incidentID: incidentID, states: states) { () throws(RegisterError) in try readSubjectReasons(incidentID: incidentID, states: states) }
+    }
+
+    private func readSubjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
         do {
             return try pool.read { db in
                 // Counted here rather than by GROUP BY, which would sort these people in a temporary

@@ -8,6 +8,8 @@ import GRDB
 public final class Register: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// The figures of the incidents' people, kept until the register changes (`Register+Figures.swift`).
+    let figuresCache: SubjectFiguresCache
 
     /// Opens the register at `url`; with `create`, makes a new one when none exists.
     ///
@@ -23,6 +25,7 @@ public final class Register: Sendable {
             guard fd >= 0 else { throw .readOnly(url.path) }
             close(fd)
         }
+        figuresCache = SubjectFiguresCache(path: url.path)
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(2)
         configuration.foreignKeysEnabled = true

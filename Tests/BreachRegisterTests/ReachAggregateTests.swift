@@ -168,4 +168,36 @@ import Testing
         let read = try register.subjectLanguages(incidentID: ids[0], states: [.queued, .deferred])
         #expect(read.mapValues { "\($0.count)/\($0.firstLine)" } == languages.mapValues { "\($0.count)/\($0.firstLine)" })
     }
+
+    /// The figures `status` reads are kept between reads (the service is asked again and again)
+    /// and read again as soon as the register changes: by this process's own writes, and by
+    /// another process writing the same file (the sqlite3 program here, as a `breachmail` command
+    /// beside the service would).
+    @Test func keptFiguresFollowEveryChangeOfTheRegister() throws {
+        let (register, ids) = try population(seed: 11, people: 200)
+        let now = t0.addingTimeInterval(86_400)
+        func exact() throws -> Reach { Reach(try everyone(register, ids[0]).map(\.1), now: now, window: window) }
+        let before = try register.subjectCounts(incidentID: ids[0])
+        #expect(try register.reach(incidentID: ids[0], now: now, window: window) == exact())
+        #expect(try register.reach(incidentID: ids[0], now: now, window: window) == exact())  // kept, the same
+
+        // This process's writer: one person submitted.
+        let own = try #require(try register.subjects(incidentID: ids[0], states: [.queued, .deferred], limit: 1).first)
+        try register.updateSubjects([SubjectUpdate(id: own.id, from: [.queued, .deferred], to: .submitted, reason: nil,
+                                                   countsAsAttempt: true, messageID: "<kept@example.org>")], at: now)
+        let afterOwn = try register.subjectCounts(incidentID: ids[0])
+        #expect(afterOwn[own.state] == before[own.state]! - 1 && afterOwn["submitted"] == before["submitted", default: 0] + 1)
+        #expect(try register.reach(incidentID: ids[0], now: now, window: window) == exact())
+
+        // Another process: one person failed for good, with a reason of its own.
+        let other = try #require(try register.subjects(incidentID: ids[0], states: [.queued, .deferred], limit: 1).first)
+        let result = try CommandRunner.run("/usr/bin/sqlite3", [dir.file("register-11.sqlite").path,
+            "UPDATE subject SET state = 'failed_permanent', state_reason = 'changed by another process' WHERE id = \(other.id)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let afterOther = try register.subjectCounts(incidentID: ids[0])
+        #expect(afterOther[other.state] == afterOwn[other.state]! - 1)
+        #expect(afterOther["failed_permanent"] == afterOwn["failed_permanent", default: 0] + 1)
+        #expect(try register.subjectReasons(incidentID: ids[0], states: [.failedPermanent]).contains { $0.reason == "changed by another process" })
+        #expect(try register.reach(incidentID: ids[0], now: now, window: window) == exact())
+    }
 }

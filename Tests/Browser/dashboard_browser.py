@@ -139,6 +139,75 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# Accessibility basics, measured in the page as the browser laid it out (WCAG 2.1 AA):
+# every form control has a label; one h1 and no heading level skipped; text contrast at least
+# 4.5:1 (3:1 for large text) against the background it is drawn on; a language on <html>;
+# every chart (svg) an image with a title. Returns a list of problems, each naming the element.
+A11Y = r"""
+(() => {
+  const problems = [];
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+  if (!document.documentElement.lang) problems.push('html has no lang');
+  for (const c of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button'].includes(c.type)) continue;
+    const labelled = (c.id && document.querySelector('label[for="' + c.id + '"]')) || c.closest('label')
+      || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby');
+    if (!labelled) problems.push(name(c) + ' has no label');
+  }
+  for (const b of document.querySelectorAll('button')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push(name(b) + ' has no text');
+  const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => +h.tagName[1]);
+  if (headings.filter(l => l === 1).length !== 1) problems.push(headings.filter(l => l === 1).length + ' h1 (one expected)');
+  headings.forEach((l, i) => { if (i > 0 && l > headings[i - 1] + 1) problems.push('heading h' + l + ' after h' + headings[i - 1]); });
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.getAttribute('role') !== 'img' || !svg.querySelector('title')) problems.push(name(svg) + ' is not an image with a title');
+  }
+  const rgb = text => { const m = text.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; };
+  const luminance = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = e => {
+    for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) return c; }
+    return [255, 255, 255];
+  };
+  let measured = 0;
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e.closest('svg')) continue;
+    const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(e);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || !e.getClientRects().length) continue;
+    const fg = rgb(style.color), bg = background(e);
+    const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize), bold = +style.fontWeight >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    measured += 1;
+    if (ratio < needed) problems.push(name(e) + ' contrast ' + ratio.toFixed(2) + ':1 (' + needed + ' needed)');
+  }
+  if (measured === 0) problems.push('no text measured');
+  return problems;
+})()
+"""
+
+
+def accessible(b, page):
+    problems = b.evaluate(A11Y)
+    check(problems == [], "the %s page passes the accessibility checks (labels, headings, contrast, lang, charts) %s" % (page, problems))
+
+
+# The page as served (not as the script changed it), parsed by html5lib in strict mode: any
+# parse error of the HTML standard (unclosed or misnested element, stray end tag, bad attribute,
+# duplicate attribute, missing doctype) is a failure.
+def valid_html(b, page):
+    import html5lib
+    source = b.evaluate("fetch(location.href, {credentials: 'same-origin'}).then(r => r.text())")
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(source)
+        error = None
+    except html5lib.html5parser.ParseError as e:
+        line = source.split("\n")[e.args[0][0] - 1] if isinstance(e.args[0], tuple) else ""
+        error = "%s %s" % (e, line.strip()[:120])
+    check(error is None and source.startswith("<!DOCTYPE html>"), "the %s page is well-formed HTML (%s)" % (page, error))
+
+
 def csp_violations(messages):
     return [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
 
@@ -173,6 +242,8 @@ def main():
               "the session cookie is HttpOnly, SameSite=Strict, Path=/ui")
         check("bm_session" not in b.evaluate("document.cookie"), "the page's script cannot read the session cookie")
         b.screenshot("incidents.png")
+        accessible(b, "incidents")
+        valid_html(b, "incidents")
 
         b.submit("document.querySelector('a[href=\"/ui/incidents/%s\"]').click()" % INCIDENT)
         check(b.evaluate("location.pathname") == "/ui/incidents/" + INCIDENT, "the incident opens from the list")
@@ -187,6 +258,8 @@ def main():
             b.pump(0.2)
         check(state == "idle", "the page's script received the campaign's server-sent events (state %s)" % state)
         b.screenshot("incident.png")
+        accessible(b, "incident")
+        valid_html(b, "incident")
 
         seen = b.messages(start)
         check(csp_violations(seen) == [], "no CSP violation in the console while signing in and reading (%s)" % csp_violations(seen))
@@ -201,6 +274,7 @@ def main():
                  % json.dumps(ADDRESS))
         check("was I told?" in b.evaluate("document.body.innerText"), "the person's page answers")
         b.screenshot("person.png")
+        accessible(b, "person")
         urls = [e["params"]["request"]["url"] for e in b.events if e.get("method") == "Network.requestWillBeSent"]
         check(not any(ADDRESS.lower() in u.lower() or "%40" in u or "@" in u for u in urls),
               "no address in any URL the browser requested (%d URLs)" % len(urls))
@@ -215,6 +289,8 @@ def main():
         # Sign out; the auditor then sees no action and its POST is refused.
         b.submit("document.querySelector('form[action=\"/ui/sign-out\"]').submit()")
         check(b.evaluate("location.pathname") == "/ui/sign-in", "signing out returns to the sign-in page")
+        accessible(b, "sign-in")
+        valid_html(b, "sign-in")
         sign_in(b, AUDITOR)
         b.navigate(URL + "/ui/incidents/" + INCIDENT)
         check(b.evaluate("document.querySelectorAll('form[action^=\"/ui/incidents/\"]:not([action$=\"/people\"])').length") == 0,
