@@ -70,6 +70,9 @@ public enum IncidentCharts {
                                   columns: [word("column.time"), word("column.event")]).chart)
     }
 
+    /// The states a campaign moves people through.
+    static let campaignStates: Set<String> = Set([SubjectState.queued, .sending, .submitted, .deferred, .failedPermanent].map(\.rawValue))
+
     /// The states bar, reach over time and the live counts of the campaign.
     public static func campaign(ws: Workspace, id: String, status: StatusJSON.Document, zone: TimeZone, idPrefix: String = "",
                                 _ word: Words) throws -> [String: Any]? {
@@ -80,7 +83,11 @@ public enum IncidentCharts {
                                     columns: [word("column.state"), word("column.people"), word("column.share")]).chart
         var values: [String: Any] = [
             "states": view(states),
-            "counts": order.compactMap { state in status.subjects[state].map { ["state": state, "label": word("state.\(state)"), "count": $0] } },
+            // The states a campaign moves people through are always there (0 too), so that the
+            // page's script can follow them live; the others when someone is in them.
+            "counts": order.compactMap { state in
+                (status.subjects[state] ?? (Self.campaignStates.contains(state) ? 0 : nil)).map { ["state": state, "label": word("state.\(state)"), "count": $0] }
+            },
         ]
         if let reach = try reachOverTime(ws: ws, id: id, status: status, zone: zone, idPrefix: idPrefix, word) { values["reach"] = view(reach) }
         return values

@@ -32,4 +32,33 @@ import Testing
         #expect(server.log.contains("route=/ui/incidents/{id}/people"))
         #expect(!server.log.lowercased().contains(DashboardTests.address))
     }
+
+    /// In Chromium, the DPO overrides the decision, confirms the recommendation again, starts the campaign (after the page
+    /// saying how many people it will mail) and watches it run against the test SMTP server: the
+    /// submitted count grows on the page, then the campaign finishes; every person is received.
+    @Test func confirmTheAssessmentThenWatchTheCampaignRunInChromium() throws {
+        let fixture = try ServeFixture()
+        try fixture.bm(["subjects", "import", DashboardTests.id, CommandRunner.exampleSubjects.path])
+        let answers = CommandRunner.packageRoot.appendingPathComponent("Config/examples/assessment.yaml").path
+        let assessed = try fixture.bm(["incident", "assess", DashboardTests.id, "--answers", answers, "--confirm"])
+        try #require(assessed.status == 0, "\(assessed.stderr)")
+        // A relay slow enough for the page to see the campaign run: 0.2 s before each of 120 replies.
+        let addresses = try String(contentsOf: CommandRunner.exampleSubjects, encoding: .utf8).split(separator: "\n").dropFirst()
+            .compactMap { line in line.split(separator: ";").first.map(String.init) }.filter { $0.contains("@") }
+        let smtp = try SMTPTestServer(faults: Dictionary(uniqueKeysWithValues: addresses.prefix(120).map { ($0.lowercased(), .delay(seconds: 0.2)) }))
+        try ServeFaultTests.useSMTP(fixture, smtp)
+        let dpo = try fixture.token("alice", "dpo")
+        let server = try fixture.serve()
+        defer { _ = try? server.stop() }
+        let environment = ProcessInfo.processInfo.environment.merging(["BM_DPO_SECRET": dpo]) { $1 }
+        let result = try CommandRunner.run("/usr/bin/python3", [Self.script.path, server.url, DashboardTests.id, DashboardTests.address,
+                                                                Self.screenshots.path, "campaign"], environment: environment, timeout: 300)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("browser checks: 0 failed") && !result.stdout.contains("FAILED"), "\(result.stdout)")
+        #expect(try server.stop().status == 0)
+        let submitted = try fixture.sqlite("SELECT count(*) FROM subject WHERE state = 'submitted';").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.stdout.contains("SUBMITTED_SHOWN \(submitted)"), "the page's final count is the register's (\(submitted))")
+        #expect(try smtp.receivedMessages().count == Int(submitted), "every submitted person reached the relay once")
+        #expect(try fixture.sqlite("SELECT actor FROM history WHERE kind = 'assessment.recorded' ORDER BY sequence DESC LIMIT 1;") == "token:alice\n")
+    }
 }

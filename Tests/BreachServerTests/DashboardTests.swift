@@ -192,6 +192,14 @@ import Testing
         #expect(try auditor.post("/ui/incidents/\(Self.id)/campaign/start", [:]).status == 403)
         #expect(try entries() == before)
 
+        // Starting the campaign mails people: the first POST only says how many, in which languages.
+        let asked = try dpo.post("/ui/incidents/\(Self.id)/campaign/start", [:])
+        let due = try fixture.sqlite("SELECT count(*) FROM subject WHERE state = 'queued';").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(asked.status == 200 && asked.body.contains("Check, then start the campaign") && asked.body.contains("<strong data-total>\(due)</strong>")
+                && asked.body.contains("name=\"confirm\" value=\"yes\"") && asked.body.contains("Français: "), "\(asked.status) \(asked.body)")
+        #expect(try entries() == before)
+        #expect(try fixture.sqlite("SELECT count(*) FROM subject WHERE state <> 'queued' AND state <> 'no_address';") == "0\n")
+
         // The DPO's override is recorded with the signed-in token's name, and so is confirming again.
         let overridden = try dpo.post("/ui/incidents/\(Self.id)/assessment",
                                       ["decision": "override", "notify_authority": "no", "communicate_to_subjects": "no", "reason": "Encrypted at rest."])

@@ -2,7 +2,8 @@
 """Drives Debian's headless Chromium over the DevTools protocol against a running
 `breachmail serve`, as a person would use the dashboard, and checks what the page shows.
 
-Usage: BM_DPO_SECRET=… BM_AUDITOR_SECRET=… dashboard_browser.py URL INCIDENT ADDRESS SCREENSHOT_DIR
+Usage: BM_DPO_SECRET=… BM_AUDITOR_SECRET=… dashboard_browser.py URL INCIDENT ADDRESS SCREENSHOT_DIR [campaign]
+(with `campaign`: confirm the assessment, start the campaign, watch it run; BM_AUDITOR_SECRET unused)
 
 Prints one line per check ("ok: ..." or "FAILED: ...") and exits 1 when any failed.
 Needs Debian's `chromium` and `python3-websocket` (.ci/packages-browser.txt). Loopback only;
@@ -20,7 +21,7 @@ import time
 import websocket
 
 URL, INCIDENT, ADDRESS, SHOTS = sys.argv[1:5]
-DPO, AUDITOR = os.environ["BM_DPO_SECRET"], os.environ["BM_AUDITOR_SECRET"]
+DPO, AUDITOR = os.environ["BM_DPO_SECRET"], os.environ.get("BM_AUDITOR_SECRET", "")
 failures = []
 
 
@@ -307,5 +308,56 @@ def main():
     return 1 if failures else 0
 
 
+def campaign():
+    """The DPO overrides, then confirms the recommendation, starts the campaign after its confirmation page, and
+    watches the counts change while it runs against the test SMTP server, until it finishes."""
+    os.makedirs(SHOTS, exist_ok=True)
+    b = Browser()
+    try:
+        b.open_page()
+        sign_in(b, DPO)
+        b.navigate(URL + "/ui/incidents/" + INCIDENT)
+        # The DPO overrides the decision with a written reason, then comes back to the recommendation.
+        b.submit("document.getElementById('ov-subjects').value = 'no'; document.getElementById('ov-reason').value = "
+                 "'Addresses only, already public.'; document.getElementById('ov-reason').form.submit()")
+        check("overridden by the DPO" in b.evaluate("document.body.innerText"), "the DPO's override is shown with its reason")
+        b.submit("document.querySelector('form[action$=\"/assessment\"] input[value=confirm]').form.submit()")
+        check("confirmed by the DPO" in b.evaluate("document.body.innerText"), "the DPO confirmed the recommendation in the browser")
+
+        b.submit("document.querySelector('form[action$=\"/campaign/start\"]').submit()")
+        check(b.evaluate("location.pathname") == "/ui/incidents/%s/campaign/start" % INCIDENT
+              and b.evaluate("document.querySelector('[data-total]').textContent.trim()") not in ("", "0"),
+              "starting the campaign first shows how many people it will mail (%s)" % b.evaluate("document.querySelector('[data-total]') && document.querySelector('[data-total]').textContent"))
+        accessible(b, "campaign confirmation")
+        b.screenshot("confirm-campaign.png")
+
+        b.submit("document.querySelector('form input[name=confirm][value=yes]').form.submit()")
+        check(b.evaluate("location.pathname") == "/ui/incidents/" + INCIDENT, "confirming starts it and returns to the incident")
+        # The page's script follows the campaign's events: running, the submitted count growing, finished.
+        seen, states, end = [], set(), time.time() + 90
+        while time.time() < end:
+            state = b.evaluate("document.getElementById('live').dataset.state || ''")
+            text = b.evaluate("document.querySelector('[data-live-status]').textContent")
+            states.add(state)
+            if text.startswith("submitted ") and (not seen or seen[-1] != text):
+                seen.append(text)
+            if state == "finished":
+                break
+            b.pump(0.1)
+        counts = [int(t.split()[1]) for t in seen]
+        check("running" in states and len(counts) >= 2 and counts == sorted(counts) and counts[-1] > counts[0],
+              "the page showed the campaign running, its submitted count growing (%s)" % counts[:8])
+        check("finished" in states, "the page showed the campaign finished (states seen: %s)" % sorted(states))
+        submitted = b.evaluate("document.querySelector('[data-count=submitted]') && document.querySelector('[data-count=submitted]').textContent")
+        check(submitted is not None and submitted.strip().isdigit() and int(submitted) > 0,
+              "the final counts came with the finished event (submitted %s)" % submitted)
+        b.screenshot("campaign-finished.png")
+        print("SUBMITTED_SHOWN %s" % (submitted or "").strip())
+    finally:
+        b.close()
+    print("browser checks: %d failed" % len(failures))
+    return 1 if failures else 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(campaign() if sys.argv[5:6] == ["campaign"] else main())

@@ -11,7 +11,7 @@ import Hummingbird
 /// The dashboard's actions: each a POST form with the session's CSRF token (checked before the
 /// handler runs), for the roles allowed, done by the same use case as the API with the signed-in
 /// token as the history's actor; each answers with a redirect back to the incident (303, so a
-/// reload does not post again). Sending to an authority asks for confirmation first.
+/// reload does not post again). Sending to an authority and starting a campaign ask for confirmation first.
 struct DashboardActions: Sendable {
     let pages: DashboardPages
     var environment: ServerEnvironment { pages.environment }
@@ -62,9 +62,25 @@ struct DashboardActions: Sendable {
             _ = try await blocking { try n.recordReference(reference) }
             return Dashboard.redirect("\(Dashboard.prefix)/incidents/\(n.record.id)#notifications")
         }
+        // Starting the campaign mails people: the first POST shows how many and in which
+        // languages; only the second, with confirm=yes, starts it.
         add(.post, "/incidents/{id}/campaign/start", .campaign) { _, context, visit in
             let id = try context.parameters.require("id")
-            try await environment.campaigns.start(try environment.workspace(for: visit.token), incidentID: id)
+            let ws = try environment.workspace(for: visit.token)
+            guard visit.form["confirm"] == "yes" else {
+                let now = environment.now()
+                let (due, languages) = try await blocking {
+                    _ = try ws.register.incident(id)  // an unknown incident is a 404, not an empty page
+                    return (try ws.register.sendableSubjects(incidentID: id, at: now),
+                            try ws.register.subjectLanguages(incidentID: id, states: [.queued, .deferred]))
+                }
+                return try pages.page(visit, "confirm-campaign", [
+                    "incident": id, "total": due.queued + due.sending + due.dueDeferred,
+                    "queued": due.queued, "sending": due.sending, "deferred": due.dueDeferred,
+                    "hasLanguages": !languages.isEmpty, "peopleLanguages": languages.keys.sorted().map { ["language": visit.word("language.\($0)"), "count": languages[$0]!.count] },
+                ])
+            }
+            try await environment.campaigns.start(ws, incidentID: id)
             return Dashboard.redirect("\(Dashboard.prefix)/incidents/\(id)#campaign")
         }
         add(.post, "/incidents/{id}/campaign/pause", .campaign) { _, context, visit in

@@ -6,10 +6,11 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!live || !window.EventSource) { return; }
   var status = live.querySelector("[data-live-status]");
   var source = new EventSource(live.getAttribute("data-events"));
+  // Every count shown follows the event: a state nobody is in any more shows 0.
   function setStates(states) {
-    Object.keys(states || {}).forEach(function (state) {
-      var cell = live.querySelector('[data-count="' + state + '"]');
-      if (cell) { cell.textContent = String(states[state]); }
+    states = states || {};
+    Array.prototype.forEach.call(live.querySelectorAll("[data-count]"), function (cell) {
+      cell.textContent = String(states[cell.getAttribute("data-count")] || 0);
     });
   }
   source.addEventListener("progress", function (event) {
