@@ -321,10 +321,17 @@ def campaign():
         b.submit("document.getElementById('ov-subjects').value = 'no'; document.getElementById('ov-reason').value = "
                  "'Addresses only, already public.'; document.getElementById('ov-reason').form.submit()")
         check("overridden by the DPO" in b.evaluate("document.body.innerText"), "the DPO's override is shown with its reason")
+        # Starting now would go against the decision: the confirmation page says so, and nothing starts.
+        b.submit("document.querySelector('form[action$=\"/campaign/start\"]').submit()")
+        check(b.evaluate("document.querySelector('[data-against-decision]') !== null"),
+              "the campaign's confirmation warns that the decision in force is not to tell the people")
+        b.navigate(URL + "/ui/incidents/" + INCIDENT)
         b.submit("document.querySelector('form[action$=\"/assessment\"] input[value=confirm]').form.submit()")
         check("confirmed by the DPO" in b.evaluate("document.body.innerText"), "the DPO confirmed the recommendation in the browser")
 
         b.submit("document.querySelector('form[action$=\"/campaign/start\"]').submit()")
+        check(b.evaluate("document.querySelector('[data-against-decision]') === null"),
+              "once the recommendation is confirmed again, no warning")
         check(b.evaluate("location.pathname") == "/ui/incidents/%s/campaign/start" % INCIDENT
               and b.evaluate("document.querySelector('[data-total]').textContent.trim()") not in ("", "0"),
               "starting the campaign first shows how many people it will mail (%s)" % b.evaluate("document.querySelector('[data-total]') && document.querySelector('[data-total]').textContent"))

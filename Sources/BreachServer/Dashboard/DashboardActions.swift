@@ -69,12 +69,15 @@ struct DashboardActions: Sendable {
             let ws = try environment.workspace(for: visit.token)
             guard visit.form["confirm"] == "yes" else {
                 let now = environment.now()
-                let (due, languages) = try await blocking {
+                let (due, languages, decision) = try await blocking {
                     _ = try ws.register.incident(id)  // an unknown incident is a 404, not an empty page
                     return (try ws.register.sendableSubjects(incidentID: id, at: now),
-                            try ws.register.subjectLanguages(incidentID: id, states: [.queued, .deferred]))
+                            try ws.register.subjectLanguages(incidentID: id, states: [.queued, .deferred]),
+                            try ws.register.assessmentToShow(incidentID: id).shown?.record.decision)
                 }
                 return try pages.page(visit, "confirm-campaign", [
+                    // The DPO may still tell the people against the decision in force, but is told first.
+                    "againstDecision": decision.map { !$0.communicateToSubjects } ?? false,
                     "incident": id, "total": due.queued + due.sending + due.dueDeferred,
                     "queued": due.queued, "sending": due.sending, "deferred": due.dueDeferred,
                     "hasLanguages": !languages.isEmpty, "peopleLanguages": languages.keys.sorted().map { ["language": visit.word("language.\($0)"), "count": languages[$0]!.count] },
