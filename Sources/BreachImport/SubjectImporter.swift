@@ -123,15 +123,14 @@ public enum SubjectImporter {
         defer { pipeline.finish() }
         while let batch = try pipeline.next() {
             for item in batch.items {
-                let record = item.record
                 summary.rows += 1
                 if let progress, summary.rows % progressEvery == 0 {
                     progress(Progress(rows: summary.rows, bytesRead: batch.bytesRead, size: reader.size))
                 }
-                try write(item.outcome, record, writer, report, &summary)
+                try write(item.outcome, item.record, writer, report, &summary)
             }
         }
-        pipeline.finish()
+        // The last batch came: the thread is done with the reader.
         progress?(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
     }
 

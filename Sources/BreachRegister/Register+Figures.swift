@@ -18,7 +18,7 @@ import GRDBSQLite
 /// `@unchecked Sendable`: the connection and the kept figures are used under `lock` only.
 final class SubjectFiguresCache: @unchecked Sendable {
     /// What is kept of one incident, of one moment.
-    struct Figures {
+    struct Figures: Sendable {
         var stateCounts: [String: Int]
         /// Submitted people by the second of their submission: RFC 3339 UTC stamps, ascending.
         var submissions: [(stamp: String, count: Int)]
@@ -26,13 +26,13 @@ final class SubjectFiguresCache: @unchecked Sendable {
         var bounced: [ReachSubject]
     }
 
-    /// Incidents kept at once; the least recently kept one goes first.
+    /// Values kept at once (an incident's figures, its failures by reason); the least recently
+    /// kept one goes first.
     static let capacity = 16
 
     private let lock = NSLock()
     private var connection: OpaquePointer?
-    private var figures: [String: (version: Int64, figures: Figures)] = [:]
-    private var reasons: [String: (version: Int64, reasons: [(state: String, reason: String, count: Int)])] = [:]
+    private var kept: [String: (version: Int64, value: any Sendable)] = [:]
     private var order: [String] = []
 
     init(path: String) {
@@ -47,8 +47,26 @@ final class SubjectFiguresCache: @unchecked Sendable {
 
     deinit { sqlite3_close(connection) }
 
+    /// The value kept under `key` when the register has not changed since it was read; else
+    /// `read()`, kept (unless the register's version cannot be read: then nothing is kept).
+    func value<Value: Sendable>(_ key: String, _ read: () throws(RegisterError) -> Value) throws(RegisterError) -> Value {
+        let version = self.version()
+        if let version, let value = lock.withLock({ kept[key].flatMap { $0.version == version ? $0.value as? Value : nil } }) {
+            return value
+        }
+        let value = try read()
+        guard let version else { return value }
+        lock.withLock {
+            kept[key] = (version, value)
+            order.removeAll { $0 == key }
+            order.append(key)
+            while order.count > Self.capacity { kept[order.removeFirst()] = nil }
+        }
+        return value
+    }
+
     /// The register's version now; nil when it cannot be read.
-    func version() -> Int64? {
+    private func version() -> Int64? {
         lock.withLock {
             guard let connection else { return nil }
             var statement: OpaquePointer?
@@ -58,39 +76,6 @@ final class SubjectFiguresCache: @unchecked Sendable {
             return sqlite3_column_int64(statement, 0)
         }
     }
-
-    func figures(of incidentID: String, at version: Int64) -> Figures? {
-        lock.withLock { figures[incidentID].flatMap { $0.version == version ? $0.figures : nil } }
-    }
-
-    func keep(_ kept: Figures, of incidentID: String, at version: Int64) {
-        lock.withLock {
-            figures[incidentID] = (version, kept)
-            touch(incidentID)
-        }
-    }
-
-    func reasons(_ key: String, at version: Int64) -> [(state: String, reason: String, count: Int)]? {
-        lock.withLock { reasons[key].flatMap { $0.version == version ? $0.reasons : nil } }
-    }
-
-    func keep(reasons kept: [(state: String, reason: String, count: Int)], _ key: String, at version: Int64) {
-        lock.withLock {
-            reasons[key] = (version, kept)
-            touch(key)
-        }
-    }
-
-    /// Call under `lock`.
-    private func touch(_ key: String) {
-        order.removeAll { $0 == key }
-        order.append(key)
-        while order.count > Self.capacity {
-            let gone = order.removeFirst()
-            figures[gone] = nil
-            reasons[gone] = nil
-        }
-    }
 }
 
 extension Register {
@@ -98,36 +83,21 @@ extension Register {
     /// since they were read, else read again (in one read transaction: every figure of the same
     /// moment) and kept.
     func subjectFigures(incidentID: String) throws(RegisterError) -> SubjectFiguresCache.Figures {
-        let version = figuresCache.version()
-        if let version, let kept = figuresCache.figures(of: incidentID, at: version) { return kept }
-        let read: SubjectFiguresCache.Figures
-        do {
-            read = try pool.read { db in
-                var states: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: Self.stateCountsSQL, arguments: [incidentID]) { states[row[0]] = row[1] }
-                var submissions: [(stamp: String, count: Int)] = []
-                for row in try Row.fetchAll(db, sql: Self.submissionsBySecondSQL, arguments: [incidentID]) {
-                    submissions.append((row[0], row[1]))
+        try figuresCache.value("figures\u{1F}" + incidentID) { () throws(RegisterError) in
+            do {
+                return try pool.read { db in
+                    var states: [String: Int] = [:]
+                    for row in try Row.fetchAll(db, sql: Self.stateCountsSQL, arguments: [incidentID]) { states[row[0]] = row[1] }
+                    var submissions: [(stamp: String, count: Int)] = []
+                    for row in try Row.fetchAll(db, sql: Self.submissionsBySecondSQL, arguments: [incidentID]) {
+                        submissions.append((row[0], row[1]))
+                    }
+                    var bounced: [ReachSubject] = []
+                    try Self.forEachBouncedSubject(db, incidentID: incidentID) { bounced.append($0) }
+                    return SubjectFiguresCache.Figures(stateCounts: states, submissions: submissions, bounced: bounced)
                 }
-                var bounced: [ReachSubject] = []
-                try Self.forEachBouncedSubject(db, incidentID: incidentID) { bounced.append($0) }
-                return SubjectFiguresCache.Figures(stateCounts: states, submissions: submissions, bounced: bounced)
-            }
-        } catch { throw Self.map(error, path) }
-        if let version { figuresCache.keep(read, of: incidentID, at: version) }
-        return read
-    }
-
-    /// ``subjectReasons(incidentID:states:)``, kept like the figures.
-    func keptSubjectReasons(incidentID: String, states: Set<SubjectState>,
-                            _ read: () throws(RegisterError) -> [(state: String, reason: String, count: Int)])
-        throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
-        let key = incidentID + "\u{1F}" + states.map(\.rawValue).sorted().joined(separator: ",")
-        let version = figuresCache.version()
-        if let version, let kept = figuresCache.reasons(key, at: version) { return kept }
-        let reasons = try read()
-        if let version { figuresCache.keep(reasons: reasons, key, at: version) }
-        return reasons
+            } catch { throw Self.map(error, path) }
+        }
     }
 
     // The literal 'submitted' lets SQLite use the partial index subject_submitted, which is in

@@ -105,7 +105,9 @@ extension Register {
     /// How many subjects of an incident are in each (state, reason) among `states`, most first.
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
-        try keptSubjectReasons(incidentID: incidentID, states: states) { () throws(RegisterError) in try readSubjectReasons(incidentID: incidentID, states: states) }
+        // Kept until the register changes, like the figures (`Register+Figures.swift`).
+        let key = "reasons\u{1F}" + incidentID + "\u{1F}" + states.map(\.rawValue).sorted().joined(separator: ",")
+        return try figuresCache.value(key) { () throws(RegisterError) in try readSubjectReasons(incidentID: incidentID, states: states) }
     }
 
     private func readSubjectReasons(incidentID: String, states: Set<SubjectState>) throws(RegisterError) -> [(state: String, reason: String, count: Int)] {
