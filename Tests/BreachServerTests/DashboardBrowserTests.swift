@@ -42,10 +42,14 @@ import Testing
         let answers = CommandRunner.packageRoot.appendingPathComponent("Config/examples/assessment.yaml").path
         let assessed = try fixture.bm(["incident", "assess", DashboardTests.id, "--answers", answers, "--confirm"])
         try #require(assessed.status == 0, "\(assessed.stderr)")
-        // A relay slow enough for the page to see the campaign run: 0.2 s before each of 120 replies.
-        let addresses = try String(contentsOf: CommandRunner.exampleSubjects, encoding: .utf8).split(separator: "\n").dropFirst()
+        // A relay slow enough for the page to see the campaign run even when Chromium is slow to load the page: 0.3 s
+        // before every reply, about 22 s at 4 connections. The example file has CRLF lines (a "\r\n" is one Character
+        // in Swift, so split on the newline scalars), and the rules must cover every person, or the test races.
+        let addresses = try String(contentsOf: CommandRunner.exampleSubjects, encoding: .utf8)
+            .split(whereSeparator: \.isNewline).dropFirst()
             .compactMap { line in line.split(separator: ";").first.map(String.init) }.filter { $0.contains("@") }
-        let smtp = try SMTPTestServer(faults: Dictionary(uniqueKeysWithValues: addresses.prefix(120).map { ($0.lowercased(), .delay(seconds: 0.2)) }))
+        try #require(addresses.count >= 290, "the delay rules cover the example's people (\(addresses.count))")
+        let smtp = try SMTPTestServer(faults: Dictionary(addresses.map { ($0.lowercased(), .delay(seconds: 0.3)) }) { first, _ in first })
         try ServeFaultTests.useSMTP(fixture, smtp)
         let dpo = try fixture.token("alice", "dpo")
         let server = try fixture.serve()

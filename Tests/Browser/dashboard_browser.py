@@ -352,6 +352,7 @@ def campaign():
                 break
             b.pump(0.1)
         counts = [int(t.split()[1]) for t in seen]
+        print("CAMPAIGN_WATCHED %.1f s, %d counts" % (90 - (end - time.time()), len(counts)))
         check("running" in states and len(counts) >= 2 and counts == sorted(counts) and counts[-1] > counts[0],
               "the page showed the campaign running, its submitted count growing (%s)" % counts[:8])
         check("finished" in states, "the page showed the campaign finished (states seen: %s)" % sorted(states))
