@@ -283,8 +283,10 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 slot.pending.append(update)
                 continue
             }
-            // `sending`, with the previous outcome, recorded before the message goes.
-            guard append(slot, [claim]) else { return nil }
+            // `sending`, with the previous outcome, recorded before the message goes. A shared
+            // store's claim wrote `sending` already, with this worker's lease: journalled, it
+            // would only be folded as a change whose `from` no longer holds (a round trip each).
+            guard append(slot, register.sharedByWorkers ? [] : [claim]) else { return nil }
             if let hold = holdAfterClaims, lock.withLock({ claims += 1; return claims }) > hold {
                 while true { Thread.sleep(forTimeInterval: 3600) }  // until SIGKILL: the test hook above
             }

@@ -14,13 +14,17 @@ final class PostgresSession: @unchecked Sendable {
     private static let logger = Logger(label: "breachmail.postgres")
 
     let location: PostgresLocation
+    /// Settings sent with every connection's start (run-time parameters of the session, set again
+    /// on a reconnection).
+    private let parameters: [(String, String)]
     private let lock = NSRecursiveLock()
     private var connection: PostgresConnection?
     /// How many transactions are open (nested calls join the outer one).
     private var depth = 0
 
-    init(_ location: PostgresLocation) throws(RegisterError) {
+    init(_ location: PostgresLocation, parameters: [(String, String)] = []) throws(RegisterError) {
         self.location = location
+        self.parameters = parameters
         _ = try connected()
     }
 
@@ -33,7 +37,8 @@ final class PostgresSession: @unchecked Sendable {
         if let connection, !connection.isClosed { return connection }
         guard depth == 0 else { throw location.lost("the connection closed during a transaction") }
         do {
-            let configuration = try location.configuration()
+            var configuration = try location.configuration()
+            configuration.options.additionalStartupParameters = parameters
             let fresh = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: 1, logger: Self.logger).wait()
             connection = fresh
             return fresh

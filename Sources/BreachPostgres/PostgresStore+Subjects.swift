@@ -240,12 +240,16 @@ extension PostgresStore: SubjectStore {
                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
                 """, [incidentID, stamp, limit]).map { try $0["id"] as Int64 }
             guard !ids.isEmpty else { return [] }
-            try changingSubjects(ids: ids, actor: Register.foldActor, at: now) {
-                for id in ids {
-                    try apply(StateChange(SubjectUpdate(id: id, to: .sending), stamp: stamp))
-                }
+            // One statement for the whole claim: what `StateChange(SubjectUpdate(id:to: .sending))`
+            // writes to each, with this worker's lease.
+            let claimed = try changingSubjects(ids: ids, actor: Register.foldActor, at: now) {
+                try session.query("""
+                    UPDATE subject SET state = 'sending', state_reason = NULL, updated_at = $2, next_attempt_at = NULL,
+                        claimed_by = $3, claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
+                    WHERE id = ANY($1) RETURNING \(Self.subjectColumns)
+                    """, [ids, stamp, worker]).map(Self.subject)
             }
-            return try session.query("SELECT \(Self.subjectColumns) FROM subject WHERE id = ANY($1) ORDER BY id", [ids]).map(Self.subject)
+            return claimed.sorted { $0.id < $1.id }
         }
     }
 
@@ -265,11 +269,17 @@ extension PostgresStore: SubjectStore {
     public func openOutcomeLedger() throws(RegisterError) -> any SubjectOutcomeLedger {
         // What a dead run left in the journal is applied first.
         try session.write { try foldOutcomes(of: nil, at: Date()) }
-        return PostgresOutcomeLedger(store: self)
+        // The journal's appends go on a connection of their own, never queued behind this handle's
+        // folds and claims, and commit without waiting for the disk (`synchronous_commit` off): a
+        // killed worker loses nothing (the database has the row), a crash of the database itself
+        // at most its last fraction of a second — as the SQLite journal file, synced once a
+        // second; the next fold's commit, synchronous, flushes them.
+        let journal = try PostgresSession(session.location, parameters: [("synchronous_commit", "off")])
+        return PostgresOutcomeLedger(store: self, journal: journal)
     }
 
-    /// Records `updates` in the outcome journal in one INSERT (durable when it returns).
-    func journal(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
+    /// Records `updates` in the outcome journal in one INSERT on `journal`.
+    func journal(_ updates: [SubjectUpdate], at now: Date, on journal: PostgresSession) throws(RegisterError) {
         guard !updates.isEmpty else { return }
         let stamp = RFC3339UTC.format(now)
         var rows: [String] = []
@@ -281,7 +291,7 @@ extension PostgresStore: SubjectStore {
             arguments += [worker, c.id, c.from?.joined(separator: ","), c.state, c.reason, Int64(c.attempts), c.nextAttemptAt,
                           c.firstAttemptAt, c.messageID, c.lastReply, c.stamp] as [any PostgresBindable]
         }
-        try session.execute("""
+        try journal.execute("""
             INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
                                          message_id, last_reply, stamp) VALUES
             """ + rows.joined(separator: ", "), arguments)
@@ -289,11 +299,17 @@ extension PostgresStore: SubjectStore {
 
     /// Applies the journal's outcomes of `worker` (of every worker when nil) to the people, in
     /// order, inside the current writing transaction, and removes them from the journal.
+    ///
+    /// The rows removed are exactly the rows applied (`DELETE … RETURNING`): sequence numbers are
+    /// taken when a row is inserted, not when it commits, so a row committed just after a read
+    /// may carry a lower number than the last one read — removing "up to the last number read"
+    /// lost such an outcome, and its person stayed `sending` under a live worker's lease.
     func foldOutcomes(of worker: String?, at now: Date) throws {
-        let rows = worker == nil
-            ? try session.query("SELECT * FROM subject_outcome ORDER BY seq")
-            : try session.query("SELECT * FROM subject_outcome WHERE worker = $1 ORDER BY seq", [worker ?? ""])
-        guard !rows.isEmpty else { return }
+        let taken = worker == nil
+            ? try session.query("DELETE FROM subject_outcome RETURNING *")
+            : try session.query("DELETE FROM subject_outcome WHERE worker = $1 RETURNING *", [worker ?? ""])
+        guard !taken.isEmpty else { return }
+        let rows = try taken.map { (seq: try $0["seq"] as Int64, row: $0) }.sorted { $0.seq < $1.seq }.map(\.row)
         var changes: [(change: StateChange, worker: String)] = []
         for row in rows {
             let from: String? = try row["from_states"]
@@ -307,12 +323,6 @@ extension PostgresStore: SubjectStore {
         let at = changes.last.flatMap { ZonedTime(rfc3339: $0.change.stamp)?.instant } ?? now
         try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
             try StateChange.fold(changes.map(\.change)) { try apply($0, worker: owners[$0.id]) }
-        }
-        let last: Int64 = try rows[rows.count - 1]["seq"]
-        if let worker {
-            try session.execute("DELETE FROM subject_outcome WHERE worker = $1 AND seq <= $2", [worker, last])
-        } else {
-            try session.execute("DELETE FROM subject_outcome WHERE seq <= $1", [last])
         }
     }
 
@@ -417,20 +427,25 @@ public final class PostgresSubjectWriter: SubjectInserting {
     }
 }
 
-/// A campaign run's ledger on PostgreSQL: each append one INSERT into the outcome journal
-/// (durable when it commits), folded into the people once a second with one history entry, as
+/// A campaign run's ledger on PostgreSQL: each append one INSERT into the outcome journal, on a
+/// connection of its own (``PostgresStore/openOutcomeLedger()``), folded into the people once a second with one history entry, as
 /// the SQLite register folds its journal file; and, while the run goes, the lease on the people
 /// this worker holds in `sending` renewed, so that only a dead worker's people are claimed again.
 final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
     // `@unchecked`: `lastRenewal` is behind `lock`.
     private let store: PostgresStore
+    /// The journal's own connection (``PostgresStore/openOutcomeLedger()``).
+    private let journal: PostgresSession
     private let lock = NSLock()
     private var lastRenewal = Date()
 
-    init(store: PostgresStore) { self.store = store }
+    init(store: PostgresStore, journal: PostgresSession) {
+        self.store = store
+        self.journal = journal
+    }
 
     func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
-        try store.journal(updates, at: now)
+        try store.journal(updates, at: now, on: journal)
     }
 
     func sync() throws(RegisterError) {

@@ -134,10 +134,16 @@ public final class DovecotTestServer: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        // Nothing else of this process goes to the daemon: the tests run in parallel, and a daemon
+        // that inherited the write end of another test's output pipe kept that test reading it
+        // until the daemon stopped (a PostgreSQL started by one suite held a command's pipe of
+        // another: a hang). glibc's closefrom action is not visible from Swift: python3 (which
+        // the tests need anyway) closes every descriptor above 2, then becomes the command.
+        let closing = ["/usr/bin/python3", "-c", "import os, sys; os.closerange(3, os.sysconf('SC_OPEN_MAX')); os.execv(sys.argv[1], sys.argv[1:])"]
+        let argv: [UnsafeMutablePointer<CChar>?] = (closing + [path] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let code = posix_spawn(&pid, closing[0], &actions, &attributes, argv, environ)
         guard code == 0 else { throw Failure(description: "cannot start \(path): \(String(cString: strerror(code)))") }
         let deadline = Date().addingTimeInterval(20)
         var status: Int32 = 0
