@@ -3,7 +3,8 @@
 # beside the PostgreSQL register with 1, 2 and 4 worker processes sharing it (issue 15), in one
 # run: messages per second (people / wall seconds from the first worker's start to the last one's
 # end), claims per second (the `subjects.digest` entries the claims appended, per second), and
-# the peak memory (maximum resident set) of each worker. Prints figures, passes nothing.
+# the peak memory (maximum resident set) and CPU seconds of each worker, and the CPU seconds the
+# whole machine spent (the database and the sink included). Prints figures, passes nothing.
 # Targets: PostgreSQL with one worker within 15 % of SQLite; adding workers adds throughput until
 # the sink or the CPUs are the limit (the script prints the CPUs and the load it saw).
 #
@@ -54,7 +55,10 @@ if [ -z "$breachmail" ]; then
     breachmail=$(swift build -c release --show-bin-path)/breachmail
 fi
 timer=()
-[ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%M')
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%M %U %S')
+# CPU seconds (user + system) the whole machine spent so far: the run's share of the database and the sink
+# is its difference minus the workers' own.
+busy() { awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat; }
 
 # The private cluster: trust on the loopback only, fsync on (the figures are a real register's).
 mkdir -p "$pgdata"
@@ -89,26 +93,30 @@ prepare() {
     "$breachmail" subjects import --dir "$dir" BR-2026-0001 "$csv" >/dev/null
 }
 
-# Runs N workers on the directory at once; prints "seconds peak-kib-per-worker…".
+# Runs N workers on the directory at once; prints "seconds machine-cpu-seconds peak-kib/cpu-seconds-per-worker…".
 run() {
-    local dir=$1 n=$2 pids=() t0 t1 i peaks=()
+    local dir=$1 n=$2 pids=() t0 t1 c0 c1 i peaks=()
     t0=$(now)
+    c0=$(busy)
     for ((i = 0; i < n; i++)); do
         "${timer[@]}" "$breachmail" subjects notify --dir "$dir" BR-2026-0001 >"$work/notify-$i.log" 2>"$work/notify-$i.err" &
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p" || { cat "$work"/notify-*.err >&2; exit 1; }; done
     t1=$(now)
-    for ((i = 0; i < n; i++)); do peaks+=("$(tail -1 "$work/notify-$i.err" | grep -o '^[0-9]*$' || echo -)"); done
-    echo "$(elapsed "$t0" "$t1") ${peaks[*]}"
+    c1=$(busy)
+    for ((i = 0; i < n; i++)); do
+        peaks+=("$(tail -1 "$work/notify-$i.err" | awk 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%d/%.1fs", $1, $2 + $3; ok = 1 } END { if (!ok) printf "-" }')")
+    done
+    echo "$(elapsed "$t0" "$t1") $(elapsed "$c0" "$c1") ${peaks[*]}"
 }
 
 rows=()
 echo "— SQLite, 1 process, $count people, $connections connections"
 prepare "$work/sqlite" ""
-read -r s peaks <<<"$(run "$work/sqlite" 1)"
+read -r s cpu peaks <<<"$(run "$work/sqlite" 1)"
 claims=$(sqlite3 "$work/sqlite/register.sqlite" "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
-rows+=("sqlite 1 $s $claims $peaks")
+rows+=("sqlite 1 $s $claims $cpu $peaks")
 rm -rf "$work/sqlite"
 
 for n in "${workers[@]}"; do
@@ -116,23 +124,24 @@ for n in "${workers[@]}"; do
     db="bench_$n"
     psql -d postgres -c "CREATE DATABASE $db" >/dev/null
     prepare "$work/pg-$n" "postgres://postgres@127.0.0.1:$pgport/$db?sslmode=disable"
-    read -r s peaks <<<"$(run "$work/pg-$n" "$n")"
+    read -r s cpu peaks <<<"$(run "$work/pg-$n" "$n")"
     claims=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
     sent=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM subject WHERE state = 'submitted'")
     [ "$sent" = "$count" ] || echo "  warning: $sent of $count submitted" >&2
-    rows+=("postgres $n $s $claims $peaks")
+    rows+=("postgres $n $s $claims $cpu $peaks")
     rm -rf "$work/pg-$n"
 done
 
 echo
 echo "Campaign of $count people to smtp-sink on 127.0.0.1, $connections connections per worker, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "claims/s counts the register's subject changes (claims, outcomes) appended per second."
-printf '%-9s %7s %9s %9s %9s  %s\n' register workers seconds msg/s claims/s 'peak RSS per worker (KiB)'
+echo "cpu s: what the whole machine spent during the run (workers, database, sink); per worker: peak RSS (KiB)/its own CPU seconds."
+printf '%-9s %7s %9s %9s %9s %7s  %s\n' register workers seconds msg/s claims/s 'cpu s' 'per worker'
 base=
 for row in "${rows[@]}"; do
-    read -r store n s claims peaks <<<"$row"
+    read -r store n s claims cpu peaks <<<"$row"
     r=$(rate "$count" "$s")
     [ "$store" = sqlite ] && base=$r
     vs=$([ -n "$base" ] && awk -v a="$r" -v b="$base" 'BEGIN { printf " (%.0f %% of SQLite)", 100 * a / b }')
-    printf '%-9s %7d %9.2f %9d %9d  %s%s\n' "$store" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$peaks" "$vs"
+    printf '%-9s %7d %9.2f %9d %9d %7.1f  %s%s\n' "$store" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$cpu" "$peaks" "$vs"
 done

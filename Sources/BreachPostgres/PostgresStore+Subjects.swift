@@ -274,9 +274,12 @@ extension PostgresStore: SubjectStore {
         // killed worker loses nothing (the database has the row), a crash of the database itself
         // at most its last fraction of a second — as the SQLite journal file, synced once a
         // second; the next fold's commit, synchronous, flushes them.
-        let journal = try PostgresSession(session.location, parameters: [("synchronous_commit", "off")])
+        let journal = try PostgresSession(session.location, parameters: Self.journalParameters)
         return PostgresOutcomeLedger(store: self, journal: journal)
     }
+
+    /// The journal connections' settings (``openOutcomeLedger()``).
+    static let journalParameters = [("synchronous_commit", "off")]
 
     /// Records `updates` in the outcome journal in one INSERT on `journal`.
     func journal(_ updates: [SubjectUpdate], at now: Date, on journal: PostgresSession) throws(RegisterError) {
@@ -321,9 +324,38 @@ extension PostgresStore: SubjectStore {
         }
         let owners = Dictionary(changes.map { ($0.change.id, $0.worker) }, uniquingKeysWith: { $1 })
         let at = changes.last.flatMap { ZonedTime(rfc3339: $0.change.stamp)?.instant } ?? now
+        // A person with one change (a campaign's outcome: the usual case) is changed with every
+        // other such person in one statement; a person with several, in order, one by one.
+        var count: [Int64: Int] = [:]
+        for (change, _) in changes { count[change.id, default: 0] += 1 }
+        let alone = changes.map(\.change).filter { count[$0.id] == 1 && $0.state != SubjectState.sending.rawValue }
+        let inOrder = changes.map(\.change).filter { count[$0.id] != 1 || $0.state == SubjectState.sending.rawValue }
         try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
-            try StateChange.fold(changes.map(\.change)) { try apply($0, worker: owners[$0.id]) }
+            try applyAtOnce(alone)
+            try StateChange.fold(inOrder) { try apply($0, worker: owners[$0.id]) }
         }
+    }
+
+    /// Applies changes of distinct people, none to `sending`, in one UPDATE: for each, what
+    /// ``StateChange/update(placeholder:)`` writes, under the same `from` condition.
+    func applyAtOnce(_ changes: [StateChange]) throws {
+        guard !changes.isEmpty else { return }
+        let rows: [[String: Any]] = changes.map { c in
+            ["id": c.id, "from_states": c.from?.joined(separator: ",") ?? NSNull(), "state": c.state, "reason": c.reason ?? NSNull(),
+             "attempts": c.attempts, "next_attempt_at": c.nextAttemptAt ?? NSNull(), "first_attempt_at": c.firstAttemptAt ?? NSNull(),
+             "message_id": c.messageID ?? NSNull(), "last_reply": c.lastReply ?? NSNull(), "stamp": c.stamp]
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
+        try session.execute("""
+            UPDATE subject AS s SET state = v.state, state_reason = v.reason, updated_at = v.stamp,
+                attempts = s.attempts + v.attempts, next_attempt_at = v.next_attempt_at,
+                first_attempt_at = COALESCE(s.first_attempt_at, v.first_attempt_at),
+                message_id = COALESCE(v.message_id, s.message_id),
+                last_reply = CASE WHEN v.attempts > 0 THEN v.last_reply ELSE COALESCE(v.last_reply, s.last_reply) END
+            FROM json_to_recordset($1::json) AS v(id bigint, from_states text, state text, reason text, attempts bigint,
+                                                  next_attempt_at text, first_attempt_at text, message_id text, last_reply text, stamp text)
+            WHERE s.id = v.id AND (v.from_states IS NULL OR s.state = ANY(string_to_array(v.from_states, ',')))
+            """, [json])
     }
 
     // MARK: The people's digest (`Register+Coverage.swift`)
@@ -434,18 +466,51 @@ public final class PostgresSubjectWriter: SubjectInserting {
 final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
     // `@unchecked`: `lastRenewal` is behind `lock`.
     private let store: PostgresStore
-    /// The journal's own connection (``PostgresStore/openOutcomeLedger()``).
-    private let journal: PostgresSession
     private let lock = NSLock()
     private var lastRenewal = Date()
+    /// The journal's connections (``PostgresStore/openOutcomeLedger()``): one per SMTP connection
+    /// appending at the same moment, up to ``mostJournals``, so that no append waits for another's
+    /// round trip. A connection's appends are in order on whichever it takes (each returns before
+    /// the next), and a person's changes come from the connection that sends to them.
+    private var journals: [Journal]
+    private static let mostJournals = 8
+
+    private final class Journal: @unchecked Sendable {
+        // `@unchecked`: `session` is used only by the holder of `lock`.
+        let lock = NSLock()
+        let session: PostgresSession
+        init(_ session: PostgresSession) { self.session = session }
+    }
 
     init(store: PostgresStore, journal: PostgresSession) {
         self.store = store
-        self.journal = journal
+        self.journals = [Journal(journal)]
     }
 
     func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
-        try store.journal(updates, at: now, on: journal)
+        guard !updates.isEmpty else { return }
+        let journal = try take()
+        defer { journal.lock.unlock() }
+        try store.journal(updates, at: now, on: journal.session)
+    }
+
+    /// A journal connection nobody uses now (a new one when all are busy, up to ``mostJournals``),
+    /// locked for the caller.
+    private func take() throws(RegisterError) -> Journal {
+        let (free, open) = lock.withLock { () -> (Journal?, Bool) in
+            if let free = journals.first(where: { $0.lock.try() }) { return (free, false) }
+            return (nil, journals.count < Self.mostJournals)
+        }
+        if let free { return free }
+        if open {
+            let fresh = Journal(try PostgresSession(store.session.location, parameters: PostgresStore.journalParameters))
+            fresh.lock.lock()
+            lock.withLock { journals.append(fresh) }
+            return fresh
+        }
+        let busy = lock.withLock { journals[Int.random(in: 0..<journals.count)] }
+        busy.lock.lock()
+        return busy
     }
 
     func sync() throws(RegisterError) {

@@ -307,6 +307,10 @@ final class StoreFixture: @unchecked Sendable {
         try ledger.close()
         #expect(try store.subjectCounts(incidentID: id) == ["submitted": 1, "failed_permanent": 1])
         #expect(try store.subject(incidentID: id, id: ids[0])?.attempts == 1)
+        // The second person's one change in the last fold (folded with others of its kind at once on PostgreSQL).
+        let second = try #require(try store.subject(incidentID: id, id: ids[1]))
+        #expect(second.attempts == 1 && second.stateReason == "550 no such user" && second.lastReply == nil)
+        #expect(second.firstAttemptAt == nil && second.nextAttemptAt == nil)
     }
 
     @Test(arguments: StoreKind.allCases)
