@@ -17,10 +17,14 @@ public struct SchedulerService: Sendable {
     public let interval: Duration
     /// Hears each tick's report (metrics, logs): counts only.
     public let onTick: @Sendable (SchedulerReport) -> Void
+    /// Whether to tick now (a service standing by while another runs the scheduler skips its ticks).
+    public let isDue: @Sendable () -> Bool
 
-    public init(scheduler: Scheduler, interval: Duration? = nil, onTick: @escaping @Sendable (SchedulerReport) -> Void = { _ in }) {
+    public init(scheduler: Scheduler, interval: Duration? = nil, onTick: @escaping @Sendable (SchedulerReport) -> Void = { _ in },
+                isDue: @escaping @Sendable () -> Bool = { true }) {
         self.scheduler = scheduler
         self.interval = interval ?? .seconds(scheduler.ws.configuration.scheduler.intervalSeconds)
+        self.isDue = isDue
         self.onTick = onTick
     }
 
@@ -30,6 +34,10 @@ public struct SchedulerService: Sendable {
     /// - Throws: nothing but cancellation's own end: it returns normally when cancelled.
     public func run() async throws {
         while !Task.isCancelled {
+            guard isDue() else {
+                do { try await Task.sleep(for: min(interval, .seconds(1))) } catch { return }
+                continue
+            }
             let now = scheduler.clock.now()
             do {
                 onTick(try await scheduler.runOnce(now: now))

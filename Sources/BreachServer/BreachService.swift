@@ -37,22 +37,25 @@ public enum BreachService {
         return router
     }
 
-    /// Takes the lease, then serves until SIGTERM or SIGINT.
+    /// Takes the lease (or, on a register shared by several services, stands by for it), then
+    /// serves until SIGTERM or SIGINT.
     ///
     /// - Parameters:
     ///   - onListening: called once the socket is bound, with its URL (`http://127.0.0.1:PORT`).
     ///   - services: long-running work beside the HTTP server (the scheduler): started after the
     ///     lease is taken, stopped after the server has finished its requests, before the lease is released.
+    ///   - leadership: set while this service holds the lease: the scheduler runs its duties then
+    ///     (always, on a register of one service; on a shared one, on the elected service only).
     ///   - leaseClock: the lease's clock: always the real one in production, even when the
     ///     register's entries take the injected clock (a fixed time would never let a lease expire).
     /// - Throws: ``ServerError`` (`.leaseHeld` when another service runs on this register;
     ///   `.configuration` for an unreadable certificate), or what made the service stop.
     public static func run(environment: ServerEnvironment, settings: ServerSettings, groups: [any RouteGroup] = routeGroups,
-                           services: [any Service] = [],
+                           services: [any Service] = [], leadership: SchedulerLeadership = SchedulerLeadership(),
                            logger: Logger, leaseClock: @escaping @Sendable () -> Date = { Date() },
                            onListening: @escaping @Sendable (String) -> Void) async throws {
         let lease = LeaseService(register: environment.register, duration: settings.leaseDuration, renewal: settings.leaseRenewal,
-                                 logger: logger, now: leaseClock)
+                                 logger: logger, leadership: leadership, now: leaseClock)
         let server = try serverBuilder(settings)
         _ = try await blocking { try lease.acquire() }
         let router = makeRouter(environment: environment, settings: settings, lease: lease, groups: groups, logger: logger)

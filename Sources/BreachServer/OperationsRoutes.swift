@@ -23,6 +23,8 @@ struct OperationsRoutes {
                 logger.error("not ready: the register cannot be read", metadata: ["error": .string("\(error)")])
                 throw Problem(.serviceUnavailable, "not-ready", detail: "the register cannot be read; the service's log has the cause.")
             }
+            // A service sharing the register with others (PostgreSQL) serves while another runs the scheduler.
+            if !held && lease.elected { return Status(status: "ready", register: "open", lease: "standby") }
             guard held else {
                 throw Problem(.serviceUnavailable, "not-ready",
                               detail: "this service does not hold the register's lease (expired or taken over); it is stopping.")

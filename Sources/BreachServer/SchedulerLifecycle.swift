@@ -7,8 +7,9 @@ public import ServiceLifecycle
 public struct SchedulerLifecycle: Service {
     let service: SchedulerService
 
-    public init(scheduler: Scheduler, metrics: ServiceMetrics, logger: Logger) {
-        service = SchedulerService(scheduler: scheduler) { report in
+    /// - Parameter leadership: the scheduler ticks only while this service holds the register's lease.
+    public init(scheduler: Scheduler, metrics: ServiceMetrics, logger: Logger, leadership: SchedulerLeadership) {
+        service = SchedulerService(scheduler: scheduler, onTick: { report in
             if report.campaignsRun > 0 { metrics.countSchedulerRun(.retryDeferred) }
             if report.bounceMessagesRead != nil { metrics.countSchedulerRun(.pollBounces) }
             if report.acknowledgementsRead != nil { metrics.countSchedulerRun(.readAcknowledgement) }
@@ -25,7 +26,7 @@ public struct SchedulerLifecycle: Service {
                 // The problems name duties and settings, never a person.
                 entry.warning("scheduler tick with problems: \(report.problems.joined(separator: "; "))")
             }
-        }
+        }, isDue: { leadership.isLeading })
     }
 
     public func run() async throws {

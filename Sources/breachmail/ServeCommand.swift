@@ -49,8 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             // The scheduler acts as itself in the history: nobody typed what it does.
             let scheduler = Scheduler(ws.acting(as: "breachmail-scheduler"), clock: try WorkspaceClock())
-            let services = [SchedulerLifecycle(scheduler: scheduler, metrics: metrics, logger: logger)]
-            try await BreachService.run(environment: environment, settings: settings, services: services, logger: logger) { url in
+            let leadership = SchedulerLeadership()
+            let services = [SchedulerLifecycle(scheduler: scheduler, metrics: metrics, logger: logger, leadership: leadership)]
+            try await BreachService.run(environment: environment, settings: settings, services: services, leadership: leadership,
+                                        logger: logger) { url in
                 // Unbuffered: a supervisor or a test reads the address as soon as the socket is bound.
                 FileHandle.standardOutput.write(Data("breachmail serve: listening on \(url)\n".utf8))
             }

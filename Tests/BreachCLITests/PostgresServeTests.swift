@@ -1,0 +1,57 @@
+import BreachTestSupport
+import Foundation
+import Testing
+
+/// Several `breachmail serve` on one PostgreSQL register: each serves, one runs the scheduler.
+extension PostgresCLITests {
+    /// Two services on one register both start and are ready; exactly one holds the lease and runs
+    /// the scheduler (its `/ready` says `held`, the other's `standby`), and the response team is
+    /// told of the open incident once. Killed with SIGKILL, the holder stops renewing; once its
+    /// lease has run out the other takes the scheduler over, and tells the team of the next incident.
+    @Test func twoServicesShareTheRegisterAndTheSurvivorTakesTheSchedulerOver() throws {
+        let smtp = try SMTPTestServer()
+        try workingDirectory(smtp: smtp)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let lease = try #require(text.range(of: #"lease_seconds: \d+"#, options: .regularExpression))
+        try (text.replacingCharacters(in: lease, with: "lease_seconds: 3")
+            + "\nscheduler:\n  interval_seconds: 1\n\nresponse_team:\n  - {name: Ines IT, email: it@exemple.lu, role: it}\n")
+            .write(to: config, atomically: true, encoding: .utf8)
+
+        let first = try ServeProcess(work: work, environment: environment)
+        defer { _ = try? first.stop(SIGKILL) }
+        let second = try ServeProcess(work: work, environment: environment)
+        defer { _ = try? second.stop(SIGKILL) }
+        func leaseOf(_ service: ServeProcess) throws -> String? {
+            let ready = try HTTPExchange.send("GET", service.url + "/ready")
+            guard ready.status == 200 else { return "status \(ready.status)" }
+            return (try JSONSerialization.jsonObject(with: Data(ready.body.utf8)) as? [String: Any])?["lease"] as? String
+        }
+        let leases = [try leaseOf(first), try leaseOf(second)]
+        #expect(leases.compactMap { $0 }.sorted() == ["held", "standby"], "\(leases)")
+        #expect(Self.waitUntil(seconds: 20) { (try? smtp.receivedMessages().count) == 1 }, "the team told of the open incident")
+        Thread.sleep(forTimeInterval: 2)  // several ticks of both services
+        #expect(try smtp.receivedMessages().count == 1, "told once")
+
+        let (holder, survivor) = leases[0] == "held" ? (first, second) : (second, first)
+        try holder.stop(SIGKILL)
+        #expect(Self.waitUntil(seconds: 30) { (try? leaseOf(survivor)) == "held" }, "the survivor takes the lease over")
+        #expect(survivor.log.contains("scheduler taken over"), "\(survivor.log)")
+        let opened = try bm(["incident", "open", CommandRunner.exampleIncident.path])
+        try #require(opened.status == 0, "\(opened.stderr)")
+        #expect(Self.waitUntil(seconds: 20) { (try? smtp.receivedMessages().count) == 2 }, "the team told of the next incident")
+        let subjects = try smtp.receivedMessages().map { try MIMECheck.parse($0.bytes).root?.header("Subject") ?? "" }
+        #expect(subjects.last?.contains("BR-2026-0002") == true, "\(subjects)")
+        #expect(try survivor.stop().status == 0)
+    }
+
+    /// Polls `condition` every 0.2 s for at most `seconds`.
+    static func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return condition()
+    }
+}
