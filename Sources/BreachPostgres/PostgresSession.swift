@@ -19,6 +19,15 @@ final class PostgresSession: @unchecked Sendable {
     private let parameters: [(String, String)]
     private let lock = NSRecursiveLock()
     private var connection: PostgresConnection?
+    /// Whether a connection was made once: a connection lost later is made again, with back-off,
+    /// for ``reconnectFor`` (a database not reachable at the start is an error at once).
+    private var connectedOnce = false
+    /// How long a lost connection is tried again before the register's error is thrown
+    /// (`BREACHMAIL_RECONNECT_SECONDS`, default 60).
+    /// Where a lost connection is told: standard error, whatever the process's logging (a
+    /// command's standard output may be JSON a script reads).
+    private static let lossLogger = Logger(label: "breachmail.register") { StreamLogHandler.standardError(label: $0) }
+    static let reconnectFor: TimeInterval = ProcessInfo.processInfo.environment["BREACHMAIL_RECONNECT_SECONDS"].flatMap(Double.init) ?? 60
     /// How many transactions are open (nested calls join the outer one).
     private var depth = 0
 
@@ -41,6 +50,7 @@ final class PostgresSession: @unchecked Sendable {
             configuration.options.additionalStartupParameters = parameters
             let fresh = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: 1, logger: Self.logger).wait()
             connection = fresh
+            connectedOnce = true
             return fresh
         } catch let error as RegisterError {
             throw error
@@ -77,17 +87,47 @@ final class PostgresSession: @unchecked Sendable {
         do { return try row.at(0, as: T?.self) } catch { throw map(error) }
     }
 
+    /// Runs one statement. Outside a transaction, a connection lost (the server restarted, a
+    /// network cut, the backend terminated) is made again with back-off (0.25 s doubling to 5 s,
+    /// for ``reconnectFor``) and the statement sent again: the register's statements outside a
+    /// transaction are safe to run twice (an outcome journalled twice is folded once). Inside a
+    /// transaction the loss is thrown: ``write(appending:_:)`` runs the whole transaction again.
     private func run(_ sql: String, _ arguments: [any PostgresBindable]) throws(RegisterError) -> PostgresQueryResult {
         lock.lock()
         defer { lock.unlock() }
-        let connection = try connected()
-        var bindings = PostgresBindings(capacity: arguments.count)
-        do {
-            for argument in arguments { try argument.bind(into: &bindings) }
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
-        } catch {
-            throw map(error)
+        var pause = 0.25
+        var lostAt: Date?
+        while true {
+            do {
+                let connection = try connected()
+                var bindings = PostgresBindings(capacity: arguments.count)
+                for argument in arguments { try argument.bind(into: &bindings) }
+                return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
+            } catch {
+                guard depth == 0, connectedOnce, Self.isConnectionLoss(error) else { throw map(error) }
+                let since = lostAt ?? Date()
+                lostAt = since
+                guard Date().timeIntervalSince(since) < Self.reconnectFor else { throw map(error) }
+                if pause == 0.25 {
+                    Self.lossLogger.warning("the database connection was lost; connecting again", metadata: ["database": .string(location.description)])
+                }
+                if let connection, !connection.isClosed { _ = try? connection.close().wait() }
+                connection = nil
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 5)
+            }
         }
+    }
+
+    /// A lost connection (closed, reset, the backend terminated or the server shutting down), or
+    /// one that cannot be made again yet.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if let error = error as? RegisterError { return error.code == .unreachable }
+        guard let error = error as? PSQLError else { return false }
+        if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(error.code) { return true }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        // 08xxx connection exceptions; 57P01-03 admin shutdown, crash shutdown, cannot connect now.
+        return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its
@@ -101,36 +141,66 @@ final class PostgresSession: @unchecked Sendable {
         if depth > 0 { return try body() }
         try execute("BEGIN")
         depth = 1
+        let result: T
         do {
             if appending { try execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.historyLock))") }
-            let result = try body()
-            try execute("COMMIT")
-            depth = 0
-            return result
+            result = try body()
         } catch {
             _ = try? execute("ROLLBACK")
             depth = 0
             throw error
         }
+        do {
+            try execute("COMMIT")
+            depth = 0
+            return result
+        } catch {
+            depth = 0
+            // Lost while committing: the transaction may or may not have been recorded; never
+            // run again (``write(appending:_:)``), the caller is told.
+            guard Self.isConnectionLoss(error) else { throw error }
+            throw CommitUnknown(error: location.lost("the connection was lost while committing; whether the change was recorded is not known"))
+        }
+    }
+
+    /// A transaction whose COMMIT got no answer.
+    struct CommitUnknown: Error {
+        let error: RegisterError
     }
 
     /// A transaction whose errors are the register's; one the server chose to abort (a deadlock,
-    /// a serialization failure) is tried again, up to three times.
+    /// a serialization failure) is tried again, up to three times; one whose connection was lost
+    /// before its COMMIT (rolled back by the server) is run again on a new connection, while
+    /// ``run(_:_:)`` connects again.
     @discardableResult
     func write<T>(appending: Bool = true, _ body: () throws -> T) throws(RegisterError) -> T {
         var tries = 0
+        var lostSince: Date?
         while true {
-            do { return try transaction(appending: appending, body) } catch {
+            do { return try transaction(appending: appending, body) } catch let unknown as CommitUnknown {
+                throw unknown.error
+            } catch {
+                guard depth == 0 else { throw map(error) }
+                if Self.isConnectionLoss(error) && connectedOnce {
+                    let since = lostSince ?? Date()
+                    lostSince = since
+                    if Date().timeIntervalSince(since) < Self.reconnectFor {
+                        Thread.sleep(forTimeInterval: 0.25)
+                        continue
+                    }
+                }
                 tries += 1
-                guard tries < 3, depth == 0, Self.isRetryable(error) else { throw map(error) }
+                guard tries < 3, Self.isRetryable(error) else { throw map(error) }
             }
         }
     }
 
-    /// 40001 serialization failure, 40P01 deadlock.
+    /// 40001 serialization failure, 40P01 deadlock, 55P03 lock not available (as the register
+    /// reports them, or as the server did).
     static func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? RegisterError { return error.code == .locked }
         guard let error = error as? PSQLError, error.code == .server else { return false }
-        return ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
+        return ["40001", "40P01", "55P03"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
     /// Reads in one transaction (every figure of the same moment).
@@ -156,6 +226,7 @@ final class PostgresSession: @unchecked Sendable {
     func map(_ error: any Error) -> RegisterError {
         if let error = error as? RegisterError { return error }
         if let error = error as? PSQLError {
+            if Self.isConnectionLoss(error) { return location.lost(Self.describe(error)) }
             if error.code == .server {
                 let state = error.serverInfo?[.sqlState] ?? ""
                 let message = error.serverInfo?[.message] ?? "\(error.code)"

@@ -45,6 +45,43 @@ extension PostgresCLITests {
         #expect(try survivor.stop().status == 0)
     }
 
+    /// The database cuts a worker off in the middle of its campaign (`pg_terminate_backend` on
+    /// every connection it has, twice): the worker connects again with back-off and carries on —
+    /// its claims, journal and folds —, ends normally, and every person is received once, but for at
+    /// most the messages whose outcome was in flight at a cut (one per connection each time).
+    @Test func aWorkerCutOffFromTheDatabaseConnectsAgainAndNobodyIsLostOrSentTwiceMore() throws {
+        let smtp = try SMTPTestServer()
+        try workingDirectory(smtp: smtp)
+        let process = Process()
+        process.executableURL = CommandRunner.breachmail
+        process.arguments = ["subjects", "notify", "BR-2026-0001"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["BREACHMAIL_TEST_DELAY_MS": "40"]) { $1 }) { $1 }
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let errors = try dir.file("cut-worker.err").creatingEmpty()
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var cut = 0
+        for threshold in [40, 140] {
+            _ = try smtp.waitForMessages(threshold, seconds: 60)
+            let terminated = try server.psql(database, """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """)
+            cut += Int(terminated.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        #expect(cut >= 2, "the worker's connections were cut (\(cut))")
+        #expect(Self.waitUntil(seconds: 120) { !process.isRunning }, "the worker ended")
+        let said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "\(said)")
+        #expect(said.contains("connecting again"), "\(said)")
+        let sent = try Self.recipients(smtp)
+        #expect(Set(sent).count == 293)
+        #expect(sent.count - 293 <= 2 * 4, "\(sent.count - 293) duplicates")
+        let state = try server.psql(database, "SELECT state, COUNT(*) FROM subject GROUP BY state ORDER BY state")
+        #expect(state.output == "no_address|3\nsubmitted|293\n", "\(state.output)")
+        #expect(try bm(["register", "verify"]).status == 0)
+    }
+
     /// Polls `condition` every 0.2 s for at most `seconds`.
     static func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(seconds)
