@@ -1,5 +1,6 @@
 import BreachConfig
 import BreachCore
+import BreachRegister
 public import BreachTransport
 import Foundation
 import Logging
@@ -16,6 +17,10 @@ public enum MailSetup {
         var t = TransportConfiguration(url: url)
         t.connections = mail.connections
         t.messagesPerSecond = mail.ratePerSecond > 0 ? mail.ratePerSecond : nil
+        // Workers sharing a register share the relay's limit: turns reserved in the register.
+        if ws.register.sharedByWorkers, t.messagesPerSecond != nil {
+            t.sharedTurns = RegisterSendTurns(register: ws.register, relay: mail.transport)
+        }
         t.maxMessagesPerConnection = mail.messagesPerConnection
         t.caFile = mail.caFile.isEmpty ? nil : ws.path(mail.caFile).path
         t.allowPlaintextLoopback = mail.allowPlaintextLoopback
@@ -42,5 +47,15 @@ public enum MailSetup {
     public static func destination(_ ws: Workspace) -> String {
         let t = ws.configuration.mail.transport
         return t.hasPrefix("outbox:") ? "the outbox \(t.dropFirst("outbox:".count))/new/" : "the relay \(t)"
+    }
+}
+
+/// The relay's turns, reserved in a register shared by workers (``SubjectStore/reserveSendTurns(relay:count:interval:)``).
+struct RegisterSendTurns: SharedSendTurns {
+    let register: any RegisterStore
+    let relay: String
+
+    func reserve(count: Int, interval: Double) throws -> Double {
+        try register.reserveSendTurns(relay: relay, count: count, interval: interval) ?? 0
     }
 }

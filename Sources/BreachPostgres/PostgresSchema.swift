@@ -208,6 +208,11 @@ enum PostgresSchema {
                 stamp \(text) NOT NULL
             );
             """),
+        // The relays' shared rate: the next free turn to send to each (seconds since 1970, on
+        // the database's clock), moved on by every worker's reservation.
+        ("pg3-send-turns", """
+            CREATE TABLE send_turn (relay \(text) PRIMARY KEY, next_turn DOUBLE PRECISION NOT NULL);
+            """),
     ]
 
     /// The tables a copy of a register carries, parents before children, with their columns.

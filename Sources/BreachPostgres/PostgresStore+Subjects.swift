@@ -266,6 +266,16 @@ extension PostgresStore: SubjectStore {
         }
     }
 
+    public func reserveSendTurns(relay: String, count: Int, interval: TimeInterval) throws(RegisterError) -> TimeInterval? {
+        // One row per relay, locked for the statement: the workers' reservations never overlap.
+        let span = Double(count) * interval
+        return try session.value("""
+            INSERT INTO send_turn AS t (relay, next_turn) VALUES ($1, extract(epoch FROM clock_timestamp()) + $2)
+            ON CONFLICT (relay) DO UPDATE SET next_turn = GREATEST(t.next_turn, extract(epoch FROM clock_timestamp())) + $2
+            RETURNING next_turn - $2 - extract(epoch FROM clock_timestamp())
+            """, [relay, span], as: Double.self) ?? 0
+    }
+
     public func openOutcomeLedger() throws(RegisterError) -> any SubjectOutcomeLedger {
         // What a dead run left in the journal is applied first.
         try session.write { try foldOutcomes(of: nil, at: Date()) }

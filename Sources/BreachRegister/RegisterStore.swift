@@ -114,6 +114,10 @@ public protocol SubjectStore: Sendable {
     /// its people by ``claimSubjects(incidentID:due:limit:)`` under a lease (PostgreSQL); false
     /// when one run per incident holds a lock and reads the people in pages (SQLite).
     var sharedByWorkers: Bool { get }
+    /// On a store shared by workers: reserves `count` turns to send to `relay`, `interval`
+    /// seconds apart, after every turn any worker reserved before (the relay's rate limit, shared);
+    /// in how many seconds the first turn is. Nil on a store of one process (its own limit holds).
+    func reserveSendTurns(relay: String, count: Int, interval: TimeInterval) throws(RegisterError) -> TimeInterval?
     /// Removes the rows of an import of `incidentID` that never finished (a killed `subjects import`),
     /// before a campaign reads the incident's people; the number of rows removed.
     @discardableResult
@@ -122,6 +126,8 @@ public protocol SubjectStore: Sendable {
 
 extension SubjectStore {
     public var sharedByWorkers: Bool { false }
+
+    public func reserveSendTurns(relay: String, count: Int, interval: TimeInterval) throws(RegisterError) -> TimeInterval? { nil }
 
     /// People of an incident in id order, a page at a time (at most 1,000 by default).
     public func subjects(incidentID: String, states: Set<SubjectState>? = nil, after: Int64 = 0) throws(RegisterError) -> [Subject] {

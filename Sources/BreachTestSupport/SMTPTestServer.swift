@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A real SMTP server on 127.0.0.1 for one test: `Tests/Servers/smtp_server.py` on Debian's
 /// `/usr/bin/python3` with `python3-aiosmtpd`. Stopped when the value goes away.
@@ -66,6 +66,8 @@ public final class SMTPTestServer: @unchecked Sendable {
         public let tls: Bool
         /// The AUTH login, if the client logged in.
         public let login: String?
+        /// When the server wrote it down (its record's modification time).
+        public var receivedAt: Date = .distantPast
     }
 
     /// The port the server listens on, on 127.0.0.1.
@@ -141,7 +143,8 @@ public final class SMTPTestServer: @unchecked Sendable {
                 bytes: Array(bytes),
                 peerPort: meta["peer_port"] as? Int ?? 0,
                 tls: meta["tls"] as? Bool ?? false,
-                login: meta["login"] as? String)
+                login: meta["login"] as? String,
+                receivedAt: (try? FileManager.default.attributesOfItem(atPath: records.file(name).path)[.modificationDate] as? Date) ?? .distantPast)
         }
     }
 

@@ -40,7 +40,7 @@ public enum Transport {
         case .smtp(let options):
             return SMTPTransport(
                 options: options, connections: configuration.connections,
-                messagesPerSecond: configuration.messagesPerSecond, logger: logger)
+                messagesPerSecond: configuration.messagesPerSecond, logger: logger, sharedTurns: configuration.sharedTurns)
         case .outbox(let directory):
             do {
                 return try OutboxTransport(directory: directory, logger: logger)

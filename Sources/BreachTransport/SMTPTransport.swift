@@ -21,9 +21,11 @@ public final class SMTPTransport: MailTransport {
     /// - Parameters:
     ///   - messagesPerSecond: a limit over all connections, or `nil` for none.
     ///   - clock: the clock the rate limit waits on (replaceable in tests).
+    ///   - sharedTurns: where the turns of ``deliver(_:)`` (a campaign) are taken when other
+    ///     processes send to the same relay under the same limit; nil for this process's own.
     public init<C: Clock>(
         options: SMTPSessionOptions, connections: Int, messagesPerSecond: Double?, logger: Logger,
-        clock: C = ContinuousClock()
+        clock: C = ContinuousClock(), sharedTurns: (any SharedSendTurns)? = nil
     ) where C.Duration == Duration {
         queue = JobQueue(workers: connections)
         self.connections = connections
@@ -31,7 +33,12 @@ public final class SMTPTransport: MailTransport {
             // One bucket for both paths: `send` and `deliver` share the relay's limit.
             let limiter = RateLimiter(rate: messagesPerSecond, clock: clock)
             waitForTurn = { try await limiter.waitForTurn() }
-            waitOnThread = { limiter.reserve() }
+            if let sharedTurns {
+                let shared = SharedRateLimiter(turns: sharedTurns, rate: messagesPerSecond, logger: logger)
+                waitOnThread = { shared.reserve() }
+            } else {
+                waitOnThread = { limiter.reserve() }
+            }
         } else {
             waitForTurn = {}
             waitOnThread = { .zero }
@@ -213,5 +220,45 @@ final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
     func reserve() -> Duration {
         let now = clock.now
         return bucket.withLock { $0.reserve(at: now) }
+    }
+}
+
+/// The limit shared with other processes (``SharedSendTurns``): turns reserved a quarter of a
+/// second's worth at a time and handed out one per message, on the connections' threads.
+final class SharedRateLimiter: Sendable {
+    private let turns: any SharedSendTurns
+    private let interval: Double
+    private let batch: Int
+    private let logger: Logger
+    /// The next turn of the batch reserved, and how many are left.
+    private let state = Mutex<(next: ContinuousClock.Instant, left: Int)>((ContinuousClock.now, 0))
+
+    init(turns: any SharedSendTurns, rate: Double, logger: Logger) {
+        self.turns = turns
+        self.interval = 1 / rate
+        self.batch = max(1, Int(rate / 4))
+        self.logger = logger
+    }
+
+    /// Takes the next turn; how long to wait for it. When the turns cannot be reserved (the
+    /// register unreachable for a moment), a second, and the next message asks again: never
+    /// faster than the shared limit.
+    func reserve() -> Duration {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            if state.left == 0 {
+                do {
+                    let wait = try turns.reserve(count: batch, interval: interval)
+                    state = (now + .seconds(max(0, wait)), batch)
+                } catch {
+                    logger.warning("the shared sending rate could not be reserved; waiting a second", metadata: ["error": "\(error)"])
+                    return .seconds(1)
+                }
+            }
+            let turn = state.next
+            state.next = turn + .seconds(interval)
+            state.left -= 1
+            return turn > now ? turn - now : .zero
+        }
     }
 }

@@ -34,6 +34,9 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible, CustomR
     public var password: String?
     /// The name given in EHLO. Default: the local host name.
     public var ehloName: String?
+    /// Where turns are taken when several processes share `messagesPerSecond` (workers on one
+    /// register); nil: the limit is this process's. Default nil.
+    public var sharedTurns: (any SharedSendTurns)?
 
     /// A configuration with the defaults above.
     public init(url: String) { self.url = url }
@@ -139,4 +142,11 @@ public struct TransportConfigurationError: Error, Sendable, Equatable, CustomStr
     }
 
     public var description: String { "\(setting): \(problem); \(fix)." }
+}
+
+/// Turns to send, shared by every process sending to one relay: each call reserves `count`
+/// consecutive turns `interval` seconds apart, after every turn reserved before by anyone.
+public protocol SharedSendTurns: Sendable {
+    /// Reserves `count` turns `interval` seconds apart; returns in how many seconds the first is.
+    func reserve(count: Int, interval: Double) throws -> Double
 }

@@ -82,6 +82,47 @@ extension PostgresCLITests {
         #expect(try bm(["register", "verify"]).status == 0)
     }
 
+    /// `mail.rate_per_second` is the relay's, whatever the number of workers: two workers at 40
+    /// messages a second both send, and together take as long as one would (293 people: about
+    /// 7.3 s), not half as long — their turns are reserved in the register.
+    @Test func twoWorkersShareTheRelaysRateLimit() throws {
+        let smtp = try SMTPTestServer()
+        try workingDirectory(smtp: smtp)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let rate = try #require(text.range(of: #"rate_per_second: [0-9.]+"#, options: .regularExpression))
+        try text.replacingCharacters(in: rate, with: "rate_per_second: 40").write(to: config, atomically: true, encoding: .utf8)
+        let start = Date()
+        var workers: [(Process, URL)] = []
+        for n in 0..<2 {
+            let process = Process()
+            process.executableURL = CommandRunner.breachmail
+            process.arguments = ["subjects", "notify", "BR-2026-0001"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let output = try dir.file("rated-\(n).out").creatingEmpty()
+            process.standardOutput = try FileHandle(forWritingTo: output)
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            workers.append((process, output))
+        }
+        defer { for (w, _) in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
+        #expect(Self.waitUntil(seconds: 60) { !workers.contains { $0.0.isRunning } }, "both workers ended")
+        let seconds = Date().timeIntervalSince(start)
+        for (process, output) in workers {
+            let said = try String(contentsOf: output, encoding: .utf8)
+            #expect(process.terminationStatus == 0, "\(said)")
+            let submitted = said.firstMatch(of: /this run submitted (\d+)/).flatMap { Int($0.1) } ?? 0
+            #expect(submitted > 0, "each worker sent a share: \(said)")
+        }
+        let sent = try Self.recipients(smtp)
+        #expect(sent.count == 293 && Set(sent).count == 293)
+        #expect(seconds >= 293.0 / 40 * 0.9, "293 messages at 40 a second over two workers took \(seconds) s")
+        // In any two seconds, at most the rate's 80 and the turns a reservation takes ahead (10 per worker).
+        let times = try smtp.receivedMessages().map(\.receivedAt).sorted()
+        let busiest = times.indices.map { i in times[i...].prefix { $0.timeIntervalSince(times[i]) < 2 }.count }.max() ?? 0
+        #expect(busiest <= 80 + 2 * 10, "\(busiest) messages received within two seconds")
+    }
+
     /// Polls `condition` every 0.2 s for at most `seconds`.
     static func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(seconds)
