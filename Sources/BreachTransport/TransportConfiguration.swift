@@ -34,6 +34,9 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible, CustomR
     public var password: String?
     /// The name given in EHLO. Default: the local host name.
     public var ehloName: String?
+    /// `--verbose`: receives each line of the SMTP conversation, addresses masked. Not a key of
+    /// the configuration file. Default none: nothing is formatted.
+    public var conversation: (@Sendable (String) -> Void)?
 
     /// A configuration with the defaults above.
     public init(url: String) { self.url = url }
@@ -92,10 +95,12 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible, CustomR
             throw TransportConfigurationError(
                 setting: "transport.ca_file", problem: "'\(caFile)' cannot be read", fix: "give the path of a readable PEM file of CA certificates")
         }
-        return SMTPSessionOptions(
+        var options = SMTPSessionOptions(
             host: host, port: components.port ?? (scheme == "smtps" ? 465 : 587), security: security,
             caFile: caFile, connectTimeout: connectTimeout, timeout: timeout, username: username,
             password: password, maxMessagesPerConnection: maxMessagesPerConnection, ehloName: ehloName)
+        options.conversation = conversation
+        return options
     }
 
     private func checkLimits() throws(TransportConfigurationError) {

@@ -536,3 +536,42 @@ extension CampaignCLITests {
         #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
 }
+
+extension CampaignCLITests {
+    /// Issue 17 §10: `--verbose` shows the SMTP conversation on standard error — EHLO, MAIL, RCPT,
+    /// DATA and the server's replies — with each person named by subject id: no address of the
+    /// CSV anywhere in the output, not even in a refusal that quotes it (550 … <address>), and no
+    /// message body. Without `--verbose`, no conversation at all.
+    @Test func verboseShowsTheSMTPConversationWithoutAnAddress() throws {
+        let server = try SMTPTestServer(faults: ["verbose3@example.org": .reply(550)])
+        try useSMTP(server)
+        try importPeople(1, stem: "quiet")
+        let quiet = try bm(["subjects", "notify", "BR-2026-0001"])
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        _ = try server.waitForMessages(1)
+        #expect(!quiet.stderr.contains("SMTP "), "\(quiet.stderr)")
+
+        try importPeople(3, stem: "verbose")
+        let run = try bm(["subjects", "notify", "BR-2026-0001", "--verbose"])
+        #expect(run.status == 0, "\(run.stderr)")
+        _ = try server.waitForMessages(3)
+        let lines = run.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("SMTP ") }
+        #expect(lines.contains { $0.hasPrefix("SMTP C: EHLO ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 250") }, "\(run.stderr)")
+        #expect(lines.contains("SMTP C: MAIL FROM:<return path>") || lines.contains { $0.hasPrefix("SMTP C: MAIL FROM:<return path> ") },
+                "\(run.stderr)")
+        #expect(lines.contains("SMTP C: DATA"), "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 354") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP C: (the message, ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 550 5.1.1 <address>") }, "\(run.stderr)")
+        let ids = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
+                                                    "SELECT id FROM subject WHERE email LIKE 'verbose%'"]).stdout.split(separator: "\n").map(String.init)
+        #expect(ids.count == 3)
+        for id in ids { #expect(lines.contains { $0.hasPrefix("SMTP C: RCPT TO:<subject-\(id)>") }, "subject \(id): \(run.stderr)") }
+        for i in 1...3 {
+            #expect(!run.stderr.contains("verbose\(i)@") && !run.stdout.contains("verbose\(i)@"), "an address is shown")
+        }
+        #expect(!run.stderr.contains("@") && !run.stdout.contains("@"), "\(run.stderr)")
+        #expect(!run.stderr.contains("Subject:") && !run.stderr.contains("Content-Type"), "the message body is shown")
+    }
+}
