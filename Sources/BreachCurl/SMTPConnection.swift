@@ -144,7 +144,9 @@ private let debugCallback: curl_debug_callback = { _, type, data, size, userData
     guard let userData, let data else { return 0 }
     let context = Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    if let show = context.conversation {
+    if let conversation = context.conversation {
+        // Several connections speak at once: each line says whose transaction it is.
+        let show = { (line: String) in conversation("[\(context.recipient)] \(line)") }
         switch type {
         case CURLINFO_HEADER_IN: SMTPConversation.reply(bytes).forEach(show)
         case CURLINFO_HEADER_OUT: show(SMTPConversation.command(bytes, recipient: context.recipient))

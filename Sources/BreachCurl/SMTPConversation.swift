@@ -51,7 +51,8 @@ enum SMTPConversation {
 extension String {
     fileprivate func trimmingLineEnd() -> String {
         var text = self
-        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        // "\r\n" is one Character.
+        while text.last?.isNewline == true { text.removeLast() }
         return text
     }
 }

@@ -555,7 +555,11 @@ extension CampaignCLITests {
         let run = try bm(["subjects", "notify", "BR-2026-0001", "--verbose"])
         #expect(run.status == 0, "\(run.stderr)")
         _ = try server.waitForMessages(3)
-        let lines = run.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("SMTP ") }
+        // `SMTP [subject-N] C: …`: the transaction's subject, then the line (three connections at once).
+        let lines = run.stderr.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("SMTP ["), let close = line.firstIndex(of: "]") else { return nil }
+            return "SMTP" + line[line.index(after: close)...]
+        }
         #expect(lines.contains { $0.hasPrefix("SMTP C: EHLO ") }, "\(run.stderr)")
         #expect(lines.contains { $0.hasPrefix("SMTP S: 250") }, "\(run.stderr)")
         #expect(lines.contains("SMTP C: MAIL FROM:<return path>") || lines.contains { $0.hasPrefix("SMTP C: MAIL FROM:<return path> ") },
@@ -567,7 +571,9 @@ extension CampaignCLITests {
         let ids = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
                                                     "SELECT id FROM subject WHERE email LIKE 'verbose%'"]).stdout.split(separator: "\n").map(String.init)
         #expect(ids.count == 3)
-        for id in ids { #expect(lines.contains { $0.hasPrefix("SMTP C: RCPT TO:<subject-\(id)>") }, "subject \(id): \(run.stderr)") }
+        for id in ids {
+            #expect(run.stderr.contains("SMTP [subject-\(id)] C: RCPT TO:<subject-\(id)>"), "subject \(id): \(run.stderr)")
+        }
         for i in 1...3 {
             #expect(!run.stderr.contains("verbose\(i)@") && !run.stdout.contains("verbose\(i)@"), "an address is shown")
         }

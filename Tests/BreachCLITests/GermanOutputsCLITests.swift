@@ -24,8 +24,8 @@ import Testing
 
     /// Words and phrases of the English outputs that no German output may keep.
     static let english = ["Title", "Awareness", "required", "Fill in", "e.g.", "What happened", "the people", " the ", " and ",
-                          "Decision in force", "none yet", "recorded", "Reasons weighed", "risk assessment", "Notify the",
-                          "Communicate to", "Nothing recorded", "Confirm:", "Art. 33(1)", "Art. 34(1)", ": yes", ": no"]
+                          "Decision in force", "none yet", "Recorded in", "(recorded", "Reasons weighed", "risk assessment", "Notify the",
+                          "Communicate to", "Nothing recorded", "Confirm:", "Art. 33(1)", "Art. 34(1)", ": yes", ": no.", ": no,", ": no\n"]
 
     func expectNoEnglish(_ text: String, _ what: String) {
         for word in Self.english { #expect(!text.contains(word), "\(what) keeps English: \(word)\n\(text)") }
@@ -96,7 +96,8 @@ import Testing
         #expect(out.contains("\nRisiko: führt voraussichtlich zu einem hohen Risiko\n"), "\(out)")
         #expect(out.contains("\nDer Aufsichtsbehörde melden (Art. 33 Abs. 1 DSGVO): ja. "), "\(out)")
         #expect(out.contains("\nDie betroffenen Personen benachrichtigen (Art. 34 Abs. 1 DSGVO): ja. "), "\(out)")
-        #expect(out.contains("\nBerücksichtigte Gründe:\n  - Schweregrad nach ENISA: SE = DPC × EI + CB = "), "\(out)")
+        #expect(out.contains("\nBerücksichtigte Gründe:\n  - Art. 33 Abs. 5 DSGVO: Jede Verletzung des Schutzes personenbezogener Daten "), "\(out)")
+        #expect(out.contains("\n  - Schweregrad nach ENISA: SE = DPC × EI + CB = 4 × 1,0 + 1,0 = 5,0, sehr hoch (DPC für Finanzdaten, "), "\(out)")
         #expect(out.contains("Finanzdaten"), "\(out)")
         #expect(out.contains("\nNichts eingetragen: Eine Empfehlung wird erst zur Entscheidung"), "\(out)")
         #expect(out.contains("\nBestätigen: breachmail incident assess BR-2026-0001 --answers \(answers) --confirm\n"), "\(out)")
