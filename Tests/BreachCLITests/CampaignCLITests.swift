@@ -543,8 +543,16 @@ extension CampaignCLITests {
     /// CSV anywhere in the output, not even in a refusal that quotes it (550 … <address>), and no
     /// message body. Without `--verbose`, no conversation at all.
     @Test func verboseShowsTheSMTPConversationWithoutAnAddress() throws {
-        let server = try SMTPTestServer(faults: ["verbose3@example.org": .reply(550)])
+        // With AUTH: the secret is never shown either.
+        let secret = "s3cret-Relay-Pass"
+        let server = try SMTPTestServer(login: ("relay-user", secret), faults: ["verbose3@example.org": .reply(550)])
         try useSMTP(server)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "  # username: breachmail\n  # password: {env: BREACHMAIL_SMTP_PASSWORD}",
+                                  with: "  username: relay-user\n  password: {env: BREACHMAIL_SMTP_PASSWORD}")
+            .write(to: config, atomically: true, encoding: .utf8)
+        func bm(_ args: [String]) throws -> ProcessResult { try self.bm(args, ["BREACHMAIL_SMTP_PASSWORD": secret]) }
         try importPeople(1, stem: "quiet")
         let quiet = try bm(["subjects", "notify", "BR-2026-0001"])
         #expect(quiet.status == 0, "\(quiet.stderr)")
@@ -579,5 +587,11 @@ extension CampaignCLITests {
         }
         #expect(!run.stderr.contains("@") && !run.stdout.contains("@"), "\(run.stderr)")
         #expect(!run.stderr.contains("Subject:") && !run.stderr.contains("Content-Type"), "the message body is shown")
+        #expect(lines.contains { $0.hasPrefix("SMTP C: AUTH ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 235") }, "\(run.stderr)")
+        let credentials = [secret, "relay-user", Data("\0relay-user\0\(secret)".utf8).base64EncodedString(),
+                           Data(secret.utf8).base64EncodedString(), Data("relay-user".utf8).base64EncodedString()]
+        for credential in credentials { #expect(!run.stderr.contains(credential), "AUTH secret shown: \(run.stderr)") }
+        #expect(try server.receivedMessages().allSatisfy { $0.login == "relay-user" })
     }
 }
