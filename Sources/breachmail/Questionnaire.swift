@@ -157,9 +157,10 @@ struct Questionnaire {
             return l.pick("Numbers or words separated by commas; empty = none.", "Numéros ou mots séparés par des virgules ; vide = aucun.",
                           "Nummern oder Wörter, durch Kommas getrennt; leer = keine.")
         case .integer(let range):
+            let bounded = range.upperBound != Int.max
             var text = l.pick("A whole number from \(range.lowerBound)", "Un nombre entier à partir de \(range.lowerBound)",
-                              "Eine ganze Zahl ab \(range.lowerBound)")
-            if range.upperBound != Int.max { text += l.pick(" to \(range.upperBound)", " à \(range.upperBound)", " bis \(range.upperBound)") }
+                              "Eine ganze Zahl \(bounded ? "von" : "ab") \(range.lowerBound)")
+            if bounded { text += l.pick(" to \(range.upperBound)", " à \(range.upperBound)", " bis \(range.upperBound)") }
             if !question.required { text += l.pick("; empty = the base score", " ; vide = la note de base", "; leer = der Basiswert") }
             return text + "."
         case .text, .list:

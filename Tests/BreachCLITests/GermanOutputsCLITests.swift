@@ -22,6 +22,11 @@ import Testing
         return try CommandRunner.breachmail(arguments, environment: env)
     }
 
+    func run(_ arguments: [String], input: String) throws -> ProcessResult {
+        try CommandRunner.breachmail(arguments, environment: ["BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": "2026-10-24T16:00:00+02:00"],
+                                     input: input)
+    }
+
     /// Words and phrases of the English outputs that no German output may keep.
     static let english = ["Title", "Awareness", "required", "Fill in", "e.g.", "What happened", "the people", " the ", " and ",
                           "Decision in force", "none yet", "Recorded in", "(recorded", "Reasons weighed", "risk assessment", "Notify the",
@@ -120,5 +125,23 @@ import Testing
         #expect(incident.stdout.contains("\nGeltende Entscheidung: Eintrag "), "\(incident.stdout)")
         // English stays English.
         #expect(try run(["incident", "assess", "BR-2026-0001", "--show"]).stdout.contains("\nDecision in force: entry "))
+    }
+
+    /// On a terminal: the questions, their choices and hints, j/n, and the DPO's own decision in German.
+    @Test func theQuestionsAreAskedInGerman() throws {
+        let typed = ["financial", "", "", "n", "maximum", "unknown_recipients", "none", "recoverable", "j", "n", "confirmed", "j",
+                     "", "", "", "n", "j", "n", "", "Alle Mitglieder wurden am 24. Oktober angerufen."]
+        let result = try run(["--lang", "de", "incident", "assess", "BR-2026-0001", "--interactive"], input: typed.joined(separator: "\n") + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Welche Kategorien von Daten betrifft die Verletzung?"), "\(result.stderr)")
+        #expect(result.stderr.contains("  3) financial: Einkommen, Transaktionen, Kontostände"), "\(result.stderr)")
+        #expect(result.stderr.contains("Verlust der Vertraulichkeit?  (circumstances.confidentiality)"), "\(result.stderr)")
+        #expect(result.stderr.contains("\nDer Aufsichtsbehörde melden? [j/n]\n"), "\(result.stderr)")
+        #expect(result.stderr.contains("  Eine Begründung ist nötig."), "\(result.stderr)")
+        expectNoEnglish(result.stderr, "the questions")
+        #expect(result.stdout.contains("anders entschieden von test-dpo; Meldung an die Aufsichtsbehörde: ja, Benachrichtigung der betroffenen "
+                                       + "Personen: nein (Entscheidung des Datenschutzbeauftragten entgegen der Empfehlung)."), "\(result.stdout)")
+        #expect(result.stdout.contains("\nBegründung: Alle Mitglieder wurden am 24. Oktober angerufen."), "\(result.stdout)")
+        expectNoEnglish(result.stdout, "the interactive assessment")
     }
 }

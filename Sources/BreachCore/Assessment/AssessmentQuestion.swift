@@ -98,7 +98,7 @@ extension AssessmentQuestion {
         q("dpc[].score", .integer(1...4), required: false,
           en: "Score of this category, 1 to 4, once the context is considered (the base score if left out).",
           fr: "Note de cette catégorie, de 1 à 4, compte tenu du contexte (la note de base si omise).",
-          de: "Bewertung dieser Kategorie, 1 bis 4, unter Berücksichtigung des Kontexts (ohne Angabe der Basiswert)."),
+          de: "Bewertung dieser Kategorie, 1 bis 4, unter Berücksichtigung des Kontexts (ohne Angabe: der Basiswert)."),
         q("dpc[].factors", .multipleChoice([
             a("volume", "raises: more data on the same person, over time or in content",
               "augmente : plus de données sur une même personne, dans le temps ou en contenu", "erhöht: mehr Daten über dieselbe Person, über die Zeit oder im Inhalt"),
