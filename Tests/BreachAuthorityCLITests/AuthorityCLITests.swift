@@ -309,6 +309,27 @@ struct AuthoritySendPGPTests {
         #expect(try w.outboxFiles().isEmpty)
     }
 
+    /// `authority send --verbose`: the SMTP conversation on standard error, the recipient named
+    /// by the message's name, no address (neither the authority's nor ours) and no message body.
+    @Test func verboseShowsTheConversationWithoutAnAddress() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        let server = try SMTPTestServer()
+        try w.setConfig {
+            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        }
+        let result = try w.run(["authority", "send", Workdir.id, "--verbose"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try server.waitForMessages(1).count == 1)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("SMTP [") }
+        for shown in ["] C: EHLO ", "] C: MAIL FROM:<return path>", "] C: RCPT TO:<", "] C: DATA", "] S: 354 ", "] S: 250 2.0.0 "] {
+            #expect(lines.contains { $0.contains(shown) }, "\(shown): \(result.stderr)")
+        }
+        #expect(!result.stderr.contains("@"), "\(result.stderr)")
+        #expect(!result.stderr.contains("BEGIN PGP"), "the message is shown: \(result.stderr)")
+    }
+
     @Test func aRelayThatRefusesOrCannotBeReachedSendsNothingAndIsRecorded() throws {
         let w = try Workdir()
         _ = try w.demoKey()
