@@ -59,6 +59,14 @@ final class Workdir: @unchecked Sendable {
         try transform(try String(contentsOf: config, encoding: .utf8)).write(to: config, atomically: true, encoding: .utf8)
     }
 
+    /// `mail.transport` to the test relay on loopback, in clear text.
+    func useRelay(_ server: SMTPTestServer) throws {
+        try setConfig {
+            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        }
+    }
+
     func expectRegisterIntact() throws {
         let verify = try run(["register", "verify"])
         #expect(verify.status == 0)
@@ -315,10 +323,7 @@ struct AuthoritySendPGPTests {
         let w = try Workdir()
         _ = try w.demoKey()
         let server = try SMTPTestServer()
-        try w.setConfig {
-            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
-              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
-        }
+        try w.useRelay(server)
         let result = try w.run(["authority", "send", Workdir.id, "--verbose"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try server.waitForMessages(1).count == 1)
