@@ -24,6 +24,7 @@ public enum MailSetup {
         t.maxMessagesPerConnection = mail.messagesPerConnection
         t.caFile = mail.caFile.isEmpty ? nil : ws.path(mail.caFile).path
         t.allowPlaintextLoopback = mail.allowPlaintextLoopback
+        t.conversation = ws.smtpConversation
         if !mail.username.isEmpty { t.username = mail.username }
         if let password = mail.password {
             do { t.password = try password.resolve(relativeTo: ws.directory) } catch {

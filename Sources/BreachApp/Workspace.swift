@@ -11,6 +11,9 @@ public struct Workspace: Sendable {
     public let configuration: Configuration
     public let register: any RegisterStore
     public let actor: String
+    /// `--verbose`: where the transports made for this working directory show their SMTP
+    /// conversation, addresses masked. Default none.
+    public var smtpConversation: (@Sendable (String) -> Void)?
 
     public init(directory: URL, configuration: Configuration, register: any RegisterStore, actor: String) {
         self.directory = directory

@@ -134,12 +134,12 @@ public enum IncidentFile {
 
     /// A commented skeleton of the incident file, to fill in.
     public static func template(language: IncidentField.Language) -> String {
-        let fr = language == .fr
-        var out = fr
-            ? "# Fiche d'incident breachmail. Remplissez chaque champ ; ceux marqués (obligatoire) ne peuvent rester vides.\n# Puis : breachmail incident open FICHIER\n\n"
-            : "# breachmail incident file. Fill in every field; those marked (required) cannot stay empty.\n# Then: breachmail incident open FILE\n\n"
+        var out = language.pick(
+            "# breachmail incident file. Fill in every field; those marked (required) cannot stay empty.\n# Then: breachmail incident open FILE\n\n",
+            "# Fiche d'incident breachmail. Remplissez chaque champ ; ceux marqués (obligatoire) ne peuvent rester vides.\n# Puis : breachmail incident open FICHIER\n\n",
+            "# breachmail-Vorfallsdatei. Füllen Sie jedes Feld aus; die mit (Pflichtfeld) markierten dürfen nicht leer bleiben.\n# Danach: breachmail incident open DATEI\n\n")
         for field in IncidentField.all {
-            let mark = field.required ? (fr ? " (obligatoire)" : " (required)") : ""
+            let mark = field.required ? language.pick(" (required)", " (obligatoire)", " (Pflichtfeld)") : ""
             out += "# \(field.label.text(language))\(mark): \(field.help.text(language))\n"
             out += templateValue(field, language) + "\n\n"
         }
@@ -161,9 +161,10 @@ public enum IncidentFile {
         case "fallback_language":
             return "fallback_language:"
         case "description":
-            return language == .fr
-                ? "description: |\n  \n# Ou un texte par langue (chaque personne reçoit la notification dans la sienne) :\n# description:\n#   fr: |\n#     …\n#   en: |\n#     …\n#   de: |\n#     …"
-                : "description: |\n  \n# Or one text per language (each person is written to in theirs):\n# description:\n#   en: |\n#     …\n#   fr: |\n#     …\n#   de: |\n#     …"
+            return language.pick(
+                "description: |\n  \n# Or one text per language (each person is written to in theirs):\n# description:\n#   en: |\n#     …\n#   fr: |\n#     …\n#   de: |\n#     …",
+                "description: |\n  \n# Ou un texte par langue (chaque personne reçoit la notification dans la sienne) :\n# description:\n#   fr: |\n#     …\n#   en: |\n#     …\n#   de: |\n#     …",
+                "description: |\n  \n# Oder ein Text je Sprache (jede Person erhält die Benachrichtigung in ihrer):\n# description:\n#   de: |\n#     …\n#   en: |\n#     …\n#   fr: |\n#     …")
         case _ where Incident.freeTextKeys.contains(field.key):
             return "\(field.key): |\n  "
         default:
@@ -171,7 +172,7 @@ public enum IncidentFile {
             // required fields rather than recorded with the example's made-up facts.
             let example = field.example.text(language)
             guard !example.isEmpty else { return "\(field.key): \"\"" }
-            return "# \(language == .fr ? "p. ex." : "e.g.") \(field.key): \(example)\n\(field.key):"
+            return "# \(language.pick("e.g.", "p. ex.", "z. B.")) \(field.key): \(example)\n\(field.key):"
         }
     }
 }

@@ -13,7 +13,7 @@ extension Incident {
             switch field.key {
             case "approximate_subjects" where unknownCounts?.subjects == true,
                  "approximate_records" where unknownCounts?.records == true:
-                text = language == .fr ? "pas encore connu" : "not known yet"
+                text = language.pick("not known yet", "pas encore connu", "noch nicht bekannt")
             case "counts_unknown_reason": text = unknownCounts.map { Self.presented($0.reason, own: ownLanguage) } ?? ""
             default: text = freeTextPresented(field.key) ?? Self.render(tree[field.key], language)
             }
@@ -40,7 +40,7 @@ extension Incident {
         case let number as NSNumber:
             // Booleans come back as NSNumber too; their Objective-C type code is "c".
             if String(cString: number.objCType) == "c" {
-                return number.boolValue ? (language == .fr ? "oui" : "yes") : (language == .fr ? "non" : "no")
+                return number.boolValue ? language.pick("yes", "oui", "ja") : language.pick("no", "non", "nein")
             }
             return number.stringValue
         case let list as [Any]: return list.map { render($0, language) }.joined(separator: list.first is [String: Any] ? "\n" : ", ")

@@ -12,11 +12,23 @@ public struct IncidentField: Sendable {
     public struct Localized: Sendable {
         public let en: String
         public let fr: String
-        public func text(_ language: Language) -> String { language == .fr ? fr : en }
+        public let de: String
+        public func text(_ language: Language) -> String { language.pick(en, fr, de) }
     }
 
-    /// Languages of the register's own texts (templates add German for messages).
-    public enum Language: String, Sendable, CaseIterable { case en, fr }
+    /// Languages of the register's own texts (the German ones are in `IncidentField+German.swift`).
+    public enum Language: String, Sendable, CaseIterable {
+        case en, fr, de
+
+        /// The one of three texts in this language.
+        public func pick(_ en: String, _ fr: String, _ de: String) -> String {
+            switch self {
+            case .en: en
+            case .fr: fr
+            case .de: de
+            }
+        }
+    }
 
     public static let all: [IncidentField] = [
         .init("title", true, ("Title", "Titre"),
@@ -112,9 +124,11 @@ public struct IncidentField: Sendable {
     init(_ key: String, _ required: Bool, _ label: (String, String), _ help: (String, String), _ example: (String, String)) {
         self.key = key
         self.required = required
-        self.label = Localized(en: label.0, fr: label.1)
-        self.help = Localized(en: help.0, fr: help.1)
-        self.example = Localized(en: example.0, fr: example.1)
+        // Every field has its German line; a field added without one stops every run that lists them.
+        let de = Self.german[key]!
+        self.label = Localized(en: label.0, fr: label.1, de: de.label)
+        self.help = Localized(en: help.0, fr: help.1, de: de.help)
+        self.example = Localized(en: example.0, fr: example.1, de: de.example)
     }
 
     public static func named(_ key: String) -> IncidentField? { all.first { $0.key == key } }

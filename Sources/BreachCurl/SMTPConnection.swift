@@ -63,6 +63,8 @@ public final class SMTPConnection {
     /// Sends one message to its one recipient and says how it ended. Blocks.
     public func send(_ message: OutgoingMessage) -> SendOutcome {
         context.reset(message: message.bytes)
+        context.conversation = options.conversation
+        context.recipient = message.id
         var recipients: UnsafeMutablePointer<curl_slist>?
         recipients = curl_slist_append(nil, "<\(message.envelope.recipient)>")
         defer { curl_slist_free_all(recipients) }
@@ -113,6 +115,9 @@ private final class TransferContext {
     var bytes: [UInt8] = []
     var offset = 0
     var transcript = SMTPTranscript()
+    /// `--verbose`: where the masked conversation goes, and the name of the recipient in it.
+    var conversation: (@Sendable (String) -> Void)?
+    var recipient = ""
 
     func reset(message: [UInt8]) {
         bytes = message
@@ -139,6 +144,16 @@ private let debugCallback: curl_debug_callback = { _, type, data, size, userData
     guard let userData, let data else { return 0 }
     let context = Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    if let conversation = context.conversation {
+        // Several connections speak at once: each line says whose transaction it is.
+        let show = { (line: String) in conversation("[\(context.recipient)] \(line)") }
+        switch type {
+        case CURLINFO_HEADER_IN: SMTPConversation.reply(bytes).forEach(show)
+        case CURLINFO_HEADER_OUT: show(SMTPConversation.command(bytes, recipient: context.recipient))
+        case CURLINFO_DATA_OUT where context.transcript.step != .message: show(SMTPConversation.message(bytes: context.bytes.count))
+        default: break
+        }
+    }
     switch type {
     case CURLINFO_HEADER_IN: context.transcript.replyReceived(bytes)
     case CURLINFO_HEADER_OUT: context.transcript.commandSent(bytes)

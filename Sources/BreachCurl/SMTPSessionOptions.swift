@@ -33,6 +33,9 @@ public struct SMTPSessionOptions: Sendable {
     public var maxMessagesPerConnection: Int
     /// The name given in EHLO; `nil` lets libcurl use the local host name.
     public var ehloName: String?
+    /// Receives each line of the SMTP conversation, addresses masked (see ``SMTPConversation``),
+    /// for `--verbose`. `nil` (the default): nothing is formatted.
+    public var conversation: (@Sendable (String) -> Void)?
 
     /// Options with the defaults above.
     public init(

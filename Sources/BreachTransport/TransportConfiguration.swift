@@ -37,6 +37,9 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible, CustomR
     /// Where turns are taken when several processes share `messagesPerSecond` (workers on one
     /// register); nil: the limit is this process's. Default nil.
     public var sharedTurns: (any SharedSendTurns)?
+    /// `--verbose`: receives each line of the SMTP conversation, addresses masked. Not a key of
+    /// the configuration file. Default none: nothing is formatted.
+    public var conversation: (@Sendable (String) -> Void)?
 
     /// A configuration with the defaults above.
     public init(url: String) { self.url = url }
@@ -95,10 +98,12 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible, CustomR
             throw TransportConfigurationError(
                 setting: "transport.ca_file", problem: "'\(caFile)' cannot be read", fix: "give the path of a readable PEM file of CA certificates")
         }
-        return SMTPSessionOptions(
+        var options = SMTPSessionOptions(
             host: host, port: components.port ?? (scheme == "smtps" ? 465 : 587), security: security,
             caFile: caFile, connectTimeout: connectTimeout, timeout: timeout, username: username,
             password: password, maxMessagesPerConnection: maxMessagesPerConnection, ehloName: ehloName)
+        options.conversation = conversation
+        return options
     }
 
     private func checkLimits() throws(TransportConfigurationError) {

@@ -44,9 +44,9 @@ extension IncidentCommand {
         var json = false
         @Flag(help: "Show the decision in force (the DPO's last confirmed or overridden assessment); record nothing.")
         var show = false
-        @Option(name: .customLong("lang"), help: "Language of the questions and reasons: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        @Option(name: .customLong("lang"), help: "Language of the questions and reasons: en, fr or de (default: the language of the messages, `breachmail --lang` or the locale).")
         var chosenLanguage: AssessmentLanguage?
-        var lang: AssessmentLanguage { chosenLanguage ?? (UILanguage.current == .fr ? .fr : .en) }
+        var lang: AssessmentLanguage { chosenLanguage ?? AssessmentLanguage(rawValue: UILanguage.current.rawValue) ?? .en }
         @Flag(help: "The DPO confirms the recommended decisions.")
         var confirm = false
         @Option(name: .customLong("override-authority"), help: "The DPO decides to notify the authority (yes) or not (no), against the recommendation.")
@@ -111,23 +111,23 @@ extension IncidentCommand {
             }
             // With --json, standard output holds the JSON alone.
             func say(_ text: String) { if json { terminal.say(text) } else { print(text) } }
-            let fr = lang == .fr
-
             guard let decision = try decide(assessment, asking: asking, terminal: terminal) else {
                 // A recommendation is not a decision: nothing is recorded, the decision in force stays.
-                say(fr ? "\nRien n'est consigné : une recommandation ne devient une décision que confirmée ou modifiée par le DPO."
-                       : "\nNothing recorded: a recommendation becomes a decision only when the DPO confirms or overrides it.")
+                say(lang.pick("\nNothing recorded: a recommendation becomes a decision only when the DPO confirms or overrides it.",
+                              "\nRien n'est consigné : une recommandation ne devient une décision que confirmée ou modifiée par le DPO.",
+                              "\nNichts eingetragen: Eine Empfehlung wird erst zur Entscheidung, wenn der Datenschutzbeauftragte sie bestätigt oder anders entscheidet."))
                 if let inForce {
                     say(AssessmentText.inForce(inForce, language: lang))
                     let changes = AssessmentText.changes(from: inForce.record.decision, to: .pending(assessment), language: lang)
                     if !changes.isEmpty {
-                        say((fr ? "Cette recommandation en diffère : " : "This recommendation differs from it: ") + changes + ".")
+                        say(lang.pick("This recommendation differs from it: ", "Cette recommandation en diffère : ", "Diese Empfehlung weicht davon ab: ") + changes + ".")
                     }
                 }
                 let file = answers ?? "FILE"
-                say(fr
-                    ? "Confirmer : breachmail incident assess \(record.id) --answers \(file) --confirm\nOu décider autrement : … --override-authority yes|no --override-subjects yes|no --reason \"…\""
-                    : "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"")
+                say(lang.pick(
+                    "Confirm: breachmail incident assess \(record.id) --answers \(file) --confirm\nOr decide otherwise: … --override-authority yes|no --override-subjects yes|no --reason \"…\"",
+                    "Confirmer : breachmail incident assess \(record.id) --answers \(file) --confirm\nOu décider autrement : … --override-authority yes|no --override-subjects yes|no --reason \"…\"",
+                    "Bestätigen: breachmail incident assess \(record.id) --answers \(file) --confirm\nOder anders entscheiden: … --override-authority yes|no --override-subjects yes|no --reason \"…\""))
                 return
             }
             let entry = try Assessments.record(ws, incidentID: record.id, assessment: assessment, decision: decision,
@@ -135,8 +135,9 @@ extension IncidentCommand {
             say(AssessmentText.recorded(decision, entry: entry, language: lang))
             if let inForce {
                 let changes = AssessmentText.changes(from: inForce.record.decision, to: decision, language: lang)
-                say((fr ? "Elle remplace la décision de l'entrée \(inForce.entry.sequence)" : "It replaces the decision of entry \(inForce.entry.sequence)")
-                    + (changes.isEmpty ? (fr ? " (mêmes décisions)." : " (same decisions).") : ": \(changes)."))
+                say(lang.pick("It replaces the decision of entry \(inForce.entry.sequence)", "Elle remplace la décision de l'entrée \(inForce.entry.sequence)",
+                              "Sie ersetzt die Entscheidung aus Eintrag \(inForce.entry.sequence)")
+                    + (changes.isEmpty ? lang.pick(" (same decisions).", " (mêmes décisions).", " (gleiche Entscheidungen).") : ": \(changes)."))
             }
         }
 
@@ -150,14 +151,14 @@ extension IncidentCommand {
                 return
             }
             guard let inForce else {
-                print(lang == .fr
-                    ? "Aucune décision n'est consignée pour \(id) : breachmail incident assess \(id)"
-                    : "No decision is recorded for \(id) yet: breachmail incident assess \(id)")
+                print(lang.pick("No decision is recorded for \(id) yet: breachmail incident assess \(id)",
+                                "Aucune décision n'est consignée pour \(id) : breachmail incident assess \(id)",
+                                "Für \(id) ist noch keine Entscheidung eingetragen: breachmail incident assess \(id)"))
                 return
             }
             print(AssessmentText.report(inForce.record.assessment, id: id, language: lang))
             print(AssessmentText.inForce(inForce, language: lang))
-            if let reason = inForce.record.decision.reason { print((lang == .fr ? "Motif : " : "Reason: ") + reason) }
+            if let reason = inForce.record.decision.reason { print(lang.pick("Reason: ", "Motif : ", "Begründung: ") + reason) }
         }
 
         /// The options when given; otherwise, on a terminal, the DPO's answer; otherwise nil: no decision.
@@ -173,32 +174,37 @@ extension IncidentCommand {
                 }
             }
             guard asking else { return nil }
-            let fr = lang == .fr
             while true {
-                if try ask(fr ? "Confirmer ces décisions ?" : "Confirm these decisions?", terminal) { return .confirmed(assessment) }
-                let authority = try ask(fr ? "Notifier l'autorité de contrôle ?" : "Notify the supervisory authority?", terminal)
-                let subjects = try ask(fr ? "Communiquer aux personnes concernées ?" : "Communicate to the people concerned?", terminal)
-                terminal.say(fr ? "\nMotif écrit de la décision (consigné dans le registre) :" : "\nWritten reason for the decision (kept in the register):")
+                if try ask(lang.pick("Confirm these decisions?", "Confirmer ces décisions ?", "Diese Entscheidungen bestätigen?"), terminal) {
+                    return .confirmed(assessment)
+                }
+                let authority = try ask(lang.pick("Notify the supervisory authority?", "Notifier l'autorité de contrôle ?",
+                                                  "Der Aufsichtsbehörde melden?"), terminal)
+                let subjects = try ask(lang.pick("Communicate to the people concerned?", "Communiquer aux personnes concernées ?",
+                                                 "Die betroffenen Personen benachrichtigen?"), terminal)
+                terminal.say(lang.pick("\nWritten reason for the decision (kept in the register):", "\nMotif écrit de la décision (consigné dans le registre) :",
+                                       "\nSchriftliche Begründung der Entscheidung (wird im Register eingetragen):"))
                 var reason = ""
                 while reason.isEmpty {
                     reason = try terminal.readAnswer(for: "reason")
-                    if reason.isEmpty { terminal.say(fr ? "  Un motif est nécessaire." : "  A reason is needed.") }
+                    if reason.isEmpty { terminal.say(lang.pick("  A reason is needed.", "  Un motif est nécessaire.", "  Eine Begründung ist nötig.")) }
                 }
                 do {
                     return try DPODecision.overriding(assessment, notifyAuthority: authority, communicateToSubjects: subjects, reason: reason)
                 } catch {
-                    terminal.say(fr ? "  Ces décisions sont celles recommandées." : "  These are the recommended decisions.")
+                    terminal.say(lang.pick("  These are the recommended decisions.", "  Ces décisions sont celles recommandées.",
+                                           "  Das sind die empfohlenen Entscheidungen."))
                 }
             }
         }
 
         private func ask(_ question: String, _ terminal: Terminal) throws -> Bool {
-            terminal.say("\n\(question) [\(lang == .fr ? "o" : "y")/n]")
+            terminal.say("\n\(question) [\(lang.pick("y", "o", "j"))/n]")
             while true {
                 if case .success(.bool(let value)) = Questionnaire.parse(try terminal.readAnswer(for: "the decision"), kind: .boolean) {
                     return value
                 }
-                terminal.say(lang == .fr ? "  Répondez o (oui) ou n (non)." : "  Answer y (yes) or n (no).")
+                terminal.say(lang.pick("  Answer y (yes) or n (no).", "  Répondez o (oui) ou n (non).", "  Antworten Sie j (ja) oder n (nein)."))
             }
         }
     }
@@ -213,26 +219,26 @@ struct AssessRefusal: Error, CustomStringConvertible {
 /// How an assessment reads on the terminal, in the DPO's language.
 enum AssessmentText {
     static func report(_ a: Assessment, id: String, language: AssessmentLanguage) -> String {
-        let fr = language == .fr
         let s = a.severity
-        let separator = fr ? "," : "."
+        let separator = language == .en ? "." : ","
         func score(_ quarters: Int) -> String { SeverityScore(quarters: quarters).formatted(decimalSeparator: separator) }
         var lines: [String] = []
-        lines.append(fr ? "\(id) : évaluation du risque" : "\(id): risk assessment")
-        lines.append((fr ? "Gravité ENISA : " : "ENISA severity: ")
+        lines.append(language.pick("\(id): risk assessment", "\(id) : évaluation du risque", "\(id): Risikobewertung"))
+        lines.append(language.pick("ENISA severity: ", "Gravité ENISA : ", "Schweregrad nach ENISA: ")
             + "\(score(s.score.quarters)) (\(s.band.name(language: language))) = DPC \(s.dpc) (\(s.dpcCategory.rawValue)) × EI \(score(s.easeOfIdentification.quarters)) + CB \(score(s.circumstances.quarters))")
-        lines.append((fr ? "Risque : " : "Risk: ") + risk(a.risk, language))
+        lines.append(language.pick("Risk: ", "Risque : ", "Risiko: ") + risk(a.risk, language))
         lines.append("")
         for decision in a.decisions {
             lines.append(decision.text(language: language))
         }
         if let communication = a.publicCommunication {
-            lines.append(fr
-                ? "Communication publique pour \(communication.unreachableSubjects) personnes injoignables ; \(communication.reachableSubjects) sont informées directement."
-                : "Public communication for \(communication.unreachableSubjects) people who cannot be reached; \(communication.reachableSubjects) are told directly.")
+            lines.append(language.pick(
+                "Public communication for \(communication.unreachableSubjects) people who cannot be reached; \(communication.reachableSubjects) are told directly.",
+                "Communication publique pour \(communication.unreachableSubjects) personnes injoignables ; \(communication.reachableSubjects) sont informées directement.",
+                "Öffentliche Bekanntmachung für \(communication.unreachableSubjects) nicht erreichbare Personen; \(communication.reachableSubjects) werden direkt benachrichtigt."))
         }
         lines.append("")
-        lines.append(fr ? "Motifs pris en compte :" : "Reasons weighed:")
+        lines.append(language.pick("Reasons weighed:", "Motifs pris en compte :", "Berücksichtigte Gründe:"))
         var seen: [AssessmentReason] = []
         for reason in a.decisions.flatMap(\.reasons) where !seen.contains(reason) {
             seen.append(reason)
@@ -242,68 +248,71 @@ enum AssessmentText {
     }
 
     static func risk(_ level: RiskLevel, _ language: AssessmentLanguage) -> String {
-        switch (level, language) {
-        case (.unlikely, .en): "unlikely to result in a risk"
-        case (.risk, .en): "likely to result in a risk"
-        case (.high, .en): "likely to result in a high risk"
-        case (.unlikely, .fr): "risque improbable"
-        case (.risk, .fr): "risque probable"
-        case (.high, .fr): "risque élevé probable"
+        switch level {
+        case .unlikely: language.pick("unlikely to result in a risk", "risque improbable", "führt voraussichtlich nicht zu einem Risiko")
+        case .risk: language.pick("likely to result in a risk", "risque probable", "führt voraussichtlich zu einem Risiko")
+        case .high: language.pick("likely to result in a high risk", "risque élevé probable", "führt voraussichtlich zu einem hohen Risiko")
         }
     }
 
     /// `notify the authority: yes, tell the people: no (overridden)`.
     static func decisions(_ d: DPODecision, language: AssessmentLanguage) -> String {
-        let fr = language == .fr
-        func word(_ flag: Bool) -> String { flag ? (fr ? "oui" : "yes") : (fr ? "non" : "no") }
+        func word(_ flag: Bool) -> String { flag ? language.pick("yes", "oui", "ja") : language.pick("no", "non", "nein") }
         func mark(_ action: AssessmentAction) -> String {
-            d.overridden.contains(action) ? (fr ? " (décision du DPO contre la recommandation)" : " (DPO's decision against the recommendation)") : ""
+            d.overridden.contains(action)
+                ? language.pick(" (DPO's decision against the recommendation)", " (décision du DPO contre la recommandation)",
+                                " (Entscheidung des Datenschutzbeauftragten entgegen der Empfehlung)")
+                : ""
         }
-        return fr
-            ? "notifier l'autorité : \(word(d.notifyAuthority))\(mark(.notifyAuthority)), informer les personnes : \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))"
-            : "notify the authority: \(word(d.notifyAuthority))\(mark(.notifyAuthority)), tell the people: \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))"
+        return language.pick(
+            "notify the authority: \(word(d.notifyAuthority))\(mark(.notifyAuthority)), tell the people: \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))",
+            "notifier l'autorité : \(word(d.notifyAuthority))\(mark(.notifyAuthority)), informer les personnes : \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))",
+            "Meldung an die Aufsichtsbehörde: \(word(d.notifyAuthority))\(mark(.notifyAuthority)), Benachrichtigung der betroffenen Personen: \(word(d.communicateToSubjects))\(mark(.communicateToSubjects))")
     }
 
     /// `confirmed by dpo`, `recommendation recorded by dpo, not yet confirmed`.
     static func status(_ status: DPODecision.Status, by actor: String, language: AssessmentLanguage) -> String {
-        switch (status, language) {
-        case (.recommended, .en): "recommendation recorded by \(actor), not yet confirmed"
-        case (.confirmed, .en): "confirmed by \(actor)"
-        case (.overridden, .en): "overridden by \(actor)"
-        case (.recommended, .fr): "recommandation consignée par \(actor), pas encore confirmée"
-        case (.confirmed, .fr): "confirmé par \(actor)"
-        case (.overridden, .fr): "décidé autrement par \(actor)"
+        switch status {
+        case .recommended:
+            language.pick("recommendation recorded by \(actor), not yet confirmed", "recommandation consignée par \(actor), pas encore confirmée",
+                          "Empfehlung eingetragen von \(actor), noch nicht bestätigt")
+        case .confirmed: language.pick("confirmed by \(actor)", "confirmé par \(actor)", "bestätigt von \(actor)")
+        case .overridden: language.pick("overridden by \(actor)", "décidé autrement par \(actor)", "anders entschieden von \(actor)")
         }
     }
 
     /// `The decision in force is entry 5 (confirmed by dpo at …): notify the authority: yes, tell the people: yes.`
     static func inForce(_ a: RecordedAssessment, language: AssessmentLanguage) -> String {
         let d = a.record.decision
-        return language == .fr
-            ? "Décision en vigueur : entrée \(a.entry.sequence) (\(status(d.status, by: a.entry.actor, language: language)) le \(a.entry.recordedAt)) ; \(decisions(d, language: language))."
-            : "Decision in force: entry \(a.entry.sequence) (\(status(d.status, by: a.entry.actor, language: language)) at \(a.entry.recordedAt)); \(decisions(d, language: language))."
+        let state = status(d.status, by: a.entry.actor, language: language)
+        return language.pick(
+            "Decision in force: entry \(a.entry.sequence) (\(state) at \(a.entry.recordedAt)); \(decisions(d, language: language)).",
+            "Décision en vigueur : entrée \(a.entry.sequence) (\(state) le \(a.entry.recordedAt)) ; \(decisions(d, language: language)).",
+            "Geltende Entscheidung: Eintrag \(a.entry.sequence) (\(state) am \(a.entry.recordedAt)); \(decisions(d, language: language)).")
     }
 
     /// `notify the authority: yes → no`, empty when both decisions are the same.
     static func changes(from old: DPODecision, to new: DPODecision, language: AssessmentLanguage) -> String {
-        let fr = language == .fr
-        func word(_ flag: Bool) -> String { flag ? (fr ? "oui" : "yes") : (fr ? "non" : "no") }
+        func word(_ flag: Bool) -> String { flag ? language.pick("yes", "oui", "ja") : language.pick("no", "non", "nein") }
         var parts: [String] = []
         if old.notifyAuthority != new.notifyAuthority {
-            parts.append((fr ? "notifier l'autorité : " : "notify the authority: ") + "\(word(old.notifyAuthority)) → \(word(new.notifyAuthority))")
+            parts.append(language.pick("notify the authority: ", "notifier l'autorité : ", "Meldung an die Aufsichtsbehörde: ")
+                + "\(word(old.notifyAuthority)) → \(word(new.notifyAuthority))")
         }
         if old.communicateToSubjects != new.communicateToSubjects {
-            parts.append((fr ? "informer les personnes : " : "tell the people: ") + "\(word(old.communicateToSubjects)) → \(word(new.communicateToSubjects))")
+            parts.append(language.pick("tell the people: ", "informer les personnes : ", "Benachrichtigung der betroffenen Personen: ")
+                + "\(word(old.communicateToSubjects)) → \(word(new.communicateToSubjects))")
         }
         return parts.joined(separator: ", ")
     }
 
     static func recorded(_ d: DPODecision, entry: HistoryEntry, language: AssessmentLanguage) -> String {
-        let fr = language == .fr
-        var text = fr
-            ? "\nConsigné au registre (entrée \(entry.sequence), \(AssessmentRecord.kind)) : \(status(d.status, by: entry.actor, language: language)) ; \(decisions(d, language: language))."
-            : "\nRecorded in the register (entry \(entry.sequence), \(AssessmentRecord.kind)): \(status(d.status, by: entry.actor, language: language)); \(decisions(d, language: language))."
-        if let reason = d.reason { text += (fr ? "\nMotif : " : "\nReason: ") + reason }
+        let state = status(d.status, by: entry.actor, language: language)
+        var text = language.pick(
+            "\nRecorded in the register (entry \(entry.sequence), \(AssessmentRecord.kind)): \(state); \(decisions(d, language: language)).",
+            "\nConsigné au registre (entrée \(entry.sequence), \(AssessmentRecord.kind)) : \(state) ; \(decisions(d, language: language)).",
+            "\nIm Register eingetragen (Eintrag \(entry.sequence), \(AssessmentRecord.kind)): \(state); \(decisions(d, language: language)).")
+        if let reason = d.reason { text += language.pick("\nReason: ", "\nMotif : ", "\nBegründung: ") + reason }
         return text
     }
 }

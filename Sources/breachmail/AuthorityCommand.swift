@@ -75,9 +75,10 @@ extension AuthorityCommand {
         var lang: String?
         @Flag(help: "Print what was sent, prepared or refused as one JSON object (snake_case keys); the exit status is the same.")
         var json = false
+        @OptionGroup var verbose: VerboseOption
 
         func run() async throws {
-            let ws = try selection.workspace.open()
+            let ws = verbose.applied(to: try selection.workspace.open())
             let n = try AuthorityNotification(ws, incidentID: selection.id, authority: selection.authority,
                                               language: lang, complementary: selection.complementary)
             let a = n.authority

@@ -71,9 +71,10 @@ extension ControllerCommand {
         var lang: String?
         @Flag(help: "Send again although the controller already has a notice (e.g. after `incident update`).")
         var again = false
+        @OptionGroup var verbose: VerboseOption
 
         func run() async throws {
-            let ws = try selection.workspace.open()
+            let ws = verbose.applied(to: try selection.workspace.open())
             let n = try ControllerNotice(ws, incidentID: selection.id, controller: selection.controller, language: lang)
             let c = n.controller
             if !again, let earlier = try ws.register.controllerNotices(incidentID: n.record.id, controllerID: c.id).first(where: \.reachedController) {

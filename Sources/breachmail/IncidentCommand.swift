@@ -19,8 +19,8 @@ struct IncidentCommand: ParsableCommand {
 }
 
 extension IncidentField.Language: ExpressibleByArgument {
-    /// The language of the messages where the incident's labels exist in it (French), else English.
-    static var messages: Self { UILanguage.current == .fr ? .fr : .en }
+    /// The language of the messages (the incident's labels exist in each of them).
+    static var messages: Self { Self(rawValue: UILanguage.current.rawValue) ?? .en }
 }
 
 extension IncidentCommand {
@@ -29,7 +29,7 @@ extension IncidentCommand {
             abstract: "Print a commented incident file to fill in.",
             discussion: "Example:\n  breachmail incident template --lang fr > incident.yaml")
 
-        @Option(name: .customLong("lang"), help: "Language of the comments: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        @Option(name: .customLong("lang"), help: "Language of the comments: en, fr or de (default: the language of the messages, `breachmail --lang` or the locale).")
         var chosenLanguage: IncidentField.Language?
         var lang: IncidentField.Language { chosenLanguage ?? .messages }
 
@@ -122,7 +122,7 @@ extension IncidentCommand {
         var id: String
         @Option(help: "An earlier version to show.")
         var version: Int?
-        @Option(name: .customLong("lang"), help: "Language of the labels: en or fr (default: the language of the messages, `breachmail --lang` or the locale).")
+        @Option(name: .customLong("lang"), help: "Language of the labels: en, fr or de (default: the language of the messages, `breachmail --lang` or the locale).")
         var chosenLanguage: IncidentField.Language?
         var lang: IncidentField.Language { chosenLanguage ?? .messages }
         @Flag(help: "Print the incident as JSON (the register's own form).")
@@ -139,18 +139,21 @@ extension IncidentCommand {
                 print(String(decoding: try encoder.encode(document), as: UTF8.self))
                 return
             }
-            print("\(record.id), version \(record.version) (recorded \(record.updatedAt))")
+            print(lang.pick("\(record.id), version \(record.version) (recorded \(record.updatedAt))",
+                            "\(record.id), version \(record.version) (recorded \(record.updatedAt))",
+                            "\(record.id), Version \(record.version) (eingetragen \(record.updatedAt))"))
             for field in record.incident.presentedFields(lang) where !field.text.isEmpty {
                 let lines = field.text.split(separator: "\n", omittingEmptySubsequences: false)
                 print("\(field.label):" + (lines.count > 1 ? "" : " \(field.text)"))
                 if lines.count > 1 { lines.forEach { print("    \($0)") } }
             }
-            let language: AssessmentLanguage = lang == .fr ? .fr : .en
+            let language = AssessmentLanguage(rawValue: lang.rawValue) ?? .en
             if let inForce {
                 print(AssessmentText.inForce(inForce, language: language))
             } else {
-                print(lang == .fr ? "Décision en vigueur : aucune (breachmail incident assess \(record.id))"
-                                  : "Decision in force: none yet (breachmail incident assess \(record.id))")
+                print(lang.pick("Decision in force: none yet (breachmail incident assess \(record.id))",
+                                "Décision en vigueur : aucune (breachmail incident assess \(record.id))",
+                                "Geltende Entscheidung: noch keine (breachmail incident assess \(record.id))"))
             }
         }
     }

@@ -36,6 +36,7 @@ extension SubjectsCommand {
                 Example:
                   breachmail subjects notify BR-2026-0001 --dry-run
                   breachmail subjects notify BR-2026-0001
+                  breachmail subjects notify BR-2026-0001 --verbose
                   breachmail status BR-2026-0001
                 """)
 
@@ -46,11 +47,12 @@ extension SubjectsCommand {
         var dryRun = false
         @Flag(help: "JSON lines events (start, progress, done) on standard output, with counts only.")
         var json = false
+        @OptionGroup var verbose: VerboseOption
         @Option(help: .hidden)
         var slowMs: Int?
 
         func run() async throws {
-            let ws = try workspace.open()
+            let ws = verbose.applied(to: try workspace.open())
             let now = try Clock.now()
             _ = try ws.register.incident(id)
             warnAboutAssessment(ws)

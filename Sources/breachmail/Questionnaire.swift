@@ -52,7 +52,7 @@ struct Questionnaire {
                 return assessment
             case .failure(let problems):
                 // Contradictions show only once related answers are known: ask those questions again.
-                terminal.say(language == .fr ? "\nÀ corriger :" : "\nTo correct:")
+                terminal.say(language.pick("\nTo correct:", "\nÀ corriger :", "\nZu berichtigen:"))
                 problems.problems.forEach { terminal.say("  \($0)") }
                 var asked: Set<String> = []
                 for problem in problems.problems where asked.insert(problem.key).inserted {
@@ -83,7 +83,7 @@ struct Questionnaire {
                 continue
             }
             entries.append(.map(entry))
-            if try !yesNo(language == .fr ? "Une autre catégorie ?" : "Another category?", key: "dpc") { break }
+            if try !yesNo(language.pick("Another category?", "Une autre catégorie ?", "Eine weitere Kategorie?"), key: "dpc") { break }
         }
         raw["dpc"] = .list(entries)
     }
@@ -127,7 +127,7 @@ struct Questionnaire {
             let line = try terminal.readAnswer(for: key)
             if line.isEmpty {
                 if !question.required { return nil }
-                terminal.say(language == .fr ? "  Une réponse est nécessaire." : "  An answer is needed.")
+                terminal.say(language.pick("  An answer is needed.", "  Une réponse est nécessaire.", "  Eine Antwort ist nötig."))
                 continue
             }
             switch Self.parse(line, kind: question.kind) {
@@ -138,37 +138,40 @@ struct Questionnaire {
     }
 
     private func yesNo(_ text: String, key: String) throws -> Bool {
-        terminal.say("\n\(text) [\(language == .fr ? "o" : "y")/n]")
+        terminal.say("\n\(text) [\(language.pick("y", "o", "j"))/n]")
         while true {
             if case .success(.bool(let value)) = Self.parse(try terminal.readAnswer(for: key), kind: .boolean) { return value }
-            terminal.say(language == .fr ? "  Répondez o (oui) ou n (non)." : "  Answer y (yes) or n (no).")
+            terminal.say(language.pick("  Answer y (yes) or n (no).", "  Répondez o (oui) ou n (non).", "  Antworten Sie j (ja) oder n (nein)."))
         }
     }
 
     private func hint(_ question: AssessmentQuestion) -> String? {
-        let fr = language == .fr
+        let l = language
         switch question.kind {
         case .boolean:
-            let choices = fr ? "o (oui) / n (non)" : "y (yes) / n (no)"
-            return question.required ? choices : choices + (fr ? " ; vide = non" : "; empty = no")
+            let choices = l.pick("y (yes) / n (no)", "o (oui) / n (non)", "j (ja) / n (nein)")
+            return question.required ? choices : choices + l.pick("; empty = no", " ; vide = non", "; leer = nein")
         case .choice:
-            return fr ? "Le numéro ou le mot." : "The number or the word."
+            return l.pick("The number or the word.", "Le numéro ou le mot.", "Die Nummer oder das Wort.")
         case .multipleChoice:
-            return fr ? "Numéros ou mots séparés par des virgules ; vide = aucun." : "Numbers or words separated by commas; empty = none."
+            return l.pick("Numbers or words separated by commas; empty = none.", "Numéros ou mots séparés par des virgules ; vide = aucun.",
+                          "Nummern oder Wörter, durch Kommas getrennt; leer = keine.")
         case .integer(let range):
-            var text = fr ? "Un nombre entier à partir de \(range.lowerBound)" : "A whole number from \(range.lowerBound)"
-            if range.upperBound != Int.max { text += fr ? " à \(range.upperBound)" : " to \(range.upperBound)" }
-            if !question.required { text += fr ? " ; vide = la note de base" : "; empty = the base score" }
+            let bounded = range.upperBound != Int.max
+            var text = l.pick("A whole number from \(range.lowerBound)", "Un nombre entier à partir de \(range.lowerBound)",
+                              "Eine ganze Zahl \(bounded ? "von" : "ab") \(range.lowerBound)")
+            if bounded { text += l.pick(" to \(range.upperBound)", " à \(range.upperBound)", " bis \(range.upperBound)") }
+            if !question.required { text += l.pick("; empty = the base score", " ; vide = la note de base", "; leer = der Basiswert") }
             return text + "."
         case .text, .list:
             return nil
         }
     }
 
-    private var again: String { language == .fr ? "répondez à nouveau." : "answer again." }
+    private var again: String { language.pick("answer again.", "répondez à nouveau.", "antworten Sie erneut.") }
 
     /// Reads a typed line as the question's kind expects: a number or word from the list,
-    /// y/yes/o/oui/true or n/no/non/false, a whole number in range, or text.
+    /// y/yes/o/oui/j/ja/true or n/no/non/nein/false, a whole number in range, or text.
     static func parse(_ line: String, kind: AssessmentQuestion.Kind) -> Result<RawAnswer, InputProblem> {
         func word(_ text: String, _ allowed: [AssessmentQuestion.AllowedAnswer]) -> String? {
             if let number = Int(text), allowed.indices.contains(number - 1) { return allowed[number - 1].value }
@@ -193,8 +196,8 @@ struct Questionnaire {
             return .success(.list(values))
         case .boolean:
             switch line.lowercased() {
-            case "y", "yes", "o", "oui", "true": return .success(.bool(true))
-            case "n", "no", "non", "false": return .success(.bool(false))
+            case "y", "yes", "o", "oui", "j", "ja", "true": return .success(.bool(true))
+            case "n", "no", "non", "nein", "false": return .success(.bool(false))
             default: return refuse("\"\(line)\" is not an answer; expected y (yes) or n (no)")
             }
         case .integer(let range):

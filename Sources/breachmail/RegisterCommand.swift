@@ -160,7 +160,7 @@ extension RegisterCommand {
                 let export = RegisterExport(
                     controller: ws.configuration.controller, incidents: try ws.register.incidents(),
                     history: try ws.register.history(), verification: try ws.register.verify(),
-                    generatedAt: now, language: IncidentField.Language(rawValue: lang.rawValue) ?? .en)
+                    generatedAt: now, language: lang == .fr ? .fr : .en)  // de: English labels in csv and json, as documented
                 text = try export.render(format == .csv ? .csv : .json)
                 (incidents, entries) = (export.incidents.count, export.history.count)
             case .html, .pdf:

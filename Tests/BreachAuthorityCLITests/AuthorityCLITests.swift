@@ -59,6 +59,14 @@ final class Workdir: @unchecked Sendable {
         try transform(try String(contentsOf: config, encoding: .utf8)).write(to: config, atomically: true, encoding: .utf8)
     }
 
+    /// `mail.transport` to the test relay on loopback, in clear text.
+    func useRelay(_ server: SMTPTestServer) throws {
+        try setConfig {
+            $0.replacingOccurrences(of: "transport: outbox:outbox", with: "transport: smtp://127.0.0.1:\(server.port)")
+              .replacingOccurrences(of: "allow_plaintext_loopback: false", with: "allow_plaintext_loopback: true")
+        }
+    }
+
     func expectRegisterIntact() throws {
         let verify = try run(["register", "verify"])
         #expect(verify.status == 0)
@@ -307,6 +315,24 @@ struct AuthoritySendPGPTests {
         let sha = try w.sql("SELECT sent_sha256 FROM notification WHERE status = 'sent'")
         #expect(sha == (try sha256(received[0].bytes)))
         #expect(try w.outboxFiles().isEmpty)
+    }
+
+    /// `authority send --verbose`: the SMTP conversation on standard error, the recipient named
+    /// by the message's name, no address (neither the authority's nor ours) and no message body.
+    @Test func verboseShowsTheConversationWithoutAnAddress() throws {
+        let w = try Workdir()
+        _ = try w.demoKey()
+        let server = try SMTPTestServer()
+        try w.useRelay(server)
+        let result = try w.run(["authority", "send", Workdir.id, "--verbose"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try server.waitForMessages(1).count == 1)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("SMTP [") }
+        for shown in ["] C: EHLO ", "] C: MAIL FROM:<return path>", "] C: RCPT TO:<", "] C: DATA", "] S: 354 ", "] S: 250 2.0.0 "] {
+            #expect(lines.contains { $0.contains(shown) }, "\(shown): \(result.stderr)")
+        }
+        #expect(!result.stderr.contains("@"), "\(result.stderr)")
+        #expect(!result.stderr.contains("BEGIN PGP"), "the message is shown: \(result.stderr)")
     }
 
     @Test func aRelayThatRefusesOrCannotBeReachedSendsNothingAndIsRecorded() throws {

@@ -536,3 +536,62 @@ extension CampaignCLITests {
         #expect(try bm(["register", "verify"]).stdout.hasPrefix("The register history is intact: "))
     }
 }
+
+extension CampaignCLITests {
+    /// Issue 17 §10: `--verbose` shows the SMTP conversation on standard error — EHLO, MAIL, RCPT,
+    /// DATA and the server's replies — with each person named by subject id: no address of the
+    /// CSV anywhere in the output, not even in a refusal that quotes it (550 … <address>), and no
+    /// message body. Without `--verbose`, no conversation at all.
+    @Test func verboseShowsTheSMTPConversationWithoutAnAddress() throws {
+        // With AUTH: the secret is never shown either.
+        let secret = "s3cret-Relay-Pass"
+        let server = try SMTPTestServer(login: ("relay-user", secret), faults: ["verbose3@example.org": .reply(550)])
+        try useSMTP(server)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "  # username: breachmail\n  # password: {env: BREACHMAIL_SMTP_PASSWORD}",
+                                  with: "  username: relay-user\n  password: {env: BREACHMAIL_SMTP_PASSWORD}")
+            .write(to: config, atomically: true, encoding: .utf8)
+        func bm(_ args: [String]) throws -> ProcessResult { try self.bm(args, ["BREACHMAIL_SMTP_PASSWORD": secret]) }
+        try importPeople(1, stem: "quiet")
+        let quiet = try bm(["subjects", "notify", "BR-2026-0001"])
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        _ = try server.waitForMessages(1)
+        #expect(!quiet.stderr.contains("SMTP "), "\(quiet.stderr)")
+
+        try importPeople(3, stem: "verbose")
+        let run = try bm(["subjects", "notify", "BR-2026-0001", "--verbose"])
+        #expect(run.status == 0, "\(run.stderr)")
+        _ = try server.waitForMessages(3)
+        // `SMTP [subject-N] C: …`: the transaction's subject, then the line (three connections at once).
+        let lines = run.stderr.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("SMTP ["), let close = line.firstIndex(of: "]") else { return nil }
+            return "SMTP" + line[line.index(after: close)...]
+        }
+        #expect(lines.contains { $0.hasPrefix("SMTP C: EHLO ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 250") }, "\(run.stderr)")
+        #expect(lines.contains("SMTP C: MAIL FROM:<return path>") || lines.contains { $0.hasPrefix("SMTP C: MAIL FROM:<return path> ") },
+                "\(run.stderr)")
+        #expect(lines.contains("SMTP C: DATA"), "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 354") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP C: (the message, ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 550 5.1.1 <address>") }, "\(run.stderr)")
+        let ids = try CommandRunner.run("sqlite3", [work.appendingPathComponent("register.sqlite").path,
+                                                    "SELECT id FROM subject WHERE email LIKE 'verbose%'"]).stdout.split(separator: "\n").map(String.init)
+        #expect(ids.count == 3)
+        for id in ids {
+            #expect(run.stderr.contains("SMTP [subject-\(id)] C: RCPT TO:<subject-\(id)>"), "subject \(id): \(run.stderr)")
+        }
+        for i in 1...3 {
+            #expect(!run.stderr.contains("verbose\(i)@") && !run.stdout.contains("verbose\(i)@"), "an address is shown")
+        }
+        #expect(!run.stderr.contains("@") && !run.stdout.contains("@"), "\(run.stderr)")
+        #expect(!run.stderr.contains("Subject:") && !run.stderr.contains("Content-Type"), "the message body is shown")
+        #expect(lines.contains { $0.hasPrefix("SMTP C: AUTH ") }, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("SMTP S: 235") }, "\(run.stderr)")
+        let credentials = [secret, "relay-user", Data("\0relay-user\0\(secret)".utf8).base64EncodedString(),
+                           Data(secret.utf8).base64EncodedString(), Data("relay-user".utf8).base64EncodedString()]
+        for credential in credentials { #expect(!run.stderr.contains(credential), "AUTH secret shown: \(run.stderr)") }
+        #expect(try server.receivedMessages().allSatisfy { $0.login == "relay-user" })
+    }
+}

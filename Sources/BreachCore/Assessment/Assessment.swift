@@ -231,6 +231,9 @@ public enum AssessmentAction: String, Sendable, Codable, CaseIterable {
         case (.notifyAuthority, .fr): "Notifier l'autorité de contrôle (art. 33(1))"
         case (.communicateToSubjects, .en): "Communicate to the people concerned (Art. 34(1))"
         case (.communicateToSubjects, .fr): "Communiquer aux personnes concernées (art. 34(1))"
+        case (.document, .de): "Im Register dokumentieren (Art. 33 Abs. 5 DSGVO)"
+        case (.notifyAuthority, .de): "Der Aufsichtsbehörde melden (Art. 33 Abs. 1 DSGVO)"
+        case (.communicateToSubjects, .de): "Die betroffenen Personen benachrichtigen (Art. 34 Abs. 1 DSGVO)"
         }
     }
 }
@@ -257,6 +260,7 @@ public struct Decision: Sendable, Equatable, Codable {
         switch language {
         case .en: "\(action.title(language: .en)): \(recommended ? "yes" : "no"). \(decisive.text(language: .en))"
         case .fr: "\(action.title(language: .fr)) : \(recommended ? "oui" : "non"). \(decisive.text(language: .fr))"
+        case .de: "\(action.title(language: .de)): \(recommended ? "ja" : "nein"). \(decisive.text(language: .de))"
         }
     }
 }

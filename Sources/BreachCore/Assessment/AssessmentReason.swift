@@ -1,6 +1,15 @@
 /// The languages the assessment explains itself in.
 public enum AssessmentLanguage: String, Sendable, Codable, CaseIterable {
-    case fr, en
+    case fr, en, de
+
+    /// The one of three texts in this language.
+    public func pick(_ en: String, _ fr: String, _ de: String) -> String {
+        switch self {
+        case .en: en
+        case .fr: fr
+        case .de: de
+        }
+    }
 }
 
 /// Why a decision came out as it did: an article, or a factor of the breach, in words a DPO
@@ -103,6 +112,7 @@ public enum AssessmentReason: Sendable, Equatable, Codable {
         switch language {
         case .en: english
         case .fr: french
+        case .de: german
         }
     }
 

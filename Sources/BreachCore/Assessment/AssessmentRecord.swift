@@ -104,8 +104,8 @@ public struct DPODecision: Sendable, Equatable, Codable {
 }
 
 extension SeverityBand {
-    /// The band in words (`very high`, `très élevée`).
-    public func name(language: AssessmentLanguage) -> String { language == .fr ? french : english }
+    /// The band in words (`very high`, `très élevée`, `sehr hoch`).
+    public func name(language: AssessmentLanguage) -> String { language.pick(english, french, german) }
 }
 
 extension String {
