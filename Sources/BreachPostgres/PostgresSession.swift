@@ -45,6 +45,8 @@ final class PostgresSession: @unchecked Sendable {
     private func connected() throws(RegisterError) -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         guard depth == 0 else { throw location.lost("the connection closed during a transaction") }
+        // Closed by the server while idle (terminated, restarted): a loss too, told as one.
+        if connection != nil { reportLoss() }
         do {
             var configuration = try location.configuration()
             configuration.options.additionalStartupParameters = parameters
@@ -108,15 +110,22 @@ final class PostgresSession: @unchecked Sendable {
                 let since = lostAt ?? Date()
                 lostAt = since
                 guard Date().timeIntervalSince(since) < Self.reconnectFor else { throw map(error) }
-                if pause == 0.25 {
-                    Self.lossLogger.warning("the database connection was lost; connecting again", metadata: ["database": .string(location.description)])
-                }
+                if pause == 0.25 { reportLoss() }
                 if let connection, !connection.isClosed { _ = try? connection.close().wait() }
                 connection = nil
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 5)
             }
         }
+    }
+
+    /// When a lost connection was last told (once per loss, whichever layer saw it first).
+    private var lossReportedAt: Date?
+
+    private func reportLoss() {
+        if let last = lossReportedAt, Date().timeIntervalSince(last) < 5 { return }
+        lossReportedAt = Date()
+        Self.lossLogger.warning("the database connection was lost; connecting again", metadata: ["database": .string(location.description)])
     }
 
     /// A lost connection (closed, reset, the backend terminated or the server shutting down), or
@@ -182,6 +191,7 @@ final class PostgresSession: @unchecked Sendable {
             } catch {
                 guard depth == 0 else { throw map(error) }
                 if Self.isConnectionLoss(error) && connectedOnce {
+                    if lostSince == nil { reportLoss() }
                     let since = lostSince ?? Date()
                     lostSince = since
                     if Date().timeIntervalSince(since) < Self.reconnectFor {
