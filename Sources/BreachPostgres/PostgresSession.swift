@@ -22,11 +22,11 @@ final class PostgresSession: @unchecked Sendable {
     /// Whether a connection was made once: a connection lost later is made again, with back-off,
     /// for ``reconnectFor`` (a database not reachable at the start is an error at once).
     private var connectedOnce = false
-    /// How long a lost connection is tried again before the register's error is thrown
-    /// (`BREACHMAIL_RECONNECT_SECONDS`, default 60).
     /// Where a lost connection is told: standard error, whatever the process's logging (a
     /// command's standard output may be JSON a script reads).
     private static let lossLogger = Logger(label: "breachmail.register") { StreamLogHandler.standardError(label: $0) }
+    /// How long a lost connection is tried again before the register's error is thrown
+    /// (`BREACHMAIL_RECONNECT_SECONDS`, default 60).
     static let reconnectFor: TimeInterval = ProcessInfo.processInfo.environment["BREACHMAIL_RECONNECT_SECONDS"].flatMap(Double.init) ?? 60
     /// How many transactions are open (nested calls join the outer one).
     private var depth = 0
@@ -167,7 +167,10 @@ final class PostgresSession: @unchecked Sendable {
             depth = 0
             // Lost while committing: the transaction may or may not have been recorded; never
             // run again (``write(appending:_:)``), the caller is told.
-            guard Self.isConnectionLoss(error) else { throw error }
+            guard Self.isConnectionLoss(error) else {
+                _ = try? execute("ROLLBACK")  // a COMMIT refused by the server has ended it already: harmless
+                throw error
+            }
             throw CommitUnknown(error: location.lost("the connection was lost while committing; whether the change was recorded is not known"))
         }
     }
@@ -235,6 +238,7 @@ final class PostgresSession: @unchecked Sendable {
 
     func map(_ error: any Error) -> RegisterError {
         if let error = error as? RegisterError { return error }
+        if let unknown = error as? CommitUnknown { return unknown.error }
         if let error = error as? PSQLError {
             if Self.isConnectionLoss(error) { return location.lost(Self.describe(error)) }
             if error.code == .server {

@@ -75,7 +75,7 @@ extension PostgresStore: SubjectStore {
             }
         } catch {
             _ = try? removeImport(importID, after: afterID)
-            if let bodyError { throw bodyError }
+            if let bodyError { throw (bodyError as? PostgresSession.CommitUnknown)?.error ?? bodyError }
             throw session.map(error)
         }
     }
