@@ -338,8 +338,10 @@ extension PostgresStore: SubjectStore {
         // other such person in one statement; a person with several, in order, one by one.
         var count: [Int64: Int] = [:]
         for (change, _) in changes { count[change.id, default: 0] += 1 }
-        let alone = changes.map(\.change).filter { count[$0.id] == 1 && $0.state != SubjectState.sending.rawValue }
-        let inOrder = changes.map(\.change).filter { count[$0.id] != 1 || $0.state == SubjectState.sending.rawValue }
+        var alone: [StateChange] = [], inOrder: [StateChange] = []
+        for (change, _) in changes {
+            if count[change.id] == 1 && change.state != SubjectState.sending.rawValue { alone.append(change) } else { inOrder.append(change) }
+        }
         try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
             try applyAtOnce(alone)
             try StateChange.fold(inOrder) { try apply($0, worker: owners[$0.id]) }

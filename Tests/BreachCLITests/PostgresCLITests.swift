@@ -39,6 +39,19 @@ import Testing
         }
     }
 
+    /// Starts `breachmail subjects notify BR-2026-0001` in the background with the suite's
+    /// environment and `extra`, its outputs to the files given (or nowhere).
+    func worker(_ extra: [String: String] = [:], stdout: URL? = nil, stderr: URL? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = CommandRunner.breachmail
+        process.arguments = ["subjects", "notify", "BR-2026-0001"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(extra) { $1 }) { $1 }
+        process.standardOutput = try stdout.map { try FileHandle(forWritingTo: $0.creatingEmpty()) } ?? FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try stderr.map { try FileHandle(forWritingTo: $0.creatingEmpty()) } ?? FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return process
+    }
+
     /// Addresses of every message the SMTP server received.
     static func recipients(_ smtp: SMTPTestServer) throws -> [String] {
         try smtp.receivedMessages().flatMap(\.recipients)
@@ -84,18 +97,8 @@ import Testing
     @Test func threeWorkersShareOneCampaignAndADeadOnesPeopleAreSentOnce() throws {
         let smtp = try SMTPTestServer()
         try workingDirectory(smtp: smtp)
-        let env = environment.merging(["BREACHMAIL_CLAIM_LEASE": "3", "BREACHMAIL_TEST_DELAY_MS": "50"]) { $1 }
-        var workers: [Process] = []
-        for n in 0..<3 {
-            let process = Process()
-            process.executableURL = CommandRunner.breachmail
-            process.arguments = ["subjects", "notify", "BR-2026-0001"]
-            process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = try FileHandle(forWritingTo: dir.file("worker-\(n).err").creatingEmpty())
-            try process.run()
-            workers.append(process)
-        }
+        let env = ["BREACHMAIL_CLAIM_LEASE": "3", "BREACHMAIL_TEST_DELAY_MS": "50"]
+        let workers = try (0..<3).map { n in try worker(env, stderr: dir.file("worker-\(n).err")) }
         defer { for w in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
         // Mid-way: the first worker is killed once some messages went.
         let atKill = try smtp.waitForMessages(40, seconds: 60).count

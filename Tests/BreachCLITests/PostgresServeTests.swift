@@ -52,14 +52,8 @@ extension PostgresCLITests {
     @Test func aWorkerCutOffFromTheDatabaseConnectsAgainAndNobodyIsLostOrSentTwiceMore() throws {
         let smtp = try SMTPTestServer()
         try workingDirectory(smtp: smtp)
-        let process = Process()
-        process.executableURL = CommandRunner.breachmail
-        process.arguments = ["subjects", "notify", "BR-2026-0001"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["BREACHMAIL_TEST_DELAY_MS": "40"]) { $1 }) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        let errors = try dir.file("cut-worker.err").creatingEmpty()
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
+        let errors = dir.file("cut-worker.err")
+        let process = try worker(["BREACHMAIL_TEST_DELAY_MS": "40"], stderr: errors)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var cut = 0
         for threshold in [40, 140] {
@@ -93,17 +87,9 @@ extension PostgresCLITests {
         let rate = try #require(text.range(of: #"rate_per_second: [0-9.]+"#, options: .regularExpression))
         try text.replacingCharacters(in: rate, with: "rate_per_second: 40").write(to: config, atomically: true, encoding: .utf8)
         let start = Date()
-        var workers: [(Process, URL)] = []
-        for n in 0..<2 {
-            let process = Process()
-            process.executableURL = CommandRunner.breachmail
-            process.arguments = ["subjects", "notify", "BR-2026-0001"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let output = try dir.file("rated-\(n).out").creatingEmpty()
-            process.standardOutput = try FileHandle(forWritingTo: output)
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            workers.append((process, output))
+        let workers = try (0..<2).map { n in
+            let output = dir.file("rated-\(n).out")
+            return (try worker(stdout: output), output)
         }
         defer { for (w, _) in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
         #expect(Self.waitUntil(seconds: 60) { !workers.contains { $0.0.isRunning } }, "both workers ended")
