@@ -105,6 +105,10 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private var page: [Subject] = []
     private var after: Int64 = 0
     private var exhausted = false
+    /// A shared store's next claim, made by a connection while the others go on with the page:
+    /// whether one runs, and whether the last one found nobody (then no other until the page is empty).
+    private var claiming = false
+    private var claimedNobody = false
     private var state = Figures()
     private var halted: SendFailure?
     private var failed: (any Error)?
@@ -130,6 +134,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         public var subject: CampaignSubject?
         public var messageID: String?
         public var pending: [SubjectUpdate] = []
+        /// The connection's last changes submitted and perhaps not yet recorded (a shared store's
+        /// outcome, written while the next message goes), waited for before its next append.
+        public var submitted: LedgerReceipt?
     }
 
     public init(register: any RegisterStore, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
@@ -208,11 +215,20 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
     }
 
-    /// Appends the connection's waiting changes and `more`; on failure the run stops.
-    private func append(_ slot: Slot, _ more: [SubjectUpdate]) -> Bool {
+    /// Appends the connection's waiting changes and `more`, after its previous append is
+    /// recorded; recorded when this returns unless `ahead` (then by its next append); on failure
+    /// the run stops.
+    private func append(_ slot: Slot, _ more: [SubjectUpdate], ahead: Bool = false) -> Bool {
         do {
-            try ledger.append(slot.pending + more, at: clock.now())
+            if let previous = slot.submitted {
+                try ledger.awaitRecorded(previous)
+                slot.submitted = nil
+            }
+            let updates = slot.pending + more
+            guard !updates.isEmpty else { return true }
+            let receipt = try ledger.submit(updates, at: clock.now())
             slot.pending = []
+            if ahead { slot.submitted = receipt } else { try ledger.awaitRecorded(receipt) }
             return true
         } catch {
             lock.withLock { failed = failed ?? error }
@@ -232,6 +248,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                     if page.isEmpty {
                         if exhausted { return .stop }
                         if register.sharedByWorkers {
+                            if claiming { return .claimRunning }
                             if let wait = claimShared() { return wait }
                         } else {
                             do {
@@ -254,7 +271,12 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                     switch machine.step(for: subject) {
                     case .skip: continue
                     case .notYet: state.notYetDue += 1; continue
-                    case .send: return .subject(row, subject, SubjectUpdate(machine.claim(subject)))
+                    case .send:
+                        // The next claim before the page runs out, made by this connection
+                        // outside the lock (the others send meanwhile).
+                        let claimAhead = register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize / 2
+                        if claimAhead { claiming = true }
+                        return .subject(row, subject, SubjectUpdate(machine.claim(subject)), claimAhead: claimAhead)
                     }
                 }
             }
@@ -268,8 +290,12 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 if register.sharedByWorkers, !slot.pending.isEmpty, !append(slot, []) { return nil }
                 Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
                 continue
-            case .subject(let r, let s, let c):
+            case .claimRunning:
+                Thread.sleep(forTimeInterval: 0.001)  // another connection's claim ends in milliseconds
+                continue
+            case .subject(let r, let s, let c, let claimAhead):
                 (row, subject, claim) = (r, s, c)
+                if claimAhead { claimNext() }
             }
             // Compose outside the lock: the connections compose in parallel.
             let built: (BreachCore.OutgoingMessage, String)
@@ -285,8 +311,11 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
             // `sending`, with the previous outcome, recorded before the message goes. A shared
             // store's claim wrote `sending` already, with this worker's lease: journalled, it
-            // would only be folded as a change whose `from` no longer holds (a round trip each).
-            guard append(slot, register.sharedByWorkers ? [] : [claim]) else { return nil }
+            // would only be folded as a change whose `from` no longer holds (a round trip each);
+            // only the previous outcome is appended, and written while this message goes (at
+            // most two messages per connection whose outcome is not in the register: this one
+            // and the one before).
+            guard register.sharedByWorkers ? append(slot, [], ahead: true) : append(slot, [claim]) else { return nil }
             if let hold = holdAfterClaims, lock.withLock({ claims += 1; return claims }) > hold {
                 while true { Thread.sleep(forTimeInterval: 3600) }  // until SIGKILL: the test hook above
             }
@@ -340,21 +369,47 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     }
 
     private enum Take {
-        case subject(Subject, CampaignSubject, SubjectUpdate)
+        case subject(Subject, CampaignSubject, SubjectUpdate, claimAhead: Bool)
         case pause(seconds: Double)
+        case claimRunning
         case stop
     }
 
-    /// Claims the next people from a store shared by several workers (under `lock`): 25 per
-    /// connection at a time (a dead worker's people not yet sent are claimed again once its lease
-    /// ends, and sent once; only its messages in flight may go twice). When none is left to claim but others' people
-    /// are still `sending`, waits for them: their worker may die, and its people are claimed
-    /// again once its lease has run out.
+    /// How many people a shared store's claim takes: 50 per connection (the next claim is made
+    /// when half of them are left).
+    private var claimSize: Int { max(slots.count, 1) * 50 }
+
+    /// A claim made ahead (outside `lock`): its people go after those left in the page.
+    private func claimNext() {
+        let more: [Subject]
+        do {
+            more = try register.claimSubjects(incidentID: incidentID, due: clock.now(), limit: claimSize)
+        } catch {
+            lock.withLock {
+                failed = failed ?? error
+                claiming = false
+            }
+            return
+        }
+        lock.withLock {
+            page.insert(contentsOf: more.reversed(), at: 0)  // the page is taken from its end
+            claimedNobody = more.isEmpty
+            claiming = false
+        }
+    }
+
+    /// Claims the next people from a store shared by several workers (under `lock`), when the
+    /// page ran out before a claim made ahead filled it: ``claimSize`` at a time (a dead worker's
+    /// people not yet sent are claimed again once its lease ends, and sent once; only its messages
+    /// in flight may go twice). When none is left to claim but others' people are still `sending`,
+    /// waits for them: their worker may die, and its people are claimed again once its lease has
+    /// run out.
     /// Nil when `page` holds the people claimed; else whether to stop or wait.
     private func claimShared() -> Take? {
         do {
             let now = clock.now()
-            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: max(slots.count, 1) * 25)
+            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: claimSize)
+            claimedNobody = page.isEmpty
             if !page.isEmpty { return nil }
             if try register.sendableSubjects(incidentID: incidentID, at: now).sending > 0 { return .pause(seconds: 1) }
             exhausted = true

@@ -16,9 +16,21 @@ extension PostgresStore: SubjectStore {
         id, incident_id, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
         next_attempt_at, imported_at, updated_at, message_id, last_reply, first_attempt_at
         """
-    /// ``SubjectDigest/columns`` as text, as SQLite gives them to the digest.
-    static let digestColumns = SubjectDigest.columns.split(separator: ",")
-        .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines))::text" }.joined(separator: ", ")
+    /// ``SubjectDigest/columns`` as text, as SQLite gives them to the digest, named `digest_0`…
+    /// (a statement may return them beside ``subjectColumns``).
+    static let digestColumns = digestColumns(of: nil)
+
+    /// ``digestColumns`` of the table named `alias` in a statement.
+    static func digestColumns(of alias: String?) -> String {
+        SubjectDigest.columns.split(separator: ",").enumerated().map { n, column in
+            "\(alias.map { "\($0)." } ?? "")\(column.trimmingCharacters(in: .whitespacesAndNewlines))::text AS digest_\(n)"
+        }.joined(separator: ", ")
+    }
+
+    /// The digest's texts of a row whose ``digestColumns`` start at column `start`.
+    static func digestTexts(_ row: PostgresRecord, from start: Int) throws -> [String?] {
+        try (start..<start + SubjectDigest.columnCount).map { try row.at($0, as: String?.self) }
+    }
 
     static func subject(_ row: PostgresRecord) throws -> Subject {
         try Subject(id: row["id"], incidentID: row["incident_id"], line: Int(row["line"] as Int64), email: row["email"],
@@ -225,33 +237,77 @@ extension PostgresStore: SubjectStore {
     public func claimSubjects(incidentID: String, due now: Date, limit: Int) throws(RegisterError) -> [Subject] {
         let stamp = RFC3339UTC.format(now)
         return try session.write {
-            // The outcomes every worker recorded first: a dead worker's people it had sent to are
-            // not in `sending` any more.
-            try foldOutcomes(of: nil, at: now)
             // Queued, deferred and due, or left in `sending` by a worker whose lease ran out; never
-            // the rows of an import that has not finished; a row another transaction holds is skipped.
-            let ids = try session.query("""
-                SELECT id FROM subject
-                WHERE incident_id = $1 AND state IN ('queued', 'deferred', 'sending')
-                  AND (state = 'queued'
-                       OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= $2))
-                       OR (state = 'sending' AND claim_expires < extract(epoch FROM clock_timestamp())))
-                  AND import_entry NOT IN (SELECT id FROM subject_import)
-                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
-                """, [incidentID, stamp, limit]).map { try $0["id"] as Int64 }
-            guard !ids.isEmpty else { return [] }
-            // One statement for the whole claim: what `StateChange(SubjectUpdate(id:to: .sending))`
-            // writes to each, with this worker's lease.
-            let claimed = try changingSubjects(ids: ids, actor: Register.foldActor, at: now) {
-                try session.query("""
-                    UPDATE subject SET state = 'sending', state_reason = NULL, updated_at = $2, next_attempt_at = NULL,
-                        claimed_by = $3, claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
-                    WHERE id = ANY($1) RETURNING \(Self.subjectColumns)
-                    """, [ids, stamp, worker]).map(Self.subject)
+            // the rows of an import that has not finished; a row another transaction holds is
+            // skipped. The rows as the digest reads them, before the claim.
+            //
+            // After this handle's last claim first, then from the start: the index of the people
+            // claimable keeps the entries of every person claimed and sent until the table is
+            // vacuumed, and a scan from the start walked past all of them at every claim (a claim
+            // took longer the further the campaign went). Those before the cursor (a retry now
+            // due, a dead worker's people) are taken when the people after it run out, as a run
+            // on the SQLite register reads them in its next pass.
+            func choose() throws -> [PostgresRecord] {
+                let cursor = claimCursors[incidentID]
+                var rows = try claimable(incidentID: incidentID, stamp: stamp, limit: limit, range: "id > $4", cursor)
+                if rows.count < limit {
+                    rows += try claimable(incidentID: incidentID, stamp: stamp, limit: limit - rows.count, range: "id <= $4", cursor)
+                }
+                return rows
             }
+            var chosen = try choose()
+            // A dead worker's people among them: the outcomes every worker recorded first (those
+            // it had sent to are not in `sending` any more), and the people chosen again.
+            if try chosen.contains(where: { try $0.at(Self.digestStateColumn, as: String?.self) == SubjectState.sending.rawValue }) {
+                try foldOutcomes(of: nil, at: now)
+                chosen = try choose()
+            }
+            guard !chosen.isEmpty else { return [] }
+            var lanes = try storedDigest()
+            let before = lanes
+            var ids: [Int64] = []
+            ids.reserveCapacity(chosen.count)
+            for row in chosen {
+                let texts = try Self.digestTexts(row, from: 0)
+                lanes.subtract(SubjectDigest.of(texts))
+                ids.append(Int64(texts[0] ?? "") ?? 0)
+            }
+            // One statement for the whole claim: what `StateChange(SubjectUpdate(id:to: .sending))`
+            // writes to each, with this worker's lease; the rows as the digest reads them after it.
+            let updated = try session.query("""
+                UPDATE subject SET state = 'sending', state_reason = NULL, updated_at = $2, next_attempt_at = NULL,
+                    claimed_by = $3, claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
+                WHERE id = ANY($1) RETURNING \(Self.subjectColumns), \(Self.digestColumns)
+                """, [ids, stamp, worker])
+            if let last = ids.max(), last > claimCursors[incidentID] { claimCursors[incidentID] = last }
+            var claimed: [Subject] = []
+            claimed.reserveCapacity(updated.count)
+            for row in updated {
+                claimed.append(try Self.subject(row))
+                lanes.add(SubjectDigest.of(try Self.digestTexts(row, from: row.count - SubjectDigest.columnCount)))
+            }
+            try recordDigest(lanes, before, subjects: ids.count, actor: Register.foldActor, at: now)
             return claimed.sorted { $0.id < $1.id }
         }
     }
+
+    /// People of `incidentID` a claim may take, in id order, those of `range` (`id > $4` or
+    /// `id <= $4`, `$4` being `cursor`), their rows locked: ``digestColumns``.
+    private func claimable(incidentID: String, stamp: String, limit: Int, range: String, _ cursor: Int64) throws -> [PostgresRecord] {
+        try session.query("""
+            SELECT \(Self.digestColumns) FROM subject
+            WHERE incident_id = $1 AND state IN ('queued', 'deferred', 'sending') AND \(range)
+              AND (state = 'queued'
+                   OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= $2))
+                   OR (state = 'sending' AND claim_expires < extract(epoch FROM clock_timestamp())))
+              AND import_entry NOT IN (SELECT id FROM subject_import)
+            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+            """, [incidentID, stamp, limit, cursor])
+    }
+
+    /// Where `state` is among ``digestColumns``.
+    static let digestStateColumn = SubjectDigest.columns.split(separator: ",")
+        .firstIndex { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "state" }!
 
     /// Extends the lease of every person this handle holds in `sending`; how many. Called by the
     /// outcome ledger while the run goes (``PostgresOutcomeLedger``).
@@ -291,23 +347,25 @@ extension PostgresStore: SubjectStore {
     /// The journal connections' settings (``openOutcomeLedger()``).
     static let journalParameters = [("synchronous_commit", "off")]
 
-    /// Records `updates` in the outcome journal in one INSERT on `journal`.
-    func journal(_ updates: [SubjectUpdate], at now: Date, on journal: PostgresSession) throws(RegisterError) {
-        guard !updates.isEmpty else { return }
-        let stamp = RFC3339UTC.format(now)
-        var rows: [String] = []
-        var arguments: [any PostgresBindable] = []
-        for update in updates {
-            let c = StateChange(update, stamp: stamp)
-            let n = arguments.count
-            rows.append("(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ")")
-            arguments += [worker, c.id, c.from?.joined(separator: ","), c.state, c.reason, Int64(c.attempts), c.nextAttemptAt,
-                          c.firstAttemptAt, c.messageID, c.lastReply, c.stamp] as [any PostgresBindable]
+    /// Records `batches` (each its changes and their time), in order, in the outcome journal in
+    /// one INSERT on `journal`: one statement whatever the number of rows (their values as one
+    /// JSON array).
+    func journal(_ batches: [(updates: [SubjectUpdate], at: Date)], on journal: PostgresSession) throws(RegisterError) {
+        var changes: [StateChange] = []
+        for (updates, at) in batches {
+            let stamp = RFC3339UTC.format(at)
+            changes += updates.map { StateChange($0, stamp: stamp) }
         }
+        guard !changes.isEmpty else { return }
+        // `n`, each row's place: the rows keep the order of the array in their sequence numbers.
         try journal.execute("""
             INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
-                                         message_id, last_reply, stamp) VALUES
-            """ + rows.joined(separator: ", "), arguments)
+                                         message_id, last_reply, stamp)
+            SELECT $1, v.id, v.from_states, v.state, v.reason, v.attempts, v.next_attempt_at, v.first_attempt_at,
+                   v.message_id, v.last_reply, v.stamp
+            FROM json_to_recordset($2::json) AS v(\(StateChange.recordType))
+            ORDER BY v.n
+            """, [worker, StateChange.jsonArray(changes)])
     }
 
     /// Applies the journal's outcomes of `worker` (of every worker when nil) to the people, in
@@ -342,32 +400,33 @@ extension PostgresStore: SubjectStore {
         for (change, _) in changes {
             if count[change.id] == 1 && change.state != SubjectState.sending.rawValue { alone.append(change) } else { inOrder.append(change) }
         }
-        try changingSubjects(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
-            try applyAtOnce(alone)
+        try changingSubjectsReturningDigests(ids: changes.map(\.change.id), actor: Register.foldActor, at: at) {
+            let changed = try applyAtOnce(alone)
             try StateChange.fold(inOrder) { try apply($0, worker: owners[$0.id]) }
+            return changed
         }
     }
 
     /// Applies changes of distinct people, none to `sending`, in one UPDATE: for each, what
-    /// ``StateChange/update(placeholder:)`` writes, under the same `from` condition.
-    func applyAtOnce(_ changes: [StateChange]) throws {
-        guard !changes.isEmpty else { return }
-        let rows: [[String: Any]] = changes.map { c in
-            ["id": c.id, "from_states": c.from?.joined(separator: ",") ?? NSNull(), "state": c.state, "reason": c.reason ?? NSNull(),
-             "attempts": c.attempts, "next_attempt_at": c.nextAttemptAt ?? NSNull(), "first_attempt_at": c.firstAttemptAt ?? NSNull(),
-             "message_id": c.messageID ?? NSNull(), "last_reply": c.lastReply ?? NSNull(), "stamp": c.stamp]
-        }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
-        try session.execute("""
+    /// ``StateChange/update(placeholder:)`` writes, under the same `from` condition. The digest of
+    /// each row changed, by id.
+    func applyAtOnce(_ changes: [StateChange]) throws -> [Int64: SubjectDigest] {
+        guard !changes.isEmpty else { return [:] }
+        var changed: [Int64: SubjectDigest] = [:]
+        for row in try session.query("""
             UPDATE subject AS s SET state = v.state, state_reason = v.reason, updated_at = v.stamp,
                 attempts = s.attempts + v.attempts, next_attempt_at = v.next_attempt_at,
                 first_attempt_at = COALESCE(s.first_attempt_at, v.first_attempt_at),
                 message_id = COALESCE(v.message_id, s.message_id),
                 last_reply = CASE WHEN v.attempts > 0 THEN v.last_reply ELSE COALESCE(v.last_reply, s.last_reply) END
-            FROM json_to_recordset($1::json) AS v(id bigint, from_states text, state text, reason text, attempts bigint,
-                                                  next_attempt_at text, first_attempt_at text, message_id text, last_reply text, stamp text)
+            FROM json_to_recordset($1::json) AS v(\(StateChange.recordType))
             WHERE s.id = v.id AND (v.from_states IS NULL OR s.state = ANY(string_to_array(v.from_states, ',')))
-            """, [json])
+            RETURNING \(Self.digestColumns(of: "s"))
+            """, [StateChange.jsonArray(changes)]) {
+            let texts = try Self.digestTexts(row, from: 0)
+            changed[Int64(texts[0] ?? "") ?? 0] = SubjectDigest.of(texts)
+        }
+        return changed
     }
 
     // MARK: The people's digest (`Register+Coverage.swift`)
@@ -385,12 +444,25 @@ extension PostgresStore: SubjectStore {
         return result
     }
 
+    /// ``changingSubjects(ids:actor:at:_:)`` for a change that returns the digest of rows it
+    /// changed (their `RETURNING`): only the others are read again after it.
+    func changingSubjectsReturningDigests(ids: [Int64], actor: String, at now: Date, _ change: () throws -> [Int64: SubjectDigest]) throws {
+        var lanes = try storedDigest()
+        let before = lanes
+        let unique = Array(Set(ids))
+        for row in try digestRows(unique) { lanes.subtract(row) }
+        let known = try change()
+        for row in try digestRows(unique.filter { known[$0] == nil }) { lanes.add(row) }
+        for digest in known.values { lanes.add(digest) }
+        try recordDigest(lanes, before, subjects: unique.count, actor: actor, at: now)
+    }
+
     private func digestRows(_ ids: [Int64]) throws -> [SubjectDigest] {
         var digests: [SubjectDigest] = []
         for start in stride(from: 0, to: ids.count, by: 1000) {
             let batch = Array(ids[start..<min(start + 1000, ids.count)])
             for row in try session.query("SELECT \(Self.digestColumns) FROM subject WHERE id = ANY($1)", [batch]) {
-                digests.append(SubjectDigest.of(try (0..<row.count).map { try row.at($0, as: String?.self) }))
+                digests.append(SubjectDigest.of(try Self.digestTexts(row, from: 0)))
             }
         }
         return digests
@@ -400,7 +472,7 @@ extension PostgresStore: SubjectStore {
     func subjectDigest(where condition: String) throws -> SubjectDigest {
         var lanes = SubjectDigest.zero
         for row in try session.query("SELECT \(Self.digestColumns) FROM subject WHERE \(condition)") {
-            lanes.add(SubjectDigest.of(try (0..<row.count).map { try row.at($0, as: String?.self) }))
+            lanes.add(SubjectDigest.of(try Self.digestTexts(row, from: 0)))
         }
         return lanes
     }
@@ -471,62 +543,93 @@ public final class PostgresSubjectWriter: SubjectInserting {
     }
 }
 
-/// A campaign run's ledger on PostgreSQL: each append one INSERT into the outcome journal, on a
-/// connection of its own (``PostgresStore/openOutcomeLedger()``), folded into the people once a second with one history entry, as
-/// the SQLite register folds its journal file; and, while the run goes, the lease on the people
-/// this worker holds in `sending` renewed, so that only a dead worker's people are claimed again.
+/// A campaign run's ledger on PostgreSQL: the changes submitted go to the outcome journal by a
+/// writer thread of its own, on a connection of its own (``PostgresStore/openOutcomeLedger()``),
+/// everything submitted since its last INSERT in the next one (several connections' outcomes in
+/// one round trip); folded into the people once a second with one history entry, as the SQLite
+/// register folds its journal file; and, while the run goes, the lease on the people this worker
+/// holds in `sending` renewed, so that only a dead worker's people are claimed again.
 final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
-    // `@unchecked`: `lastRenewal` is behind `lock`.
+    // `@unchecked`: every mutable field is behind `condition`.
     private let store: PostgresStore
-    private let lock = NSLock()
+    private let journal: PostgresSession
+    private let condition = NSCondition()
     private var lastRenewal = Date()
-    /// The journal's connections (``PostgresStore/openOutcomeLedger()``): one per SMTP connection
-    /// appending at the same moment, up to ``mostJournals``, so that no append waits for another's
-    /// round trip. A connection's appends are in order on whichever it takes (each returns before
-    /// the next), and a person's changes come from the connection that sends to them.
-    private var journals: [Journal]
-    private static let mostJournals = 8
-
-    private final class Journal: @unchecked Sendable {
-        // `@unchecked`: `session` is used only by the holder of `lock`.
-        let lock = NSLock()
-        let session: PostgresSession
-        init(_ session: PostgresSession) { self.session = session }
-    }
+    /// Submitted and not yet taken by the writer, in order.
+    private var queue: [(updates: [SubjectUpdate], at: Date)] = []
+    /// Tickets handed out, and the last one whose changes are in the journal.
+    private var submitted: UInt64 = 0
+    private var written: UInt64 = 0
+    /// The writer's failure: every later submission and wait throws it.
+    private var failure: RegisterError?
+    /// Whether the writer thread runs (it ends after a second with nothing to write: a run that
+    /// failed and is never closed leaves no thread behind).
+    private var writing = false
 
     init(store: PostgresStore, journal: PostgresSession) {
         self.store = store
-        self.journals = [Journal(journal)]
+        self.journal = journal
     }
 
     func append(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) {
         guard !updates.isEmpty else { return }
-        let journal = try take()
-        defer { journal.lock.unlock() }
-        try store.journal(updates, at: now, on: journal.session)
+        try awaitRecorded(try submit(updates, at: now))
     }
 
-    /// A journal connection nobody uses now (a new one when all are busy, up to ``mostJournals``),
-    /// locked for the caller.
-    private func take() throws(RegisterError) -> Journal {
-        let (free, open) = lock.withLock { () -> (Journal?, Bool) in
-            if let free = journals.first(where: { $0.lock.try() }) { return (free, false) }
-            return (nil, journals.count < Self.mostJournals)
+    func submit(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> LedgerReceipt {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        guard !updates.isEmpty else { return LedgerReceipt(ticket: submitted) }
+        queue.append((updates, now))
+        submitted += 1
+        if writing {
+            condition.broadcast()
+        } else {
+            writing = true
+            let thread = Thread { [self] in write() }
+            thread.name = "breachmail-outcomes"
+            thread.start()
         }
-        if let free { return free }
-        if open {
-            let fresh = Journal(try PostgresSession(store.session.location, parameters: PostgresStore.journalParameters))
-            fresh.lock.lock()
-            lock.withLock { journals.append(fresh) }
-            return fresh
+        return LedgerReceipt(ticket: submitted)
+    }
+
+    func awaitRecorded(_ receipt: LedgerReceipt) throws(RegisterError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while written < receipt.ticket {
+            if let failure { throw failure }
+            condition.wait()
         }
-        let busy = lock.withLock { journals[Int.random(in: 0..<journals.count)] }
-        busy.lock.lock()
-        return busy
+    }
+
+    /// The writer: takes everything submitted, writes it in one INSERT, tells the waiting.
+    private func write() {
+        condition.lock()
+        defer {
+            writing = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        while failure == nil {
+            if queue.isEmpty {
+                _ = condition.wait(until: Date().addingTimeInterval(1))
+                if queue.isEmpty { return }
+            }
+            let batch = queue
+            let upTo = submitted
+            queue = []
+            condition.unlock()
+            var error: RegisterError?
+            do { try store.journal(batch, on: journal) } catch let e { error = e }
+            condition.lock()
+            if let error { failure = error } else { written = upTo }
+            condition.broadcast()
+        }
     }
 
     func sync() throws(RegisterError) {
-        let due = lock.withLock { () -> Bool in
+        let due = condition.withLock { () -> Bool in
             guard Date().timeIntervalSince(lastRenewal) >= PostgresStore.claimLease / 4 else { return false }
             lastRenewal = Date()
             return true
@@ -540,6 +643,8 @@ final class PostgresOutcomeLedger: SubjectOutcomeLedger, @unchecked Sendable {
     }
 
     func close() throws(RegisterError) {
+        // Everything submitted written first.
+        try awaitRecorded(LedgerReceipt(ticket: condition.withLock { submitted }))
         try fold()
     }
 }

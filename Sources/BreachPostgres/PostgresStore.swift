@@ -20,6 +20,9 @@ public final class PostgresStore: Sendable {
     /// (seconds, on the database's clock); renewed while the worker holds them (``renewClaims()``).
     /// `BREACHMAIL_CLAIM_LEASE` sets it (the tests' killed workers).
     public static let claimLease: Double = ProcessInfo.processInfo.environment["BREACHMAIL_CLAIM_LEASE"].flatMap(Double.init) ?? 120
+    /// Per incident, the highest id this handle claimed: its next claim looks after it first
+    /// (``claimSubjects(incidentID:due:limit:)``).
+    let claimCursors = ClaimCursors()
 
     /// Opens the register at `location`, creating its tables in an empty database and bringing an
     /// older schema up to date.
@@ -193,5 +196,17 @@ public final class PostgresStore: Sendable {
                 INSERT INTO register_setting (key, value) VALUES ('clock', 'injected') ON CONFLICT (key) DO UPDATE SET value = excluded.value
                 """)
         }
+    }
+}
+
+/// The highest id a handle claimed, per incident.
+final class ClaimCursors: @unchecked Sendable {
+    // `@unchecked`: `cursors` is behind `lock`.
+    private let lock = NSLock()
+    private var cursors: [String: Int64] = [:]
+
+    subscript(incidentID: String) -> Int64 {
+        get { lock.withLock { cursors[incidentID] ?? 0 } }
+        set { lock.withLock { cursors[incidentID] = newValue } }
     }
 }

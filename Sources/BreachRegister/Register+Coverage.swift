@@ -180,6 +180,8 @@ package struct SubjectDigest: Equatable {
         id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
         next_attempt_at, first_attempt_at, imported_at, updated_at, message_id, last_reply, row_key
         """
+    /// How many ``columns`` there are.
+    package static let columnCount = columns.split(separator: ",").count
 
     package init(lanes: [UInt64]) { self.lanes = lanes }
 

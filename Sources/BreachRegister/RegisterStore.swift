@@ -162,6 +162,27 @@ public protocol SubjectOutcomeLedger: AnyObject, Sendable {
     /// Syncs, folds and ends the ledger: the run is over. Not called when the run failed: what
     /// the ledger holds is then applied when the store next opens a ledger or is opened.
     func close() throws(RegisterError)
+    /// Starts recording `updates` as ``append(_:at:)`` does, and may return before they are
+    /// recorded: ``awaitRecorded(_:)`` waits until they are (what was submitted before is
+    /// recorded first). A ledger without a writer of its own records them before returning.
+    func submit(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> LedgerReceipt
+    /// Waits until what `receipt` was given for is recorded (its error when it could not be).
+    func awaitRecorded(_ receipt: LedgerReceipt) throws(RegisterError)
+}
+
+/// What ``SubjectOutcomeLedger/submit(_:at:)`` was given for: its place in the ledger's order.
+public struct LedgerReceipt: Sendable {
+    public let ticket: UInt64
+    public init(ticket: UInt64) { self.ticket = ticket }
+}
+
+extension SubjectOutcomeLedger {
+    public func submit(_ updates: [SubjectUpdate], at now: Date) throws(RegisterError) -> LedgerReceipt {
+        try append(updates, at: now)
+        return LedgerReceipt(ticket: 0)
+    }
+
+    public func awaitRecorded(_ receipt: LedgerReceipt) throws(RegisterError) {}
 }
 
 /// A ledger that applies each append to the people at once (``SubjectStore/updateSubjects(_:at:)``):

@@ -262,6 +262,10 @@ final class StoreFixture: @unchecked Sendable {
         #expect(try store.claimSubjects(incidentID: id, due: now, limit: 10).isEmpty)
         #expect(try store.subjectCounts(incidentID: id) == ["sending": 5, "deferred": 1])
         #expect(try store.sendableSubjects(incidentID: id, at: now.addingTimeInterval(61)) == (0, 5, 1))
+        // Due later, behind the people claimed last (PostgreSQL's claim looks after its last one
+        // first): taken when nobody after them is left.
+        #expect(try store.claimSubjects(incidentID: id, due: now.addingTimeInterval(61), limit: 10).map(\.id) == [ids[1]])
+        #expect(try store.subjectCounts(incidentID: id) == ["sending": 6])
     }
 
     /// Workers on two handles claim at once: each person is claimed exactly once.
@@ -311,6 +315,40 @@ final class StoreFixture: @unchecked Sendable {
         let second = try #require(try store.subject(incidentID: id, id: ids[1]))
         #expect(second.attempts == 1 && second.stateReason == "550 no such user" && second.lastReply == nil)
         #expect(second.firstAttemptAt == nil && second.nextAttemptAt == nil)
+    }
+
+    /// Replies and reasons keep every character through the ledger (PostgreSQL writes its
+    /// outcomes as JSON text), and the digest of the rows stays the one `register verify` recomputes.
+    @Test(arguments: StoreKind.allCases)
+    func theOutcomeLedgerKeepsEveryCharacterOfARelaysReply(_ kind: StoreKind) throws {
+        let fixture = try StoreFixture(kind)  // kept: its directory goes with it
+        let store = try fixture.open()
+        let id = try seeded(store, count: 3)
+        let ids = try store.subjects(incidentID: id).map(\.id)
+        let reply = "250 2.0.0 \"queued\" as C:\\spool\\1\n\tnext line \u{1} é 📨 ✓"
+        let reason = "550 5.1.1 <\"quoted\"> \\ unknown\r\n"
+        let messageID = "<\"odd\"\\id@example.org>"
+        let ledger = try store.openOutcomeLedger()
+        try ledger.append(ids.map { SubjectUpdate(id: $0, from: [.queued, .deferred], to: .sending) }, at: t0)
+        try ledger.sync()
+        try ledger.fold()
+        // Submitted without waiting, then waited for: the first two people with one change each
+        // (folded at once on PostgreSQL), the third with two (folded in order).
+        let receipts = [
+            try ledger.submit([SubjectUpdate(id: ids[0], from: [.sending], to: .submitted, countsAsAttempt: true, messageID: messageID,
+                                             lastReply: reply)], at: t0),
+            try ledger.submit([SubjectUpdate(id: ids[1], from: [.sending], to: .failedPermanent, reason: reason, countsAsAttempt: true)], at: t0),
+            try ledger.submit([SubjectUpdate(id: ids[2], from: [.sending], to: .deferred, reason: reason, countsAsAttempt: true, lastReply: reply),
+                               SubjectUpdate(id: ids[2], from: [.deferred], to: .sending)], at: t0),
+        ]
+        for receipt in receipts { try ledger.awaitRecorded(receipt) }
+        try ledger.close()
+        let first = try #require(try store.subject(incidentID: id, id: ids[0]))
+        #expect(first.state == "submitted" && first.lastReply == reply && first.messageID == messageID)
+        #expect(try store.subject(incidentID: id, id: ids[1])?.stateReason == reason)
+        let third = try #require(try store.subject(incidentID: id, id: ids[2]))
+        #expect(third.state == "sending" && third.attempts == 1 && third.lastReply == reply)
+        #expect(try store.verify().isIntact)
     }
 
     @Test(arguments: StoreKind.allCases)
