@@ -4,7 +4,8 @@
 # run: messages per second (people / wall seconds from the first worker's start to the last one's
 # end), claims per second (the `subjects.digest` entries the claims appended, per second), and
 # the peak memory (maximum resident set) and CPU seconds of each worker, and the CPU seconds the
-# whole machine spent (the database and the sink included). Prints figures, passes nothing.
+# whole machine spent (the database and the sink included); and the time of the whole
+# `subjects import` of the people into each register. Prints figures, passes nothing.
 # Targets: PostgreSQL with one worker within 15 % of SQLite; adding workers adds throughput until
 # the sink or the CPUs are the limit (the script prints the CPUs and the load it saw).
 #
@@ -90,7 +91,10 @@ prepare() {
            -e "s|^  messages_per_connection: .*|  messages_per_connection: 100000|" \
            -e "s|^  allow_plaintext_loopback: .*|  allow_plaintext_loopback: true|" "$dir/breachmail.yaml"
     "$breachmail" incident open --dir "$dir" Config/examples/incident.yaml >/dev/null
+    local t0
+    t0=$(now)
     "$breachmail" subjects import --dir "$dir" BR-2026-0001 "$csv" >/dev/null
+    imported=$(elapsed "$t0" "$(now)")
 }
 
 # Runs N workers on the directory at once; prints "seconds machine-cpu-seconds peak-kib/cpu-seconds-per-worker…".
@@ -116,7 +120,7 @@ echo "— SQLite, 1 process, $count people, $connections connections"
 prepare "$work/sqlite" ""
 read -r s cpu peaks <<<"$(run "$work/sqlite" 1)"
 claims=$(sqlite3 "$work/sqlite/register.sqlite" "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
-rows+=("sqlite 1 $s $claims $cpu $peaks")
+rows+=("sqlite 1 $imported $s $claims $cpu $peaks")
 rm -rf "$work/sqlite"
 
 for n in "${workers[@]}"; do
@@ -128,20 +132,20 @@ for n in "${workers[@]}"; do
     claims=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
     sent=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM subject WHERE state = 'submitted'")
     [ "$sent" = "$count" ] || echo "  warning: $sent of $count submitted" >&2
-    rows+=("postgres $n $s $claims $cpu $peaks")
+    rows+=("postgres $n $imported $s $claims $cpu $peaks")
     rm -rf "$work/pg-$n"
 done
 
 echo
 echo "Campaign of $count people to smtp-sink on 127.0.0.1, $connections connections per worker, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "claims/s counts the register's subject changes (claims, outcomes) appended per second."
-echo "cpu s: what the whole machine spent during the run (workers, database, sink); per worker: peak RSS (KiB)/its own CPU seconds."
-printf '%-9s %7s %9s %9s %9s %7s  %s\n' register workers seconds msg/s claims/s 'cpu s' 'per worker'
+echo "import: the whole \`subjects import\` of the people; cpu s: what the whole machine spent during the campaign (workers, database, sink); per worker: peak RSS (KiB)/its own CPU seconds."
+printf '%-9s %8s %7s %9s %9s %9s %7s  %s\n' register import workers seconds msg/s claims/s 'cpu s' 'per worker'
 base=
 for row in "${rows[@]}"; do
-    read -r store n s claims cpu peaks <<<"$row"
+    read -r store n imported s claims cpu peaks <<<"$row"
     r=$(rate "$count" "$s")
     [ "$store" = sqlite ] && base=$r
     vs=$([ -n "$base" ] && awk -v a="$r" -v b="$base" 'BEGIN { printf " (%.0f %% of SQLite)", 100 * a / b }')
-    printf '%-9s %7d %9.2f %9d %9d %7.1f  %s%s\n' "$store" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$cpu" "$peaks" "$vs"
+    printf '%-9s %7.2fs %7d %9.2f %9d %9d %7.1f  %s%s\n' "$store" "$imported" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$cpu" "$peaks" "$vs"
 done

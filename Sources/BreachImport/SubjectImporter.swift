@@ -122,27 +122,38 @@ public enum SubjectImporter {
         pipeline.start()
         defer { pipeline.finish() }
         while let batch = try pipeline.next() {
+            // The batch's people recorded at once (one statement on PostgreSQL), then each row
+            // counted and reported in order.
+            var people: [NewSubject] = []
+            for item in batch.items { if case .subject(let subject, _, _) = item.outcome { people.append(subject) } }
+            let inserted = try writer.insert(people)
+            precondition(inserted.count == people.count, "the register answered \(inserted.count) insertions for \(people.count) people")
+            var insertions = inserted[...]
             for item in batch.items {
                 summary.rows += 1
                 if let progress, summary.rows % progressEvery == 0 {
                     progress(Progress(rows: summary.rows, bytesRead: batch.bytesRead, size: reader.size))
                 }
-                try write(item.outcome, item.record, writer, report, &summary)
+                var insertion: SubjectInsertion?
+                if case .subject = item.outcome { insertion = insertions.popFirst() }
+                try write(item.outcome, insertion, item.record, report, &summary)
             }
         }
         // The last batch came: the thread is done with the reader.
         progress?(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
     }
 
-    /// Records one classified row: inserted (or merged as a duplicate) or refused, in the counts and the report.
-    private static func write(_ outcome: Outcome, _ record: CSVRecord, _ writer: some SubjectInserting, _ report: Report,
+    /// Counts and reports one classified row: inserted (or merged as a duplicate: `insertion`,
+    /// what the register did with it) or refused.
+    private static func write(_ outcome: Outcome, _ insertion: SubjectInsertion?, _ record: CSVRecord, _ report: Report,
                               _ summary: inout Summary) throws {
         switch outcome {
         case .rejected(let reason):
             summary.rejected += 1
             try report.add(record, outcome: "rejected", reason: reason)
         case .subject(let subject, let languageDefaulted, let normalised):
-            switch try writer.insert(subject) {
+            guard let insertion else { preconditionFailure("a person without the register's answer") }
+            switch insertion {
             case .inserted:
                 summary.accepted += 1
                 if languageDefaulted { summary.languageDefaulted += 1 }

@@ -511,6 +511,62 @@ public final class PostgresSubjectWriter: SubjectInserting {
         self.stamp = stamp
     }
 
+    /// One INSERT for the whole batch (the rows as ``JSONRows``, in order, so that of two with
+    /// the same address or row the first is kept and their ids follow the file), then the
+    /// duplicates looked up one by one.
+    public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
+        guard subjects.count > 1 else { return try subjects.map { try insert($0) } }
+        let session = store.session
+        var rows = JSONRows(capacity: subjects.count)
+        var fieldsJSON: [String] = []
+        fieldsJSON.reserveCapacity(subjects.count)
+        for s in subjects {
+            let fields = SubjectWriter.json(s.fields)
+            fieldsJSON.append(fields)
+            rows.row()
+            rows.number("line", Int64(s.line))
+            rows.text("email", s.email)
+            rows.text("first_name", s.firstName)
+            rows.text("last_name", s.lastName)
+            rows.text("language", s.language)
+            rows.text("fields", fields)
+            rows.text("state", s.state.rawValue)
+            rows.text("reason", s.reason)
+            rows.text("row_key", s.rowKey)
+        }
+        // Lines are unique in a file: what was inserted is found by its line.
+        var ids: [Int64: Int64] = [:]
+        for row in try session.query("""
+            INSERT INTO subject (incident_id, import_entry, line, email, first_name, last_name, language, fields,
+                                 state, state_reason, imported_at, updated_at, row_key)
+            SELECT $1, $2, v.line, v.email, v.first_name, v.last_name, v.language, v.fields, v.state, v.reason, $3, $3, v.row_key
+            FROM json_to_recordset($4::json) AS v(n bigint, line bigint, email text, first_name text, last_name text, language text,
+                                                  fields text, state text, reason text, row_key text)
+            ORDER BY v.n
+            ON CONFLICT DO NOTHING RETURNING id, line
+            """, [incidentID, importEntry, stamp, rows.json]) {
+            ids[try row["line"] as Int64] = try row["id"] as Int64
+        }
+        var insertions: [SubjectInsertion] = []
+        insertions.reserveCapacity(subjects.count)
+        for (s, fields) in zip(subjects, fieldsJSON) {
+            if let id = ids[Int64(s.line)] {
+                digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
+                insertions.append(.inserted(id: id))
+            } else {
+                insertions.append(try duplicate(of: s))
+            }
+        }
+        inBatch += ids.count
+        if inBatch >= Register.importBatch {
+            // A batch per transaction, as in the SQLite register.
+            try session.execute("COMMIT")
+            try session.execute("BEGIN")
+            inBatch = 0
+        }
+        return insertions
+    }
+
     public func insert(_ s: NewSubject) throws -> SubjectInsertion {
         let session = store.session
         let fields = SubjectWriter.json(s.fields)
@@ -534,7 +590,12 @@ public final class PostgresSubjectWriter: SubjectInserting {
             }
             return .inserted(id: id)
         }
-        guard let existing = try session.query("""
+        return try duplicate(of: s)
+    }
+
+    /// The person already recorded with `s`'s address (or row, without one).
+    private func duplicate(of s: NewSubject) throws -> SubjectInsertion {
+        guard let existing = try store.session.query("""
             SELECT line, import_entry FROM subject WHERE incident_id = $1 AND (email = $2 OR row_key = $3)
             """, [incidentID, s.email, s.rowKey]).first else {
             throw RegisterError.database(store.location, "a conflicting subject could not be found")

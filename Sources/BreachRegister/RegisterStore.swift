@@ -63,6 +63,15 @@ public protocol SubjectInserting {
     /// Records `subject` unless the incident already has it (same address, or same row without one).
     /// - Throws: a storage error, which rolls the whole import back.
     func insert(_ subject: NewSubject) throws -> SubjectInsertion
+    /// Records `subjects` in order, as many calls of ``insert(_:)`` would (a later one of two with
+    /// the same address is the duplicate); what became of each, in order.
+    func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion]
+}
+
+extension SubjectInserting {
+    public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
+        try subjects.map { try insert($0) }
+    }
 }
 
 /// The data subjects of the incidents (Art. 34): import, pages, counts, reach aggregates,

@@ -78,6 +78,59 @@ import Testing
         #expect(try Self.recipients(smtp).count == 293)
     }
 
+    /// An import into PostgreSQL (a statement per batch of rows) records and reports every row as
+    /// the SQLite register does: duplicates within a batch, across batches and from an earlier
+    /// import, rows without an address, rows refused; the people's ids follow the file's lines.
+    @Test func anImportReportsEveryRowAsTheSQLiteRegisterDoes() throws {
+        var lines = ["email;first_name;last_name;language"]
+        for n in 1...700 {
+            switch n {
+            case 5: lines.append("person3@example.org;Same;Batch;fr")          // as line 4 (person 3), same batch
+            case 400: lines.append("PERSON10@example.org;Other;Batch;en")      // as line 11, another batch
+            case 50, 51: lines.append(";Sans;Adresse;fr")                     // no address, twice
+            case 60: lines.append("not an address;Bad;Row;de")
+            case 61: lines.append("person61@example.org;Too;Many;fr;extra")    // refused: more fields than the header
+            default: lines.append("person\(n)@example.org;Prénom \(n);\"Nom, \(n)\";\(["fr", "en", "de"][n % 3])")
+            }
+        }
+        let people = dir.file("people.csv")
+        try (lines.joined(separator: "\r\n") + "\r\n").write(to: people, atomically: true, encoding: .utf8)
+        let again = dir.file("again.csv")
+        try "email;first_name;last_name;language\nperson7@example.org;Seven;Again;fr\nperson701@example.org;New;One;en\n"
+            .write(to: again, atomically: true, encoding: .utf8)
+        let sqlite = dir.url.appendingPathComponent("sqlite-work")
+        let made = try bm(["init", work.path, "--register", server.url(database)])
+        try #require(made.status == 0, "\(made.stderr)")
+        try #require(try bm(["init", sqlite.path]).status == 0)
+        var said: [[String]] = []
+        for folder in [work, sqlite] {
+            try #require(try bm(["incident", "open", "--dir", folder.path, CommandRunner.exampleIncident.path]).status == 0)
+            var outputs: [String] = []
+            for file in [people, again] {
+                let result = try bm(["subjects", "import", "--dir", folder.path, "BR-2026-0001", file.path])
+                #expect(result.status == 0, "\(result.stderr)")
+                outputs.append(result.stdout.replacingOccurrences(of: folder.path, with: "<dir>"))
+            }
+            let reports = try FileManager.default.contentsOfDirectory(at: folder.appendingPathComponent("imports"), includingPropertiesForKeys: nil)
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+            outputs += try reports.map { try String(contentsOf: $0, encoding: .utf8) }
+            said.append(outputs)
+        }
+        #expect(said[0] == said[1])
+        let report = said[0].joined()
+        #expect(report.contains("same address as line 4; merged"), "\(report)")
+        #expect(report.contains("same address as line 11; merged"), "\(report)")
+        #expect(report.contains("same row as line 51; merged"), "\(report)")
+        #expect(report.contains("already recorded from line 8 by an earlier import"), "\(report)")
+        // Ids in the order of the lines, one statement per batch or not.
+        let order = try server.psql(database, "SELECT string_agg(line::text, ',' ORDER BY id) FROM subject")
+        let numbers = order.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+        #expect(numbers.count >= 695, "\(order.output.prefix(300))")
+        #expect(Array(numbers.dropLast()) == numbers.dropLast().sorted(), "\(order.output.prefix(300))")
+        #expect(numbers.last == 3)  // the second file's new person, after the first file's
+        #expect(try bm(["register", "verify"]).status == 0)
+    }
+
     @Test func aDatabaseThatCannotBeReachedIsATemporaryFailure() throws {
         let smtp = try SMTPTestServer()
         try workingDirectory(smtp: smtp)
