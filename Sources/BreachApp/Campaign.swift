@@ -109,6 +109,11 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// whether one runs, and whether the last one found nobody (then no other until the page is empty).
     private var claiming = false
     private var claimedNobody = false
+    /// People handed to the connections, and the moment and count of the last claim: the next
+    /// claim's size (``nextClaimSize()``).
+    private var handedOut = 0
+    private var lastClaim: (at: ContinuousClock.Instant, handedOut: Int)?
+    private var claimSize: Int
     private var state = Figures()
     private var halted: SendFailure?
     private var failed: (any Error)?
@@ -147,6 +152,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         self.onPause = onPause
         self.origin = monotonic.now
         self.slots = (0..<max(connections, 1)).map { _ in Slot() }
+        self.claimSize = max(connections, 1) * 25
         self.ledger = ledger
         self.register = register
         self.incidentID = incidentID
@@ -272,6 +278,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                     case .skip: continue
                     case .notYet: state.notYetDue += 1; continue
                     case .send:
+                        handedOut += 1
                         // The next claim before the page runs out, made by this connection
                         // outside the lock (the others send meanwhile).
                         let claimAhead = register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize
@@ -375,16 +382,29 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         case stop
     }
 
-    /// How many people a shared store's claim takes: 100 per connection; the next claim is made
-    /// when fewer are left (a claim waits for the worker's fold of its outcomes, a fifth of a
-    /// second at times: the connections send meanwhile).
-    private var claimSize: Int { max(slots.count, 1) * 100 }
+    /// How many people a shared store's next claim takes (under `lock`): about what the worker
+    /// sent in the last second, between 25 and 100 per connection. The next claim is made when
+    /// fewer are left (a claim may wait for the worker's fold of its outcomes, a fifth of a second
+    /// at times: the connections send meanwhile); a slow campaign (a rate limit, a slow relay)
+    /// claims little, so that the other workers have their share.
+    private func nextClaimSize() -> Int {
+        let least = max(slots.count, 1) * 25, most = max(slots.count, 1) * 100
+        let now = monotonic.now
+        defer { lastClaim = (now, handedOut) }
+        guard let last = lastClaim else { return least }
+        let elapsed = now - last.at
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        guard seconds > 0 else { return claimSize }
+        claimSize = min(most, max(least, Int(Double(handedOut - last.handedOut) / seconds)))
+        return claimSize
+    }
 
     /// A claim made ahead (outside `lock`): its people go after those left in the page.
     private func claimNext() {
         let more: [Subject]
         do {
-            more = try register.claimSubjects(incidentID: incidentID, due: clock.now(), limit: claimSize)
+            let size = lock.withLock { nextClaimSize() }
+            more = try register.claimSubjects(incidentID: incidentID, due: clock.now(), limit: size)
         } catch {
             lock.withLock {
                 failed = failed ?? error
@@ -400,7 +420,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     }
 
     /// Claims the next people from a store shared by several workers (under `lock`), when the
-    /// page ran out before a claim made ahead filled it: ``claimSize`` at a time (a dead worker's
+    /// page ran out before a claim made ahead filled it: ``nextClaimSize()`` at a time (a dead worker's
     /// people not yet sent are claimed again once its lease ends, and sent once; only its messages
     /// in flight may go twice). When none is left to claim but others' people are still `sending`,
     /// waits for them: their worker may die, and its people are claimed again once its lease has
@@ -409,7 +429,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     private func claimShared() -> Take? {
         do {
             let now = clock.now()
-            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: claimSize)
+            page = try register.claimSubjects(incidentID: incidentID, due: now, limit: nextClaimSize())
             claimedNobody = page.isEmpty
             if !page.isEmpty { return nil }
             if try register.sendableSubjects(incidentID: incidentID, at: now).sending > 0 { return .pause(seconds: 1) }
