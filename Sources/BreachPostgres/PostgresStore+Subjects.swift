@@ -32,6 +32,12 @@ extension PostgresStore: SubjectStore {
         try (start..<start + SubjectDigest.columnCount).map { try row.at($0, as: String?.self) }
     }
 
+    /// The person's id (the first of ``digestColumns``) and the row's digest.
+    static func digestRow(_ row: PostgresRecord, from start: Int) throws -> (id: Int64, digest: SubjectDigest) {
+        let texts = try digestTexts(row, from: start)
+        return (Int64(texts[0] ?? "") ?? 0, SubjectDigest.of(texts))
+    }
+
     static func subject(_ row: PostgresRecord) throws -> Subject {
         try Subject(id: row["id"], incidentID: row["incident_id"], line: Int(row["line"] as Int64), email: row["email"],
                     firstName: row["first_name"], lastName: row["last_name"], language: row["language"], fieldsJSON: row["fields"],
@@ -78,10 +84,7 @@ extension PostgresStore: SubjectStore {
             return try session.write {
                 let entry = try append(kind: HistoryEntry.Kind.subjectsImported, incidentID: incidentID, version: nil,
                                        payload: Register.json(ImportPayload(payload: payload, importEntry: importID)), actor: actor, at: now)
-                var lanes = try storedDigest()
-                let before = lanes
-                lanes.add(writer.digest)
-                try recordDigest(lanes, before, subjects: nil, actor: actor, at: now)
+                try movingDigest(subjects: nil, actor: actor, at: now) { $0.add(writer.digest) }
                 try session.execute("DELETE FROM subject_import WHERE id = $1", [importID])
                 return entry
             }
@@ -263,30 +266,27 @@ extension PostgresStore: SubjectStore {
                 chosen = try choose()
             }
             guard !chosen.isEmpty else { return [] }
-            var lanes = try storedDigest()
-            let before = lanes
-            var ids: [Int64] = []
-            ids.reserveCapacity(chosen.count)
-            for row in chosen {
-                let texts = try Self.digestTexts(row, from: 0)
-                lanes.subtract(SubjectDigest.of(texts))
-                ids.append(Int64(texts[0] ?? "") ?? 0)
+            let claimed = try movingDigest(subjects: chosen.count, actor: Register.foldActor, at: now) { lanes in
+                var ids: [Int64] = []
+                ids.reserveCapacity(chosen.count)
+                for row in chosen {
+                    let (id, digest) = try Self.digestRow(row, from: 0)
+                    lanes.subtract(digest)
+                    ids.append(id)
+                }
+                // One statement for the whole claim: what `StateChange(SubjectUpdate(id:to: .sending))`
+                // writes to each, with this worker's lease; the rows as the digest reads them after it.
+                let updated = try session.query("""
+                    UPDATE subject SET state = 'sending', state_reason = NULL, updated_at = $2, next_attempt_at = NULL,
+                        claimed_by = $3, claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
+                    WHERE id = ANY($1) RETURNING \(Self.subjectColumns), \(Self.digestColumns)
+                    """, [ids, stamp, worker])
+                if let last = ids.max(), last > claimCursors[incidentID] { claimCursors[incidentID] = last }
+                return try updated.map { row in
+                    lanes.add(try Self.digestRow(row, from: row.count - SubjectDigest.columnCount).digest)
+                    return try Self.subject(row)
+                }
             }
-            // One statement for the whole claim: what `StateChange(SubjectUpdate(id:to: .sending))`
-            // writes to each, with this worker's lease; the rows as the digest reads them after it.
-            let updated = try session.query("""
-                UPDATE subject SET state = 'sending', state_reason = NULL, updated_at = $2, next_attempt_at = NULL,
-                    claimed_by = $3, claim_expires = extract(epoch FROM clock_timestamp()) + \(Self.claimLease)
-                WHERE id = ANY($1) RETURNING \(Self.subjectColumns), \(Self.digestColumns)
-                """, [ids, stamp, worker])
-            if let last = ids.max(), last > claimCursors[incidentID] { claimCursors[incidentID] = last }
-            var claimed: [Subject] = []
-            claimed.reserveCapacity(updated.count)
-            for row in updated {
-                claimed.append(try Self.subject(row))
-                lanes.add(SubjectDigest.of(try Self.digestTexts(row, from: row.count - SubjectDigest.columnCount)))
-            }
-            try recordDigest(lanes, before, subjects: ids.count, actor: Register.foldActor, at: now)
             return claimed.sorted { $0.id < $1.id }
         }
     }
@@ -423,8 +423,8 @@ extension PostgresStore: SubjectStore {
             WHERE s.id = v.id AND (v.from_states IS NULL OR s.state = ANY(string_to_array(v.from_states, ',')))
             RETURNING \(Self.digestColumns(of: "s"))
             """, [StateChange.jsonArray(changes)]) {
-            let texts = try Self.digestTexts(row, from: 0)
-            changed[Int64(texts[0] ?? "") ?? 0] = SubjectDigest.of(texts)
+            let (id, digest) = try Self.digestRow(row, from: 0)
+            changed[id] = digest
         }
         return changed
     }
@@ -434,27 +434,24 @@ extension PostgresStore: SubjectStore {
     /// Runs `change`, which changes the people `ids`, inside the current transaction; updates
     /// the digest and appends a `subjects.digest` entry when it moved.
     func changingSubjects<T>(ids: [Int64], actor: String, at now: Date, _ change: () throws -> T) throws -> T {
-        var lanes = try storedDigest()
-        let before = lanes
-        let unique = Array(Set(ids))
-        for row in try digestRows(unique) { lanes.subtract(row) }
-        let result = try change()
-        for row in try digestRows(unique) { lanes.add(row) }
-        try recordDigest(lanes, before, subjects: unique.count, actor: actor, at: now)
-        return result
+        var result: T?
+        try changingSubjectsReturningDigests(ids: ids, actor: actor, at: now) {
+            result = try change()
+            return [:]
+        }
+        return result!
     }
 
     /// ``changingSubjects(ids:actor:at:_:)`` for a change that returns the digest of rows it
     /// changed (their `RETURNING`): only the others are read again after it.
     func changingSubjectsReturningDigests(ids: [Int64], actor: String, at now: Date, _ change: () throws -> [Int64: SubjectDigest]) throws {
-        var lanes = try storedDigest()
-        let before = lanes
         let unique = Array(Set(ids))
-        for row in try digestRows(unique) { lanes.subtract(row) }
-        let known = try change()
-        for row in try digestRows(unique.filter { known[$0] == nil }) { lanes.add(row) }
-        for digest in known.values { lanes.add(digest) }
-        try recordDigest(lanes, before, subjects: unique.count, actor: actor, at: now)
+        try movingDigest(subjects: unique.count, actor: actor, at: now) { lanes in
+            for row in try digestRows(unique) { lanes.subtract(row) }
+            let known = try change()
+            for row in try digestRows(unique.filter { known[$0] == nil }) { lanes.add(row) }
+            for digest in known.values { lanes.add(digest) }
+        }
     }
 
     private func digestRows(_ ids: [Int64]) throws -> [SubjectDigest] {
@@ -477,19 +474,23 @@ extension PostgresStore: SubjectStore {
         return lanes
     }
 
-    func storedDigest() throws -> SubjectDigest {
-        SubjectDigest(hex: try session.value("SELECT lanes FROM subject_digest WHERE id = 1", as: String.self) ?? "")
-    }
-
-    /// Stores the digest and appends its entry, at `now` or the last entry's time when later.
-    func recordDigest(_ lanes: SubjectDigest, _ before: SubjectDigest, subjects: Int?, actor: String, at now: Date) throws {
-        guard lanes != before else { return }
+    /// Runs `body` with the people's stored digest, inside the current transaction, for it to
+    /// take out the rows it changes as they were and add them as they are; stores the digest and
+    /// appends its `subjects.digest` entry (`subjects`: how many people changed) when it moved, at
+    /// `now` or the last entry's time when later.
+    @discardableResult
+    func movingDigest<T>(subjects: Int?, actor: String, at now: Date, _ body: (inout SubjectDigest) throws -> T) throws -> T {
+        let before = SubjectDigest(hex: try session.value("SELECT lanes FROM subject_digest WHERE id = 1", as: String.self) ?? "")
+        var lanes = before
+        let result = try body(&lanes)
+        guard lanes != before else { return result }
         try session.execute("UPDATE subject_digest SET lanes = $1 WHERE id = 1", [lanes.hex])
         var at = now
         if let last = try session.value("SELECT recorded_at FROM history ORDER BY sequence DESC LIMIT 1", as: String.self),
            let lastTime = ZonedTime(rfc3339: last)?.instant, lastTime > at { at = lastTime }
         try append(kind: HistoryEntry.Kind.subjectsDigest, incidentID: nil, version: nil,
                    payload: Register.json(SubjectDigestPayload(digest: lanes.hex, subjects: subjects)), actor: actor, at: at)
+        return result
     }
 }
 
@@ -557,13 +558,7 @@ public final class PostgresSubjectWriter: SubjectInserting {
                 insertions.append(try duplicate(of: s))
             }
         }
-        inBatch += ids.count
-        if inBatch >= Register.importBatch {
-            // A batch per transaction, as in the SQLite register.
-            try session.execute("COMMIT")
-            try session.execute("BEGIN")
-            inBatch = 0
-        }
+        try counted(ids.count)
         return insertions
     }
 
@@ -581,16 +576,20 @@ public final class PostgresSubjectWriter: SubjectInserting {
         if let first = inserted.first {
             let id: Int64 = try first["id"]
             digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
-            inBatch += 1
-            if inBatch >= Register.importBatch {
-                // A batch per transaction, as in the SQLite register.
-                try session.execute("COMMIT")
-                try session.execute("BEGIN")
-                inBatch = 0
-            }
+            try counted(1)
             return .inserted(id: id)
         }
         return try duplicate(of: s)
+    }
+
+    /// Counts `inserted` rows; commits every ``Register/importBatch`` of them (a batch per
+    /// transaction, as in the SQLite register).
+    private func counted(_ inserted: Int) throws {
+        inBatch += inserted
+        guard inBatch >= Register.importBatch else { return }
+        try store.session.execute("COMMIT")
+        try store.session.execute("BEGIN")
+        inBatch = 0
     }
 
     /// The person already recorded with `s`'s address (or row, without one).
