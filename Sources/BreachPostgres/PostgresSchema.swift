@@ -213,6 +213,13 @@ enum PostgresSchema {
         ("pg3-send-turns", """
             CREATE TABLE send_turn (relay \(text) PRIMARY KEY, next_turn DOUBLE PRECISION NOT NULL);
             """),
+        // Only people without a usable address have a row key: the unique index on it, partial, no
+        // longer takes an entry for everybody else — at every import, claim and outcome, since an
+        // update that moves a person writes an entry in each of its table's indexes.
+        ("pg4-subject-row-key", """
+            CREATE UNIQUE INDEX subject_row_key ON subject(incident_id, row_key) WHERE row_key IS NOT NULL;
+            ALTER TABLE subject DROP CONSTRAINT subject_incident_id_row_key_key;
+            """),
     ]
 
     /// The tables a copy of a register carries, parents before children, with their columns.

@@ -111,6 +111,7 @@ public final class Register: Sendable {
         }
         registerSchedulerMigrations(&migrator)
         registerImportMigrations(&migrator)
+        registerRowKeyMigration(&migrator)
         return migrator
     }
 

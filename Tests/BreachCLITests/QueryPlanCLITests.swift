@@ -29,6 +29,8 @@ import Testing
             "v8-subject-digest computed the digest of every person's row once",
         "SELECT id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,\nnext_attempt_at, first_attempt_at, imported_at, updated_at, message_id, last_reply, row_key FROM subject WHERE import_entry NOT IN (SELECT id FROM subject_import)":
             "register verify recomputes the digest of every person's row (but those of an import under way)",
+        "INSERT INTO subject_rebuilt (id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason,\nattempts, next_attempt_at, imported_at, updated_at, message_id, last_reply, row_key, first_attempt_at) SELECT id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason,\nattempts, next_attempt_at, imported_at, updated_at, message_id, last_reply, row_key, first_attempt_at FROM subject ORDER BY id":
+            "v13-subject-row-key rebuilt the people's table once, copying every row (its table is gone afterwards: not explained)",
     ]
     /// Commands not run here, with why their statements are covered anyway.
     static let setAside: [String: String] = [
@@ -243,7 +245,7 @@ import Testing
         _ = try sql("ANALYZE", analysed)
         #expect(try sql("SELECT COUNT(*) FROM subject") == "2696")
         for (label, database) in [("without statistics", register), ("after ANALYZE", analysed)] {
-            let plans = try plans(statements, on: database)
+            let plans = try plans(statements.filter { Self.wholeTableReads[$0] == nil }, on: database)
             for statement in statements where Self.wholeTableReads[statement] == nil {
                 let steps = try #require(plans[statement], "no plan for \(statement)")
                 let bad = Self.violations(statement, steps)

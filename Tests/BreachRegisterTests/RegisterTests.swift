@@ -26,10 +26,73 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try sqlite("PRAGMA journal_mode;").stdout == "wal\n")
-        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv10-service\nv11-scheduler\nv12-import-batches\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-journal\nv5-register-settings\nv6-controller-notices\nv7-bounce-review\nv8-subject-digest\nv9-scale\n")
+        #expect(try sqlite("SELECT identifier FROM grdb_migrations ORDER BY identifier;").stdout == "v1-register\nv10-service\nv11-scheduler\nv12-import-batches\nv13-subject-row-key\nv2-notifications\nv2-subjects\nv3-bounces\nv3-subject-first-attempt\nv4-subject-journal\nv5-register-settings\nv6-controller-notices\nv7-bounce-review\nv8-subject-digest\nv9-scale\n")
         // Opening again migrates nothing and loses nothing.
         let register = try Register(at: url)
         #expect(try register.incidents().isEmpty)
+    }
+
+    /// A register written before v13 (the row key unique for everybody, a constraint of the table)
+    /// is rebuilt on opening: every row, id and text as it was, the chain and the people's digest
+    /// intact, the row key still unique where there is one, and no index entry for the others.
+    @Test func aRegisterFromBeforeThePartialRowKeyIndexIsRebuiltWithNothingLost() throws {
+        let register = try Register(at: url, create: true)
+        let id = try register.openIncident(incident, actor: "dpo", at: t0).id
+        func person(_ line: Int, _ email: String?) -> NewSubject {
+            NewSubject(line: line, email: email, firstName: "Zoé \(line)", lastName: "O'Brien", language: ["fr", "en", "de"][line % 3],
+                       fields: ["n": "\(line)"], state: email == nil ? .noAddress : .queued, reason: email == nil ? "no address" : nil,
+                       rowKey: email == nil ? "row-\(line)" : nil)
+        }
+        _ = try register.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            for line in 2...301 { _ = try writer.insert(person(line, line % 10 == 0 ? nil : "p\(line)@example.org")) }
+            return ["rows": 300]
+        }
+        let first = try #require(register.subjects(incidentID: id, states: [.queued]).first)
+        try register.updateSubjects([SubjectUpdate(id: first.id, to: .submitted, countsAsAttempt: true, messageID: "m1@example.org",
+                                                   lastReply: "250 2.0.0 Ok", firstAttemptAt: t0)], at: t0)
+        // The table as v2 made it (and v3 extended it), and v13 not yet applied.
+        let columns = """
+            id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
+            next_attempt_at, imported_at, updated_at, message_id, last_reply, row_key, first_attempt_at
+            """
+        let downgrade = try sqlite("""
+            PRAGMA foreign_keys = OFF; BEGIN;
+            CREATE TABLE old (id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incident(id), import_entry INTEGER NOT NULL,
+                line INTEGER NOT NULL, email TEXT, first_name TEXT, last_name TEXT, language TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}',
+                state TEXT NOT NULL DEFAULT 'queued', state_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
+                imported_at TEXT NOT NULL, updated_at TEXT NOT NULL, message_id TEXT, last_reply TEXT, row_key TEXT,
+                UNIQUE (incident_id, email), UNIQUE (incident_id, row_key));
+            ALTER TABLE old ADD COLUMN first_attempt_at TEXT;
+            INSERT INTO old (\(columns)) SELECT \(columns) FROM subject;
+            DROP TABLE subject; ALTER TABLE old RENAME TO subject;
+            CREATE INDEX subject_state ON subject(incident_id, state, id);
+            CREATE INDEX subject_incident ON subject(incident_id, id);
+            CREATE INDEX subject_submitted ON subject(incident_id, updated_at, state) WHERE state = 'submitted';
+            CREATE INDEX subject_message ON subject(message_id) WHERE message_id IS NOT NULL;
+            DELETE FROM grdb_migrations WHERE identifier = 'v13-subject-row-key';
+            COMMIT;
+            """)
+        #expect(downgrade.status == 0, "\(downgrade.stderr)")
+        let dump = "SELECT \(columns) FROM subject ORDER BY id;"
+        let before = try sqlite(dump).stdout
+        #expect(try sqlite("SELECT COUNT(*) FROM pragma_index_list('subject') WHERE origin = 'u';").stdout == "2\n")
+
+        let reopened = try Register(at: url)
+        #expect(try sqlite(dump).stdout == before)
+        #expect(before.split(separator: "\n").count == 300)
+        #expect(try reopened.verify().isIntact)
+        // One unique constraint left (the address); the row key's index holds only the 30 rows with one.
+        #expect(try sqlite("SELECT name FROM pragma_index_list('subject') WHERE \"unique\" ORDER BY name;").stdout
+                == "sqlite_autoindex_subject_1\nsubject_row_key\n")
+        #expect(try sqlite("SELECT COUNT(*) FROM subject INDEXED BY subject_row_key WHERE incident_id = '\(id)' AND row_key IS NOT NULL;").stdout == "30\n")
+        // Importing the same rows again records nobody: both kinds are still recognised.
+        _ = try reopened.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            let again = [try writer.insert(person(10, nil)), try writer.insert(person(11, "p11@example.org"))]
+            #expect(again == [.duplicate(line: 10, earlierImport: true), .duplicate(line: 11, earlierImport: true)])
+            return ["rows": 2]
+        }
+        #expect(try reopened.subjectCounts(incidentID: id) == ["queued": 269, "submitted": 1, "no_address": 30])
+        #expect(try reopened.verify().isIntact)
     }
 
     @Test func aMissingRegisterIsNotCreatedUnasked() {
@@ -120,7 +183,7 @@ import Testing
         _ = try sqlite("INSERT INTO grdb_migrations VALUES ('v99-future');")
         let error = try #require(throws: RegisterError.self) { try Register(at: url) }
         #expect(error.description == "\(url.path) was written by a newer breachmail (unknown migration v99-future); use that version or a later one: a register is never migrated backwards.")
-        #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "15\n")  // fourteen known migrations and v99-future
+        #expect(try sqlite("SELECT COUNT(*) FROM grdb_migrations;").stdout == "16\n")  // fifteen known migrations and v99-future
     }
 
     @Test func aDamagedFileGivesAClearError() throws {
