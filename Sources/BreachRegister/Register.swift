@@ -42,6 +42,7 @@ public final class Register: Sendable {
                 let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
                 throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
             }
+            try Self.announceLongMigrations(pool, migrator)
             try migrator.migrate(pool)
             // An import whose process died left rows that were never recorded: remove them before
             // anyone reads the subjects. Best effort, as below.
@@ -60,6 +61,22 @@ public final class Register: Sendable {
     }
 
     // MARK: Schema
+
+    /// Says on standard error, before it starts, that a migration which rebuilds the people's
+    /// table will take a while (from 100,000 people): the first command after an upgrade would
+    /// otherwise sit silent for seconds.
+    private static func announceLongMigrations(_ pool: DatabasePool, _ migrator: DatabaseMigrator) throws {
+        let pending = try pool.read { db in Set(migrator.migrations).subtracting(try migrator.appliedIdentifiers(db)) }
+        guard pending.contains("v13-subject-row-key"), !pending.contains("v2-subjects") else { return }
+        // The largest id: about how many rows there are, read without counting them.
+        let people = try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM subject") ?? 0 }
+        guard people >= 100_000 else { return }
+        let seconds = max(1, Int((Double(people) / 1_000_000 * 13).rounded()))
+        FileHandle.standardError.write(Data("""
+            Upgrading the register: the people's table is rebuilt once for this version (about \(people) people, \
+            \(seconds) s or so; interrupted, it starts again at the next command).\n
+            """.utf8))
+    }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

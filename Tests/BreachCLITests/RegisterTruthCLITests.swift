@@ -84,4 +84,38 @@ import Testing
         #expect(warned.stdout.hasPrefix("The register history is intact: 2 entries"))
         #expect(warned.stdout.contains("WARNING: 1 entry is dated before the entry preceding it"), "\(warned.stdout)")
     }
+
+    /// The first command after an upgrade that rebuilds the people's table (v13) says so before
+    /// it starts, with the size, from 100,000 people; then does its job; the next command is quiet.
+    @Test func anUpgradeThatRebuildsThePeoplesTableSaysSoFirst() throws {
+        let env = ["BREACHMAIL_ACTOR": "dpo"]
+        #expect(try bare(["init", work.path], env).status == 0)
+        #expect(try bare(["incident", "open", example], env).status == 0)
+        // 120,000 people written as a register of before v13 holds them (the row key unique for all).
+        _ = try sql("""
+            PRAGMA foreign_keys = OFF; BEGIN;
+            DROP TABLE subject;
+            CREATE TABLE subject (id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incident(id), import_entry INTEGER NOT NULL,
+                line INTEGER NOT NULL, email TEXT, first_name TEXT, last_name TEXT, language TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}',
+                state TEXT NOT NULL DEFAULT 'queued', state_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
+                imported_at TEXT NOT NULL, updated_at TEXT NOT NULL, message_id TEXT, last_reply TEXT, row_key TEXT, first_attempt_at TEXT,
+                UNIQUE (incident_id, email), UNIQUE (incident_id, row_key));
+            CREATE INDEX subject_state ON subject(incident_id, state, id);
+            CREATE INDEX subject_incident ON subject(incident_id, id);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+            INSERT INTO subject (incident_id, import_entry, line, email, language, imported_at, updated_at)
+                SELECT 'BR-2026-0001', 1, i + 1, 'p' || i || '@example.org', 'fr', '2026-12-03T10:00:00Z', '2026-12-03T10:00:00Z' FROM n;
+            DELETE FROM grdb_migrations WHERE identifier = 'v13-subject-row-key';
+            COMMIT;
+            """)
+        let first = try bare(["incident", "list"], env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.hasPrefix("Upgrading the register: the people's table is rebuilt once for this version (about 120000 people, 2 s or so; "),
+                "\(first.stderr)")
+        #expect(first.stdout.contains("BR-2026-0001"))
+        #expect(try sql("SELECT COUNT(*) FROM subject") == "120000")
+        #expect(try sql("SELECT COUNT(*) FROM grdb_migrations WHERE identifier = 'v13-subject-row-key'") == "1")
+        let second = try bare(["incident", "list"], env)
+        #expect(second.status == 0 && second.stderr.isEmpty, "\(second.stderr)")
+    }
 }
