@@ -30,6 +30,9 @@ final class PostgresSession: @unchecked Sendable {
     static let reconnectFor: TimeInterval = ProcessInfo.processInfo.environment["BREACHMAIL_RECONNECT_SECONDS"].flatMap(Double.init) ?? 60
     /// How many transactions are open (nested calls join the outer one).
     private var depth = 0
+    /// The statements prepared on `connection` by ``execute(prepared:_:)``, by their SQL (forgotten
+    /// with the connection).
+    private var prepared: [String: PreparedQuery] = [:]
 
     init(_ location: PostgresLocation, parameters: [(String, String)] = []) throws(RegisterError) {
         self.location = location
@@ -52,6 +55,7 @@ final class PostgresSession: @unchecked Sendable {
             configuration.options.additionalStartupParameters = parameters
             let fresh = try PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: 1, logger: Self.logger).wait()
             connection = fresh
+            prepared = [:]
             connectedOnce = true
             return fresh
         } catch let error as RegisterError {
@@ -95,16 +99,39 @@ final class PostgresSession: @unchecked Sendable {
     /// transaction are safe to run twice (an outcome journalled twice is folded once). Inside a
     /// transaction the loss is thrown: ``write(appending:_:)`` runs the whole transaction again.
     private func run(_ sql: String, _ arguments: [any PostgresBindable]) throws(RegisterError) -> PostgresQueryResult {
+        try onConnection { connection in
+            var bindings = PostgresBindings(capacity: arguments.count)
+            for argument in arguments { try argument.bind(into: &bindings) }
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
+        }
+    }
+
+    /// Runs `sql` as a statement prepared on this connection the first time (parsed and planned
+    /// once per connection instead of at each call: for the statements a campaign runs at every
+    /// message or two), its parameters texts. The rows are not returned.
+    func execute(prepared sql: String, _ arguments: [String]) throws(RegisterError) {
+        try onConnection { connection in
+            let statement: PreparedQuery
+            if let known = prepared[sql] {
+                statement = known
+            } else {
+                statement = try connection.prepare(query: sql).wait()
+                prepared[sql] = statement
+            }
+            _ = try statement.execute(arguments.map { PostgresData(string: $0) }).wait()
+        }
+    }
+
+    /// Runs `body` on the connection, under the lock. Outside a transaction, a connection lost
+    /// is made again and `body` run again (see ``run(_:_:)``).
+    private func onConnection<T>(_ body: (PostgresConnection) throws -> T) throws(RegisterError) -> T {
         lock.lock()
         defer { lock.unlock() }
         var pause = 0.25
         var lostAt: Date?
         while true {
             do {
-                let connection = try connected()
-                var bindings = PostgresBindings(capacity: arguments.count)
-                for argument in arguments { try argument.bind(into: &bindings) }
-                return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger).wait()
+                return try body(try connected())
             } catch {
                 guard depth == 0, connectedOnce, Self.isConnectionLoss(error) else { throw map(error) }
                 let since = lostAt ?? Date()
@@ -132,10 +159,24 @@ final class PostgresSession: @unchecked Sendable {
     /// one that cannot be made again yet.
     static func isConnectionLoss(_ error: any Error) -> Bool {
         if let error = error as? RegisterError { return error.code == .unreachable }
+        // postgres-nio's prepared queries (``execute(prepared:_:)``) report their errors in its
+        // older type: the same losses, told differently.
+        if let error = error as? PostgresError {
+            switch error {
+            case .connectionClosed: return true
+            case .server(let message): return isLossState(message.fields[.sqlState])
+            case .protocol: return false
+            }
+        }
         guard let error = error as? PSQLError else { return false }
         if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(error.code) { return true }
-        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
-        // 08xxx connection exceptions; 57P01-03 admin shutdown, crash shutdown, cannot connect now.
+        guard error.code == .server else { return false }
+        return isLossState(error.serverInfo?[.sqlState])
+    }
+
+    /// 08xxx connection exceptions; 57P01-03 admin shutdown, crash shutdown, cannot connect now.
+    private static func isLossState(_ state: String?) -> Bool {
+        guard let state else { return false }
         return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
     }
 
@@ -239,26 +280,30 @@ final class PostgresSession: @unchecked Sendable {
     func map(_ error: any Error) -> RegisterError {
         if let error = error as? RegisterError { return error }
         if let unknown = error as? CommitUnknown { return unknown.error }
-        if let error = error as? PSQLError {
-            if Self.isConnectionLoss(error) { return location.lost(Self.describe(error)) }
-            if error.code == .server {
-                let state = error.serverInfo?[.sqlState] ?? ""
-                let message = error.serverInfo?[.message] ?? "\(error.code)"
-                // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available.
-                if ["40001", "40P01", "55P03"].contains(state) { return location.locked() }
-                if state == "25006" || state == "42501" { return location.readOnly(message) }
-                return location.failed("\(message) (SQLSTATE \(state))")
-            }
-            if [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(error.code) {
-                return location.lost(Self.describe(error))
-            }
+        if Self.isConnectionLoss(error) { return location.lost(Self.describe(error)) }
+        if let (state, message) = Self.serverError(error) {
+            // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available.
+            if ["40001", "40P01", "55P03"].contains(state) { return location.locked() }
+            if state == "25006" || state == "42501" { return location.readOnly(message) }
+            return location.failed("\(message) (SQLSTATE \(state))")
         }
         return location.failed(Self.describe(error))
     }
 
+    /// The SQLSTATE and message of an error the server sent, in either of postgres-nio's types.
+    static func serverError(_ error: any Error) -> (state: String, message: String)? {
+        if let error = error as? PSQLError, error.code == .server {
+            return (error.serverInfo?[.sqlState] ?? "", error.serverInfo?[.message] ?? "\(error.code)")
+        }
+        if let error = error as? PostgresError, case .server(let info) = error {
+            return (info.fields[.sqlState] ?? "", info.fields[.message] ?? "\(error)")
+        }
+        return nil
+    }
+
     static func describe(_ error: any Error) -> String {
+        if let (_, message) = serverError(error) { return message }
         if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
             if let underlying = error.underlying { return "\(error.code): \(underlying)" }
             return "\(error.code)"
         }

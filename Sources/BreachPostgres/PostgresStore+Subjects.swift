@@ -347,6 +347,18 @@ extension PostgresStore: SubjectStore {
     /// The journal connections' settings (``openOutcomeLedger()``).
     static let journalParameters = [("synchronous_commit", "off")]
 
+    /// The journal's insert, prepared on each journal connection: the statement a campaign runs
+    /// most (one per one or two messages), parsed and planned there once instead of at each call
+    /// (a quarter of PostgreSQL's CPU in a campaign went to parsing and planning, measured).
+    static let journalInsert = """
+        INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
+                                     message_id, last_reply, stamp)
+        SELECT $1, v.id, v.from_states, v.state, v.reason, v.attempts, v.next_attempt_at, v.first_attempt_at,
+               v.message_id, v.last_reply, v.stamp
+        FROM json_to_recordset($2::json) AS v(\(StateChange.recordType))
+        ORDER BY v.n
+        """
+
     /// Records `batches` (each its changes and their time), in order, in the outcome journal in
     /// one INSERT on `journal`: one statement whatever the number of rows (their values as one
     /// JSON array).
@@ -358,14 +370,7 @@ extension PostgresStore: SubjectStore {
         }
         guard !changes.isEmpty else { return }
         // `n`, each row's place: the rows keep the order of the array in their sequence numbers.
-        try journal.execute("""
-            INSERT INTO subject_outcome (worker, subject_id, from_states, state, reason, attempts, next_attempt_at, first_attempt_at,
-                                         message_id, last_reply, stamp)
-            SELECT $1, v.id, v.from_states, v.state, v.reason, v.attempts, v.next_attempt_at, v.first_attempt_at,
-                   v.message_id, v.last_reply, v.stamp
-            FROM json_to_recordset($2::json) AS v(\(StateChange.recordType))
-            ORDER BY v.n
-            """, [worker, StateChange.jsonArray(changes)])
+        try journal.execute(prepared: Self.journalInsert, [worker, StateChange.jsonArray(changes)])
     }
 
     /// Applies the journal's outcomes of `worker` (of every worker when nil) to the people, in
