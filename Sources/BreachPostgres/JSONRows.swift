@@ -1,61 +1,45 @@
+import BreachCore
 import BreachRegister
 
-/// Rows as one JSON array of objects, for `json_to_recordset`: written byte by byte (Foundation's
-/// `JSONSerialization` of dictionaries cast every value and took a quarter of a worker's time).
+/// Rows as one JSON array of objects, for `json_to_recordset`, written as text (Foundation's
+/// `JSONSerialization` of dictionaries cast every value and took a quarter of a worker's time);
+/// the strings escaped by ``TextEscaping/appendJSONString(_:to:)``, as the import's `fields`.
 /// Each row carries its place in the array as `n`, so that a statement can keep their order.
 struct JSONRows {
-    private var bytes: [UInt8] = [UInt8(ascii: "[")]
+    private var text = "["
     private var firstKey = true
     private(set) var count = 0
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity * 200) }
+    init(capacity: Int = 0) { text.reserveCapacity(capacity * 200) }
 
     /// Starts the next row (its `n` written).
     mutating func row() {
-        if count > 0 { bytes += [UInt8(ascii: "}"), UInt8(ascii: ",")] }
-        bytes.append(UInt8(ascii: "{"))
+        if count > 0 { text += "}," }
+        text += "{"
         firstKey = true
         number("n", Int64(count))
         count += 1
     }
 
-    mutating func number(_ name: StaticString, _ value: Int64) {
+    mutating func number(_ name: String, _ value: Int64) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        text += String(value)
     }
 
-    mutating func text(_ name: StaticString, _ value: String?) {
+    mutating func text(_ name: String, _ value: String?) {
         key(name)
-        guard let value else { bytes.append(contentsOf: "null".utf8); return }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0..<0x20:
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        guard let value else { text += "null"; return }
+        TextEscaping.appendJSONString(value, to: &text)
     }
 
     /// The array, closed.
-    var json: String {
-        String(decoding: bytes + (count > 0 ? [UInt8(ascii: "}"), UInt8(ascii: "]")] : [UInt8(ascii: "]")]), as: UTF8.self)
-    }
+    var json: String { text + (count > 0 ? "}]" : "]") }
 
-    private mutating func key(_ name: StaticString) {
-        if !firstKey { bytes.append(UInt8(ascii: ",")) }
+    private mutating func key(_ name: String) {
+        if !firstKey { text += "," }
         firstKey = false
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes += [UInt8(ascii: "\""), UInt8(ascii: ":")]
+        text += "\"" + name + "\":"
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 extension StateChange {

@@ -521,7 +521,7 @@ public final class PostgresSubjectWriter: SubjectInserting {
     /// the same address or row the first is kept and their ids follow the file), then the
     /// duplicates looked up one by one.
     public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
-        guard subjects.count > 1 else { return try subjects.map { try insert($0) } }
+        guard !subjects.isEmpty else { return [] }
         let session = store.session
         var rows = JSONRows(capacity: subjects.count)
         var fieldsJSON: [String] = []
@@ -567,24 +567,9 @@ public final class PostgresSubjectWriter: SubjectInserting {
         return insertions
     }
 
+    /// One person: a batch of one.
     public func insert(_ s: NewSubject) throws -> SubjectInsertion {
-        let session = store.session
-        let fields = SubjectWriter.json(s.fields)
-        let state = s.state.rawValue
-        let inserted = try session.query("""
-            INSERT INTO subject (incident_id, import_entry, line, email, first_name, last_name, language, fields,
-                                 state, state_reason, imported_at, updated_at, row_key)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT DO NOTHING RETURNING id
-            """, [incidentID, importEntry, s.line, s.email, s.firstName, s.lastName, s.language, fields,
-                  state, s.reason, stamp, stamp, s.rowKey])
-        if let first = inserted.first {
-            let id: Int64 = try first["id"]
-            digest.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
-            try counted(1)
-            return .inserted(id: id)
-        }
-        return try duplicate(of: s)
+        try insert([s])[0]
     }
 
     /// Counts `inserted` rows; commits every ``Register/importBatch`` of them (a batch per

@@ -211,19 +211,12 @@ public final class SubjectWriter {
     private let stamp: String
     private let insert: Statement
     private var inBatch = 0
-    /// The digest of the rows ``insert(_:)-([NewSubject])`` inserted, summed on a thread of its own.
+    /// Sums the digest of the rows inserted, on a thread of its own.
     private let digester: RowDigester
-    /// The digest of the rows ``insert(_:)-(NewSubject)`` inserted one at a time.
-    private var inline = SubjectDigest.zero
-    private var row = SubjectDigest.RowBytes()
 
     /// The digest of the rows inserted so far, added to the register's at the end of the import
     /// (waits for the digester to have summed every batch handed to it).
-    var digest: SubjectDigest {
-        var total = inline
-        total.add(digester.total())
-        return total
-    }
+    var digest: SubjectDigest { digester.total() }
 
     init(db: Database, incidentID: String, importEntry: Int64, stamp: String) throws {
         self.db = db
@@ -242,15 +235,11 @@ public final class SubjectWriter {
     /// Records `subject` unless the incident already has it (same address, or same row without one).
     /// - Throws: a database error, which undoes the whole import.
     public func insert(_ s: NewSubject) throws -> SubjectInsertion {
-        let fields = Self.json(s.fields)
-        let outcome = try record(s, fields: fields)
-        if case .inserted(let id) = outcome {
-            inline.add(row.newSubject(id: id, incidentID: incidentID, importEntry: importEntry, s, fields: fields, stamp: stamp))
-        }
-        return outcome
+        try insert([s])[0]
     }
 
-    /// Records `subjects` in order, as many calls of ``insert(_:)-(NewSubject)`` would; the digest
+    /// Records `subjects` in order, as many calls of ``insert(_:)-(NewSubject)`` would (that one
+    /// is a batch of one); the digest
     /// of the rows inserted is computed by the digester while the next batch is written (a tenth
     /// of the writing thread's time on a large import).
     public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {

@@ -37,13 +37,14 @@ public final class Register: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             let migrator = Self.migrator
-            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
-            if superseded {
-                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-                throw RegisterError.newer(path, applied.subtracting(migrator.migrations).sorted())
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            let unknown = applied.subtracting(migrator.migrations)
+            if !unknown.isEmpty { throw RegisterError.newer(path, unknown.sorted()) }
+            let pending = Set(migrator.migrations).subtracting(applied)
+            if !pending.isEmpty {
+                try Self.announceLongMigrations(pool, pending: pending)
+                try migrator.migrate(pool)
             }
-            try Self.announceLongMigrations(pool, migrator)
-            try migrator.migrate(pool)
             // An import whose process died left rows that were never recorded: remove them before
             // anyone reads the subjects. Best effort, as below.
             if try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_import LIMIT 1") }) == true {
@@ -65,8 +66,7 @@ public final class Register: Sendable {
     /// Says on standard error, before it starts, that a migration which rebuilds the people's
     /// table will take a while (from 100,000 people): the first command after an upgrade would
     /// otherwise sit silent for seconds.
-    private static func announceLongMigrations(_ pool: DatabasePool, _ migrator: DatabaseMigrator) throws {
-        let pending = try pool.read { db in Set(migrator.migrations).subtracting(try migrator.appliedIdentifiers(db)) }
+    private static func announceLongMigrations(_ pool: DatabasePool, pending: Set<String>) throws {
         guard pending.contains("v13-subject-row-key"), !pending.contains("v2-subjects") else { return }
         // The largest id: about how many rows there are, read without counting them.
         let people = try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM subject") ?? 0 }
