@@ -18,6 +18,12 @@ public struct ColumnMapping: Sendable, Equatable {
     public let columns: [Field: Int]
     /// Other columns kept for templates: index and name.
     public let extras: [(index: Int, name: String)]
+    /// `columns` as plain indices, for the import's loop over every row (where a dictionary
+    /// lookup per field and row shows): the address's column, and the others' when present.
+    let emailColumn: Int
+    let firstNameColumn: Int?
+    let lastNameColumn: Int?
+    let languageColumn: Int?
 
     public static func == (a: Self, b: Self) -> Bool {
         a.headers == b.headers && a.columns == b.columns && a.extras.map(\.index) == b.extras.map(\.index)
@@ -65,12 +71,26 @@ public struct ColumnMapping: Sendable, Equatable {
             }
             columns[field] = indices[0]
         }
-        guard columns[.email] != nil else {
+        guard let emailColumn = columns[.email] else {
             if singleColumn { throw ImportError(file: file, line: 1, .noSeparator(header: header.first ?? "")) }
             throw ImportError(file: file, line: 1, .noEmailColumn(headers: headers))
         }
         self.columns = columns
         self.extras = extras
+        self.emailColumn = emailColumn
+        firstNameColumn = columns[.firstName]
+        lastNameColumn = columns[.lastName]
+        languageColumn = columns[.language]
+    }
+
+    /// The column of `field`, when the file has one.
+    func column(_ field: Field) -> Int? {
+        switch field {
+        case .email: emailColumn
+        case .firstName: firstNameColumn
+        case .lastName: lastNameColumn
+        case .language: languageColumn
+        }
     }
 
     /// The known field a header or a `--map` target names, if any.

@@ -201,7 +201,7 @@ public enum SubjectImporter {
             return .rejected("has \(fields.count) fields but the header has \(headers.count); check the quoting and separators of this line")
         }
         func value(_ field: ColumnMapping.Field) -> String {
-            guard let i = mapping.columns[field], i < fields.count else { return "" }
+            guard let i = mapping.column(field), i < fields.count else { return "" }
             return fields[i].trimmingASCIISpaces()
         }
 
@@ -211,7 +211,7 @@ public enum SubjectImporter {
         var tabs: [String] = []
         for field in ColumnMapping.Field.names {
             var text = value(field)
-            guard !text.isEmpty, let column = mapping.columns[field] else { continue }
+            guard !text.isEmpty, let column = mapping.column(field) else { continue }
             if text.utf8.contains(9) {
                 text = text.replacingOccurrences(of: "\t", with: " ")
                 tabs.append(name(column + 1))
@@ -242,15 +242,16 @@ public enum SubjectImporter {
                                  language: (language ?? options.defaultLanguage).rawValue, fields: extras,
                                  state: .queued, reason: nil, rowKey: nil)
         let address = value(.email)
-        let emailHeader = headers[mapping.columns[.email]!]
+        let emailColumn = mapping.emailColumn
+        let emailHeader = headers[emailColumn]
         do {
-            let parsed = try MailAddress(fields[safe: mapping.columns[.email]!] ?? "")
+            let parsed = try MailAddress(fields[safe: emailColumn] ?? "")
             subject.email = parsed.localPart.lowercased() + "@" + parsed.domain
         } catch {
             subject.state = .noAddress
             if case .idna = error.problem {
                 // IDNA's refusal names the field too: the column is not always called email.
-                subject.reason = "invalid address in \(name(mapping.columns[.email]! + 1)): " + addressReason(error)
+                subject.reason = "invalid address in \(name(emailColumn + 1)): " + addressReason(error)
             } else {
                 subject.reason = address.isEmpty ? "no address" : "invalid address: " + addressReason(error)
             }

@@ -209,10 +209,19 @@ public final class SubjectWriter {
     private let incidentID: String
     private let importEntry: Int64
     private let stamp: String
-    private let insert: Statement
+    /// The insert of `n` rows, by `n` (``rowsPerStatement``, and the few shorter ones a batch's
+    /// end needs).
+    private var inserts: [Int: Statement] = [:]
     private var inBatch = 0
     /// Sums the digest of the rows inserted, on a thread of its own.
     private let digester: RowDigester
+    /// The texts bound to the statement being run.
+    private let texts = TextArena()
+
+    /// The rows one statement inserts: each statement opens a cursor on the table and on each of
+    /// its indexes, which cost more than the row itself when it was one row a statement.
+    static let rowsPerStatement = 64
+    private static let columns = 13
 
     /// The digest of the rows inserted so far, added to the register's at the end of the import
     /// (waits for the digester to have summed every batch handed to it).
@@ -224,12 +233,21 @@ public final class SubjectWriter {
         self.importEntry = importEntry
         self.stamp = stamp
         digester = RowDigester(incidentID: incidentID, importEntry: importEntry, stamp: stamp)
-        insert = try db.makeStatement(sql: """
+    }
+
+    /// The statement inserting `n` rows (a row whose address, or row key, the incident already
+    /// has is left out: `DO NOTHING`).
+    private func insertStatement(rows n: Int) throws -> Statement {
+        if let statement = inserts[n] { return statement }
+        let row = "(" + Array(repeating: "?", count: Self.columns).joined(separator: ",") + ")"
+        let statement = try db.makeStatement(sql: """
             INSERT INTO subject (incident_id, import_entry, line, email, first_name, last_name, language, fields,
                                  state, state_reason, imported_at, updated_at, row_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES \(Array(repeating: row, count: n).joined(separator: ","))
             ON CONFLICT DO NOTHING
             """)
+        inserts[n] = statement
+        return statement
     }
 
     /// Records `subject` unless the incident already has it (same address, or same row without one).
@@ -239,65 +257,163 @@ public final class SubjectWriter {
     }
 
     /// Records `subjects` in order, as many calls of ``insert(_:)-(NewSubject)`` would (that one
-    /// is a batch of one); the digest
-    /// of the rows inserted is computed by the digester while the next batch is written (a tenth
-    /// of the writing thread's time on a large import).
+    /// is a batch of one): ``rowsPerStatement`` rows a statement, a transaction committed every
+    /// ``Register/importBatch`` rows inserted. The digest of the rows inserted is computed by the
+    /// digester while the next batch is written (a tenth of the writing thread's time on a large
+    /// import). The people's lines must increase (they are the rows' order in the file).
     public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
         var outcomes: [SubjectInsertion] = []
         outcomes.reserveCapacity(subjects.count)
         var inserted: [RowDigester.Row] = []
         inserted.reserveCapacity(subjects.count)
-        for s in subjects {
-            let fields = Self.json(s.fields)
-            let outcome = try record(s, fields: fields)
-            if case .inserted(let id) = outcome { inserted.append(RowDigester.Row(id: id, subject: s, fields: fields)) }
-            outcomes.append(outcome)
+        var start = subjects.startIndex
+        while start < subjects.endIndex {
+            let n = min(Self.rowsPerStatement, subjects.endIndex - start, max(1, Register.importBatch - inBatch))
+            let rows = subjects[start..<start + n]
+            let fields = rows.map { Self.json($0.fields) }
+            let ids = try record(rows, fields: fields)
+            for (offset, s) in rows.enumerated() {
+                if let id = ids[offset] {
+                    inserted.append(RowDigester.Row(id: id, subject: s, fields: fields[offset]))
+                    outcomes.append(.inserted(id: id))
+                } else {
+                    outcomes.append(try duplicate(of: s))
+                }
+            }
+            inBatch += ids.lazy.filter { $0 != nil }.count
+            if inBatch >= Register.importBatch {
+                try db.commit()
+                try db.beginTransaction(.immediate)
+                inBatch = 0
+            }
+            start += n
         }
         digester.add(inserted)
         return outcomes
     }
 
-    /// Inserts one row; its id, or the row it duplicates.
-    private func record(_ s: NewSubject, fields: String) throws -> SubjectInsertion {
+    /// Inserts `rows` in one statement; the id of each row inserted, nil for each left out.
+    private func record(_ rows: ArraySlice<NewSubject>, fields: [String]) throws -> [Int64?] {
         // Bound through SQLite's C API: GRDB's argument values (an array of existentials, built
         // and bound again for every row) cost a tenth of an import of a million rows. The texts
-        // are copied by SQLite (SQLITE_TRANSIENT); the statement is GRDB's, finalised by it.
+        // are copied once into `texts`, which SQLite reads in place until the bindings are
+        // cleared below (SQLITE_STATIC: no allocation and copy of its own for each of them). The
+        // statement is GRDB's, finalised by it.
+        let insert = try insertStatement(rows: rows.count)
         let statement = insert.sqliteStatement
         sqlite3_reset(statement)
-        bind(statement, 1, incidentID)
-        sqlite3_bind_int64(statement, 2, importEntry)
-        sqlite3_bind_int64(statement, 3, Int64(s.line))
-        bind(statement, 4, s.email)
-        bind(statement, 5, s.firstName)
-        bind(statement, 6, s.lastName)
-        bind(statement, 7, s.language)
-        bind(statement, 8, fields)
-        bind(statement, 9, s.state.rawValue)
-        bind(statement, 10, s.reason)
-        bind(statement, 11, stamp)
-        bind(statement, 12, stamp)
-        bind(statement, 13, s.rowKey)
+        defer { sqlite3_clear_bindings(statement) }
+        var size = incidentID.utf8.count + stamp.utf8.count
+        for (offset, s) in rows.enumerated() {
+            size += (s.email?.utf8.count ?? 0) + (s.firstName?.utf8.count ?? 0) + (s.lastName?.utf8.count ?? 0)
+                + s.language.utf8.count + fields[offset].utf8.count + s.state.rawValue.utf8.count
+                + (s.reason?.utf8.count ?? 0) + (s.rowKey?.utf8.count ?? 0)
+        }
+        texts.reset(capacity: size)
+        let incidentText = texts.append(incidentID)
+        let stampText = texts.append(stamp)
+        for (offset, s) in rows.enumerated() {
+            let base = Int32(offset * Self.columns)
+            bind(statement, base + 1, incidentText)
+            sqlite3_bind_int64(statement, base + 2, importEntry)
+            sqlite3_bind_int64(statement, base + 3, Int64(s.line))
+            bind(statement, base + 4, texts.append(s.email))
+            bind(statement, base + 5, texts.append(s.firstName))
+            bind(statement, base + 6, texts.append(s.lastName))
+            bind(statement, base + 7, texts.append(s.language))
+            bind(statement, base + 8, texts.append(fields[offset]))
+            bind(statement, base + 9, texts.append(s.state.rawValue))
+            bind(statement, base + 10, texts.append(s.reason))
+            bind(statement, base + 11, stampText)
+            bind(statement, base + 12, stampText)
+            bind(statement, base + 13, texts.append(s.rowKey))
+        }
+        let before = try lastID()
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
             sqlite3_reset(statement)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: insert.sql)
         }
-        if db.changesCount == 1 {
-            let id = db.lastInsertedRowID
-            inBatch += 1
-            if inBatch >= Register.importBatch {
-                try db.commit()
-                try db.beginTransaction(.immediate)
-                inBatch = 0
-            }
-            return .inserted(id: id)
+        sqlite3_reset(statement)
+        let count = Int64(rows.count)
+        if Int64(db.changesCount) == count, db.lastInsertedRowID == before + count {
+            // Every row inserted, and the ids are the next ones (SQLite gives a new row the
+            // largest id plus one): the statement's rows in order.
+            lastKnownID = before + count
+            return (1...count).map { before + $0 }
         }
+        // Some rows were already there: each found by its address or row key, inserted by this
+        // statement if it is this import's row from the same line.
+        lastKnownID = nil
+        return try rows.map { s in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT id, line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
+                """, arguments: [incidentID, s.email, s.rowKey])
+            guard let row else { throw RegisterError.storage("subject", "a row just inserted could not be found") }
+            return (row["import_entry"] as Int64) == importEntry && (row["line"] as Int) == s.line ? row["id"] : nil
+        }
+    }
+
+    /// The largest id in the table, remembered between statements of the import (which holds
+    /// the register's write lock: nobody else inserts).
+    private var lastKnownID: Int64?
+    private func lastID() throws -> Int64 {
+        if let lastKnownID { return lastKnownID }
+        let id = try Int64.fetchOne(db, sql: "SELECT max(id) FROM subject") ?? 0
+        lastKnownID = id
+        return id
+    }
+
+    /// The row the incident already has in place of `s`: the same address, or the same row
+    /// without one (inserted by this import or an earlier one).
+    private func duplicate(of s: NewSubject) throws -> SubjectInsertion {
         let row = try Row.fetchOne(db, sql: """
             SELECT line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
             """, arguments: [incidentID, s.email, s.rowKey])
         guard let row else { throw RegisterError.storage("subject", "a conflicting subject could not be found") }
         return .duplicate(line: row["line"], earlierImport: (row["import_entry"] as Int64) != importEntry)
+    }
+}
+
+/// One buffer holding the texts bound to a statement, so that SQLite reads them in place
+/// (`SQLITE_STATIC`) rather than allocating and copying each; valid until the next ``reset(capacity:)``.
+final class TextArena {
+    struct Span {
+        let offset: Int
+        let count: Int
+    }
+
+    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+    private var used = 0
+
+    deinit { buffer.deallocate() }
+
+    /// Empties the arena, making room for `capacity` bytes (every pointer given before is invalid).
+    func reset(capacity: Int) {
+        used = 0
+        if capacity > buffer.count {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: max(capacity, 2 * buffer.count), alignment: 1)
+        }
+    }
+
+    /// Copies `text`'s UTF-8 in; nil for nil. The room was made by ``reset(capacity:)``.
+    func append(_ text: String?) -> Span? {
+        guard var text else { return nil }
+        let span = text.withUTF8 { utf8 in
+            precondition(used + utf8.count <= buffer.count, "the arena was sized for fewer bytes")
+            if let base = utf8.baseAddress, !utf8.isEmpty {
+                (buffer.baseAddress! + used).copyMemory(from: base, byteCount: utf8.count)
+            }
+            return Span(offset: used, count: utf8.count)
+        }
+        used += span.count
+        return span
+    }
+
+    func pointer(_ span: Span) -> UnsafePointer<CChar> {
+        UnsafePointer((buffer.baseAddress! + span.offset).assumingMemoryBound(to: CChar.self))
     }
 }
 
@@ -340,22 +456,14 @@ final class RowDigester: @unchecked Sendable {  // `sum` and `bytes` are touched
 }
 
 extension SubjectWriter {
-    /// SQLite copies the text before the call returns.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private func bind(_ statement: SQLiteStatement, _ index: Int32, _ text: String?) {
+    /// Binds a text of ``texts`` (nil: NULL), which SQLite reads in place.
+    private func bind(_ statement: SQLiteStatement, _ index: Int32, _ text: TextArena.Span?) {
         guard let text else {
             sqlite3_bind_null(statement, index)
             return
         }
-        if text.isEmpty {
-            sqlite3_bind_text(statement, index, "", 0, Self.transient)  // a NULL pointer would bind NULL
-            return
-        }
-        var utf8 = text
-        utf8.withUTF8 { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32(bytes.count), Self.transient) }
-        }
+        // A NULL pointer would bind NULL: an empty text points at the arena's start.
+        sqlite3_bind_text(statement, index, texts.pointer(text), Int32(text.count), nil)
     }
 
     /// `{"key":"value",…}` with sorted keys, as JSONEncoder writes it, without its cost per row.

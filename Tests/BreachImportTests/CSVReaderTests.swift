@@ -138,11 +138,66 @@ import Testing
         #expect(importError(utf16)?.problem == .utf16)
     }
 
+    /// Plain text is read a run at a time up to the next separator, quote, line end or NUL; the
+    /// records, problems, raw lines, counts and errors are those of reading byte by byte, on
+    /// random files of every token the parser cares about, fields across the 64 KiB chunks, and
+    /// fields around the length limit and the raw line's 2 KiB.
+    @Test(arguments: 0..<24)
+    func plainRunsReadExactlyWhatByteByByteReads(_ seed: Int) throws {
+        var rng = SplitMix(state: UInt64(seed) &+ 0x5EED)
+        let tokens: [[UInt8]] = [Array("ab".utf8), Array("Zoé".utf8), [0xE9], Array(",".utf8), Array(";".utf8),
+                                 [13], [10], [13, 10], [13, 10], [10], [0], [9], Array(" x@y.org".utf8)]
+        var bytes: [UInt8] = Array("email;name\n".utf8)
+        while bytes.count < 150_000 {
+            switch Int.random(in: 0..<40, using: &rng) {
+            case 0: bytes += Array(repeating: UInt8(ascii: "x"), count: Int.random(in: 1..<70_000, using: &rng))
+            case 1, 2: bytes += Array(repeating: UInt8(ascii: "y"), count: Int.random(in: 40..<60, using: &rng))
+            case 3, 4, 5: bytes += Array(repeating: UInt8(ascii: "z"), count: Int.random(in: 100..<3_000, using: &rng))
+            case 6: bytes += Array("\"".utf8)
+            case 7, 8: bytes += Array(";\"a\"\"b;\nc\";".utf8)
+            default: bytes += tokens.randomElement(using: &rng)!
+            }
+        }
+        let url = try file(bytes, "random-\(seed).csv")
+        let options = CSVOptions(fieldLimit: seed % 2 == 0 ? 50 : 64 * 1024)
+        func read(runs: Bool) -> (records: [CSVRecord], raw: [String], error: ImportError?, counts: [Int]) {
+            var records: [CSVRecord] = []
+            var failure: ImportError?
+            var counts: [Int] = []
+            do {
+                let reader = try CSVReader(file: url, options: options)
+                reader.takesPlainRuns = runs
+                do { while let r = try reader.next() { records.append(r) } } catch { failure = error }
+                counts = [reader.recordsRead, reader.blankLines, Int(reader.bytesRead)]
+            } catch { failure = error }
+            return (records, records.map(\.raw), failure, counts)
+        }
+        let runs = read(runs: true), bytewise = read(runs: false)
+        #expect(runs.records.count == bytewise.records.count)
+        #expect(runs.records == bytewise.records)
+        #expect(runs.raw == bytewise.raw)
+        #expect(runs.error == bytewise.error)
+        #expect(runs.counts == bytewise.counts)
+        #expect(bytewise.records.count >= 5)
+    }
+
     @Test func hashCoversTheWholeFile() throws {
         let text = "email\n" + String(repeating: "someone@example.org\n", count: 10_000)  // several chunks
         let (reader, rs) = try records(try file(text))
         #expect(rs.count == 10_001)
         let expected = try CommandRunner.run("sha256sum", [dir.file("in.csv").path]).stdout.prefix(64)
         #expect(reader.sha256 == String(expected))
+    }
+}
+
+/// SplitMix64: the same files for the same seed.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

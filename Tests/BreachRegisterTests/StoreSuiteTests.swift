@@ -99,6 +99,69 @@ final class StoreFixture: @unchecked Sendable {
         return id
     }
 
+    /// A batch is written many rows a statement (SQLite: 64): the duplicates anywhere in it — of
+    /// a row earlier in the same statement, of one in an earlier statement, of an earlier
+    /// import's, with and without address — are told apart from the rows inserted, and each
+    /// inserted row gets its own id, as row-by-row inserts would.
+    @Test(arguments: StoreKind.allCases)
+    func aBatchOfManyRowsSaysWhatBecameOfEachRow(_ kind: StoreKind) throws {
+        let fixture = try StoreFixture(kind)  // kept: its directory goes with it
+        let store = try fixture.open()
+        let id = try store.openIncident(incident, actor: "dpo", at: t0).id
+        _ = try store.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            _ = try writer.insert([person(2, "early@example.org"), person(3, nil)])
+            return ["rows": 2]
+        }
+        // 300 rows: every 7th without address; up to line 150 every 10th the address of a row 5
+        // lines before (the same statement or the one before); line 150 an earlier import's
+        // address, line 151 its row without address; then only new people (whole statements).
+        var batch: [NewSubject] = []
+        var expected: [Int: SubjectInsertion?] = [:]  // line → duplicate of (nil: inserted)
+        for line in 10..<310 {
+            if line == 150 {
+                batch.append(person(line, "early@example.org"))
+                expected[line] = .duplicate(line: 2, earlierImport: true)
+            } else if line == 151 {
+                var again = person(line, nil)
+                again.rowKey = "row-3"
+                batch.append(again)
+                expected[line] = .duplicate(line: 3, earlierImport: true)
+            } else if line % 10 == 0, line - 5 >= 10, line < 150, (line - 5) % 7 != 0 {
+                batch.append(person(line, "p\(line - 5)@example.org"))
+                expected[line] = .duplicate(line: line - 5, earlierImport: false)
+            } else {
+                batch.append(person(line, line % 7 == 0 ? nil : "p\(line)@example.org"))
+                expected[line] = .some(nil)
+            }
+        }
+        var outcomes: [SubjectInsertion] = []
+        _ = try store.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            outcomes = try writer.insert(batch)
+            return ["rows": batch.count]
+        }
+        var insertions: [SubjectInsertion] = []
+        _ = try store.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            insertions = try writer.insert(batch.map { var s = $0; s.line += 1000; return s })
+            return ["rows": batch.count]
+        }
+        // Everything a second time (other lines): all duplicates of the first time's rows.
+        #expect(insertions.allSatisfy { if case .duplicate(_, true) = $0 { true } else { false } })
+        let stored = Dictionary(uniqueKeysWithValues: try store.subjects(incidentID: id).map { ($0.line, $0) })
+        let inserted = expected.filter { $0.value == .some(nil) }.count
+        #expect(stored.count == 2 + inserted)
+        #expect(Set(stored.values.map(\.id)).count == stored.count)
+        #expect(outcomes.count == batch.count)
+        for (s, outcome) in zip(batch, outcomes) {
+            if case .duplicate? = expected[s.line] {
+                #expect(outcome == expected[s.line]!, "line \(s.line)")
+            } else {
+                #expect(outcome == .inserted(id: stored[s.line]?.id ?? -1), "line \(s.line)")
+                #expect(stored[s.line]?.email == s.email && stored[s.line]?.fields == ["n": "\(s.line)"], "line \(s.line)")
+            }
+        }
+        for s in batch { if case .duplicate? = expected[s.line] { #expect(stored[s.line] == nil, "line \(s.line)") } }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func keepsEveryVersionOfAnIncident(_ kind: StoreKind) throws {
         let fixture = try StoreFixture(kind)  // kept: its directory goes with it
