@@ -1,3 +1,4 @@
+import BreachRegister
 import Foundation
 
 /// Reads and classifies the rows of an import on a thread of its own while the caller writes
@@ -12,13 +13,22 @@ import Foundation
 /// `@unchecked Sendable`: the reader is used by the thread alone between ``start()`` and
 /// ``finish()``; everything else shared is guarded by `condition`.
 final class RowPipeline: @unchecked Sendable {
-    struct Item {
+    /// One row of the file and what it became.
+    struct Row {
+        enum Kind {
+            /// The next person of the batch's ``Batch/people``.
+            case person(languageDefaulted: Bool, normalised: String?)
+            case rejected(String)
+        }
+
         let record: CSVRecord
-        let outcome: SubjectImporter.Outcome
+        let kind: Kind
     }
 
     struct Batch {
-        var items: [Item]
+        /// The people of ``rows``, in order, as the register takes them.
+        var people: [NewSubject]
+        var rows: [Row]
         /// The reader's bytes read once the batch was read (for the progress line).
         var bytesRead: Int64
     }
@@ -32,6 +42,9 @@ final class RowPipeline: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var ready: [Batch] = []
+    /// Batches the caller is done with, freed by the thread (a million rows' records and
+    /// people are freed off the thread writing to the register).
+    private var spent: [Batch] = []
     private var failure: ImportError?
     private var producing = false
     private var stopped = false
@@ -63,6 +76,11 @@ final class RowPipeline: @unchecked Sendable {
         return nil
     }
 
+    /// Gives back a batch ``next()`` returned, once used, to be freed on the reading thread.
+    func recycle(_ batch: Batch) {
+        condition.withLock { spent.append(batch) }
+    }
+
     /// Stops the thread if it still runs and waits until it has let go of the reader.
     func finish() {
         condition.lock()
@@ -74,8 +92,7 @@ final class RowPipeline: @unchecked Sendable {
     }
 
     private func produce() {
-        var batch: [Item] = []
-        batch.reserveCapacity(Self.batchSize)
+        var batch = Batch(people: [], rows: [], bytesRead: 0)
         defer {
             condition.withLock {
                 producing = false
@@ -85,31 +102,46 @@ final class RowPipeline: @unchecked Sendable {
         while true {
             let record: CSVRecord?
             do { record = try reader.next() } catch {
-                _ = push(batch)
+                _ = push(&batch)
                 condition.withLock { failure = error }
                 return
             }
             guard let record else { break }
-            batch.append(Item(record: record, outcome: SubjectImporter.classify(record, mapping, options)))
-            if batch.count == Self.batchSize {
-                guard push(batch) else { return }
-                batch.removeAll(keepingCapacity: true)
+            switch SubjectImporter.classify(record, mapping, options) {
+            case .subject(let subject, let languageDefaulted, let normalised):
+                batch.people.append(subject)
+                batch.rows.append(Row(record: record, kind: .person(languageDefaulted: languageDefaulted, normalised: normalised)))
+            case .rejected(let reason):
+                batch.rows.append(Row(record: record, kind: .rejected(reason)))
+            }
+            if batch.rows.count == Self.batchSize {
+                guard push(&batch) else { return }
             }
         }
-        _ = push(batch)
+        _ = push(&batch)
     }
 
-    /// Hands a batch over, waiting while ``depth`` are waiting; false when the caller stopped.
-    private func push(_ items: [Item]) -> Bool {
-        let bytesRead = reader.bytesRead
+    /// Hands a batch over (and starts `batch` anew), waiting while ``depth`` are waiting; false
+    /// when the caller stopped. The batches the caller gave back are freed here, outside the lock.
+    private func push(_ batch: inout Batch) -> Bool {
+        batch.bytesRead = reader.bytesRead
+        var freed: [Batch] = []
         condition.lock()
-        defer { condition.unlock() }
         while ready.count >= Self.depth && !stopped { condition.wait() }
-        if stopped { return false }
-        if !items.isEmpty {
-            ready.append(Batch(items: items, bytesRead: bytesRead))
+        if stopped {
+            condition.unlock()
+            return false
+        }
+        if !batch.rows.isEmpty {
+            ready.append(batch)
             condition.broadcast()
         }
+        swap(&freed, &spent)
+        condition.unlock()
+        freed.removeAll()
+        batch = Batch(people: [], rows: [], bytesRead: 0)
+        batch.people.reserveCapacity(Self.batchSize)
+        batch.rows.reserveCapacity(Self.batchSize)
         return true
     }
 }

@@ -123,54 +123,52 @@ public enum SubjectImporter {
         defer { pipeline.finish() }
         while let batch = try pipeline.next() {
             // The batch's people recorded at once (one statement on PostgreSQL), then each row
-            // counted and reported in order.
-            var people: [NewSubject] = []
-            for item in batch.items { if case .subject(let subject, _, _) = item.outcome { people.append(subject) } }
-            let inserted = try writer.insert(people)
-            precondition(inserted.count == people.count, "the register answered \(inserted.count) insertions for \(people.count) people")
-            var insertions = inserted[...]
-            for item in batch.items {
+            // counted and reported in order; the batch then goes back to be freed by the thread.
+            let inserted = try writer.insert(batch.people)
+            precondition(inserted.count == batch.people.count, "the register answered \(inserted.count) insertions for \(batch.people.count) people")
+            var person = 0
+            for index in batch.rows.indices {
                 summary.rows += 1
                 if let progress, summary.rows % progressEvery == 0 {
                     progress(Progress(rows: summary.rows, bytesRead: batch.bytesRead, size: reader.size))
                 }
-                var insertion: SubjectInsertion?
-                if case .subject = item.outcome { insertion = insertions.popFirst() }
-                try write(item.outcome, insertion, item.record, report, &summary)
+                switch batch.rows[index].kind {
+                case .rejected(let reason):
+                    summary.rejected += 1
+                    try report.add(batch.rows[index].record, outcome: "rejected", reason: reason)
+                case .person(let languageDefaulted, let normalised):
+                    try write(batch.people[person], languageDefaulted: languageDefaulted, normalised: normalised, inserted[person],
+                              batch.rows[index].record, report, &summary)
+                    person += 1
+                }
             }
+            pipeline.recycle(batch)
         }
         // The last batch came: the thread is done with the reader.
         progress?(Progress(rows: summary.rows, bytesRead: reader.bytesRead, size: reader.size))
     }
 
-    /// Counts and reports one classified row: inserted (or merged as a duplicate: `insertion`,
-    /// what the register did with it) or refused.
-    private static func write(_ outcome: Outcome, _ insertion: SubjectInsertion?, _ record: CSVRecord, _ report: Report,
-                              _ summary: inout Summary) throws {
-        switch outcome {
-        case .rejected(let reason):
-            summary.rejected += 1
-            try report.add(record, outcome: "rejected", reason: reason)
-        case .subject(let subject, let languageDefaulted, let normalised):
-            guard let insertion else { preconditionFailure("a person without the register's answer") }
-            switch insertion {
-            case .inserted:
-                summary.accepted += 1
-                if languageDefaulted { summary.languageDefaulted += 1 }
-                if normalised != nil { summary.normalised += 1 }
-                if subject.state == .noAddress {
-                    summary.noAddress += 1
-                    try report.add(record, outcome: "no_address", reason: [subject.reason, normalised].compactMap { $0 }.joined(separator: "; "))
-                } else {
-                    summary.queued += 1
-                    if let normalised { try report.add(record, outcome: "normalised", reason: normalised) }
-                }
-            case .duplicate(let line, let earlier):
-                summary.duplicates += 1
-                try report.add(record, outcome: "duplicate", reason: earlier
-                    ? "already recorded from line \(line) by an earlier import"
-                    : "same \(subject.email == nil ? "row" : "address") as line \(line); merged")
+    /// Counts and reports one person: inserted, or merged as a duplicate (`insertion`, what the
+    /// register did with it).
+    private static func write(_ subject: borrowing NewSubject, languageDefaulted: Bool, normalised: String?, _ insertion: SubjectInsertion,
+                              _ record: borrowing CSVRecord, _ report: Report, _ summary: inout Summary) throws {
+        switch insertion {
+        case .inserted:
+            summary.accepted += 1
+            if languageDefaulted { summary.languageDefaulted += 1 }
+            if normalised != nil { summary.normalised += 1 }
+            if subject.state == .noAddress {
+                summary.noAddress += 1
+                try report.add(record, outcome: "no_address", reason: [subject.reason, normalised].compactMap { $0 }.joined(separator: "; "))
+            } else {
+                summary.queued += 1
+                if let normalised { try report.add(record, outcome: "normalised", reason: normalised) }
             }
+        case .duplicate(let line, let earlier):
+            summary.duplicates += 1
+            try report.add(record, outcome: "duplicate", reason: earlier
+                ? "already recorded from line \(line) by an earlier import"
+                : "same \(subject.email == nil ? "row" : "address") as line \(line); merged")
         }
     }
 
