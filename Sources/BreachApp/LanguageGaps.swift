@@ -42,9 +42,15 @@ public struct LanguageGaps: Sendable {
         incidentID = record.id
         let incident = record.incident
         var gaps: [Gap] = []
+        let untranslated = Dictionary(uniqueKeysWithValues: Language.allCases.map { ($0, composer.untranslatedFields(.subject, $0, of: incident)) })
+        // Every language complete (the usual case): nobody to count, whatever the number of people.
+        guard untranslated.values.contains(where: { !$0.isEmpty }) else {
+            self.gaps = []
+            return
+        }
         for (code, people) in try register.subjectLanguages(incidentID: record.id, states: Self.pending) {
             let language = Language(rawValue: code) ?? .fr
-            let fields = composer.untranslatedFields(.subject, language, of: incident)
+            let fields = untranslated[language] ?? []
             guard !fields.isEmpty else { continue }
             let fallback = incident.fallbackLanguage.flatMap { $0 == language ? nil : $0 }
             gaps.append(Gap(language: language, fields: fields, people: people.count, firstLine: people.firstLine, fallback: fallback))

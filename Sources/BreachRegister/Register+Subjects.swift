@@ -271,16 +271,13 @@ public final class SubjectWriter {
             let n = min(Self.rowsPerStatement, subjects.endIndex - start, max(1, Register.importBatch - inBatch))
             let rows = subjects[start..<start + n]
             let fields = rows.map { Self.json($0.fields) }
-            let ids = try record(rows, fields: fields)
-            for (offset, s) in rows.enumerated() {
-                if let id = ids[offset] {
-                    inserted.append(RowDigester.Row(id: id, subject: s, fields: fields[offset]))
-                    outcomes.append(.inserted(id: id))
-                } else {
-                    outcomes.append(try duplicate(of: s))
+            for (offset, outcome) in try record(rows, fields: fields).enumerated() {
+                if case .inserted(let id) = outcome {
+                    inserted.append(RowDigester.Row(id: id, subject: rows[start + offset], fields: fields[offset]))
+                    inBatch += 1
                 }
+                outcomes.append(outcome)
             }
-            inBatch += ids.lazy.filter { $0 != nil }.count
             if inBatch >= Register.importBatch {
                 try db.commit()
                 try db.beginTransaction(.immediate)
@@ -292,8 +289,8 @@ public final class SubjectWriter {
         return outcomes
     }
 
-    /// Inserts `rows` in one statement; the id of each row inserted, nil for each left out.
-    private func record(_ rows: ArraySlice<NewSubject>, fields: [String]) throws -> [Int64?] {
+    /// Inserts `rows` in one statement; what became of each.
+    private func record(_ rows: ArraySlice<NewSubject>, fields: [String]) throws -> [SubjectInsertion] {
         // Bound through SQLite's C API: GRDB's argument values (an array of existentials, built
         // and bound again for every row) cost a tenth of an import of a million rows. The texts
         // are copied once into `texts`, which SQLite reads in place until the bindings are
@@ -341,17 +338,19 @@ public final class SubjectWriter {
             // Every row inserted, and the ids are the next ones (SQLite gives a new row the
             // largest id plus one): the statement's rows in order.
             lastKnownID = before + count
-            return (1...count).map { before + $0 }
+            return (1...count).map { .inserted(id: before + $0) }
         }
         // Some rows were already there: each found by its address or row key, inserted by this
-        // statement if it is this import's row from the same line.
+        // statement if it is this import's row from the same line, else the row it duplicates.
         lastKnownID = nil
         return try rows.map { s in
             let row = try Row.fetchOne(db, sql: """
                 SELECT id, line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
                 """, arguments: [incidentID, s.email, s.rowKey])
             guard let row else { throw RegisterError.storage("subject", "a row just inserted could not be found") }
-            return (row["import_entry"] as Int64) == importEntry && (row["line"] as Int) == s.line ? row["id"] : nil
+            let line: Int = row["line"], entry: Int64 = row["import_entry"]
+            if entry == importEntry && line == s.line { return .inserted(id: row["id"]) }
+            return .duplicate(line: line, earlierImport: entry != importEntry)
         }
     }
 
@@ -363,16 +362,6 @@ public final class SubjectWriter {
         let id = try Int64.fetchOne(db, sql: "SELECT max(id) FROM subject") ?? 0
         lastKnownID = id
         return id
-    }
-
-    /// The row the incident already has in place of `s`: the same address, or the same row
-    /// without one (inserted by this import or an earlier one).
-    private func duplicate(of s: NewSubject) throws -> SubjectInsertion {
-        let row = try Row.fetchOne(db, sql: """
-            SELECT line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
-            """, arguments: [incidentID, s.email, s.rowKey])
-        guard let row else { throw RegisterError.storage("subject", "a conflicting subject could not be found") }
-        return .duplicate(line: row["line"], earlierImport: (row["import_entry"] as Int64) != importEntry)
     }
 }
 
