@@ -260,7 +260,8 @@ public final class SubjectWriter {
     /// is a batch of one): ``rowsPerStatement`` rows a statement, a transaction committed every
     /// ``Register/importBatch`` rows inserted. The digest of the rows inserted is computed by the
     /// digester while the next batch is written (a tenth of the writing thread's time on a large
-    /// import). The people's lines must increase (they are the rows' order in the file).
+    /// import). Each person's line is its own in the import (a row's line in the file): a row the
+    /// statement did not insert is told from a duplicate by its line.
     public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
         var outcomes: [SubjectInsertion] = []
         outcomes.reserveCapacity(subjects.count)
@@ -347,7 +348,9 @@ public final class SubjectWriter {
             let row = try Row.fetchOne(db, sql: """
                 SELECT id, line, import_entry FROM subject WHERE incident_id = ? AND (email = ? OR row_key = ?)
                 """, arguments: [incidentID, s.email, s.rowKey])
-            guard let row else { throw RegisterError.storage("subject", "a row just inserted could not be found") }
+            guard let row else {
+                throw RegisterError.storage("subject", "line \(s.line) was neither inserted nor found (a person needs an address or a row key)")
+            }
             let line: Int = row["line"], entry: Int64 = row["import_entry"]
             if entry == importEntry && line == s.line { return .inserted(id: row["id"]) }
             return .duplicate(line: line, earlierImport: entry != importEntry)

@@ -144,7 +144,7 @@ import Testing
     /// fields around the length limit and the raw line's 2 KiB.
     @Test(arguments: 0..<24)
     func plainRunsReadExactlyWhatByteByByteReads(_ seed: Int) throws {
-        var rng = SplitMix(state: UInt64(seed) &+ 0x5EED)
+        var rng = SplitMix64(seed: UInt64(seed) &+ 0x5EED)
         let tokens: [[UInt8]] = [Array("ab".utf8), Array("Zoé".utf8), [0xE9], Array(",".utf8), Array(";".utf8),
                                  [13], [10], [13, 10], [13, 10], [10], [0], [9], Array(" x@y.org".utf8)]
         var bytes: [UInt8] = Array("email;name\n".utf8)
@@ -187,17 +187,5 @@ import Testing
         #expect(rs.count == 10_001)
         let expected = try CommandRunner.run("sha256sum", [dir.file("in.csv").path]).stdout.prefix(64)
         #expect(reader.sha256 == String(expected))
-    }
-}
-
-/// SplitMix64: the same files for the same seed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -21,21 +21,9 @@ import Testing
         incident = try IncidentFile.load(CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml"))
     }
 
-    /// SplitMix64: the same population for a seed on every machine.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A register with two incidents whose people went through random histories; returns it and the ids.
     func population(seed: UInt64, people: Int) throws -> (Register, [String]) {
-        var rng = Generator(state: seed)
+        var rng = SplitMix64(seed: seed)
         let register = try Register(at: dir.file("register-\(seed).sqlite"), create: true)
         let ids = try (0..<2).map { _ in try register.openIncident(incident, actor: "dpo", at: t0).id }
         var subjects: [(incident: String, id: Int64)] = []
