@@ -13,16 +13,10 @@ import Foundation
 /// `@unchecked Sendable`: the reader is used by the thread alone between ``start()`` and
 /// ``finish()``; everything else shared is guarded by `condition`.
 final class RowPipeline: @unchecked Sendable {
-    /// One row of the file and what it became.
+    /// One row of the file and what it became (a `subject`: the next of the batch's ``Batch/people``).
     struct Row {
-        enum Kind {
-            /// The next person of the batch's ``Batch/people``.
-            case person(languageDefaulted: Bool, normalised: String?)
-            case rejected(String)
-        }
-
         let record: CSVRecord
-        let kind: Kind
+        let outcome: SubjectImporter.Outcome
     }
 
     struct Batch {
@@ -107,13 +101,8 @@ final class RowPipeline: @unchecked Sendable {
                 return
             }
             guard let record else { break }
-            switch SubjectImporter.classify(record, mapping, options) {
-            case .subject(let subject, let languageDefaulted, let normalised):
-                batch.people.append(subject)
-                batch.rows.append(Row(record: record, kind: .person(languageDefaulted: languageDefaulted, normalised: normalised)))
-            case .rejected(let reason):
-                batch.rows.append(Row(record: record, kind: .rejected(reason)))
-            }
+            let outcome = SubjectImporter.classify(record, mapping, options, into: &batch.people)
+            batch.rows.append(Row(record: record, outcome: outcome))
             if batch.rows.count == Self.batchSize {
                 guard push(&batch) else { return }
             }

@@ -132,11 +132,11 @@ public enum SubjectImporter {
                 if let progress, summary.rows % progressEvery == 0 {
                     progress(Progress(rows: summary.rows, bytesRead: batch.bytesRead, size: reader.size))
                 }
-                switch batch.rows[index].kind {
+                switch batch.rows[index].outcome {
                 case .rejected(let reason):
                     summary.rejected += 1
                     try report.add(batch.rows[index].record, outcome: "rejected", reason: reason)
-                case .person(let languageDefaulted, let normalised):
+                case .subject(let languageDefaulted, let normalised):
                     try write(batch.people[person], languageDefaulted: languageDefaulted, normalised: normalised, inserted[person],
                               batch.rows[index].record, report, &summary)
                     person += 1
@@ -172,14 +172,17 @@ public enum SubjectImporter {
         }
     }
 
+    /// What a row became.
     enum Outcome {
-        /// `normalised`: what was changed in the row to accept it (for the report), if anything.
-        case subject(NewSubject, languageDefaulted: Bool, normalised: String?)
+        /// A person, appended to the people ``classify(_:_:_:into:)`` was given; `normalised`:
+        /// what was changed in the row to accept it (for the report), if anything.
+        case subject(languageDefaulted: Bool, normalised: String?)
         case rejected(String)
     }
 
-    /// Turns one record into a subject, or the reason it is refused (which names the field and the fix).
-    static func classify(_ record: CSVRecord, _ mapping: ColumnMapping, _ options: Options) -> Outcome {
+    /// Turns one record into a subject, appended to `people`, or the reason it is refused (which
+    /// names the field and the fix).
+    static func classify(_ record: CSVRecord, _ mapping: ColumnMapping, _ options: Options, into people: inout [NewSubject]) -> Outcome {
         let headers = mapping.headers
         func name(_ field: Int) -> String { field <= headers.count ? "field \(field) (\(ImportError.short(headers[field - 1])))" : "field \(field)" }
         if let problem = record.problem {
@@ -260,7 +263,8 @@ public enum SubjectImporter {
             subject.rowKey = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         }
         let normalised = tabs.isEmpty ? nil : "TAB replaced by a space in \(tabs.joined(separator: " and "))"
-        return .subject(subject, languageDefaulted: language == nil, normalised: normalised)
+        people.append(subject)
+        return .subject(languageDefaulted: language == nil, normalised: normalised)
     }
 
     /// `fr`, `FR`, `fr-BE`, `français`, `Deutsch`, `anglais`… → the language; nil when empty or unknown.
