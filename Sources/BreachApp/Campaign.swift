@@ -142,6 +142,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         /// The connection's last changes submitted and perhaps not yet recorded (a shared store's
         /// outcome, written while the next message goes), waited for before its next append.
         public var submitted: LedgerReceipt?
+        /// The next message, composed while the relay answered this one (``prepareNext(connection:)``).
+        var prepared: Prepared?
     }
 
     public init(register: any RegisterStore, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
@@ -243,78 +245,39 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     }
 
     public func next(connection: Int) -> BreachCore.OutgoingMessage? {
+        let slot = slots[connection]
         while true {
-            let slot = slots[connection]
-            // Take a subject and claim it, under the lock.
-            let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
-            let take: Take = lock.withLock {
-                if stop.isSet || halted != nil || failed != nil || relayGaveUp != nil { return .stop }
-                if let left = outage.remaining(at: seconds()) { return .pause(seconds: left) }
-                while true {
-                    if page.isEmpty {
-                        if exhausted { return .stop }
-                        if register.sharedByWorkers {
-                            if claiming { return .claimRunning }
-                            if let wait = claimShared() { return wait }
-                        } else {
-                            do {
-                                page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
-                            } catch {
-                                failed = error
-                                return .stop
-                            }
-                            if page.isEmpty { exhausted = true; return .stop }
-                            after = page.last!.id
-                        }
-                        page.reverse()
-                    }
-                    let row = page.removeLast()
-                    // A person claimed from a shared store is `sending` already, held by this worker.
-                    var subject = CampaignSubject(row)
-                    if register.sharedByWorkers {
-                        subject = CampaignSubject(id: subject.id, state: .queued, retry: subject.retry, nextAttemptAt: nil)
-                    }
-                    switch machine.step(for: subject) {
-                    case .skip: continue
-                    case .notYet: state.notYetDue += 1; continue
-                    case .send:
-                        handedOut += 1
-                        // The next claim before the page runs out, made by this connection
-                        // outside the lock (the others send meanwhile).
-                        let claimAhead = register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize
-                        if claimAhead { claiming = true }
-                        return .subject(row, subject, SubjectUpdate(machine.claim(subject)), claimAhead: claimAhead)
-                    }
+            let ready: Prepared
+            if let prepared = slot.prepared {
+                // Composed while the previous message went: sent unless its outcome (or
+                // anything else) stops or pauses the run.
+                switch lock.withLock({ stopOrPause() }) {
+                case .stop?:
+                    slot.prepared = nil
+                    lock.withLock { page.append(prepared.row) }  // taken first by whoever goes on
+                    _ = append(slot, [])
+                    return nil
+                case .pause(let seconds)?:
+                    if !pause(slot, seconds: seconds) { return nil }
+                    continue
+                default:
+                    slot.prepared = nil
+                    ready = prepared
                 }
-            }
-            switch take {
-            case .stop:
-                _ = append(slot, [])
-                return nil
-            case .pause(let seconds):
-                // A shared store's claim waits for the people still `sending`: this connection's
-                // last outcome among them is recorded first.
-                if register.sharedByWorkers, !slot.pending.isEmpty, !append(slot, []) { return nil }
-                Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
-                continue
-            case .claimRunning:
-                Thread.sleep(forTimeInterval: 0.001)  // another connection's claim ends in milliseconds
-                continue
-            case .subject(let r, let s, let c, let claimAhead):
-                (row, subject, claim) = (r, s, c)
-                if claimAhead { claimNext() }
-            }
-            // Compose outside the lock: the connections compose in parallel.
-            let built: (BreachCore.OutgoingMessage, String)
-            do throws(CampaignComposeError) {
-                built = try compose(row)
-            } catch {
-                let update = lock.withLock {
-                    state.renderFailed += 1
-                    return SubjectUpdate(machine.renderFailed(subject, reason: error.description))
+            } else {
+                switch takeAndCompose(slot) {
+                case .ready(let prepared): ready = prepared
+                case .renderFailed: continue
+                case .stop:
+                    _ = append(slot, [])
+                    return nil
+                case .pause(let seconds):
+                    if !pause(slot, seconds: seconds) { return nil }
+                    continue
+                case .claimRunning:
+                    Thread.sleep(forTimeInterval: 0.001)  // another connection's claim ends in milliseconds
+                    continue
                 }
-                slot.pending.append(update)
-                continue
             }
             // `sending`, with the previous outcome, recorded before the message goes. A shared
             // store's claim wrote `sending` already, with this worker's lease: journalled, it
@@ -322,13 +285,132 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             // only the previous outcome is appended, and written while this message goes (at
             // most two messages per connection whose outcome is not in the register: this one
             // and the one before).
-            guard register.sharedByWorkers ? append(slot, [], ahead: true) : append(slot, [claim]) else { return nil }
+            guard register.sharedByWorkers ? append(slot, [], ahead: true) : append(slot, [ready.claim]) else { return nil }
             if let hold = holdAfterClaims, lock.withLock({ claims += 1; return claims }) > hold {
                 while true { Thread.sleep(forTimeInterval: 3600) }  // until SIGKILL: the test hook above
             }
-            slot.subject = subject
-            slot.messageID = built.1
-            return built.0
+            slot.subject = ready.subject
+            slot.messageID = ready.messageID
+            return ready.message
+        }
+    }
+
+    /// While the relay answers the connection's message: its next subject taken and composed
+    /// (not claimed: `next(connection:)` records the claim, after this message's outcome).
+    /// A subject whose notice cannot be composed is recorded as such, and the next one taken.
+    public func prepareNext(connection: Int) {
+        let slot = slots[connection]
+        guard slot.prepared == nil else { return }
+        while true {
+            switch takeAndCompose(slot) {
+            case .ready(let prepared):
+                slot.prepared = prepared
+                return
+            case .renderFailed: continue
+            case .stop, .pause, .claimRunning: return  // `next(connection:)` sees to it
+            }
+        }
+    }
+
+    /// A subject taken, composed and ready to be claimed and sent.
+    private struct Prepared {
+        let row: Subject
+        let subject: CampaignSubject
+        let claim: SubjectUpdate
+        let message: BreachCore.OutgoingMessage
+        let messageID: String
+    }
+
+    private enum Prepare {
+        case ready(Prepared)
+        /// The subject taken could not be composed: recorded in the slot's pending changes.
+        case renderFailed
+        case pause(seconds: Double)
+        case claimRunning
+        case stop
+    }
+
+    /// Whether the run is to stop or pause (under `lock`).
+    private func stopOrPause() -> Prepare? {
+        if stop.isSet || halted != nil || failed != nil || relayGaveUp != nil { return .stop }
+        if let left = outage.remaining(at: seconds()) { return .pause(seconds: left) }
+        return nil
+    }
+
+    /// A pause of the relay: a shared store's claim waits for the people still `sending`, so
+    /// this connection's last outcome among them is recorded first; false when that fails.
+    private func pause(_ slot: Slot, seconds: Double) -> Bool {
+        if register.sharedByWorkers, !slot.pending.isEmpty, !append(slot, []) { return false }
+        Thread.sleep(forTimeInterval: min(seconds, 1))  // a second at most: Ctrl-C is heard
+        return true
+    }
+
+    /// The next subject to send, taken from the page and composed.
+    private func takeAndCompose(_ slot: Slot) -> Prepare {
+        // Take a subject and decide its claim, under the lock.
+        let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
+        let take: Take = lock.withLock {
+            switch stopOrPause() {
+            case .stop?: return .stop
+            case .pause(let seconds)?: return .pause(seconds: seconds)
+            default: break
+            }
+            while true {
+                if page.isEmpty {
+                    if exhausted { return .stop }
+                    if register.sharedByWorkers {
+                        if claiming { return .claimRunning }
+                        if let wait = claimShared() { return wait }
+                    } else {
+                        do {
+                            page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
+                        } catch {
+                            failed = error
+                            return .stop
+                        }
+                        if page.isEmpty { exhausted = true; return .stop }
+                        after = page.last!.id
+                    }
+                    page.reverse()
+                }
+                let row = page.removeLast()
+                // A person claimed from a shared store is `sending` already, held by this worker.
+                var subject = CampaignSubject(row)
+                if register.sharedByWorkers {
+                    subject = CampaignSubject(id: subject.id, state: .queued, retry: subject.retry, nextAttemptAt: nil)
+                }
+                switch machine.step(for: subject) {
+                case .skip: continue
+                case .notYet: state.notYetDue += 1; continue
+                case .send:
+                    handedOut += 1
+                    // The next claim before the page runs out, made by this connection
+                    // outside the lock (the others send meanwhile).
+                    let claimAhead = register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize
+                    if claimAhead { claiming = true }
+                    return .subject(row, subject, SubjectUpdate(machine.claim(subject)), claimAhead: claimAhead)
+                }
+            }
+        }
+        switch take {
+        case .stop: return .stop
+        case .pause(let seconds): return .pause(seconds: seconds)
+        case .claimRunning: return .claimRunning
+        case .subject(let r, let s, let c, let claimAhead):
+            (row, subject, claim) = (r, s, c)
+            if claimAhead { claimNext() }
+        }
+        // Compose outside the lock: the connections compose in parallel.
+        do throws(CampaignComposeError) {
+            let (message, messageID) = try compose(row)
+            return .ready(Prepared(row: row, subject: subject, claim: claim, message: message, messageID: messageID))
+        } catch {
+            let update = lock.withLock {
+                state.renderFailed += 1
+                return SubjectUpdate(machine.renderFailed(subject, reason: error.description))
+            }
+            slot.pending.append(update)
+            return .renderFailed
         }
     }
 

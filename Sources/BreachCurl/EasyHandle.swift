@@ -63,6 +63,16 @@ final class EasyHandle {
         return curl_easy_perform(raw)
     }
 
+    /// Runs one transfer on `multi` (see `bm_curl_multi_transfer`), with a cleared error buffer;
+    /// `meanwhile(context)` once, the first time it waits. Blocks.
+    func perform(
+        on multi: UnsafeMutableRawPointer, socketOnFailure socket: inout curl_socket_t,
+        meanwhile: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, context: UnsafeMutableRawPointer?
+    ) -> CURLcode {
+        errorBuffer[0] = 0
+        return bm_curl_multi_transfer(multi, raw, meanwhile, context, &socket)
+    }
+
     /// libcurl's detailed message for the last transfer, else its generic text for `code`.
     func message(for code: CURLcode) -> String {
         errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))

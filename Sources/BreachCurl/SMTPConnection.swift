@@ -17,6 +17,10 @@ import Glibc
 /// ```
 public final class SMTPConnection {
     private let easy: EasyHandle
+    /// The multi handle each transfer runs on (what `curl_easy_perform` does with one of its
+    /// own), so that the thread can work while the server answers; it holds the connection
+    /// between messages.
+    private let multi: UnsafeMutableRawPointer
     private let options: SMTPSessionOptions
     private let context = TransferContext()
     /// Messages sent on the connection libcurl holds now.
@@ -30,9 +34,17 @@ public final class SMTPConnection {
     ///   (for example a libcurl built without TLS).
     public init(options: SMTPSessionOptions) throws(CurlError) {
         easy = try EasyHandle(callbackContext: context)
+        guard let multi = curl_multi_init() else {
+            throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_multi_init returned NULL", operation: "create a multi handle")
+        }
+        self.multi = multi
         self.options = options
         try configure()
     }
+
+    /// QUIT on the connection held, then close it (before the easy handle goes: libcurl closes a
+    /// multi handle's connections on its own handle, with the easy handle's time-outs).
+    deinit { curl_multi_cleanup(multi) }
 
     private func configure() throws(CurlError) {
         try easy.set(CURLOPT_URL, options.url)
@@ -61,7 +73,10 @@ public final class SMTPConnection {
     }
 
     /// Sends one message to its one recipient and says how it ended. Blocks.
-    public func send(_ message: OutgoingMessage) -> SendOutcome {
+    ///
+    /// - Parameter meanwhile: work for this thread, done once, the first time the transaction
+    ///   waits for the server (a campaign composes its next message there); nil for none.
+    public func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil) -> SendOutcome {
         context.reset(message: message.bytes)
         context.conversation = options.conversation
         context.recipient = message.id
@@ -80,7 +95,19 @@ public final class SMTPConnection {
             return .localError(SendFailure(step: nil, reply: nil, reason: error.description))
         }
 
-        let code = easy.perform()
+        var socket = curl_socket_t(-1)
+        let code: CURLcode
+        if let meanwhile {
+            code = withoutActuallyEscaping(meanwhile) { work in
+                let box = Meanwhile(work)
+                return withExtendedLifetime(box) {
+                    easy.perform(on: multi, socketOnFailure: &socket, meanwhile: meanwhileCallback,
+                                 context: Unmanaged.passUnretained(box).toOpaque())
+                }
+            }
+        } else {
+            code = easy.perform(on: multi, socketOnFailure: &socket, meanwhile: nil, context: nil)
+        }
 
         var newConnections = 0
         _ = bm_curl_getinfo_long(easy.raw, CURLINFO_NUM_CONNECTS, &newConnections)
@@ -92,10 +119,7 @@ public final class SMTPConnection {
         needsFreshConnection = code != CURLE_OK
         if code != CURLE_OK {
             messagesOnConnection = 0
-            var socket = curl_socket_t(-1)
-            if bm_curl_getinfo_socket(easy.raw, &socket) == CURLE_OK, socket != -1 {
-                _ = shutdown(socket, Int32(SHUT_RDWR))
-            }
+            if socket != -1 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
         }
         return outcome(of: code)
     }
@@ -109,6 +133,17 @@ public final class SMTPConnection {
 
 @available(*, unavailable, message: "an easy handle belongs to one thread at a time")
 extension SMTPConnection: Sendable {}
+
+/// The caller's work while a transaction waits, reached from C through `Unmanaged`.
+private final class Meanwhile {
+    let work: () -> Void
+    init(_ work: @escaping () -> Void) { self.work = work }
+}
+
+private let meanwhileCallback: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+    guard let context else { return }
+    Unmanaged<Meanwhile>.fromOpaque(context).takeUnretainedValue().work()
+}
 
 /// What the C callbacks of one transaction read and write; reached through `Unmanaged`.
 private final class TransferContext {

@@ -7,7 +7,7 @@ extension Register {
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subject(incidentID: String, id: Int64) throws(RegisterError) -> Subject? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM subject WHERE incident_id = ? AND id = ?", arguments: [incidentID, id])
+            try Row.fetchOne(db, sql: "SELECT \(Subject.columns) FROM subject WHERE incident_id = ? AND id = ?", arguments: [incidentID, id])
                 .map(Subject.init(row:))
         }
     }
@@ -17,7 +17,7 @@ extension Register {
     /// - Throws: ``RegisterError`` when the register cannot be read.
     public func subject(incidentID: String, email: String) throws(RegisterError) -> Subject? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM subject WHERE incident_id = ? AND email = ?",
+            try Row.fetchOne(db, sql: "SELECT \(Subject.columns) FROM subject WHERE incident_id = ? AND email = ?",
                              arguments: [incidentID, email])
                 .map(Subject.init(row:))
         }

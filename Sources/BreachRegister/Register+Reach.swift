@@ -114,11 +114,11 @@ extension Register {
         WHERE incident_id = ? AND subject_id IS NOT NULL ORDER BY subject_id, received_at, id
         """
     static let unreachableStatesSQL = """
-        SELECT * FROM subject WHERE incident_id = ? AND state = 'no_address'
-        UNION ALL SELECT * FROM subject WHERE incident_id = ? AND state = 'failed_permanent'
+        SELECT \(Subject.columns) FROM subject WHERE incident_id = ? AND state = 'no_address'
+        UNION ALL SELECT \(Subject.columns) FROM subject WHERE incident_id = ? AND state = 'failed_permanent'
         ORDER BY id
         """
-    static let subjectByIDSQL = "SELECT * FROM subject WHERE id = ? AND incident_id = ? AND state = ?"
+    static let subjectByIDSQL = "SELECT \(Subject.columns) FROM subject WHERE id = ? AND incident_id = ? AND state = ?"
 }
 
 extension ReachSubject {

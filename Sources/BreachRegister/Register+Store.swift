@@ -54,7 +54,7 @@ extension Register: SubjectStore {
                         }
                     }
                     for id in ids {
-                        if let row = try Row.fetchOne(db, sql: "SELECT * FROM subject WHERE id = ?", arguments: [id]) {
+                        if let row = try Row.fetchOne(db, sql: "SELECT \(Subject.columns) FROM subject WHERE id = ?", arguments: [id]) {
                             claimed.append(try Subject(row: row))
                         }
                     }

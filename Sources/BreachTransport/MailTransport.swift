@@ -28,6 +28,15 @@ public protocol DeliveryFeed: Sendable {
     func next(connection: Int) -> OutgoingMessage?
     /// How the message last handed to `connection` went.
     func delivered(_ message: OutgoingMessage, _ outcome: SendOutcome, connection: Int)
+    /// Called on `connection`'s thread while the relay works on its message (once a message, at
+    /// most): the feed may get that connection's next message ready, to hand it over at its next
+    /// `next(connection:)` — or not at all, when the outcome stops the run.
+    func prepareNext(connection: Int)
+}
+
+extension DeliveryFeed {
+    /// Nothing prepared ahead: `next(connection:)` does everything.
+    public func prepareNext(connection: Int) {}
 }
 
 /// Makes the transport a configuration asks for.

@@ -83,11 +83,12 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage) -> SendOutcome {
+        func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
-                outcome = connection?.send(message) ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
+                outcome = connection?.send(message, meanwhile: meanwhile)
+                    ?? .localError(SendFailure(step: nil, reply: nil, reason: "no connection"))
             } catch {
                 outcome = .localError(SendFailure(step: nil, reply: nil, reason: error.description))
             }
@@ -102,7 +103,9 @@ public final class SMTPTransport: MailTransport {
                 while let message = drain.feed.next(connection: index) {
                     let wait = waitForTurn()
                     if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
-                    drain.feed.delivered(message, send(message), connection: index)
+                    // The feed composes the next message while the relay answers this one.
+                    let outcome = send(message) { drain.feed.prepareNext(connection: index) }
+                    drain.feed.delivered(message, outcome, connection: index)
                 }
                 drain.finished()
             }

@@ -33,4 +33,43 @@ static inline CURLcode bm_curl_getinfo_socket(CURL *handle, curl_socket_t *value
     return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, value);
 }
 
+// One transfer of `easy` on `multi`, as curl_easy_perform runs it on a multi handle of its own
+// (poll, then perform, until the transfer is done; multi failures reported the same way), with
+// one difference: the first time the transfer has to wait for the server, `meanwhile(context)`
+// is called once, so that the caller's thread does its own work while the server answers.
+// The connection stays in `multi`'s cache for the next transfer. On failure, `*socket` is the
+// transfer's socket, read before the handle leaves the multi handle (after which libcurl no
+// longer says), else CURL_SOCKET_BAD.
+static inline CURLcode bm_curl_multi_transfer(CURLM *multi, CURL *easy, void (*meanwhile)(void *), void *context,
+                                              curl_socket_t *socket) {
+    *socket = CURL_SOCKET_BAD;
+    CURLMcode mcode = curl_multi_add_handle(multi, easy);
+    if (mcode != CURLM_OK) return mcode == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+    CURLcode result = CURLE_OK;
+    int done = 0, waited = meanwhile == NULL;
+    while (!done && !mcode) {
+        int running = 0;
+        mcode = curl_multi_perform(multi, &running);
+        if (!mcode && running && !waited) {
+            waited = 1;
+            meanwhile(context);
+            continue;
+        }
+        if (!mcode && !running) {
+            int left;
+            CURLMsg *message = curl_multi_info_read(multi, &left);
+            if (message) {
+                result = message->data.result;
+                done = 1;
+                break;
+            }
+        }
+        if (!mcode) mcode = curl_multi_poll(multi, NULL, 0, 1000, NULL);
+    }
+    if (mcode) result = mcode == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_BAD_FUNCTION_ARGUMENT;
+    if (result != CURLE_OK) curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, socket);
+    curl_multi_remove_handle(multi, easy);
+    return result;
+}
+
 #endif
