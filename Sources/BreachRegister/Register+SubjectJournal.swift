@@ -1,6 +1,7 @@
 import BreachCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The campaign's state changes, appended to a journal file beside the register before they
 /// are applied to the subjects; one journal per run.
@@ -134,12 +135,35 @@ extension Register {
     /// condition held).
     @discardableResult
     static func apply(_ c: StateChange, _ db: Database) throws -> Bool {
-        let (sql, arguments) = c.update(placeholder: { _ in "?" })
-        // Cached: a campaign runs the same few statements for every message.
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
-        return db.changesCount > 0
+        // Cached: a campaign runs the same few statements for every message. Bound through
+        // SQLite's C API: GRDB's arguments (existentials, made again from the values for each
+        // change) were a fifth of a fold's work.
+        let sql = c.from.map { from in
+            from.count < StateChange.sqliteUpdates.count
+                ? StateChange.sqliteUpdates[from.count] : StateChange.updateSQL(fromCount: from.count, placeholder: { _ in "?" })
+        } ?? StateChange.sqliteUpdateAnyState
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(statement)
+        defer { sqlite3_clear_bindings(statement) }
+        for (offset, value) in c.updateArguments.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let integer): sqlite3_bind_int64(statement, index, integer)
+            case .text(nil): sqlite3_bind_null(statement, index)
+            case .text(var text?):
+                text.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
+            }
+        }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+        return sqlite3_changes(db.sqliteConnection) > 0
     }
 }
+
+/// SQLite copies a text bound with it.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension StateChange {
     /// Applies changes in order through `apply`: each subject's own in order (subjects are independent rows).
@@ -167,9 +191,30 @@ extension StateChange {
         }
     }
 
+    /// SQLite's UPDATE for a change without a `from` condition, and for one with N states (0 to 7).
+    static let sqliteUpdateAnyState = StateChange.updateSQL(fromCount: nil, placeholder: { _ in "?" })
+    static let sqliteUpdates = (0..<8).map { StateChange.updateSQL(fromCount: $0, placeholder: { _ in "?" }) }
+
     /// The UPDATE that applies this change, its parameters written by `placeholder(n)` (1-based),
     /// and the values to bind, in order.
     package func update(placeholder: (Int) -> String) -> (sql: String, arguments: [StateChangeValue]) {
+        (Self.updateSQL(fromCount: from?.count, placeholder: placeholder), updateArguments)
+    }
+
+    /// The values of the UPDATE's parameters, in order.
+    var updateArguments: [StateChangeValue] {
+        // An attempt's outcome brings its reply, or none (a dropped connection): never an earlier
+        // attempt's reply beside this one's reason.
+        var arguments: [StateChangeValue] = [
+            .text(state), .text(reason), .text(stamp), .integer(Int64(attempts)), .text(nextAttemptAt), .text(firstAttemptAt),
+            .text(messageID), .integer(Int64(attempts)), .text(lastReply), .text(lastReply), .integer(id),
+        ]
+        if let from { arguments += from.map { .text($0) } }
+        return arguments
+    }
+
+    /// The UPDATE's text for a `from` condition of `fromCount` states (nil: none).
+    static func updateSQL(fromCount: Int?, placeholder: (Int) -> String) -> String {
         var n = 0
         func p() -> String { n += 1; return placeholder(n) }
         var sql = """
@@ -179,30 +224,14 @@ extension StateChange {
                 message_id = COALESCE(\(p()), message_id), last_reply = CASE WHEN \(p()) > 0 THEN \(p()) ELSE COALESCE(\(p()), last_reply) END
             WHERE id = \(p())
             """
-        // An attempt's outcome brings its reply, or none (a dropped connection): never an earlier
-        // attempt's reply beside this one's reason.
-        var arguments: [StateChangeValue] = [
-            .text(state), .text(reason), .text(stamp), .integer(Int64(attempts)), .text(nextAttemptAt), .text(firstAttemptAt),
-            .text(messageID), .integer(Int64(attempts)), .text(lastReply), .text(lastReply), .integer(id),
-        ]
-        if let from {
-            sql += " AND state IN (\(from.map { _ in p() }.joined(separator: ",")))"
-            arguments += from.map { .text($0) }
-        }
-        return (sql, arguments)
+        if let fromCount { sql += " AND state IN (\((0..<fromCount).map { _ in p() }.joined(separator: ",")))" }
+        return sql
     }
 }
 
 /// A parameter of a ``StateChange``'s UPDATE.
 package enum StateChangeValue {
     case text(String?), integer(Int64)
-
-    var databaseValue: DatabaseValue {
-        switch self {
-        case .text(let t): t.databaseValue
-        case .integer(let i): i.databaseValue
-        }
-    }
 }
 
 /// A ``SubjectUpdate`` as the register stores it: states and times as text.

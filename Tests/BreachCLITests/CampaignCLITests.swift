@@ -325,6 +325,37 @@ import Testing
 }
 
 extension CampaignCLITests {
+    /// Ctrl-C through the SMTP transport, which composes each connection's next message while the
+    /// relay answers the one before: the run stops after the message in flight, and the message
+    /// composed meanwhile is not sent (nor claimed: the person stays queued). One connection; the
+    /// third person's end of data answered after 3 s, Ctrl-C in between.
+    @Test func interruptDuringAnSMTPTransactionSendsNothingComposedAhead() throws {
+        try importPeople(30, stem: "ahead")
+        let server = try SMTPTestServer(faults: ["ahead3@example.org": .delay(seconds: 3)])
+        try useSMTP(server)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "  connections: 4 ", with: "  connections: 1 ")
+            .write(to: config, atomically: true, encoding: .utf8)
+        let process = try startSlowNotify(stderr: FileHandle.nullDevice)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, (try? server.receivedMessages().count) ?? 0 < 2 { usleep(20_000) }
+        usleep(800_000)  // the third message waits for its reply; the fourth is composed
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let received = try server.receivedMessages().map { $0.recipients.first ?? "" }
+        #expect(received == ["ahead1@example.org", "ahead2@example.org", "ahead3@example.org"])
+        let states = try registerSubjects()
+        #expect(Set(states.filter { $0.value.state == "submitted" }.keys) == Set(received))
+        #expect(states.values.filter { $0.state == "queued" }.count == 27)
+        // Carried on later: everyone else once.
+        #expect(try bm(["subjects", "notify", "BR-2026-0001"]).status == 0)
+        let all = try server.receivedMessages().map { $0.recipients.first ?? "" }
+        #expect(all.count == 30 && Set(all).count == 30)
+    }
+}
+
+extension CampaignCLITests {
     /// The campaign through the real SMTP transport: a server on 127.0.0.1 receives each person
     /// exactly once, in one transaction per recipient, with the VERP return path; a recipient the
     /// server refuses for good ends failed_permanent with the server's words, and a transient

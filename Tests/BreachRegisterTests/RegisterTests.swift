@@ -95,6 +95,34 @@ import Testing
         #expect(try reopened.verify().isIntact)
     }
 
+    /// A fold (and every change of people) reads the rows it changes through SQLite's C API to
+    /// keep the people's digest; `verify` recomputes it from GRDB's rows. Both read alike whatever
+    /// the texts: plain ASCII, accents and other scripts, empty texts, NULLs, long texts. (Not a
+    /// NUL inside a text, which GRDB reads up to the NUL: the import refuses such a row.)
+    @Test func theDigestAChangeKeepsIsTheOneVerifyRecomputes() throws {
+        let register = try Register(at: url, create: true)
+        let id = try register.openIncident(incident, actor: "dpo", at: t0).id
+        let names: [String?] = ["Ana", "Zoé", "Jürgen", "علي", "דנה", "अनीता", "", nil, String(repeating: "é", count: 3000), "x"]
+        _ = try register.importSubjects(incidentID: id, actor: "dpo", at: t0) { writer in
+            for (offset, name) in names.enumerated() {
+                _ = try writer.insert(NewSubject(line: offset + 2, email: "p\(offset)@example.org", firstName: name, lastName: name.map { $0 + " ß" },
+                                                 language: "fr", fields: ["k": name ?? "-"], state: .queued, reason: nil, rowKey: nil))
+            }
+            return ["rows": names.count]
+        }
+        #expect(try register.verify().isIntact)
+        let people = try register.subjects(incidentID: id)
+        #expect(people.count == names.count)
+        try register.updateSubjects(people.map {
+            SubjectUpdate(id: $0.id, to: .submitted, countsAsAttempt: true, messageID: "m\($0.id)@example.org",
+                          lastReply: "250 2.0.0 Ok: queued as \($0.id) é", firstAttemptAt: t0)
+        }, at: t0)
+        #expect(try register.verify().isIntact)
+        try register.updateSubjects(people.map { SubjectUpdate(id: $0.id, from: [.submitted], to: .failedPermanent, reason: "550 5.1.1 <adresse> inconnue") }, at: t0)
+        let verification = try register.verify()
+        #expect(verification.isIntact, "\(String(describing: verification.firstProblem))")
+    }
+
     @Test func aMissingRegisterIsNotCreatedUnasked() {
         #expect(throws: RegisterError.self) { try Register(at: dir.file("none.sqlite")) }
         #expect(!FileManager.default.fileExists(atPath: dir.file("none.sqlite").path))
