@@ -80,10 +80,12 @@ public struct Campaign: Sendable {
 /// Hands out subjects to the connections in id order and keeps the state machine; each
 /// connection composes and records on its own thread.
 ///
-/// A subject's path: taken from the page and claimed under the lock; composed outside it;
-/// `sending` appended to the ``SubjectOutcomeLedger`` together with the connection's previous outcome;
-/// sent; its outcome kept for the connection's next append (or the last one, when the connection
-/// stops). Once a second a thread of its own flushes the ledger to the disk and folds it into
+/// A subject's path: taken from the page under the lock, and composed outside it — while the
+/// relay answers the connection's previous message (``prepareNext(connection:)``), or when
+/// the connection asks for it; `sending` appended to the ``SubjectOutcomeLedger`` together with
+/// the connection's previous outcome; sent; its outcome kept for the connection's next append
+/// (or the last one, when the connection stops). A subject composed ahead and not sent (the run
+/// stops) was never claimed: it stays as it was. Once a second a thread of its own flushes the ledger to the disk and folds it into
 /// the register (``SubjectOutcomeLedger/fold()``).
 public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     // `@unchecked`: every mutable field is behind `lock`, except `slots[i]`'s, touched only by connection i.
@@ -298,11 +300,14 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// While the relay answers the connection's message: its next subject taken and composed
     /// (not claimed: `next(connection:)` records the claim, after this message's outcome).
     /// A subject whose notice cannot be composed is recorded as such, and the next one taken.
+    /// Only from the page in memory, or a page read from an SQLite register: a shared store's
+    /// claim is a round trip to a server that may be slow or gone, and the SMTP transaction's
+    /// time-out runs meanwhile.
     public func prepareNext(connection: Int) {
         let slot = slots[connection]
         guard slot.prepared == nil else { return }
         while true {
-            switch takeAndCompose(slot) {
+            switch takeAndCompose(slot, claiming: false) {
             case .ready(let prepared):
                 slot.prepared = prepared
                 return
@@ -345,8 +350,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         return true
     }
 
-    /// The next subject to send, taken from the page and composed.
-    private func takeAndCompose(_ slot: Slot) -> Prepare {
+    /// The next subject to send, taken from the page and composed. With `claiming` false, a
+    /// shared store is not asked for people (`.claimRunning` when its page is empty).
+    private func takeAndCompose(_ slot: Slot, claiming mayClaim: Bool = true) -> Prepare {
         // Take a subject and decide its claim, under the lock.
         let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
         let take: Take = lock.withLock {
@@ -359,7 +365,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 if page.isEmpty {
                     if exhausted { return .stop }
                     if register.sharedByWorkers {
-                        if claiming { return .claimRunning }
+                        if claiming || !mayClaim { return .claimRunning }
                         if let wait = claimShared() { return wait }
                     } else {
                         do {
@@ -386,7 +392,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                     handedOut += 1
                     // The next claim before the page runs out, made by this connection
                     // outside the lock (the others send meanwhile).
-                    let claimAhead = register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize
+                    let claimAhead = mayClaim && register.sharedByWorkers && !claiming && !claimedNobody && page.count < claimSize
                     if claimAhead { claiming = true }
                     return .subject(row, subject, SubjectUpdate(machine.claim(subject)), claimAhead: claimAhead)
                 }

@@ -71,9 +71,9 @@ extension Register {
         for start in stride(from: 0, to: unique.count, by: 500) {
             let batch = unique[start..<min(start + 500, unique.count)]
             let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
-            let statement = try db.cachedStatement(sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))").sqliteStatement
-            sqlite3_reset(statement)
-            defer { sqlite3_reset(statement) }
+            // Prepared for this batch, not cached: its length changes from one fold to the next.
+            let prepared = try db.makeStatement(sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))")
+            let statement = prepared.sqliteStatement
             for (offset, id) in batch.enumerated() { sqlite3_bind_int64(statement, Int32(offset + 1), id) }
             while true {
                 let code = sqlite3_step(statement)

@@ -39,7 +39,7 @@ public struct Envelope: Sendable, Hashable, CustomStringConvertible {
         {
             throw EnvelopeError(role: role, problem: .forbiddenCharacter)
         }
-        if !address.contains("@") { throw EnvelopeError(role: role, problem: .missingDomain) }
+        if !address.utf8.contains(UInt8(ascii: "@")) { throw EnvelopeError(role: role, problem: .missingDomain) }
     }
 }
 
