@@ -146,6 +146,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         public var submitted: LedgerReceipt?
         /// The next message, composed while the relay answered this one (``prepareNext(connection:)``).
         var prepared: Prepared?
+        /// The connection's random numbers (its messages' MIME boundaries and Message-IDs).
+        var random = BufferedSystemRandom()
     }
 
     public init(register: any RegisterStore, incidentID: String, messages: SubjectMessages, verp: VERP, incident: IncidentNumber,
@@ -408,7 +410,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
         // Compose outside the lock: the connections compose in parallel.
         do throws(CampaignComposeError) {
-            let (message, messageID) = try compose(row)
+            let (message, messageID) = try compose(row, using: &slot.random)
             return .ready(Prepared(row: row, subject: subject, claim: claim, message: message, messageID: messageID))
         } catch {
             let update = lock.withLock {
@@ -542,9 +544,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     }
 
     /// The message for one subject, with its VERP return path in the envelope.
-    private func compose(_ row: Subject) throws(CampaignComposeError) -> (BreachCore.OutgoingMessage, String) {
+    private func compose(_ row: Subject, using random: inout BufferedSystemRandom) throws(CampaignComposeError) -> (BreachCore.OutgoingMessage, String) {
         let built: BuiltMessage
-        do { built = try messages.message(for: row) } catch { throw CampaignComposeError(description: error.description) }
+        do { built = try messages.message(for: row, using: &random) } catch { throw CampaignComposeError(description: error.description) }
         do {
             let envelope = try Envelope(returnPath: verp.make(VERPKey(incident: incident, subject: UInt64(row.id))),
                                         recipient: row.email ?? "")

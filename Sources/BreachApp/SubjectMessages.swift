@@ -12,20 +12,15 @@ public struct SubjectMessages: Sendable {
     public let replyTo: Mailbox?
     public let builder: MIMEBuilder
     /// Each language's prepared composition, or what the law or the templates refuse: a refusal
-    /// is the failure of each subject in that language. Kept in a class: a composition is a large
-    /// value, not copied out for every message.
-    private let prepared: [Language: Prepared]
+    /// is the failure of each subject in that language. The composition is a large value, kept
+    /// in a class: not copied out for every message.
+    private let prepared: [Language: Result<Prepared, ComposeError>]
 
     private final class Prepared: Sendable {
-        let composition: PreparedComposition?
-        let refusal: ComposeError?
-        init(_ result: Result<PreparedComposition, ComposeError>) {
-            switch result {
-            case .success(let composition): (self.composition, refusal) = (composition, nil)
-            case .failure(let error): (composition, refusal) = (nil, error)
-            }
-        }
+        let composition: PreparedComposition
+        init(_ composition: PreparedComposition) { self.composition = composition }
     }
+
     /// The composer, for what the notices lack per language (``LanguageGaps``).
     public let composer: Composer
 
@@ -45,7 +40,7 @@ public struct SubjectMessages: Sendable {
             throw AppError(.configuration, "mail.message_id_domain: \(error). Fix it in \(Configuration.fileName).")
         }
         replyTo = try? Mailbox(displayName: c.dpo.name, address: c.dpo.email)
-        var prepared: [Language: Prepared] = [:]
+        var prepared: [Language: Result<Prepared, ComposeError>] = [:]
         for language in Language.allCases {
             let context = ComposeContext(kind: .subject, incident: record.incident, reference: record.id, controller: c.controller,
                                          dpo: c.dpo, language: language, composedAt: now)
@@ -58,29 +53,33 @@ public struct SubjectMessages: Sendable {
                 instead.fallbackFrom = language
                 result = Result { () throws(ComposeError) in try composer.prepare(instead) }
             }
-            prepared[language] = Prepared(result)
+            prepared[language] = result.map(Prepared.init)
         }
         self.prepared = prepared
     }
 
     /// One subject's message; a missing field or a bad address is this subject's own failure.
     public func message(for subject: Subject) throws(ComposeError) -> BuiltMessage {
-        let prepared = try self.prepared(Self.language(of: subject))
         var random = SystemRandomNumberGenerator()
-        return try prepared.composition!.message(subject: Self.fields(of: subject), from: from, replyTo: replyTo, builder: builder, using: &random)
+        return try message(for: subject, using: &random)
+    }
+
+    /// One subject's message, its MIME boundaries and Message-ID drawn from `random` (a
+    /// campaign's connection passes a ``BufferedSystemRandom`` of its own).
+    public func message(for subject: Subject, using random: inout some RandomNumberGenerator) throws(ComposeError) -> BuiltMessage {
+        try prepared(Self.language(of: subject)).composition
+            .message(subject: Self.fields(of: subject), from: from, replyTo: replyTo, builder: builder, using: &random)
     }
 
     /// One subject's message rendered (subject line and text), without writing the MIME.
     public func rendered(for subject: Subject) throws(ComposeError) -> RenderedMessage {
-        try prepared(Self.language(of: subject)).composition!.render(subject: Self.fields(of: subject))
+        try prepared(Self.language(of: subject)).composition.render(subject: Self.fields(of: subject))
     }
 
     /// The language's prepared composition (every language is prepared in `init`), or what the
     /// law requires and is missing.
     private func prepared(_ language: Language) throws(ComposeError) -> Prepared {
-        guard let prepared = self.prepared[language] else { throw .noTemplate(kind: .subject, language: language) }
-        if let refusal = prepared.refusal { throw refusal }
-        return prepared
+        try (prepared[language] ?? .failure(.noTemplate(kind: .subject, language: language))).get()
     }
 
     private static func language(of subject: Subject) -> Language { Language(rawValue: subject.language) ?? .fr }
