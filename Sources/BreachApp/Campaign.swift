@@ -258,7 +258,9 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 switch lock.withLock({ stopOrPause() }) {
                 case .stop?:
                     slot.prepared = nil
-                    lock.withLock { page.append(prepared.row) }  // taken first by whoever goes on
+                    // Back in the page, never claimed: a shared store's people left there are
+                    // released at the end (`releaseClaimed`).
+                    lock.withLock { page.append(prepared.row) }
                     _ = append(slot, [])
                     return nil
                 case .pause(let seconds)?:

@@ -138,11 +138,7 @@ extension Register {
         // Cached: a campaign runs the same few statements for every message. Bound through
         // SQLite's C API: GRDB's arguments (existentials, made again from the values for each
         // change) were a fifth of a fold's work.
-        let sql = c.from.map { from in
-            from.count < StateChange.sqliteUpdates.count
-                ? StateChange.sqliteUpdates[from.count] : StateChange.updateSQL(fromCount: from.count, placeholder: { _ in "?" })
-        } ?? StateChange.sqliteUpdateAnyState
-        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        let statement = try db.cachedStatement(sql: StateChange.sqliteUpdate(fromCount: c.from?.count)).sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_clear_bindings(statement) }
         for (offset, value) in c.updateArguments.enumerated() {
@@ -191,9 +187,14 @@ extension StateChange {
         }
     }
 
-    /// SQLite's UPDATE for a change without a `from` condition, and for one with N states (0 to 7).
-    static let sqliteUpdateAnyState = StateChange.updateSQL(fromCount: nil, placeholder: { _ in "?" })
-    static let sqliteUpdates = (0..<8).map { StateChange.updateSQL(fromCount: $0, placeholder: { _ in "?" }) }
+    /// SQLite's UPDATE for a change whose `from` condition has `fromCount` states (nil: none),
+    /// its text made once for each of the usual shapes.
+    static func sqliteUpdate(fromCount: Int?) -> String {
+        guard let count = fromCount else { return sqliteUpdateAnyState }
+        return count < sqliteUpdates.count ? sqliteUpdates[count] : updateSQL(fromCount: count, placeholder: { _ in "?" })
+    }
+    private static let sqliteUpdateAnyState = updateSQL(fromCount: nil, placeholder: { _ in "?" })
+    private static let sqliteUpdates = (0..<8).map { updateSQL(fromCount: $0, placeholder: { _ in "?" }) }
 
     /// The UPDATE that applies this change, its parameters written by `placeholder(n)` (1-based),
     /// and the values to bind, in order.

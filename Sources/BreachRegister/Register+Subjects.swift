@@ -506,9 +506,9 @@ public struct Subject: Sendable, Equatable {
     public var knownState: SubjectState? { SubjectState(rawValue: state) }
 
     /// The columns a ``Subject`` is read from, in this order: every query that makes one selects
-    /// them (`SELECT \(Subject.columns) FROM subject …`), and each is read by its position (by
-    /// name, GRDB lower-cases the name and searches the row's columns, for each of 17 columns of
-    /// each person read: a tenth of a campaign's work on the sending thread, once).
+    /// them (`SELECT \(Subject.columns) FROM subject …`), and each is read by its position: by
+    /// name, GRDB lower-cased each of the 17 names and searched the row's columns for it, for
+    /// every person a campaign read (a few per cent of its sending thread).
     package static let columns = """
         id, incident_id, line, email, first_name, last_name, language, fields, state, state_reason, \
         attempts, next_attempt_at, imported_at, updated_at, message_id, last_reply, first_attempt_at

@@ -29,9 +29,6 @@ static inline CURLcode bm_curl_setopt_debug_function(CURL *handle, curl_debug_ca
 static inline CURLcode bm_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
-static inline CURLcode bm_curl_getinfo_socket(CURL *handle, curl_socket_t *value) {
-    return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, value);
-}
 
 // One transfer of `easy` on `multi`, as curl_easy_perform runs it on a multi handle of its own
 // (poll, then perform, until the transfer is done; multi failures reported the same way), with
