@@ -360,25 +360,21 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         // Take a subject and decide its claim, under the lock.
         let row: Subject, subject: CampaignSubject, claim: SubjectUpdate
         let take: Take = lock.withLock {
-            switch stopOrPause() {
-            case .stop?: return .stop
-            case .pause(let seconds)?: return .pause(seconds: seconds)
-            default: break
-            }
+            if let other = stopOrPause() { return .other(other) }
             while true {
                 if page.isEmpty {
-                    if exhausted { return .stop }
+                    if exhausted { return .other(.stop) }
                     if register.sharedByWorkers {
-                        if claiming || !mayClaim { return .claimRunning }
-                        if let wait = claimShared() { return wait }
+                        if claiming || !mayClaim { return .other(.claimRunning) }
+                        if let other = claimShared() { return .other(other) }
                     } else {
                         do {
                             page = try register.subjects(incidentID: incidentID, states: [.queued, .deferred], after: after, limit: 500)
                         } catch {
                             failed = error
-                            return .stop
+                            return .other(.stop)
                         }
-                        if page.isEmpty { exhausted = true; return .stop }
+                        if page.isEmpty { exhausted = true; return .other(.stop) }
                         after = page.last!.id
                     }
                     page.reverse()
@@ -403,9 +399,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
         }
         switch take {
-        case .stop: return .stop
-        case .pause(let seconds): return .pause(seconds: seconds)
-        case .claimRunning: return .claimRunning
+        case .other(let other): return other
         case .subject(let r, let s, let c, let claimAhead):
             (row, subject, claim) = (r, s, c)
             if claimAhead { claimNext() }
@@ -467,11 +461,11 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         if let started { onPause(started) }
     }
 
+    /// What the lock gives ``takeAndCompose(_:claiming:)``: a subject to compose and its claim,
+    /// or what to do instead (stop, pause, wait for another connection's claim).
     private enum Take {
         case subject(Subject, CampaignSubject, SubjectUpdate, claimAhead: Bool)
-        case pause(seconds: Double)
-        case claimRunning
-        case stop
+        case other(Prepare)
     }
 
     /// How many people a shared store's next claim takes (under `lock`): about what the worker
@@ -518,7 +512,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// waits for them: their worker may die, and its people are claimed again once its lease has
     /// run out.
     /// Nil when `page` holds the people claimed; else whether to stop or wait.
-    private func claimShared() -> Take? {
+    private func claimShared() -> Prepare? {
         do {
             let now = clock.now()
             page = try register.claimSubjects(incidentID: incidentID, due: now, limit: nextClaimSize())

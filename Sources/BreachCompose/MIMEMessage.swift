@@ -131,22 +131,6 @@ extension String: QuotedPrintableText {
     func writeQuotedPrintable(into out: inout [UInt8]) { MIMEText.quotedPrintable(self, into: &out) }
 }
 
-/// A small, fast, seedable generator (SplitMix64) so that golden files can fix the
-/// Message-ID and the boundaries. Not for secrets.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    /// The same seed always gives the same sequence.
-    public init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The finished message: its bytes and the Message-ID it carries (the campaign keeps it as a
 /// fallback key for bounces).
 public struct BuiltMessage: Sendable {

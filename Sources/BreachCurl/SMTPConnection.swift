@@ -99,11 +99,9 @@ public final class SMTPConnection {
         let code: CURLcode
         if let meanwhile {
             code = withoutActuallyEscaping(meanwhile) { work in
-                let box = Meanwhile(work)
-                return withExtendedLifetime(box) {
-                    easy.perform(on: multi, socketOnFailure: &socket, meanwhile: meanwhileCallback,
-                                 context: Unmanaged.passUnretained(box).toOpaque())
-                }
+                context.meanwhile = work
+                defer { context.meanwhile = nil }  // not kept past this call
+                return easy.perform(on: multi, socketOnFailure: &socket, meanwhile: meanwhileCallback, context: easy.callbackData)
             }
         } else {
             code = easy.perform(on: multi, socketOnFailure: &socket, meanwhile: nil, context: nil)
@@ -134,15 +132,10 @@ public final class SMTPConnection {
 @available(*, unavailable, message: "an easy handle belongs to one thread at a time")
 extension SMTPConnection: Sendable {}
 
-/// The caller's work while a transaction waits, reached from C through `Unmanaged`.
-private final class Meanwhile {
-    let work: () -> Void
-    init(_ work: @escaping () -> Void) { self.work = work }
-}
-
-private let meanwhileCallback: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
-    guard let context else { return }
-    Unmanaged<Meanwhile>.fromOpaque(context).takeUnretainedValue().work()
+/// The caller's work while a transaction waits (``TransferContext/meanwhile``).
+private let meanwhileCallback: @convention(c) (UnsafeMutableRawPointer?) -> Void = { userData in
+    guard let userData else { return }
+    Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue().meanwhile?()
 }
 
 /// What the C callbacks of one transaction read and write; reached through `Unmanaged`.
@@ -153,6 +146,8 @@ private final class TransferContext {
     /// `--verbose`: where the masked conversation goes, and the name of the recipient in it.
     var conversation: (@Sendable (String) -> Void)?
     var recipient = ""
+    /// The caller's work while this transaction waits for the server, set for the transfer only.
+    var meanwhile: (() -> Void)?
 
     func reset(message: [UInt8]) {
         bytes = message

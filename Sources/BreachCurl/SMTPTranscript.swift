@@ -85,7 +85,7 @@ struct SMTPTranscript {
             lineStart = 0
         }
         // Lines that do not start with three digits are no reply: the last one stays.
-        guard let code = Self.code(current) else { return }
+        guard let code = SMTPReply.code(of: current) else { return }
         swap(&lastBytes, &current)
         lastStep = step
         if !(200..<400).contains(code), let reply = Self.reply(lastBytes) { failingReply = (step, reply) }
@@ -107,11 +107,5 @@ struct SMTPTranscript {
         let lines = bytes.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         return SMTPReply(rawLines: lines)
-    }
-
-    /// The three-digit code the first line starts with.
-    private static func code(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return bytes[0...2].reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 }

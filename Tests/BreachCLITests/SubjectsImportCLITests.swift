@@ -1,3 +1,4 @@
+import BreachCore
 import BreachTestSupport
 import Foundation
 import Testing
@@ -186,7 +187,7 @@ import Testing
                            "BREACHMAIL_DIR": work.path, "BREACHMAIL_NOW": "2026-10-24T10:05:00+02:00",
                            "BREACHMAIL_TEST_IMPORT_BATCH": "\(batch)"]) { $1 }
         // Three kills at points drawn from a fixed seed: after 1 to 15 batches were committed.
-        var random = SplitMix64(seed: 18)
+        var random = SeededRandom(seed: 18)
         for round in 1...3 {
             let batches = Int(random.next() % 15) + 1
             let process = Process()

@@ -23,7 +23,7 @@ import Testing
 
     /// A register with two incidents whose people went through random histories; returns it and the ids.
     func population(seed: UInt64, people: Int) throws -> (Register, [String]) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let register = try Register(at: dir.file("register-\(seed).sqlite"), create: true)
         let ids = try (0..<2).map { _ in try register.openIncident(incident, actor: "dpo", at: t0).id }
         var subjects: [(incident: String, id: Int64)] = []

@@ -22,7 +22,7 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
     ///
     /// Returns `nil` when the first line does not start with a three-digit code.
     public init?(rawLines: [String]) {
-        guard let first = rawLines.first, let code = Self.code(of: first) else { return nil }
+        guard let first = rawLines.first, let code = Self.code(of: first.utf8) else { return nil }
         var enhanced: EnhancedStatusCode?
         var texts: [String] = []
         for (index, raw) in rawLines.enumerated() {
@@ -37,9 +37,9 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         self.init(code: code, enhancedCode: enhanced, lines: texts)
     }
 
-    /// The reply code of one raw line, if it starts with three digits.
-    static func code(of line: String) -> Int? {
-        let digits = line.utf8.prefix(3)
+    /// The reply code of one raw line (its bytes), if it starts with three digits.
+    package static func code(of line: some Collection<UInt8>) -> Int? {
+        let digits = line.prefix(3)
         guard digits.count == 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
