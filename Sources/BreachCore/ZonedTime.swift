@@ -108,10 +108,41 @@ enum RFC3339 {
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secs = local - days * 86_400
         let (y, m, d) = CivilDate.fromDays(days)
-        let sign = t.offsetSeconds < 0 ? "-" : "+"
         let off = abs(t.offsetSeconds)
+        guard (0...9999).contains(y), off < 100 * 3600 else { return slowFormat(y, m, d, secs, t.offsetSeconds) }
+        // Written digit by digit: every journal line and register row carries one or two.
+        return String(unsafeUninitializedCapacity: 25) { buffer in
+            var i = 0
+            func put(_ v: Int, _ width: Int) {
+                var v = v, j = i + width - 1
+                while j >= i {
+                    buffer[j] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                    j -= 1
+                }
+                i += width
+            }
+            func put(_ c: Unicode.Scalar) {
+                buffer[i] = UInt8(ascii: c)
+                i += 1
+            }
+            put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+            put(secs / 3600, 2); put(":"); put(secs % 3600 / 60, 2); put(":"); put(secs % 60, 2)
+            if t.offsetSeconds == 0 {
+                put("Z")
+            } else {
+                put(t.offsetSeconds < 0 ? "-" : "+"); put(off / 3600, 2); put(":"); put(off % 3600 / 60, 2)
+            }
+            return i
+        }
+    }
+
+    /// Years outside 0…9999 (RFC 3339 writes four digits) and offsets of 100 hours or more.
+    private static func slowFormat(_ y: Int, _ m: Int, _ d: Int, _ secs: Int, _ offset: Int) -> String {
+        let sign = offset < 0 ? "-" : "+"
+        let off = abs(offset)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))"
-            + (t.offsetSeconds == 0 ? "Z" : "\(sign)\(pad(off / 3600, 2)):\(pad(off % 3600 / 60, 2))")
+            + (offset == 0 ? "Z" : "\(sign)\(pad(off / 3600, 2)):\(pad(off % 3600 / 60, 2))")
     }
 
     private static func at(_ b: [UInt8], _ i: Int, _ options: [UInt8]) -> Bool {

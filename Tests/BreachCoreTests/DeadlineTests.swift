@@ -27,6 +27,29 @@ import Testing
         let winter = ZonedTime(instant: summer.instant.addingTimeInterval(2 * 86_400), offsetSeconds: 0)
         #expect(winter.converted(to: zone).description == "2026-10-26T09:00:00+01:00")
     }
+
+    /// The text written digit by digit says what Foundation's calendar says of the same instant
+    /// and offset, and reads back as the same second, over years 1 to 9999 (the calendar's from 1583) and offsets of ±18:00 (the most Foundation takes).
+    @Test func writesWhatTheCalendarSaysAndReadsItBack() throws {
+        var random = SeededRandom(seed: 20_261_203)
+        var calendar = Calendar(identifier: .gregorian)
+        for round in 0..<20_000 {
+            // Years 0001–9999 (the first rounds around 1970 and today, where the register lives).
+            let span: ClosedRange<Double> = round < 10_000 ? -2e9...4e9 : -62_135_596_800...253_402_214_400
+            let seconds = Double.random(in: span, using: &random).rounded(.down)
+            let offset = round % 3 == 0 ? 0 : Int.random(in: -18 * 3600...18 * 3600, using: &random) / 60 * 60
+            let t = ZonedTime(instant: Date(timeIntervalSince1970: seconds), offsetSeconds: offset)
+            calendar.timeZone = try #require(TimeZone(secondsFromGMT: offset))
+            let c = calendar.dateComponents([.era, .year, .month, .day, .hour, .minute, .second], from: t.instant)
+            let sign = offset < 0 ? "-" : "+"
+            let zone = offset == 0 ? "Z" : sign + String(format: "%02d:%02d", abs(offset) / 3600, abs(offset) % 3600 / 60)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + zone
+            // Foundation's calendar is Julian before October 1582; RFC 3339's is Gregorian throughout.
+            if c.era == 1, (1583...9999).contains(c.year!) { #expect(t.description == expected, "\(seconds) \(offset)") }
+            let back = try #require(ZonedTime(rfc3339: t.description), "\(t.description)")
+            #expect(back.instant == t.instant && back.offsetSeconds == offset, "\(t.description)")
+        }
+    }
 }
 
 @Suite struct DeadlineTests {

@@ -155,6 +155,34 @@ struct SMTPReplyTests {
         #expect(SMTPReply(rawLines: ["hello"]) == nil)
     }
 
+    /// RFC 3463's `class.subject.detail`: a class of 2, 4 or 5, then one to three digits twice,
+    /// followed by a space or the end of the line; anything else is the reply's text.
+    @Test func readsEnhancedCodesOnlyWhenWellFormed() {
+        func reply(_ line: String) -> SMTPReply? { SMTPReply(rawLines: [line]) }
+        #expect(reply("250 2.0.0 Ok: queued as 4Fx1")?.enhancedCode == EnhancedStatusCode(statusClass: 2, subject: 0, detail: 0))
+        #expect(reply("250 2.0.0 Ok: queued as 4Fx1")?.lines == ["Ok: queued as 4Fx1"])
+        #expect(reply("550 5.7.509 Access denied")?.enhancedCode == EnhancedStatusCode(statusClass: 5, subject: 7, detail: 509))
+        #expect(reply("451 4.3.0")?.enhancedCode == EnhancedStatusCode(statusClass: 4, subject: 3, detail: 0))
+        #expect(reply("451 4.3.0")?.lines == [""])
+        #expect(reply("550 5.1.1   three spaces")?.lines == ["three spaces"])
+        for text in ["3.1.1 no", "5.1 no", "5.1.1.1 no", "55.1.1 no", "5..1 no", "5.1. no", "5.1234.1 no", "5.1.1000 no",
+                     ".5.1.1 no", "5.a.1 no", "5.1.1x no", "5.+1.1 no", "" ] {
+            #expect(reply("550 " + text)?.enhancedCode == nil, "\(text)")
+            #expect(reply("550 " + text)?.lines == [text], "\(text)")
+        }
+        #expect(EnhancedStatusCode(prefixOf: "2.1.5") == EnhancedStatusCode(statusClass: 2, subject: 1, detail: 5))
+        #expect(EnhancedStatusCode(prefixOf: "2.1.5\tx") == nil)
+    }
+
+    /// A reply written back on one line: the code, the enhanced code, the lines' texts.
+    @Test func writesAReplyBackOnOneLine() {
+        #expect(SMTPReply(rawLines: ["250 2.0.0 Ok: queued as 4Fx1"])?.description == "250 2.0.0 Ok: queued as 4Fx1")
+        #expect(SMTPReply(rawLines: ["250 Ok"])?.description == "250 Ok")
+        #expect(SMTPReply(rawLines: ["250"])?.description == "250")
+        #expect(SMTPReply(rawLines: ["451 4.3.0"])?.description == "451 4.3.0")
+        #expect(SMTPReply(rawLines: ["550-5.1.1 No such", "550 5.1.1 user here"])?.description == "550 5.1.1 No such user here")
+    }
+
     @Test func envelopesRefuseWhatWouldSmuggleCommands() {
         #expect(throws: EnvelopeError(role: .recipient, problem: .forbiddenCharacter)) {
             try Envelope(returnPath: "b@example.org", recipient: "a@example.org>\r\nRCPT TO:<x@example.org")

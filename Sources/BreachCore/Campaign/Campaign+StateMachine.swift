@@ -99,7 +99,7 @@ public struct CampaignStateMachine: Sendable {
     /// At the start of a run: a subject left in `sending` goes back to `queued`; nil for others.
     public func recover(_ subject: CampaignSubject) -> CampaignTransition? {
         guard subject.state == .sending else { return nil }
-        return CampaignTransition(subject: subject.id, from: [.sending], to: .queued, reason: Self.interruptedReason)
+        return CampaignTransition(subject: subject.id, from: Self.fromSending, to: .queued, reason: Self.interruptedReason)
     }
 
     /// Whether this run sends to `subject` now.
@@ -113,14 +113,20 @@ public struct CampaignStateMachine: Sendable {
         }
     }
 
+    /// The states transitions start from, made once: a set literal is built anew at each use,
+    /// and a campaign makes two transitions a person.
+    private static let fromSending: Set<SubjectState> = [.sending]
+    private static let fromClaimable: Set<SubjectState> = [.queued, .deferred]
+    private static let fromComposable: Set<SubjectState> = [.queued, .deferred, .sending]
+
     /// Written (durably) just before the transaction.
     public func claim(_ subject: CampaignSubject) -> CampaignTransition {
-        CampaignTransition(subject: subject.id, from: [.queued, .deferred], to: .sending)
+        CampaignTransition(subject: subject.id, from: Self.fromClaimable, to: .sending)
     }
 
     /// The subject's message cannot be composed: its own terminal failure, with the reason.
     public func renderFailed(_ subject: CampaignSubject, reason: String) -> CampaignTransition {
-        CampaignTransition(subject: subject.id, from: [.queued, .deferred, .sending], to: .renderFailed, reason: reason)
+        CampaignTransition(subject: subject.id, from: Self.fromComposable, to: .renderFailed, reason: reason)
     }
 
     /// The outcome of the transaction for a subject claimed in `sending`.
@@ -138,22 +144,22 @@ public struct CampaignStateMachine: Sendable {
         let t: CampaignTransition
         switch decision.subject {
         case .submitted(let reply):
-            t = CampaignTransition(subject: subject.id, from: [.sending], to: .submitted, countsAsAttempt: true,
+            t = CampaignTransition(subject: subject.id, from: Self.fromSending, to: .submitted, countsAsAttempt: true,
                                    firstAttemptAt: firstAttemptAt, reply: reply.description)
         case .retry(let at, let failure):
-            t = CampaignTransition(subject: subject.id, from: [.sending], to: .deferred, reason: Self.reason(failure),
+            t = CampaignTransition(subject: subject.id, from: Self.fromSending, to: .deferred, reason: Self.reason(failure),
                                    countsAsAttempt: true, nextAttemptAt: at, firstAttemptAt: firstAttemptAt,
                                    reply: failure.reply?.description)
         case .failedPermanently(let failure):
-            t = CampaignTransition(subject: subject.id, from: [.sending], to: .failedPermanent, reason: Self.reason(failure),
+            t = CampaignTransition(subject: subject.id, from: Self.fromSending, to: .failedPermanent, reason: Self.reason(failure),
                                    countsAsAttempt: true, firstAttemptAt: firstAttemptAt, reply: failure.reply?.description)
         case .retriesExhausted(let failure):
-            t = CampaignTransition(subject: subject.id, from: [.sending], to: .failedPermanent,
+            t = CampaignTransition(subject: subject.id, from: Self.fromSending, to: .failedPermanent,
                                    reason: "retry window exhausted: \(Self.reason(failure))", countsAsAttempt: true,
                                    firstAttemptAt: firstAttemptAt, reply: failure.reply?.description)
         case .holdForOperator:
             // Not the subject's attempt: it waits, queued, until the operator fixes the set-up.
-            t = CampaignTransition(subject: subject.id, from: [.sending], to: .queued, reason: "held: the sending set-up failed")
+            t = CampaignTransition(subject: subject.id, from: Self.fromSending, to: .queued, reason: "held: the sending set-up failed")
         }
         return (t, relay)
     }

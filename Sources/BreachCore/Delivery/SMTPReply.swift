@@ -25,12 +25,13 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         guard let first = rawLines.first, let code = Self.code(of: first.utf8) else { return nil }
         var enhanced: EnhancedStatusCode?
         var texts: [String] = []
+        texts.reserveCapacity(rawLines.count)
         for (index, raw) in rawLines.enumerated() {
-            var text = Substring(raw.utf8.count > 4 ? String(raw.dropFirst(4)) : "")
-            if let parsed = EnhancedStatusCode(prefixOf: text) {
+            var text = raw.utf8.count > 4 ? Substring(raw).dropFirst(4) : ""
+            if let (parsed, length) = EnhancedStatusCode.parse(prefixOf: text) {
                 // RFC 3463: the enhanced code is repeated on every line; keep the first.
                 if index == 0 { enhanced = parsed }
-                text = text.dropFirst(parsed.description.count).drop(while: { $0 == " " })
+                text = text.dropFirst(length).drop(while: { $0 == " " })
             }
             texts.append(String(text))
         }
@@ -38,6 +39,9 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The reply code of one raw line (its bytes), if it starts with three digits.
+    /// Inlinable: the SMTP transcript calls it for every reply of every transaction, and a
+    /// generic call across modules would not be specialised.
+    @inlinable
     package static func code(of line: some Collection<UInt8>) -> Int? {
         let digits = line.prefix(3)
         guard digits.count == 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
@@ -56,8 +60,11 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
 
     /// `550 5.1.1 text…`, as a server would write it on one line.
     public var description: String {
-        [String(code), enhancedCode?.description, text].compactMap { $0 }.filter { !$0.isEmpty }
-            .joined(separator: " ")
+        var line = String(code)
+        if let enhancedCode { line += " " + enhancedCode.description }
+        let text = text
+        if !text.isEmpty { line += " " + text }
+        return line
     }
 }
 
@@ -79,13 +86,33 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `5.1.1` at the start of `text`, followed by a space or the end.
     public init?(prefixOf text: Substring) {
-        let token = text.prefix(while: { $0 != " " })
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let c = Int(parts[0]), [2, 4, 5].contains(c), parts[0].count == 1,
-            let s = Int(parts[1]), (1...3).contains(parts[1].count),
-            let d = Int(parts[2]), (1...3).contains(parts[2].count)
-        else { return nil }
-        self.init(statusClass: c, subject: s, detail: d)
+        guard let (code, _) = Self.parse(prefixOf: text) else { return nil }
+        self = code
+    }
+
+    /// The code at the start of `text` (followed by a space or the end) and its length: a class
+    /// of 2, 4 or 5, then a subject and a detail of one to three digits each, dot-separated.
+    static func parse(prefixOf text: Substring) -> (EnhancedStatusCode, length: Int)? {
+        var numbers = (0, 0, 0)
+        var part = 0, digits = 0, value = 0, length = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: " ") { break }
+            length += 1
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, part < 2 else { return nil }
+                if part == 0 { numbers.0 = value } else { numbers.1 = value }
+                part += 1
+                digits = 0
+                value = 0
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < (part == 0 ? 1 : 3) else { return nil }
+            digits += 1
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        guard part == 2, digits > 0, numbers.0 == 2 || numbers.0 == 4 || numbers.0 == 5 else { return nil }
+        numbers.2 = value
+        return (EnhancedStatusCode(statusClass: numbers.0, subject: numbers.1, detail: numbers.2), length)
     }
 
     public var description: String { "\(statusClass).\(subject).\(detail)" }
