@@ -86,8 +86,20 @@ struct TemplateScanner {
 }
 
 extension String {
+    /// Without the white space (Unicode's) at either end.
     func trimmed() -> String {
-        var s = Substring(self)
+        // Most values (every person's name, address and fields, for each message) start and end
+        // with a visible ASCII character: nothing to trim, and no copy. Such a byte starts no
+        // white space, and ends a character that is none (no white space combines before it).
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return self
+        }
+        return Self.trimmedCharacters(self)
+    }
+
+    /// `trimmed()`, a character at a time.
+    static func trimmedCharacters(_ text: String) -> String {
+        var s = Substring(text)
         while let c = s.first, c.isWhitespace { s.removeFirst() }
         while let c = s.last, c.isWhitespace { s.removeLast() }
         return String(s)
