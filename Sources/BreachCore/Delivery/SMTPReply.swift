@@ -28,10 +28,10 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         texts.reserveCapacity(rawLines.count)
         for (index, raw) in rawLines.enumerated() {
             var text = raw.utf8.count > 4 ? Substring(raw).dropFirst(4) : ""
-            if let (parsed, length) = EnhancedStatusCode.parse(prefixOf: text) {
+            if let parsed = EnhancedStatusCode(prefixOf: text) {
                 // RFC 3463: the enhanced code is repeated on every line; keep the first.
                 if index == 0 { enhanced = parsed }
-                text = text.dropFirst(length).drop(while: { $0 == " " })
+                text = text.drop(while: { $0 != " " }).drop(while: { $0 == " " })
             }
             texts.append(String(text))
         }
@@ -84,20 +84,13 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// Parses `5.1.1` at the start of `text`, followed by a space or the end.
+    /// Parses `5.1.1` at the start of `text`, followed by a space or the end: a class of 2, 4 or
+    /// 5, then a subject and a detail of one to three digits each, dot-separated.
     public init?(prefixOf text: Substring) {
-        guard let (code, _) = Self.parse(prefixOf: text) else { return nil }
-        self = code
-    }
-
-    /// The code at the start of `text` (followed by a space or the end) and its length: a class
-    /// of 2, 4 or 5, then a subject and a detail of one to three digits each, dot-separated.
-    static func parse(prefixOf text: Substring) -> (EnhancedStatusCode, length: Int)? {
-        var numbers = (0, 0, 0)
-        var part = 0, digits = 0, value = 0, length = 0
+        var numbers = (0, 0)
+        var part = 0, digits = 0, value = 0
         for byte in text.utf8 {
             if byte == UInt8(ascii: " ") { break }
-            length += 1
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, part < 2 else { return nil }
                 if part == 0 { numbers.0 = value } else { numbers.1 = value }
@@ -111,8 +104,7 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
         guard part == 2, digits > 0, numbers.0 == 2 || numbers.0 == 4 || numbers.0 == 5 else { return nil }
-        numbers.2 = value
-        return (EnhancedStatusCode(statusClass: numbers.0, subject: numbers.1, detail: numbers.2), length)
+        self.init(statusClass: numbers.0, subject: numbers.1, detail: value)
     }
 
     public var description: String { "\(statusClass).\(subject).\(detail)" }
