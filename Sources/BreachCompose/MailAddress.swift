@@ -23,6 +23,78 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     /// ```
     /// - Throws: ``AddressError`` naming what is wrong and how to fix it.
     public init(_ text: String) throws(AddressError) {
+        if let plain = Self.plain(text) {
+            self = plain
+        } else {
+            try self.init(checking: text)
+        }
+    }
+
+    private init(local: String, domain: String) {
+        self.localPart = local
+        self.domain = domain
+    }
+
+    /// The address of nearly every list, read in one pass over its bytes: printable ASCII without
+    /// surrounding spaces, a dot-atom local part of at most 64 octets, a domain of two labels or
+    /// more of letters, digits and inner hyphens, at most 63 octets each, none an A-label. Exactly
+    /// what ``init(checking:)`` makes of such a text; nil for anything else, which goes there
+    /// (and gets its error there).
+    static func plain(_ text: String) -> MailAddress? {
+        let read = text.utf8.withContiguousStorageIfAvailable { b -> MailAddress? in
+            let n = b.count
+            guard n >= 3, n <= 254 else { return nil }
+            var at = n - 1
+            while at > 0, b[at] != UInt8(ascii: "@") { at -= 1 }
+            guard at > 0, at <= 64, at < n - 1 else { return nil }
+            var previousDot = true
+            for i in 0..<at {
+                let c = b[i]
+                if c == UInt8(ascii: ".") {
+                    if previousDot { return nil }
+                    previousDot = true
+                } else if MIMEText.isAtext(c) {
+                    previousDot = false
+                } else {
+                    return nil
+                }
+            }
+            guard !previousDot else { return nil }
+            var labels = 0
+            var upper = false
+            var start = at + 1
+            var i = start
+            while i <= n {
+                if i == n || b[i] == UInt8(ascii: ".") {
+                    let count = i - start
+                    guard count >= 1, count <= 63, b[start] != UInt8(ascii: "-"), b[i - 1] != UInt8(ascii: "-") else { return nil }
+                    if count >= 4, b[start] | 0x20 == UInt8(ascii: "x"), b[start + 1] | 0x20 == UInt8(ascii: "n"),
+                       b[start + 2] == UInt8(ascii: "-"), b[start + 3] == UInt8(ascii: "-") {
+                        return nil
+                    }
+                    labels += 1
+                    start = i + 1
+                } else {
+                    let c = b[i]
+                    if c >= 65, c <= 90 {
+                        upper = true
+                    } else if !((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45) {
+                        return nil
+                    }
+                }
+                i += 1
+            }
+            guard labels >= 2 else { return nil }
+            let local = String(decoding: UnsafeBufferPointer(rebasing: b[0..<at]), as: UTF8.self)
+            let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(at + 1)...]), as: UTF8.self)
+            return MailAddress(local: local, domain: upper ? domain.lowercased() : domain)
+        }
+        return read ?? nil
+    }
+
+    /// Every check of RFC 5321/5322 and IDNA, one after the other, with the error of the first
+    /// that fails.
+    init(checking text: String) throws(AddressError) {
         if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw AddressError(address: text, problem: .controlCharacter(bad.value))
         }
