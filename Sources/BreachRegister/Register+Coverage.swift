@@ -187,9 +187,10 @@ package struct SubjectDigestPayload: Codable {
 
 /// A multiset hash of subject rows: the wrapping sum, lane by lane, of each row's SHA-256.
 package struct SubjectDigest: Equatable {
-    package var lanes: [UInt64]
+    /// Four lanes in a value of their own: a row's digest is made and summed with no allocation.
+    package var lanes: SIMD4<UInt64>
 
-    package static let zero = SubjectDigest(lanes: [0, 0, 0, 0])
+    package static let zero = SubjectDigest(lanes: SIMD4(repeating: 0))
     package static let columns = """
         id, incident_id, import_entry, line, email, first_name, last_name, language, fields, state, state_reason, attempts,
         next_attempt_at, first_attempt_at, imported_at, updated_at, message_id, last_reply, row_key
@@ -197,15 +198,16 @@ package struct SubjectDigest: Equatable {
     /// How many ``columns`` there are.
     package static let columnCount = columns.split(separator: ",").count
 
-    package init(lanes: [UInt64]) { self.lanes = lanes }
+    package init(lanes: SIMD4<UInt64>) { self.lanes = lanes }
 
     package init(hex: String) {
         let bytes = Array(hex.utf8)
         guard bytes.count == 64 else { self = .zero; return }
-        lanes = (0..<4).map { UInt64(String(decoding: bytes[$0 * 16..<$0 * 16 + 16], as: UTF8.self), radix: 16) ?? 0 }
+        lanes = .zero
+        for lane in 0..<4 { lanes[lane] = UInt64(String(decoding: bytes[lane * 16..<lane * 16 + 16], as: UTF8.self), radix: 16) ?? 0 }
     }
 
-    package var hex: String { lanes.map { String(format: "%016llx", $0) }.joined() }
+    package var hex: String { (0..<4).map { String(format: "%016llx", lanes[$0]) }.joined() }
 
     static func of(_ row: Row) -> SubjectDigest {
         var texts: [String?] = []
@@ -318,13 +320,17 @@ package struct SubjectDigest: Equatable {
 
         package func digest() -> SubjectDigest {
             SHA256.hash(data: bytes).withUnsafeBytes { raw in
-                SubjectDigest(lanes: (0..<4).map { lane in
-                    raw[lane * 8..<lane * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                })
+                var lanes = SIMD4<UInt64>.zero
+                for lane in 0..<4 {
+                    var value: UInt64 = 0
+                    for i in lane * 8..<lane * 8 + 8 { value = value << 8 | UInt64(raw[i]) }
+                    lanes[lane] = value
+                }
+                return SubjectDigest(lanes: lanes)
             }
         }
     }
 
-    package mutating func add(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &+= other.lanes[i] } }
-    package mutating func subtract(_ other: SubjectDigest) { for i in 0..<4 { lanes[i] &-= other.lanes[i] } }
+    package mutating func add(_ other: SubjectDigest) { lanes &+= other.lanes }
+    package mutating func subtract(_ other: SubjectDigest) { lanes &-= other.lanes }
 }

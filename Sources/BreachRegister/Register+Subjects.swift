@@ -265,16 +265,20 @@ public final class SubjectWriter {
     public func insert(_ subjects: [NewSubject]) throws -> [SubjectInsertion] {
         var outcomes: [SubjectInsertion] = []
         outcomes.reserveCapacity(subjects.count)
+        // What the digester sums: the people (the array, not a copy of each) and which of them
+        // went in, under which id.
         var inserted: [RowDigester.Row] = []
         inserted.reserveCapacity(subjects.count)
         var start = subjects.startIndex
         while start < subjects.endIndex {
             let n = min(Self.rowsPerStatement, subjects.endIndex - start, max(1, Register.importBatch - inBatch))
             let rows = subjects[start..<start + n]
-            let fields = rows.map { Self.json($0.fields) }
+            var fields: [String] = []
+            fields.reserveCapacity(n)
+            for i in rows.indices { fields.append(Self.json(rows[i].fields)) }
             for (offset, outcome) in try record(rows, fields: fields).enumerated() {
                 if case .inserted(let id) = outcome {
-                    inserted.append(RowDigester.Row(id: id, subject: rows[start + offset], fields: fields[offset]))
+                    inserted.append(RowDigester.Row(id: id, index: start + offset, fields: fields[offset]))
                     inBatch += 1
                 }
                 outcomes.append(outcome)
@@ -286,7 +290,7 @@ public final class SubjectWriter {
             }
             start += n
         }
-        digester.add(inserted)
+        digester.add(inserted, of: subjects)
         return outcomes
     }
 
@@ -301,30 +305,32 @@ public final class SubjectWriter {
         let statement = insert.sqliteStatement
         sqlite3_reset(statement)
         defer { sqlite3_clear_bindings(statement) }
+        // The people read in place (`rows[i].email`), not copied one by one (five texts and a
+        // dictionary retained and released for each).
         var size = incidentID.utf8.count + stamp.utf8.count
-        for (offset, s) in rows.enumerated() {
-            size += (s.email?.utf8.count ?? 0) + (s.firstName?.utf8.count ?? 0) + (s.lastName?.utf8.count ?? 0)
-                + s.language.utf8.count + fields[offset].utf8.count + s.state.rawValue.utf8.count
-                + (s.reason?.utf8.count ?? 0) + (s.rowKey?.utf8.count ?? 0)
+        for (offset, i) in rows.indices.enumerated() {
+            size += (rows[i].email?.utf8.count ?? 0) + (rows[i].firstName?.utf8.count ?? 0) + (rows[i].lastName?.utf8.count ?? 0)
+                + rows[i].language.utf8.count + fields[offset].utf8.count + rows[i].state.rawValue.utf8.count
+                + (rows[i].reason?.utf8.count ?? 0) + (rows[i].rowKey?.utf8.count ?? 0)
         }
         texts.reset(capacity: size)
         let incidentText = texts.append(incidentID)
         let stampText = texts.append(stamp)
-        for (offset, s) in rows.enumerated() {
+        for (offset, i) in rows.indices.enumerated() {
             let base = Int32(offset * Self.columns)
             bind(statement, base + 1, incidentText)
             sqlite3_bind_int64(statement, base + 2, importEntry)
-            sqlite3_bind_int64(statement, base + 3, Int64(s.line))
-            bind(statement, base + 4, texts.append(s.email))
-            bind(statement, base + 5, texts.append(s.firstName))
-            bind(statement, base + 6, texts.append(s.lastName))
-            bind(statement, base + 7, texts.append(s.language))
+            sqlite3_bind_int64(statement, base + 3, Int64(rows[i].line))
+            bind(statement, base + 4, texts.append(rows[i].email))
+            bind(statement, base + 5, texts.append(rows[i].firstName))
+            bind(statement, base + 6, texts.append(rows[i].lastName))
+            bind(statement, base + 7, texts.append(rows[i].language))
             bind(statement, base + 8, texts.append(fields[offset]))
-            bind(statement, base + 9, texts.append(s.state.rawValue))
-            bind(statement, base + 10, texts.append(s.reason))
+            bind(statement, base + 9, texts.append(rows[i].state.rawValue))
+            bind(statement, base + 10, texts.append(rows[i].reason))
             bind(statement, base + 11, stampText)
             bind(statement, base + 12, stampText)
-            bind(statement, base + 13, texts.append(s.rowKey))
+            bind(statement, base + 13, texts.append(rows[i].rowKey))
         }
         let before = try lastID()
         let code = sqlite3_step(statement)
@@ -413,9 +419,10 @@ final class TextArena {
 /// the thread writing the rows does not wait for their SHA-256 (the digest is a sum: the order
 /// does not matter). At most four batches wait for it; ``total()`` waits for all of them.
 final class RowDigester: @unchecked Sendable {  // `sum` and `bytes` are touched only on `queue`
+    /// A person inserted: its id, where it is in the array handed over, its fields in JSON.
     struct Row: Sendable {
         let id: Int64
-        let subject: NewSubject
+        let index: Int
         let fields: String
     }
 
@@ -433,12 +440,15 @@ final class RowDigester: @unchecked Sendable {  // `sum` and `bytes` are touched
         self.stamp = stamp
     }
 
-    func add(_ rows: [Row]) {
+    /// Sums `rows`, people of `people`.
+    func add(_ rows: [Row], of people: [NewSubject]) {
         guard !rows.isEmpty else { return }
         slots.wait()
         queue.async { [self] in
-            for r in rows {
-                sum.add(bytes.newSubject(id: r.id, incidentID: incidentID, importEntry: importEntry, r.subject, fields: r.fields, stamp: stamp))
+            people.withUnsafeBufferPointer { people in
+                for r in rows {
+                    sum.add(bytes.newSubject(id: r.id, incidentID: incidentID, importEntry: importEntry, people[r.index], fields: r.fields, stamp: stamp))
+                }
             }
             slots.signal()
         }
