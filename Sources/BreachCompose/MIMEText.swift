@@ -158,7 +158,19 @@ enum MIMEText {
 
     /// Whether a word of unstructured text can stay as it is.
     private static func isPlainWord(_ word: Substring) -> Bool {
-        word.utf8.count <= 70 && !word.contains("=?") && word.utf8.allSatisfy { $0 > 32 && $0 < 127 }
+        // ASCII first: on ASCII, `=?` found in the bytes is `=?` found in the characters.
+        word.utf8.count <= 70 && word.utf8.allSatisfy { $0 > 32 && $0 < 127 } && !opensEncodedWord(word.utf8)
+    }
+
+    /// Whether `=?` (how an encoded word starts) is in these bytes: a scan, not a search for
+    /// characters (`String.contains`), for text the caller knows to be ASCII.
+    static func opensEncodedWord(_ bytes: some Sequence<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for b in bytes {
+            if previous == UInt8(ascii: "="), b == UInt8(ascii: "?") { return true }
+            previous = b
+        }
+        return false
     }
 
     /// Tokens of an unstructured value (Subject): ASCII words stay readable, runs of words that
@@ -187,12 +199,13 @@ enum MIMEText {
     /// Tokens of a display name (RFC 5322 phrase): atoms as they are, a quoted string when it
     /// has specials, encoded words when it has non-ASCII text or is too long to quote.
     static func phraseTokens(_ name: String) -> [Token] {
-        let bytes = Array(name.utf8)
-        if bytes.allSatisfy({ isAtext($0) || $0 == 32 }) && !name.contains("=?") {
+        let bytes = name.utf8
+        // Both ways are for ASCII only, where `=?` in the bytes is `=?` in the characters.
+        if bytes.allSatisfy({ isAtext($0) || $0 == 32 }) && !opensEncodedWord(bytes) {
             let words = name.split(separator: " ")
             if words.allSatisfy({ $0.utf8.count <= 70 }) { return words.map { .plain(String($0)) } }
         }
-        if bytes.allSatisfy({ $0 >= 32 && $0 < 127 }) && bytes.count <= 60 && !name.contains("=?") {
+        if bytes.allSatisfy({ $0 >= 32 && $0 < 127 }) && bytes.count <= 60 && !opensEncodedWord(bytes) {
             var quoted = "\""
             for c in name {
                 if c == "\"" || c == "\\" { quoted.append("\\") }
