@@ -311,7 +311,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BreachBouncesTests",
-            dependencies: ["BreachBounces", "BreachCurl", "BreachCore", "breachmail", "BreachTestSupport"],
+            dependencies: ["BreachBounces", "BreachCurl", "BreachCore", "breachmail", "BreachTestSupport",
+                           .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

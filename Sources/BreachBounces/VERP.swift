@@ -120,12 +120,35 @@ public struct VERP: Sendable {
     }
 }
 
-/// An HMAC-SHA256 keyed and never changed, to be copied: `HMAC` is a value whose hashers copy
-/// their state on the first write to a copy, so copies made on several threads at once are
-/// independent (which is why the `@unchecked`: swift-crypto does not mark `HMAC` `Sendable`).
-private final class KeyedHMAC: @unchecked Sendable {
-    let start: HMAC<SHA256>
-    init(secret: [UInt8]) { start = HMAC<SHA256>(key: SymmetricKey(data: secret)) }
+/// HMAC-SHA256 (RFC 2104) keyed once and never changed, to be copied: the inner and outer
+/// SHA-256 hashers with their pad blocks hashed. A `SHA256` is a value whose state is copied on
+/// the first write to a copy, so copies made on several threads at once are independent (the
+/// `@unchecked`: swift-crypto does not mark its hashers `Sendable`). Written on `SHA256` rather
+/// than `HMAC` because `HMAC` takes its message only through a generic `DataProtocol` call, which
+/// other modules run unspecialised (a tenth of composing a message); `SHA256` takes a buffer.
+final class KeyedHMAC: @unchecked Sendable {
+    private let inner: SHA256
+    private let outer: SHA256
+
+    init(secret: [UInt8]) {
+        // A key longer than the block (64 bytes) is hashed first; then padded with zeros.
+        var key = secret.count > 64 ? Array(SHA256.hash(data: secret)) : secret
+        key += Array(repeating: 0, count: 64 - key.count)
+        var inner = SHA256(), outer = SHA256()
+        inner.update(data: key.map { $0 ^ 0x36 })
+        outer.update(data: key.map { $0 ^ 0x5C })
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// The MAC of `message`, its first `count` bytes.
+    func mac(_ message: [UInt8], count: Int) -> [UInt8] {
+        var inner = self.inner
+        message.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        var outer = self.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { Array($0.prefix(count)) }
+    }
 }
 
 /// Makes and checks tokens without knowing the prefix or the bounce domain (for `bounces parse`,
@@ -177,9 +200,7 @@ public struct VERPSigner: Sendable {
     }
 
     private func mac(_ payload: [UInt8]) -> [UInt8] {
-        var hmac = keyed.start
-        hmac.update(data: payload)
-        return Array(hmac.finalize().prefix(Self.macLength))
+        keyed.mac(payload, count: Self.macLength)
     }
 
     private static func decode(_ token: String) -> (key: VERPKey, signed: [UInt8], mac: [UInt8])? {
