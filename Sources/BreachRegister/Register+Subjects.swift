@@ -69,7 +69,7 @@ extension Register {
                 var arguments: [any DatabaseValueConvertible] = [incidentID, after]
                 if let arms { arguments = arms.flatMap { state -> [any DatabaseValueConvertible] in [incidentID, state, after] } }
                 arguments.append(limit)
-                return try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: StatementArguments(arguments)).map(Subject.init(row:))
+                return try Subject.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: StatementArguments(arguments))
             }
         } catch { throw Self.map(error, path) }
     }
@@ -525,6 +525,34 @@ public struct Subject: Sendable, Equatable {
         """
     private static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
 
+    /// The subjects `sql` (`SELECT` ``columns`` `FROM subject …`) reads, each read from SQLite's
+    /// columns as ``init(row:)`` reads GRDB's row, without the row: every campaign page goes
+    /// through here, and a GRDB row (a value made for each column, then decoded through generic
+    /// conversions) was most of a page's cost.
+    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Subject] {
+        let prepared = try db.cachedStatement(sql: sql)
+        assert(prepared.columnNames.elementsEqual(columnNames), "a subject is read from SELECT \(Subject.columns)")
+        try prepared.setArguments(arguments)
+        let statement = prepared.sqliteStatement
+        defer { sqlite3_reset(statement) }
+        var subjects: [Subject] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { return subjects }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            var columns = SubjectColumns(statement: statement, sql: sql)
+            subjects.append(try Subject(
+                id: columns.integer(0), incidentID: columns.text(1), line: Int(columns.integer(2)), email: columns.optionalText(3),
+                firstName: columns.optionalText(4), lastName: columns.optionalText(5), language: columns.text(6),
+                fieldsJSON: columns.text(7), state: columns.text(8), stateReason: columns.optionalText(9),
+                attempts: Int(columns.integer(10)), nextAttemptAt: columns.optionalText(11), importedAt: columns.text(12),
+                updatedAt: columns.text(13), messageID: columns.optionalText(14), lastReply: columns.optionalText(15),
+                firstAttemptAt: columns.optionalText(16)))
+        }
+    }
+
     init(row: Row) throws {
         assert(row.columnNames.elementsEqual(Self.columnNames), "a subject is read from SELECT \(Subject.columns)")
         id = row[0]
@@ -578,5 +606,45 @@ public struct SubjectUpdate: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.messageID = messageID
         self.lastReply = lastReply
+    }
+}
+
+/// The columns of the row a statement is on, read as GRDB decodes them: a text as
+/// `String(cString:)` makes it, an integer from an INTEGER (or a whole REAL) column, NULL as nil
+/// where nil is allowed; any other value is an error naming the column.
+struct SubjectColumns {
+    let statement: SQLiteStatement
+    let sql: String
+
+    init(statement: SQLiteStatement, sql: String) {
+        self.statement = statement
+        self.sql = sql
+    }
+
+    func optionalText(_ column: Int32) throws -> String? {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT: return sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
+        default: throw mismatch(column, "a text")
+        }
+    }
+
+    func text(_ column: Int32) throws -> String {
+        guard let text = try optionalText(column) else { throw mismatch(column, "a text") }
+        return text
+    }
+
+    func integer(_ column: Int32) throws -> Int64 {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(statement, column)
+        case SQLITE_FLOAT:
+            guard let whole = Int64(exactly: sqlite3_column_double(statement, column)) else { throw mismatch(column, "an integer") }
+            return whole
+        default: throw mismatch(column, "an integer")
+        }
+    }
+
+    private func mismatch(_ column: Int32, _ expected: String) -> RegisterError {
+        .storage("subject", "column \(String(cString: sqlite3_column_name(statement, column))) is not \(expected) (SQL: \(sql))")
     }
 }
