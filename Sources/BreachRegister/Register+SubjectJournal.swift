@@ -96,9 +96,10 @@ extension Register {
         var records: [(seq: Int64, change: StateChange)] = []
         var end = 0
         var lineStart = 0
+        var fromLists: [String: [String]] = [:]
         for (index, byte) in bytes.enumerated() where byte == 10 {
             let line = bytes[lineStart..<index]
-            if let record = SubjectJournal.decode(line) { records.append(record) }
+            if let record = SubjectJournal.decode(line, fromLists: &fromLists) { records.append(record) }
             lineStart = index + 1
             end = lineStart
         }
@@ -236,7 +237,7 @@ package enum StateChangeValue {
 }
 
 /// A ``SubjectUpdate`` as the register stores it: states and times as text.
-package struct StateChange {
+package struct StateChange: Equatable {
     package var id: Int64
     /// Sorted raw states, or nil for any state.
     package var from: [String]?

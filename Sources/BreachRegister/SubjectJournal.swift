@@ -156,7 +156,47 @@ public final class SubjectJournal: @unchecked Sendable {
         out.append(10)
     }
 
-    static func decode(_ line: ArraySlice<UInt8>) -> (seq: Int64, change: StateChange)? {
+    /// Reads a line ``encode(_:_:into:)`` wrote; nil for a line it cannot have written. The
+    /// fields are taken as they are when none has an escape but `\N`; any other escape sends the
+    /// line to ``decodeEscaped(_:)``. `fromLists` keeps the lists of states already read (a
+    /// journal has a handful), so that each is split once.
+    static func decode(_ line: ArraySlice<UInt8>, fromLists: inout [String: [String]]) -> (seq: Int64, change: StateChange)? {
+        var fields: [String?] = []
+        fields.reserveCapacity(11)
+        var start = line.startIndex
+        var index = start
+        while true {
+            if index == line.endIndex || line[index] == 9 {
+                let field = line[start..<index]
+                if !field.contains(92) {
+                    fields.append(String(decoding: field, as: UTF8.self))
+                } else if field.count == 2, field.first == 92, field.last == 78 {
+                    fields.append(nil)
+                } else {
+                    return decodeEscaped(line)
+                }
+                if index == line.endIndex { break }
+                start = index + 1
+            }
+            index += 1
+        }
+        guard fields.count == 11, let seqText = fields[0], let seq = Int64(seqText), let idText = fields[1], let id = Int64(idText),
+              let state = fields[3], let attemptsText = fields[5], let attempts = Int(attemptsText), let stamp = fields[10] else { return nil }
+        let from = fields[2].map { text in
+            if let known = fromLists[text] { return known }
+            let list = text.split(separator: ",").map(String.init)
+            if fromLists.count < 64 { fromLists[text] = list }
+            return list
+        }
+        let change = StateChange(
+            id: id, from: from, state: state, reason: fields[4],
+            attempts: attempts, nextAttemptAt: fields[6], firstAttemptAt: fields[7], messageID: fields[8], lastReply: fields[9],
+            stamp: stamp)
+        return (seq, change)
+    }
+
+    /// ``decode(_:fromLists:)`` byte by byte, escapes undone.
+    static func decodeEscaped(_ line: ArraySlice<UInt8>) -> (seq: Int64, change: StateChange)? {
         var fields: [String?] = []
         var current: [UInt8] = []
         var isNull = false
