@@ -542,7 +542,7 @@ public struct Subject: Sendable, Equatable {
             guard code == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
             }
-            var columns = SubjectColumns(statement: statement, sql: sql)
+            let columns = SubjectColumns(statement: statement, sql: sql)
             subjects.append(try Subject(
                 id: columns.integer(0), incidentID: columns.text(1), line: Int(columns.integer(2)), email: columns.optionalText(3),
                 firstName: columns.optionalText(4), lastName: columns.optionalText(5), language: columns.text(6),
