@@ -47,10 +47,11 @@ extension Register: SubjectStore {
                         ORDER BY id LIMIT ?
                         """, arguments: [incidentID, incidentID, stamp, limit])
                     guard !ids.isEmpty else { return .commit }
-                    try Self.changingSubjects(db, ids: ids, actor: Self.foldActor, at: now) {
+                    try Self.changingSubjects(db, ids: ids, actor: Self.foldActor, at: now) { wrote in
+                        var bytes = SubjectDigest.RowBytes()
                         for id in ids {
                             let claim = SubjectUpdate(id: id, from: [.queued, .deferred], to: .sending)
-                            try Self.apply(StateChange(claim, stamp: stamp), db)
+                            try Self.apply(StateChange(claim, stamp: stamp), db, bytes: &bytes, wrote: wrote)
                         }
                     }
                     for id in ids {

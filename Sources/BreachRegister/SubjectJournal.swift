@@ -132,6 +132,11 @@ public final class SubjectJournal: @unchecked Sendable {
         func field(_ text: String?) {
             out.append(9)
             guard let text else { out.append(92); out.append(78); return }  // \N
+            // Nearly every text has nothing to escape: copied at once.
+            if !text.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+                out.append(contentsOf: text.utf8)
+                return
+            }
             for b in text.utf8 {
                 switch b {
                 case 92: out.append(92); out.append(92)
