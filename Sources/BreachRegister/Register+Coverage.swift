@@ -31,29 +31,9 @@ extension Register {
                                     _ change: () throws -> T) throws -> T {
         var lanes = try storedDigest(db)
         let before = lanes
-        try forEachDigest(db, ids) { lanes.subtract($1) }
+        try forEachDigest(db, ids) { lanes.subtract($0) }
         let result = try change()
-        try forEachDigest(db, ids) { lanes.add($1) }
-        try record(db, lanes, before, subjects: Set(ids).count, actor: actor, at: now)
-        return result
-    }
-
-    /// ``changingSubjects(_:ids:actor:at:_:)`` for `change`s that tell the digest of each row they
-    /// write (an UPDATE … RETURNING its columns) through the function they are given: the rows
-    /// are read once, before, rather than before and again after. A row written several times
-    /// counts as last written; a row not written keeps the digest read before.
-    static func changingSubjects<T>(_ db: Database, ids: [Int64], actor: String, at now: Date,
-                                    telling change: (_ wrote: (Int64, SubjectDigest) -> Void) throws -> T) throws -> T {
-        var lanes = try storedDigest(db)
-        let before = lanes
-        var rows: [Int64: SubjectDigest] = [:]
-        rows.reserveCapacity(ids.count)
-        try forEachDigest(db, ids) { id, digest in
-            lanes.subtract(digest)
-            rows[id] = digest
-        }
-        let result = try change { id, digest in rows[id] = digest }
-        for digest in rows.values { lanes.add(digest) }
+        try forEachDigest(db, ids) { lanes.add($0) }
         try record(db, lanes, before, subjects: Set(ids).count, actor: actor, at: now)
         return result
     }
@@ -85,7 +65,7 @@ extension Register {
     /// The digest of each subject of `ids`, as ``SubjectDigest/of(_:)-(Row)`` computes it from a
     /// row, read through SQLite's C API: a fold reads every person it changes twice, and GRDB's
     /// values (a string made for each column) were a third of its work.
-    private static func forEachDigest(_ db: Database, _ ids: [Int64], _ body: (Int64, SubjectDigest) -> Void) throws {
+    private static func forEachDigest(_ db: Database, _ ids: [Int64], _ body: (SubjectDigest) -> Void) throws {
         let unique = Array(Set(ids))
         var bytes = SubjectDigest.RowBytes()
         for start in stride(from: 0, to: unique.count, by: 500) {
@@ -103,7 +83,7 @@ extension Register {
                 }
                 bytes.reset()
                 for column in 0..<sqlite3_column_count(statement) { bytes.append(statement, column: column) }
-                body(sqlite3_column_int64(statement, 0), bytes.digest())  // `id` is the first of the columns
+                body(bytes.digest())
             }
         }
     }

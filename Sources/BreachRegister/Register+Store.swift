@@ -47,11 +47,10 @@ extension Register: SubjectStore {
                         ORDER BY id LIMIT ?
                         """, arguments: [incidentID, incidentID, stamp, limit])
                     guard !ids.isEmpty else { return .commit }
-                    try Self.changingSubjects(db, ids: ids, actor: Self.foldActor, at: now) { wrote in
-                        var bytes = SubjectDigest.RowBytes()
+                    try Self.changingSubjects(db, ids: ids, actor: Self.foldActor, at: now) {
                         for id in ids {
                             let claim = SubjectUpdate(id: id, from: [.queued, .deferred], to: .sending)
-                            try Self.apply(StateChange(claim, stamp: stamp), db, bytes: &bytes, wrote: wrote)
+                            try Self.apply(StateChange(claim, stamp: stamp), db)
                         }
                     }
                     for id in ids {

@@ -110,8 +110,8 @@ extension Register {
                 let fresh = records.filter { $0.seq > folded }
                 guard let last = fresh.last else { return 0 }
                 let at = ZonedTime(rfc3339: last.change.stamp)?.instant ?? Date()
-                try Self.changingSubjects(db, ids: fresh.map(\.change.id), actor: Self.foldActor, at: at) { wrote in
-                    try Self.fold(fresh.map(\.change), db, wrote: wrote)
+                try Self.changingSubjects(db, ids: fresh.map(\.change.id), actor: Self.foldActor, at: at) {
+                    try Self.fold(fresh.map(\.change), db)
                 }
                 try db.execute(sql: """
                     INSERT INTO subject_journal (journal_id, folded_seq) VALUES (?, ?)
@@ -127,19 +127,15 @@ extension Register {
     /// the campaign's, whose run has its own `campaign.run` entry with the person who started it.
     package static let foldActor = "breachmail"
 
-    /// Applies changes in order: each subject's own in order (subjects are independent rows);
-    /// tells `wrote` the digest of each row written.
-    static func fold(_ changes: [StateChange], _ db: Database, wrote: (Int64, SubjectDigest) -> Void) throws {
-        var bytes = SubjectDigest.RowBytes()
-        try StateChange.fold(changes) { try apply($0, db, bytes: &bytes, wrote: wrote) }
+    /// Applies changes in order: each subject's own in order (subjects are independent rows).
+    static func fold(_ changes: [StateChange], _ db: Database) throws {
+        try StateChange.fold(changes) { try apply($0, db) }
     }
 
-    /// Applies one change to its subject and tells `wrote` the digest of the row written (read
-    /// back by the UPDATE's RETURNING, with `bytes`); returns whether the subject changed (its
-    /// `from` condition held).
+    /// Applies one change to its subject; returns whether the subject changed (its `from`
+    /// condition held).
     @discardableResult
-    static func apply(_ c: StateChange, _ db: Database, bytes: inout SubjectDigest.RowBytes,
-                      wrote: (Int64, SubjectDigest) -> Void) throws -> Bool {
+    static func apply(_ c: StateChange, _ db: Database) throws -> Bool {
         // Cached: a campaign runs the same few statements for every message. Bound through
         // SQLite's C API: GRDB's arguments (existentials, made again from the values for each
         // change) were a fifth of a fold's work.
@@ -155,19 +151,11 @@ extension Register {
                 text.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), sqliteTransient) }
             }
         }
-        var changed = false
-        while true {
-            let code = sqlite3_step(statement)
-            if code == SQLITE_DONE { return changed }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            // The row as written: its digest, as the rows are read for it (`id` first).
-            bytes.reset()
-            for column in 0..<sqlite3_column_count(statement) { bytes.append(statement, column: column) }
-            wrote(sqlite3_column_int64(statement, 0), bytes.digest())
-            changed = true
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
+        return sqlite3_changes(db.sqliteConnection) > 0
     }
 }
 
@@ -202,16 +190,12 @@ extension StateChange {
 
     /// SQLite's UPDATE for a change whose `from` condition has `fromCount` states (nil: none),
     /// its text made once for each of the usual shapes.
-    /// It returns the row written, the people's digest's columns.
     static func sqliteUpdate(fromCount: Int?) -> String {
         guard let count = fromCount else { return sqliteUpdateAnyState }
-        return count < sqliteUpdates.count ? sqliteUpdates[count] : sqliteUpdateReturning(fromCount: count)
+        return count < sqliteUpdates.count ? sqliteUpdates[count] : updateSQL(fromCount: count, placeholder: { _ in "?" })
     }
-    private static let sqliteUpdateAnyState = sqliteUpdateReturning(fromCount: nil)
-    private static let sqliteUpdates = (0..<8).map { sqliteUpdateReturning(fromCount: $0) }
-    private static func sqliteUpdateReturning(fromCount: Int?) -> String {
-        updateSQL(fromCount: fromCount, placeholder: { _ in "?" }) + " RETURNING \(SubjectDigest.columns)"
-    }
+    private static let sqliteUpdateAnyState = updateSQL(fromCount: nil, placeholder: { _ in "?" })
+    private static let sqliteUpdates = (0..<8).map { updateSQL(fromCount: $0, placeholder: { _ in "?" }) }
 
     /// The UPDATE that applies this change, its parameters written by `placeholder(n)` (1-based),
     /// and the values to bind, in order.

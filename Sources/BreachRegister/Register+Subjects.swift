@@ -141,11 +141,8 @@ extension Register {
         let stamp = RFC3339UTC.format(now)
         do {
             return try pool.write { db in
-                try Self.changingSubjects(db, ids: updates.map(\.id), actor: Self.foldActor, at: now) { wrote in
-                    var bytes = SubjectDigest.RowBytes()
-                    return try updates.reduce(0) { changed, u in
-                        try Self.apply(StateChange(u, stamp: stamp), db, bytes: &bytes, wrote: wrote) ? changed + 1 : changed
-                    }
+                try Self.changingSubjects(db, ids: updates.map(\.id), actor: Self.foldActor, at: now) {
+                    try updates.reduce(0) { changed, u in try Self.apply(StateChange(u, stamp: stamp), db) ? changed + 1 : changed }
                 }
             }
         } catch { throw Self.map(error, path) }
