@@ -319,7 +319,12 @@ package struct SubjectDigest: Equatable {
         }
 
         package func digest() -> SubjectDigest {
-            SHA256.hash(data: bytes).withUnsafeBytes { raw in
+            // The bytes handed over as a buffer: `SHA256.hash(data:)` is generic over
+            // `DataProtocol`, run unspecialised from this module (its regions walked, metadata
+            // looked up) for every row an import or a fold digests.
+            var hasher = SHA256()
+            bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            return hasher.finalize().withUnsafeBytes { raw in
                 var lanes = SIMD4<UInt64>.zero
                 for lane in 0..<4 {
                     var value: UInt64 = 0
