@@ -68,19 +68,12 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
                 if i == n || b[i] == UInt8(ascii: ".") {
                     let count = i - start
                     guard count >= 1, count <= 63, b[start] != UInt8(ascii: "-"), b[i - 1] != UInt8(ascii: "-") else { return nil }
-                    if count >= 4, b[start] | 0x20 == UInt8(ascii: "x"), b[start + 1] | 0x20 == UInt8(ascii: "n"),
-                       b[start + 2] == UInt8(ascii: "-"), b[start + 3] == UInt8(ascii: "-") {
-                        return nil
-                    }
+                    if count >= 4, startsALabel(b, at: start) { return nil }
                     labels += 1
                     start = i + 1
                 } else {
-                    let c = b[i]
-                    if c >= 65, c <= 90 {
-                        upper = true
-                    } else if !((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45) {
-                        return nil
-                    }
+                    guard isLDHByte(b[i]) else { return nil }
+                    if b[i] >= 65, b[i] <= 90 { upper = true }
                 }
                 i += 1
             }
@@ -205,14 +198,17 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         name.utf8.withContiguousStorageIfAvailable { b in
             var i = 0
             while i + 3 < b.count {
-                if (i == 0 || b[i - 1] == UInt8(ascii: ".")), b[i] | 0x20 == UInt8(ascii: "x"), b[i + 1] | 0x20 == UInt8(ascii: "n"),
-                   b[i + 2] == UInt8(ascii: "-"), b[i + 3] == UInt8(ascii: "-") {
-                    return true
-                }
+                if (i == 0 || b[i - 1] == UInt8(ascii: ".")), startsALabel(b, at: i) { return true }
                 i += 1
             }
             return false
         } ?? name.lowercased().split(separator: ".").contains { $0.hasPrefix("xn--") }
+    }
+
+    /// Whether `xn--` (any case) is at `i` in `b`, which has at least four bytes from `i`.
+    private static func startsALabel(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        b[i] | 0x20 == UInt8(ascii: "x") && b[i + 1] | 0x20 == UInt8(ascii: "n")
+            && b[i + 2] == UInt8(ascii: "-") && b[i + 3] == UInt8(ascii: "-")
     }
 
     /// A letter of either case, a digit or a hyphen.

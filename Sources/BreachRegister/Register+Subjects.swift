@@ -616,11 +616,6 @@ struct SubjectColumns {
     let statement: SQLiteStatement
     let sql: String
 
-    init(statement: SQLiteStatement, sql: String) {
-        self.statement = statement
-        self.sql = sql
-    }
-
     func optionalText(_ column: Int32) throws -> String? {
         switch sqlite3_column_type(statement, column) {
         case SQLITE_NULL: return nil
