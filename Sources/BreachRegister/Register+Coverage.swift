@@ -38,6 +38,16 @@ extension Register {
         return result
     }
 
+    /// Runs `change`, which changes `people` subjects and returns how the digest moved (the rows
+    /// after, less the rows before: ``Register/foldReadingOnce(_:_:)``), and records the digest as
+    /// ``changingSubjects(_:ids:actor:at:_:)`` does.
+    static func changingSubjects(_ db: Database, people: Int, actor: String, at now: Date, _ change: () throws -> SubjectDigest) throws {
+        var lanes = try storedDigest(db)
+        let before = lanes
+        lanes.add(try change())
+        try record(db, lanes, before, subjects: people, actor: actor, at: now)
+    }
+
     /// At the end of an import: its rows, whose digest is `digest`, join the register's.
     static func subjectsImported(_ db: Database, digest: SubjectDigest, actor: String, at now: Date) throws {
         var lanes = try storedDigest(db)
@@ -319,11 +329,16 @@ package struct SubjectDigest: Equatable {
         }
 
         package func digest() -> SubjectDigest {
+            bytes.withUnsafeBytes { Self.digest($0) }
+        }
+
+        /// The digest of a row's bytes given as a buffer.
+        static func digest(_ buffer: UnsafeRawBufferPointer) -> SubjectDigest {
             // The bytes handed over as a buffer: `SHA256.hash(data:)` is generic over
             // `DataProtocol`, run unspecialised from this module (its regions walked, metadata
             // looked up) for every row an import or a fold digests.
             var hasher = SHA256()
-            bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: buffer)
             return hasher.finalize().withUnsafeBytes { raw in
                 var lanes = SIMD4<UInt64>.zero
                 for lane in 0..<4 {

@@ -110,9 +110,9 @@ extension Register {
                 let fresh = records.filter { $0.seq > folded }
                 guard let last = fresh.last else { return 0 }
                 let at = ZonedTime(rfc3339: last.change.stamp)?.instant ?? Date()
-                try Self.changingSubjects(db, ids: fresh.map(\.change.id), actor: Self.foldActor, at: at) {
-                    try Self.fold(fresh.map(\.change), db)
-                }
+                // Each person's row read once (``foldReadingOnce(_:_:)``), its digest moved by what was written.
+                let (delta, people) = try Self.foldReadingOnce(db, fresh.map(\.change))
+                try Self.changingSubjects(db, people: people, actor: Self.foldActor, at: at) { delta }
                 try db.execute(sql: """
                     INSERT INTO subject_journal (journal_id, folded_seq) VALUES (?, ?)
                     ON CONFLICT (journal_id) DO UPDATE SET folded_seq = excluded.folded_seq
@@ -126,11 +126,6 @@ extension Register {
     /// The actor of the `subjects.digest` entries of folds and direct updates: the changes are
     /// the campaign's, whose run has its own `campaign.run` entry with the person who started it.
     package static let foldActor = "breachmail"
-
-    /// Applies changes in order: each subject's own in order (subjects are independent rows).
-    static func fold(_ changes: [StateChange], _ db: Database) throws {
-        try StateChange.fold(changes) { try apply($0, db) }
-    }
 
     /// Applies one change to its subject; returns whether the subject changed (its `from`
     /// condition held).

@@ -24,7 +24,8 @@ import Testing
         let incident = try IncidentFile.load(CommandRunner.packageRoot.appendingPathComponent("Config/examples/incident.yaml"))
         let id = try register.openIncident(incident, actor: "test", at: now).id
         let csv = dir.file("\(name).csv")
-        try Data(("email\n" + (0..<30).map { "p\($0)@example.org\n" }.joined()).utf8).write(to: csv)
+        // Names beyond ASCII: a fold copies the columns it does not change into the row's digest as read.
+        try Data(("email;first_name\n" + (0..<30).map { "p\($0)@example.org;Zoë \($0) 📨\n" }.joined()).utf8).write(to: csv)
         _ = try SubjectImporter.run(file: csv, into: register, incidentID: id, options: .init(),
                                     reportDirectory: dir.file("imports-\(name)"), actor: "test", at: now)
         return (register, id, try register.subjects(incidentID: id).map(\.id))
@@ -50,7 +51,7 @@ import Testing
                                           lastReply: "250 \(out.count)", firstAttemptAt: time), time + 1))
             } else {
                 let from = Bool.random(using: &random) ? nil : Set(states.filter { _ in Bool.random(using: &random) })
-                out.append((SubjectUpdate(id: id, from: from, to: states.randomElement(using: &random)!, reason: "r\(out.count)",
+                out.append((SubjectUpdate(id: id, from: from, to: states.randomElement(using: &random)!, reason: "r\(out.count) Größe ✓",
                                           countsAsAttempt: Bool.random(using: &random),
                                           messageID: Bool.random(using: &random) ? "<n\(out.count)@x>" : nil), time))
             }
@@ -97,6 +98,9 @@ import Testing
         #expect(Set(expected.map { $0.prefix(while: { $0 != "|" }) }).count > 3)  // the changes did move people
         #expect(try rows(logged, loggedID) == expected)
         #expect(try logged.foldJournals() == 0)
+        // The people's digest the folds moved from what they wrote is the one recomputed from the rows.
+        #expect(try logged.verify().isIntact)
+        #expect(try direct.verify().isIntact)
     }
 
     /// Issue 18 §3: a long run's journal is emptied as it goes and stays bounded, and the
