@@ -60,6 +60,13 @@ timer=()
 # CPU seconds (user + system) the whole machine spent so far: the run's share of the database and the sink
 # is its difference minus the workers' own.
 busy() { awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat; }
+# CPU seconds (user + system) of processes: of the database's (every process of the `postgres` user,
+# with what the backends that ended left in their parent's count) and of the sink.
+ticks=$(getconf CLK_TCK)
+cputime() { local p t=0; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }' || echo 0))); done
+            awk -v t="$t" -v k="$ticks" 'BEGIN { printf "%.2f", t / k }'; }
+dbcpu() { cputime $(pgrep -u postgres); }
+sinkcpu() { cputime "$sink"; }
 
 # The private cluster: trust on the loopback only, fsync on (the figures are a real register's).
 mkdir -p "$pgdata"
@@ -99,9 +106,11 @@ prepare() {
 
 # Runs N workers on the directory at once; prints "seconds machine-cpu-seconds peak-kib/cpu-seconds-per-worker…".
 run() {
-    local dir=$1 n=$2 pids=() t0 t1 c0 c1 i peaks=()
+    local dir=$1 n=$2 pids=() t0 t1 c0 c1 d0 d1 k0 k1 i peaks=()
     t0=$(now)
     c0=$(busy)
+    d0=$(dbcpu)
+    k0=$(sinkcpu)
     for ((i = 0; i < n; i++)); do
         "${timer[@]}" "$breachmail" subjects notify --dir "$dir" BR-2026-0001 >"$work/notify-$i.log" 2>"$work/notify-$i.err" &
         pids+=($!)
@@ -109,18 +118,21 @@ run() {
     for p in "${pids[@]}"; do wait "$p" || { cat "$work"/notify-*.err >&2; exit 1; }; done
     t1=$(now)
     c1=$(busy)
+    sleep 0.2  # the backends of the workers' connections reaped
+    d1=$(dbcpu)
+    k1=$(sinkcpu)
     for ((i = 0; i < n; i++)); do
         peaks+=("$(tail -1 "$work/notify-$i.err" | awk 'NF == 3 && $1 ~ /^[0-9]+$/ { printf "%d/%.1fs", $1, $2 + $3; ok = 1 } END { if (!ok) printf "-" }')")
     done
-    echo "$(elapsed "$t0" "$t1") $(elapsed "$c0" "$c1") ${peaks[*]}"
+    echo "$(elapsed "$t0" "$t1") $(elapsed "$c0" "$c1") $(elapsed "$d0" "$d1") $(elapsed "$k0" "$k1") ${peaks[*]}"
 }
 
 rows=()
 echo "— SQLite, 1 process, $count people, $connections connections"
 prepare "$work/sqlite" ""
-read -r s cpu peaks <<<"$(run "$work/sqlite" 1)"
+read -r s cpu dbs sinks peaks <<<"$(run "$work/sqlite" 1)"
 claims=$(sqlite3 "$work/sqlite/register.sqlite" "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
-rows+=("sqlite 1 $imported $s $claims $cpu $peaks")
+rows+=("sqlite 1 $imported $s $claims $cpu $dbs $sinks $peaks")
 rm -rf "$work/sqlite"
 
 for n in "${workers[@]}"; do
@@ -128,24 +140,24 @@ for n in "${workers[@]}"; do
     db="bench_$n"
     psql -d postgres -c "CREATE DATABASE $db" >/dev/null
     prepare "$work/pg-$n" "postgres://postgres@127.0.0.1:$pgport/$db?sslmode=disable"
-    read -r s cpu peaks <<<"$(run "$work/pg-$n" "$n")"
+    read -r s cpu dbs sinks peaks <<<"$(run "$work/pg-$n" "$n")"
     claims=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM history WHERE kind = 'subjects.digest'")
     sent=$(psql -d "$db" -At -c "SELECT COUNT(*) FROM subject WHERE state = 'submitted'")
     [ "$sent" = "$count" ] || echo "  warning: $sent of $count submitted" >&2
-    rows+=("postgres $n $imported $s $claims $cpu $peaks")
+    rows+=("postgres $n $imported $s $claims $cpu $dbs $sinks $peaks")
     rm -rf "$work/pg-$n"
 done
 
 echo
 echo "Campaign of $count people to smtp-sink on 127.0.0.1, $connections connections per worker, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "claims/s counts the register's subject changes (claims, outcomes) appended per second."
-echo "import: the whole \`subjects import\` of the people; cpu s: what the whole machine spent during the campaign (workers, database, sink); per worker: peak RSS (KiB)/its own CPU seconds."
-printf '%-9s %8s %7s %9s %9s %9s %7s  %s\n' register import workers seconds msg/s claims/s 'cpu s' 'per worker'
+echo "import: the whole \`subjects import\` of the people; cpu s: what the whole machine spent during the campaign (workers, database, sink), db and sink: the database's processes' and the sink's share of it; per worker: peak RSS (KiB)/its own CPU seconds."
+printf '%-9s %8s %7s %9s %9s %9s %7s %6s %6s  %s\n' register import workers seconds msg/s claims/s 'cpu s' db sink 'per worker'
 base=
 for row in "${rows[@]}"; do
-    read -r store n imported s claims cpu peaks <<<"$row"
+    read -r store n imported s claims cpu dbs sinks peaks <<<"$row"
     r=$(rate "$count" "$s")
     [ "$store" = sqlite ] && base=$r
     vs=$([ -n "$base" ] && awk -v a="$r" -v b="$base" 'BEGIN { printf " (%.0f %% of SQLite)", 100 * a / b }')
-    printf '%-9s %7.2fs %7d %9.2f %9d %9d %7.1f  %s%s\n' "$store" "$imported" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$cpu" "$peaks" "$vs"
+    printf '%-9s %7.2fs %7d %9.2f %9d %9d %7.1f %6.1f %6.1f  %s%s\n' "$store" "$imported" "$n" "$s" "$r" "$(rate "$claims" "$s")" "$cpu" "$dbs" "$sinks" "$peaks" "$vs"
 done

@@ -22,6 +22,15 @@ public enum TextEscaping {
     /// result is also valid JavaScript.
     public static func appendJSONString(_ text: String, to out: inout String) {
         out += "\""
+        // Most texts (addresses, times, states, replies) have nothing to escape: appended at
+        // once, after one scan of their bytes (scalar by scalar, a worker's outcomes took 6 % of
+        // its time). A lead byte 0xE2 may start U+2028 or U+2029: such a text goes the long way.
+        var copy = text
+        if !copy.withUTF8({ $0.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 } }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

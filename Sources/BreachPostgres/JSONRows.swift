@@ -38,7 +38,9 @@ struct JSONRows {
     private mutating func key(_ name: String) {
         if !firstKey { text += "," }
         firstKey = false
-        text += "\"" + name + "\":"
+        text += "\""
+        text += name
+        text += "\":"
     }
 }
 

@@ -359,5 +359,8 @@ struct PostgresRecord {
         try row[index].decode(T.self)
     }
 
+    /// The bytes of column `index` as the server sent them (nil for NULL): a text column's UTF-8.
+    func bytes(at index: Int) -> ByteBuffer? { row[index].bytes }
+
     var count: Int { row.count }
 }

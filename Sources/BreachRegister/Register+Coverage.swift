@@ -262,6 +262,13 @@ package struct SubjectDigest: Equatable {
             bytes.append(0x1F)
         }
 
+        /// A text given as its UTF-8 bytes: what ``append(_:)-(String?)`` appends for it.
+        package mutating func appendText<Bytes: Collection<UInt8>>(_ utf8: Bytes) {
+            bytes.append(UInt8(ascii: "v"))
+            bytes.append(contentsOf: utf8)
+            bytes.append(0x1F)
+        }
+
         /// A column of the row `statement` is on, as ``SubjectDigest/of(_:)-(Row)`` reads it
         /// through GRDB: a text as `String(cString:)` makes it (up to a NUL, invalid UTF-8
         /// replaced), here without a string when it is plain ASCII.
