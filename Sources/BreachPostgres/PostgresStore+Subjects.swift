@@ -38,9 +38,10 @@ extension PostgresStore: SubjectStore {
                 bytes.append(nil as String?)
                 continue
             }
-            let text = cell.readableBytesView
-            if column == start { id = Int64(String(decoding: text, as: UTF8.self)) ?? 0 }
-            bytes.appendText(text)
+            cell.withUnsafeReadableBytes { text in
+                if column == start { id = Int64(String(decoding: text, as: UTF8.self)) ?? 0 }
+                bytes.appendText(text)
+            }
         }
         return (id, bytes.digest())
     }

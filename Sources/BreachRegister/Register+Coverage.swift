@@ -262,8 +262,9 @@ package struct SubjectDigest: Equatable {
             bytes.append(0x1F)
         }
 
-        /// A text given as its UTF-8 bytes: what ``append(_:)-(String?)`` appends for it.
-        package mutating func appendText<Bytes: Collection<UInt8>>(_ utf8: Bytes) {
+        /// A text given as its UTF-8 bytes: what ``append(_:)-(String?)`` appends for it. (Not
+        /// generic: called from another module, a generic one ran unspecialised, byte by byte.)
+        package mutating func appendText(_ utf8: UnsafeRawBufferPointer) {
             bytes.append(UInt8(ascii: "v"))
             bytes.append(contentsOf: utf8)
             bytes.append(0x1F)
