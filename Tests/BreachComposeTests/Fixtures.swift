@@ -89,7 +89,7 @@ enum Fixture {
 
     static let sender = try! Mailbox(displayName: "Club Sportif Ëttelbréck – DPO", address: "dpo@cs-ettelbreck.lu")
     static let authorityBox = try! Mailbox(displayName: "CNPD", address: "databreach@cnpd.lu")
-    static let builder = try! MIMEBuilder(messageIDDomain: "mail.cs-ettelbreck.lu")
+    static let builder = try! MIMEBuilder(messageIDDomain: "mail.cs-ettelbreck.lu", clock: { 1_793_000_000_000 })
 
     /// The full message with a fixed Message-ID and boundaries.
     static func message(_ kind: MessageKind, _ language: Language, seed: UInt64 = 7) throws -> BuiltMessage {
