@@ -8,12 +8,13 @@ import GRDBSQLite
 /// ``Register/apply(_:_:)`` applies a change with an UPDATE that tests its `from` condition in
 /// SQL, and ``Register/changingSubjects(_:ids:actor:at:_:)`` reads every person it changes twice
 /// for the people's digest (the row as it was, taken out; as it is, added). A campaign's fold
-/// changes thousands of people a second; here each row is
-/// read once, the changes are applied to it in Swift with exactly the UPDATE's rules
-/// (``StateChange/updateSQL(fromCount:placeholder:)``), the result written with a plain UPDATE
-/// by id, and the digest of the row after is made from what was written. The fold holds the
-/// register's write transaction from the read to the write: nothing else changes the rows
-/// between them. A differential test keeps the two ways equal (`FoldOnceTests`).
+/// changes thousands of people a second; here each row is read once, the changes are applied to
+/// it in Swift with exactly the UPDATE's rules (``StateChange/updateSQL(fromCount:placeholder:)``),
+/// the result written by id (the columns a change kept are left as they are stored), and the
+/// digest of the row after is made from what was written. The fold holds the register's write
+/// transaction from the read to the write: nothing else changes the rows between them. A
+/// differential test keeps the two ways equal
+/// (`SubjectJournalTests.foldingTheJournalEqualsApplyingEachChangeAtOnce`).
 extension Register {
     /// Applies `changes` in order (each person's own in order) inside the current transaction;
     /// returns the change of the people's digest (the rows after, less the rows before) and how
@@ -62,10 +63,13 @@ extension Register {
         return (delta, everybody)
     }
 
-    /// What a fold writes to a person: every column a ``StateChange`` changes, by id.
+    /// What a fold writes to a person, by id: the columns every change writes, and those a change
+    /// may keep (first attempt, Message-ID, reply) only when one gave them (their flag 1).
     static let foldUpdate = """
-        UPDATE subject SET state = ?, state_reason = ?, attempts = ?, next_attempt_at = ?, first_attempt_at = ?,
-            updated_at = ?, message_id = ?, last_reply = ? WHERE id = ?
+        UPDATE subject SET state = ?1, state_reason = ?2, attempts = ?3, next_attempt_at = ?4,
+            first_attempt_at = CASE WHEN ?10 THEN ?5 ELSE first_attempt_at END, updated_at = ?6,
+            message_id = CASE WHEN ?11 THEN ?7 ELSE message_id END, last_reply = CASE WHEN ?12 THEN ?8 ELSE last_reply END
+        WHERE id = ?9
         """
 }
 
@@ -182,20 +186,30 @@ private struct FoldPerson {
         return true
     }
 
-    /// Writes the person's changed columns with ``Register/foldUpdate``.
+    /// Writes the person's changed columns with ``Register/foldUpdate``: a column as stored is
+    /// left as it is (never written back from what was read).
     func write(_ statement: SQLiteStatement, id: Int64, _ rows: FoldRows, _ db: Database) throws {
         sqlite3_reset(statement)
         defer { sqlite3_clear_bindings(statement) }
-        func bind(_ value: FoldValue, _ index: Int32) {
+        func bind(_ value: FoldValue, _ index: Int32, flag: Int32? = nil) {
             switch value {
-            case .stored(nil), .given(nil):
-                sqlite3_bind_null(statement, index)
-            case .stored(let range?):
-                rows.bytes.bytes.withUnsafeBufferPointer {
-                    _ = sqlite3_bind_text(statement, index, UnsafeRawPointer($0.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self),
-                                          Int32(range.count), foldTransient)
+            case .stored(let range):
+                // Only the columns a change may keep are ever left as stored (`flag` 0); the others
+                // were all given by the change that applied.
+                if let flag { sqlite3_bind_int(statement, flag, 0) }
+                if let range {
+                    rows.bytes.bytes.withUnsafeBufferPointer {
+                        _ = sqlite3_bind_text(statement, index, UnsafeRawPointer($0.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self),
+                                              Int32(range.count), foldTransient)
+                    }
+                } else {
+                    sqlite3_bind_null(statement, index)
                 }
+            case .given(nil):
+                if let flag { sqlite3_bind_int(statement, flag, 1) }
+                sqlite3_bind_null(statement, index)
             case .given(var text?):
+                if let flag { sqlite3_bind_int(statement, flag, 1) }
                 text.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), foldTransient) }
             }
         }
@@ -203,10 +217,10 @@ private struct FoldPerson {
         bind(reason, 2)
         if let attempts { sqlite3_bind_int64(statement, 3, attempts) } else { sqlite3_bind_null(statement, 3) }
         bind(nextAttempt, 4)
-        bind(firstAttempt, 5)
+        bind(firstAttempt, 5, flag: 10)
         bind(updatedAt, 6)
-        bind(messageID, 7)
-        bind(lastReply, 8)
+        bind(messageID, 7, flag: 11)
+        bind(lastReply, 8, flag: 12)
         sqlite3_bind_int64(statement, 9, id)
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
