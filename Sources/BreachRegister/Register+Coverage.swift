@@ -79,22 +79,29 @@ extension Register {
         let unique = Array(Set(ids))
         var bytes = SubjectDigest.RowBytes()
         for start in stride(from: 0, to: unique.count, by: 500) {
-            let batch = unique[start..<min(start + 500, unique.count)]
-            let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
-            // Prepared for this batch, not cached: its length changes from one fold to the next.
-            let prepared = try db.makeStatement(sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))")
-            let statement = prepared.sqliteStatement
-            for (offset, id) in batch.enumerated() { sqlite3_bind_int64(statement, Int32(offset + 1), id) }
-            while true {
-                let code = sqlite3_step(statement)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
+            try eachDigestRow(db, unique[start..<min(start + 500, unique.count)]) { statement in
                 bytes.reset()
                 for column in 0..<sqlite3_column_count(statement) { bytes.append(statement, column: column) }
                 body(bytes.digest())
             }
+        }
+    }
+
+    /// Runs `row` on each subject of `ids` (at most SQLite's parameters), its statement on the
+    /// row's ``SubjectDigest/columns``, read through SQLite's C API.
+    static func eachDigestRow(_ db: Database, _ ids: ArraySlice<Int64>, _ row: (SQLiteStatement) -> Void) throws {
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        // Prepared for this batch, not cached: its length changes from one fold to the next.
+        let prepared = try db.makeStatement(sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))")
+        let statement = prepared.sqliteStatement
+        for (offset, id) in ids.enumerated() { sqlite3_bind_int64(statement, Int32(offset + 1), id) }
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            row(statement)
         }
     }
 

@@ -92,17 +92,7 @@ private struct FoldRows {
         bytes.reset()
         bounds.removeAll(keepingCapacity: true)
         position.removeAll(keepingCapacity: true)
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        // Prepared for this batch, not cached: its length changes from one batch to the next.
-        let prepared = try db.makeStatement(sql: "SELECT \(SubjectDigest.columns) FROM subject WHERE id IN (\(marks))")
-        let statement = prepared.sqliteStatement
-        for (offset, id) in ids.enumerated() { sqlite3_bind_int64(statement, Int32(offset + 1), id) }
-        while true {
-            let code = sqlite3_step(statement)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+        try Register.eachDigestRow(db, ids[...]) { statement in
             position[sqlite3_column_int64(statement, 0)] = bounds.count / (Self.columns + 1)
             bounds.append(bytes.bytes.count)
             for column in 0..<Int32(Self.columns) {
