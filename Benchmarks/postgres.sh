@@ -57,13 +57,13 @@ if [ -z "$breachmail" ]; then
 fi
 timer=()
 [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%M %U %S')
-# CPU seconds (user + system) the whole machine spent so far: the run's share of the database and the sink
-# is its difference minus the workers' own.
+# CPU seconds (user + system) the whole machine spent so far.
 busy() { awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat; }
 # CPU seconds (user + system) of processes: of the database's (every process of the `postgres` user,
 # with what the backends that ended left in their parent's count) and of the sink.
 ticks=$(getconf CLK_TCK)
-cputime() { local p t=0; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }' || echo 0))); done
+# A process gone meanwhile counts 0 (awk prints its sum even with nothing read).
+cputime() { local p t=0; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ s = $12 + $13 + $14 + $15 } END { print s + 0 }'))); done
             awk -v t="$t" -v k="$ticks" 'BEGIN { printf "%.2f", t / k }'; }
 dbcpu() { cputime $(pgrep -u postgres); }
 sinkcpu() { cputime "$sink"; }

@@ -176,13 +176,20 @@ public struct MIMEBuilder: Sendable {
     /// its last pages. The 16 random characters after it keep each Message-ID unique and unguessable
     /// (RFC 5322 §3.6.4 suggests the time and a unique value).
     static func messageIDTime(_ milliseconds: UInt64) -> String {
-        var bytes = [UInt8](repeating: 0, count: 9)
+        var bytes: [UInt8] = []
+        appendMessageIDTime(milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``messageIDTime(_:)``'s nine characters to `bytes`.
+    private static func appendMessageIDTime(_ milliseconds: UInt64, to bytes: inout [UInt8]) {
+        let start = bytes.count
         var rest = milliseconds
-        for index in (0..<9).reversed() {
-            bytes[index] = alphabet[Int(rest & 31)]
+        for _ in 0..<9 {
+            bytes.append(alphabet[Int(rest & 31)])
             rest >>= 5
         }
-        return String(decoding: bytes, as: UTF8.self)
+        bytes[start...].reverse()
     }
 
     /// Builds the message with the system's random generator for the Message-ID and boundaries.
@@ -220,7 +227,14 @@ public struct MIMEBuilder: Sendable {
 
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8Count * 2 + (html?.utf8Count ?? 0) * 2 + 1024)
-        let id = Self.messageIDTime(clock()) + Self.token(&random, 16) + "@" + messageIDDomain
+        // The time, the random characters and the domain written into one buffer: one string per message.
+        var idBytes: [UInt8] = []
+        idBytes.reserveCapacity(26 + messageIDDomain.utf8.count)
+        Self.appendMessageIDTime(clock(), to: &idBytes)
+        Self.appendToken(&random, 16, to: &idBytes)
+        idBytes.append(UInt8(ascii: "@"))
+        idBytes.append(contentsOf: messageIDDomain.utf8)
+        let id = String(decoding: idBytes, as: UTF8.self)
 
         let common = common.flatMap { $0.matches(message) ? $0 : nil } ?? CommonHeaders(message)
         out.append(contentsOf: common.beforeTo)
@@ -347,6 +361,12 @@ public struct MIMEBuilder: Sendable {
     private static func token(_ random: inout some RandomNumberGenerator, _ count: Int) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
+        appendToken(&random, count, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `count` random base-32 characters to `bytes`.
+    private static func appendToken(_ random: inout some RandomNumberGenerator, _ count: Int, to bytes: inout [UInt8]) {
         var bits = random.next()
         var left = 12
         for _ in 0..<count {
@@ -355,7 +375,6 @@ public struct MIMEBuilder: Sendable {
             bits >>= 5
             left -= 1
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func checkHeaderName(_ name: String) throws(HeaderValueError) {

@@ -22,45 +22,36 @@ extension Register {
     static func foldReadingOnce(_ db: Database, _ changes: [StateChange]) throws -> (delta: SubjectDigest, people: Int) {
         // Each person's changes in order: the indexes of the changes, by person then by place.
         let order = changes.indices.sorted { changes[$0].id != changes[$1].id ? changes[$0].id < changes[$1].id : $0 < $1 }
+        // Each person's changes: a run of `order`.
+        var chains: [(id: Int64, changes: Range<Int>)] = []
+        var first = 0
+        while first < order.count {
+            let id = changes[order[first]].id
+            var end = first + 1
+            while end < order.count, changes[order[end]].id == id { end += 1 }
+            chains.append((id, first..<end))
+            first = end
+        }
         var delta = SubjectDigest.zero
-        var everybody = 0
         var rows = FoldRows()
         var after = SubjectDigest.RowBytes()
         let update = try db.cachedStatement(sql: Self.foldUpdate).sqliteStatement
-        var start = 0
-        while start < order.count {
+        for start in stride(from: 0, to: chains.count, by: 500) {
             // A batch of up to 500 people: their rows read at once.
-            var end = start, people = 0
-            var ids: [Int64] = []
-            while end < order.count, people < 500 || changes[order[end]].id == changes[order[end - 1]].id {
-                if end == start || changes[order[end]].id != changes[order[end - 1]].id {
-                    ids.append(changes[order[end]].id)
-                    people += 1
-                }
-                end += 1
+            let batch = chains[start..<min(start + 500, chains.count)]
+            try rows.read(db, batch.map(\.id))
+            for (id, range) in batch {
+                guard let row = rows.position[id] else { continue }  // no such person: nothing to change
+                var person = FoldPerson(rows, row)
+                var applied = false
+                for k in range where person.apply(changes[order[k]], rows) { applied = true }
+                guard applied else { continue }
+                try person.write(update, id: id, rows, db)
+                delta.subtract(rows.digest(row))
+                delta.add(person.digest(rows, row, into: &after))
             }
-            everybody += ids.count
-            try rows.read(db, ids)
-            var index = start
-            while index < end {
-                let id = changes[order[index]].id
-                var chainEnd = index
-                while chainEnd < end, changes[order[chainEnd]].id == id { chainEnd += 1 }
-                if let row = rows.position[id] {
-                    var person = FoldPerson(rows, row)
-                    var applied = false
-                    for k in index..<chainEnd where person.apply(changes[order[k]], rows) { applied = true }
-                    if applied {
-                        try person.write(update, id: id, rows, db)
-                        delta.subtract(rows.digest(row))
-                        delta.add(person.digest(rows, row, into: &after))
-                    }
-                }
-                index = chainEnd
-            }
-            start = end
         }
-        return (delta, everybody)
+        return (delta, chains.count)
     }
 
     /// What a fold writes to a person, by id: the columns every change writes, and those a change
