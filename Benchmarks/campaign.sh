@@ -48,8 +48,8 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 breachmail=${BREACHMAIL_BIN:-}
 if [ -z "$breachmail" ]; then
     echo "Building breachmail (release)…"
-    swift build -c release --product breachmail >/dev/null
-    breachmail=$(swift build -c release --show-bin-path)/breachmail
+    swift build -c release --static-swift-stdlib --product breachmail >/dev/null
+    breachmail=$(swift build -c release --static-swift-stdlib --show-bin-path)/breachmail
 fi
 cc -O2 -o "$work/curl-ceiling" Benchmarks/curl-ceiling.c $(pkg-config --cflags --libs libcurl)
 

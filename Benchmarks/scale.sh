@@ -29,8 +29,8 @@ export BREACHMAIL_ACTOR=bench
 breachmail=${BREACHMAIL_BIN:-}
 if [ -z "$breachmail" ]; then
     echo "Building breachmail (release)…"
-    swift build -c release --product breachmail >/dev/null
-    breachmail=$(swift build -c release --show-bin-path)/breachmail
+    swift build -c release --static-swift-stdlib --product breachmail >/dev/null
+    breachmail=$(swift build -c release --static-swift-stdlib --show-bin-path)/breachmail
 fi
 
 work=$(mktemp -d)

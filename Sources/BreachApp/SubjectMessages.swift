@@ -28,7 +28,7 @@ public struct SubjectMessages: Sendable {
         let c = ws.configuration
         let composer: Composer
         do {
-            composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates)))
+            composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates), kinds: [.subject]))
         } catch {
             throw AppError(.configuration, "\(error.description) Run `breachmail templates check`.", facts: ["field": "templates"])
         }

@@ -69,14 +69,16 @@ public struct TemplateSet: Sendable {
     public let directory: URL
     private let templates: [String: LoadedTemplate]
 
-    /// Loads and checks every template.
+    /// Loads and checks the templates of `kinds` (every kind unless told), in every language.
+    /// A command that composes one kind loads that kind only: a campaign does not wait for the
+    /// authority's templates to be parsed (`templates check` still checks them all).
     ///
-    /// - Throws: ``TemplateSetError`` listing every problem ``check(directory:)`` finds.
-    public init(directory: URL) throws(TemplateSetError) {
+    /// - Throws: ``TemplateSetError`` listing every problem ``check(directory:)`` finds in them.
+    public init(directory: URL, kinds: [MessageKind] = MessageKind.allCases) throws(TemplateSetError) {
         var problems: [TemplateProblem] = []
         var templates: [String: LoadedTemplate] = [:]
         for language in Language.allCases {
-            for kind in MessageKind.allCases {
+            for kind in kinds {
                 if let t = Self.load(directory, kind, language, &problems) { templates["\(language.rawValue)/\(kind.rawValue)"] = t }
             }
         }

@@ -104,8 +104,6 @@ struct SMTPTranscript {
     /// The reply held in `bytes` (lines each ended by LF).
     private static func reply(_ bytes: [UInt8]) -> SMTPReply? {
         guard !bytes.isEmpty else { return nil }
-        let lines = bytes.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false)
-            .map { String(decoding: $0, as: UTF8.self) }
-        return SMTPReply(rawLines: lines)
+        return SMTPReply(replyBytes: bytes)
     }
 }

@@ -62,7 +62,7 @@ struct PublicNotice: ParsableCommand {
         let c = ws.configuration
         let rendered: RenderedMessage
         do {
-            let composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates)))
+            let composer = Composer(templates: try TemplateSet(directory: ws.path(c.storage.templates), kinds: [.publicNotice]))
             rendered = try composer.render(ComposeContext(kind: .publicNotice, incident: record.incident, reference: record.id,
                                                           controller: c.controller, dpo: c.dpo, language: language, composedAt: now))
         } catch {

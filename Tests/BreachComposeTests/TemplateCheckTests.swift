@@ -1,4 +1,5 @@
 import BreachCompose
+import BreachCore
 import BreachTestSupport
 import Foundation
 import Testing
@@ -22,6 +23,21 @@ private func edit(_ dir: URL, _ file: String, _ change: (String) -> String) thro
         "de/public.txt.mustache: missing mandatory section for a public message: likely consequences — the template never shows `{{incident.likely_consequences}}`",
     ])
     #expect(throws: TemplateSetError.self) { try TemplateSet(directory: dir.url) }
+}
+
+/// A command that composes one kind loads that kind: a campaign is not refused for a fault in the
+/// public notice's template, but a fault in the subject's template refuses it.
+@Test func oneKindLoadsWithoutTheOthers() throws {
+    let dir = try TemporaryDirectory("templates")
+    try copyTemplates(to: dir.url)
+    try edit(dir.url, "de/public.txt.mustache") { $0.replacingOccurrences(of: "{{incident.likely_consequences}}", with: "{{incident.consequences}}") }
+    let subjects = try TemplateSet(directory: dir.url, kinds: [.subject])
+    let composer = Composer(templates: subjects)
+    #expect(throws: Never.self) { try composer.render(Fixture.context(.subject, .de)) }
+    #expect(throws: ComposeError.noTemplate(kind: .publicNotice, language: .de)) { try composer.render(Fixture.context(.publicNotice, .de)) }
+    #expect(throws: TemplateSetError.self) { try TemplateSet(directory: dir.url, kinds: [.publicNotice]) }
+    try edit(dir.url, "en/subject.txt.mustache") { $0.replacingOccurrences(of: "{{controller.name}}", with: "{{controller.nam}}") }
+    #expect(throws: TemplateSetError.self) { try TemplateSet(directory: dir.url, kinds: [.subject]) }
 }
 
 @Test func syntaxErrorIsReportedWithFileAndLine() throws {

@@ -174,6 +174,27 @@ struct SMTPReplyTests {
         #expect(EnhancedStatusCode(prefixOf: "2.1.5\tx") == nil)
     }
 
+    /// The transport reads a reply from its bytes (``SMTPReply/init(replyBytes:)``): the same reply
+    /// as from its lines, for replies of one to four lines made of codes, enhanced codes well and
+    /// badly formed, spaces, words and letters of several scripts.
+    @Test func readsAReplyFromItsBytesAsFromItsLines() {
+        var random = SeededRandom(seed: 11)
+        let pieces = ["5.1.1", "2.0.0", "4.7.1", "5.1", "55.1.1", "5.1.1x", " ", "  ", "Ok", "queued as 4Fx1", ".", "é", "Ü", "שלום",
+                      "नमस्ते", "中", "250", "-", "\t", ""]
+        for _ in 0..<2_000 {
+            let code = ["250", "451", "550", "221", "354"][Int(random.next() % 5)]
+            let count = 1 + Int(random.next() % 4)
+            let lines = (0..<count).map { index in
+                (0..<Int(random.next() % 5)).reduce(code + (index == count - 1 ? " " : "-")) { text, _ in text + pieces[Int(random.next() % UInt64(pieces.count))] }
+            }
+            let bytes = Array(lines.joined(separator: "\n").utf8) + [0x0A]
+            #expect(SMTPReply(replyBytes: bytes) == SMTPReply(rawLines: lines), "\(lines)")
+        }
+        #expect(SMTPReply(replyBytes: Array("250".utf8) + [0x0A])?.lines == [""])
+        #expect(SMTPReply(replyBytes: Array("hello\n".utf8)) == nil)
+        #expect(SMTPReply(replyBytes: [0x32, 0x35, 0x30, 0x20, 0x4F, 0xFF, 0x6B, 0x0A])?.lines == ["O\u{FFFD}k"])
+    }
+
     /// A reply written back on one line: the code, the enhanced code, the lines' texts.
     @Test func writesAReplyBackOnOneLine() {
         #expect(SMTPReply(rawLines: ["250 2.0.0 Ok: queued as 4Fx1"])?.description == "250 2.0.0 Ok: queued as 4Fx1")

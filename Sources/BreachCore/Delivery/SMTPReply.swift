@@ -38,6 +38,36 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         self.init(code: code, enhancedCode: enhanced, lines: texts)
     }
 
+    /// Parses one reply from its bytes as they came off the wire, the lines separated by LF (their
+    /// CR taken out) and the last one ended by LF: the same reply as ``init(rawLines:)`` on those
+    /// lines, read without making a string of each line first (the transport reads one reply
+    /// per message). Invalid UTF-8 in the text is repaired (U+FFFD).
+    ///
+    /// Returns `nil` when the first line does not start with a three-digit code.
+    public init?(replyBytes bytes: [UInt8]) {
+        guard let code = Self.code(of: bytes) else { return nil }
+        var enhanced: EnhancedStatusCode?
+        var texts: [String] = []
+        bytes.withUnsafeBufferPointer { all in
+            let end = all.last == 0x0A ? all.count - 1 : all.count
+            var start = 0
+            while true {
+                var stop = start
+                while stop < end, all[stop] != 0x0A { stop += 1 }
+                var from = min(start + 4, stop)
+                if let parsed = EnhancedStatusCode(prefixOf: UnsafeBufferPointer(rebasing: all[from..<stop])) {
+                    if texts.isEmpty { enhanced = parsed }
+                    while from < stop, all[from] != 0x20 { from += 1 }
+                    while from < stop, all[from] == 0x20 { from += 1 }
+                }
+                texts.append(String(decoding: UnsafeBufferPointer(rebasing: all[from..<stop]), as: UTF8.self))
+                guard stop < end else { break }
+                start = stop + 1
+            }
+        }
+        self.init(code: code, enhancedCode: enhanced, lines: texts)
+    }
+
     /// The reply code of one raw line (its bytes), if it starts with three digits.
     /// Inlinable: the SMTP transcript calls it for every reply of every transaction, and a
     /// generic call across modules would not be specialised.
@@ -87,9 +117,16 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
     /// Parses `5.1.1` at the start of `text`, followed by a space or the end: a class of 2, 4 or
     /// 5, then a subject and a detail of one to three digits each, dot-separated.
     public init?(prefixOf text: Substring) {
+        var copy = text
+        guard let code = copy.withUTF8({ Self(prefixOf: $0) }) else { return nil }
+        self = code
+    }
+
+    /// Parses `5.1.1` at the start of `bytes`, as ``init(prefixOf:)-(Substring)`` does.
+    public init?(prefixOf bytes: UnsafeBufferPointer<UInt8>) {
         var numbers = (0, 0)
         var part = 0, digits = 0, value = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: " ") { break }
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, part < 2 else { return nil }
