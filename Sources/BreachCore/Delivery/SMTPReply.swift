@@ -40,11 +40,12 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses one reply from its bytes as they came off the wire, the lines separated by LF (their
     /// CR taken out) and the last one ended by LF: the same reply as ``init(rawLines:)`` on those
-    /// lines, read without making a string of each line first (the transport reads one reply
-    /// per message). Invalid UTF-8 in the text is repaired (U+FFFD).
+    /// lines (each line's text starts after its first four bytes, the code and the separator),
+    /// read without making a string of each line first (the transport reads one reply per
+    /// message). Invalid UTF-8 in the text is repaired (U+FFFD).
     ///
     /// Returns `nil` when the first line does not start with a three-digit code.
-    public init?(replyBytes bytes: [UInt8]) {
+    package init?(replyBytes bytes: [UInt8]) {
         guard let code = Self.code(of: bytes) else { return nil }
         var enhanced: EnhancedStatusCode?
         var texts: [String] = []
@@ -122,8 +123,8 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
         self = code
     }
 
-    /// Parses `5.1.1` at the start of `bytes`, as ``init(prefixOf:)-(Substring)`` does.
-    public init?(prefixOf bytes: UnsafeBufferPointer<UInt8>) {
+    /// Parses `5.1.1` at the start of `bytes`, as the reading of a `Substring` does.
+    package init?(prefixOf bytes: UnsafeBufferPointer<UInt8>) {
         var numbers = (0, 0)
         var part = 0, digits = 0, value = 0
         for byte in bytes {
