@@ -6,7 +6,9 @@
 # Prints figures, passes nothing. Targets: breachmail at least 3x the peer at the same number of
 # connections (issue 7), and at least 90 % of the ceiling (issue 18). This machine's speed drifts
 # by 2x within an hour, so each breachmail run is paired with a ceiling run right after it, PAIRS
-# times (default 3), and the median of the pairs' ratios is printed for each number of connections.
+# times (default 3), and the median of the pairs' ratios is printed for each number of connections;
+# beside it, the same ratio by the CPU seconds the whole machine spent (the sink's share included),
+# which drifts less than wall time.
 #
 #   Benchmarks/campaign.sh [COUNT] [CONNECTIONS...]      (defaults 100000 subjects, "1 4")
 #   PEER=0 Benchmarks/campaign.sh 20000 1               (without the Python peer, which is slow)
@@ -95,12 +97,19 @@ sink=$!
 sleep 0.5
 url="smtp://127.0.0.1:$port"
 
+# The CPU seconds the whole machine spent (user, system, interrupts; /proc/stat, in 1/100 s):
+# breachmail or the ceiling, and the sink, on the same two cores. Wall time drifts with the
+# machine; the work each run costs drifts less.
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+cpu_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 100 }'; }
+
 pairs=${PAIRS:-3}
 rows=()
 medians=()
 for n in "${connections[@]}"; do
     echo "— $n connection(s), $count subjects, $pairs pairs (breachmail, then the ceiling)"
     ratios=()
+    cpu_ratios=()
     for ((pair = 1; pair <= pairs; pair++)); do
         dir="$work/run-$n-$pair"
         id=$(prepare "$dir" "$url" "$n")
@@ -113,11 +122,14 @@ for n in "${connections[@]}"; do
         echo "  import: $count rows, $s s, $(rate "$count" "$s") rows/s"
 
         t0=$(now)
+        b0=$(busy)
         "$breachmail" subjects notify --dir "$dir" "$id" >"$work/notify.log" 2>"$work/notify.err" || { cat "$work/notify.log" "$work/notify.err" >&2; exit 1; }
+        b1=$(busy)
         t1=$(now)
         s=$(elapsed "$t0" "$t1")
+        my_cpu=$(cpu_s "$b0" "$b1")
         sent=$(grep -o 'this run submitted [0-9]*' "$work/notify.log" | grep -o '[0-9]*$')
-        echo "  breachmail notify: $sent submitted, $s s, $(rate "$sent" "$s") msg/s"
+        echo "  breachmail notify: $sent submitted, $s s, $(rate "$sent" "$s") msg/s, machine CPU $my_cpu s"
         rows+=("breachmail $n $sent $s $pair")
         # The peer reads the CSV as it sends: compare it with breachmail's import and notify together.
         rows+=("breachmail+import $n $sent $(awk -v a="$import_s" -v b="$s" 'BEGIN { print a + b }') $pair")
@@ -126,6 +138,7 @@ for n in "${connections[@]}"; do
 
         # The ceiling at n connections, right after: n C loops in parallel, each on one reused handle.
         t0=$(now)
+        b0=$(busy)
         pids=()
         for ((i = 0; i < n; i++)); do
             share=$(( count / n + (i < count % n ? 1 : 0) ))
@@ -134,17 +147,23 @@ for n in "${connections[@]}"; do
         done
         failed=0
         for p in "${pids[@]}"; do wait "$p" || failed=1; done
+        b1=$(busy)
         t1=$(now)
         s=$(elapsed "$t0" "$t1")
+        ceiling_cpu=$(cpu_s "$b0" "$b1")
         [ "$failed" = 0 ] || { cat "$work"/ceiling-*.log >&2; echo "the C ceiling failed" >&2; exit 1; }
-        echo "  C ceiling: $count sent, $s s, $(rate "$count" "$s") msg/s"
+        echo "  C ceiling: $count sent, $s s, $(rate "$count" "$s") msg/s, machine CPU $ceiling_cpu s"
         rows+=("libcurl-ceiling $n $count $s $pair")
         ratio=$(awk -v a="$mine" -v n="$count" -v s="$s" 'BEGIN { printf "%.1f", 100 * a / (n / s) }')
-        echo "  pair $pair: breachmail at $ratio % of the ceiling"
+        # By CPU: the ceiling's machine CPU per message over breachmail's (both with the sink's share).
+        cpu_ratio=$(awk -v mc="$my_cpu" -v ms="$sent" -v cc="$ceiling_cpu" -v n="$count" 'BEGIN { printf "%.1f", 100 * (cc / n) / (mc / ms) }')
+        echo "  pair $pair: breachmail at $ratio % of the ceiling ($cpu_ratio % by machine CPU)"
         ratios+=("$ratio")
+        cpu_ratios+=("$cpu_ratio")
     done
     median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    medians+=("$n connection(s): median $median % of the ceiling over $pairs pairs (${ratios[*]})")
+    cpu_median=$(printf '%s\n' "${cpu_ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    medians+=("$n connection(s): median $median % of the ceiling over $pairs pairs (${ratios[*]}); by machine CPU $cpu_median % (${cpu_ratios[*]})")
 
     if [ "${PEER:-1}" != 0 ]; then
         t0=$(now)
