@@ -102,6 +102,7 @@ url="smtp://127.0.0.1:$port"
 # machine; the work each run costs drifts less.
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 cpu_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 100 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 pairs=${PAIRS:-3}
 rows=()
@@ -161,9 +162,7 @@ for n in "${connections[@]}"; do
         ratios+=("$ratio")
         cpu_ratios+=("$cpu_ratio")
     done
-    median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    cpu_median=$(printf '%s\n' "${cpu_ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-    medians+=("$n connection(s): median $median % of the ceiling over $pairs pairs (${ratios[*]}); by machine CPU $cpu_median % (${cpu_ratios[*]})")
+    medians+=("$n connection(s): median $(median "${ratios[@]}") % of the ceiling over $pairs pairs (${ratios[*]}); by machine CPU $(median "${cpu_ratios[@]}") % (${cpu_ratios[*]})")
 
     if [ "${PEER:-1}" != 0 ]; then
         t0=$(now)
