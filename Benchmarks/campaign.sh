@@ -50,8 +50,7 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 breachmail=${BREACHMAIL_BIN:-}
 if [ -z "$breachmail" ]; then
     echo "Building breachmail (release)…"
-    swift build -c release --static-swift-stdlib --product breachmail >/dev/null
-    breachmail=$(swift build -c release --static-swift-stdlib --show-bin-path)/breachmail
+    breachmail=$(scripts/build-release.sh)
 fi
 cc -O2 -o "$work/curl-ceiling" Benchmarks/curl-ceiling.c $(pkg-config --cflags --libs libcurl)
 

@@ -29,8 +29,7 @@ export BREACHMAIL_ACTOR=bench
 breachmail=${BREACHMAIL_BIN:-}
 if [ -z "$breachmail" ]; then
     echo "Building breachmail (release)…"
-    swift build -c release --static-swift-stdlib --product breachmail >/dev/null
-    breachmail=$(swift build -c release --static-swift-stdlib --show-bin-path)/breachmail
+    breachmail=$(scripts/build-release.sh)
 fi
 
 work=$(mktemp -d)

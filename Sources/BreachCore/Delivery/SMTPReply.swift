@@ -26,23 +26,18 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
         var enhanced: EnhancedStatusCode?
         var texts: [String] = []
         texts.reserveCapacity(rawLines.count)
-        for (index, raw) in rawLines.enumerated() {
-            var text = raw.utf8.count > 4 ? Substring(raw).dropFirst(4) : ""
-            if let parsed = EnhancedStatusCode(prefixOf: text) {
-                // RFC 3463: the enhanced code is repeated on every line; keep the first.
-                if index == 0 { enhanced = parsed }
-                text = text.drop(while: { $0 != " " }).drop(while: { $0 == " " })
-            }
-            texts.append(String(text))
+        for var raw in rawLines {
+            let (lineCode, text) = raw.withUTF8 { Self.line($0) }
+            if texts.isEmpty { enhanced = lineCode }
+            texts.append(text)
         }
         self.init(code: code, enhancedCode: enhanced, lines: texts)
     }
 
     /// Parses one reply from its bytes as they came off the wire, the lines separated by LF (their
     /// CR taken out) and the last one ended by LF: the same reply as ``init(rawLines:)`` on those
-    /// lines (each line's text starts after its first four bytes, the code and the separator),
-    /// read without making a string of each line first (the transport reads one reply per
-    /// message). Invalid UTF-8 in the text is repaired (U+FFFD).
+    /// lines, read without making a string of each line first (the transport reads one reply per
+    /// message).
     ///
     /// Returns `nil` when the first line does not start with a three-digit code.
     package init?(replyBytes bytes: [UInt8]) {
@@ -55,18 +50,28 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
             while true {
                 var stop = start
                 while stop < end, all[stop] != 0x0A { stop += 1 }
-                var from = min(start + 4, stop)
-                if let parsed = EnhancedStatusCode(prefixOf: UnsafeBufferPointer(rebasing: all[from..<stop])) {
-                    if texts.isEmpty { enhanced = parsed }
-                    while from < stop, all[from] != 0x20 { from += 1 }
-                    while from < stop, all[from] == 0x20 { from += 1 }
-                }
-                texts.append(String(decoding: UnsafeBufferPointer(rebasing: all[from..<stop]), as: UTF8.self))
+                let (lineCode, text) = Self.line(UnsafeBufferPointer(rebasing: all[start..<stop]))
+                if texts.isEmpty { enhanced = lineCode }
+                texts.append(text)
                 guard stop < end else { break }
                 start = stop + 1
             }
         }
         self.init(code: code, enhancedCode: enhanced, lines: texts)
+    }
+
+    /// One line of a reply: its enhanced code, if it has one, and its text — what follows the code
+    /// and the separator (the first four bytes) and the enhanced code with the spaces after it.
+    /// RFC 3463: the enhanced code is repeated on every line; a reply keeps the first line's.
+    /// Invalid UTF-8 in the text is repaired (U+FFFD).
+    private static func line(_ bytes: UnsafeBufferPointer<UInt8>) -> (EnhancedStatusCode?, String) {
+        var from = min(4, bytes.count)
+        let enhanced = EnhancedStatusCode(prefixOf: UnsafeBufferPointer(rebasing: bytes[from...]))
+        if enhanced != nil {
+            while from < bytes.count, bytes[from] != 0x20 { from += 1 }
+            while from < bytes.count, bytes[from] == 0x20 { from += 1 }
+        }
+        return (enhanced, String(decoding: UnsafeBufferPointer(rebasing: bytes[from...]), as: UTF8.self))
     }
 
     /// The reply code of one raw line (its bytes), if it starts with three digits.
