@@ -53,40 +53,43 @@ enum MIMEText {
 
     /// Quoted-printable of one line (no CR or LF in it), without its line end; soft breaks keep
     /// every encoded line within 76 characters.
+    ///
+    /// A "." or "From " that opens an encoded line, the text's own or one a soft break starts, is
+    /// encoded (`=2E`, `=46`, RFC 2045 §6.7 rule 1): some MTAs damage a leading "." and mbox tools
+    /// a leading "From ", and SMTP would have to double the dot (RFC 5321 §4.5.2), so the bytes
+    /// on the wire would no longer be the message's own.
     static func quotedPrintableLine(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) {
         var lineLength = 0
-        var lineStart = true
         var i = line.startIndex
         let end = line.endIndex
         while i < end {
             let b = line[i]
             let atLineEnd = i + 1 == end
-            let literal: Bool
-            switch b {
-            case 32, 9: literal = !atLineEnd  // trailing white space would be lost in transport
-            case 61: literal = false  // "="
-            case 33...126:
-                // "From " at the start of a line is mangled by mbox tools; a leading "." by some MTAs.
-                literal = !(lineStart && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(line, i))))
-            default: literal = false
+            func literal(opening: Bool) -> Bool {
+                switch b {
+                case 32, 9: return !atLineEnd  // trailing white space would be lost in transport
+                case 61: return false  // "="
+                case 33...126: return !(opening && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(line, i))))
+                default: return false
+                }
             }
-            let width = literal ? 1 : 3
+            var isLiteral = literal(opening: lineLength == 0)
             // Keep room for the soft break "=" unless this is the last character of the line.
             let limit = atLineEnd ? 76 : 75
-            if lineLength + width > limit {
+            if lineLength + (isLiteral ? 1 : 3) > limit {
                 out.append(61)
                 out.append(contentsOf: crlf)
                 lineLength = 0
+                if isLiteral { isLiteral = literal(opening: true) }  // this character opens the next line
             }
-            if literal {
+            if isLiteral {
                 out.append(b)
             } else {
                 out.append(61)
                 out.append(hex[Int(b >> 4)])
                 out.append(hex[Int(b & 15)])
             }
-            lineLength += width
-            lineStart = false
+            lineLength += isLiteral ? 1 : 3
             i += 1
         }
     }

@@ -136,6 +136,58 @@ func strictParse(kind: MessageKind, language: Language) throws {
     for line in String(decoding: built.bytes, as: UTF8.self).components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78) }
 }
 
+/// A "." or "From " that a soft break puts at the start of an encoded line is encoded as at the
+/// start of a text line: no line of the message starts with either, so SMTP has no dot to
+/// double (the bytes sent are the message's own) and no MTA or mbox tool damages the line.
+@Test func softBreaksNeverOpenALineWithADotOrFrom() throws {
+    let builder = try MIMEBuilder(messageIDDomain: "example.org")
+    func encodedLines(_ text: String) throws -> (lines: [String], decoded: String) {
+        let message = OutgoingMessage(from: Fixture.sender, to: [Fixture.authorityBox], subject: "QP", date: Fixture.fixedDate, text: text)
+        let built = try builder.build(message)
+        let check = try MIMECheck.parse(built.bytes)
+        #expect(check.error == nil)
+        #expect(check.problems.isEmpty)
+        let raw = String(decoding: built.bytes, as: UTF8.self)
+        let body = raw.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (body.components(separatedBy: "\r\n"), try #require(check.root?.body).replacingOccurrences(of: "\r\n", with: "\n"))
+    }
+
+    // A soft break falls right before the ".", the "F" of "From " and the "F" of "Fromage".
+    let fixed = String(repeating: "a", count: 75) + ".end\n" + String(repeating: "b", count: 75) + "From here\n"
+        + String(repeating: "c", count: 75) + "Fromage\n"
+    let (lines, decoded) = try encodedLines(fixed)
+    #expect(lines.contains("=2Eend"))
+    #expect(lines.contains("=46rom here"))
+    #expect(lines.contains("Fromage"))
+    #expect(decoded == fixed)
+
+    // Lines of every length, of dots, "From ", spaces, "=" and two-byte letters: wherever the
+    // breaks fall, no encoded line opens with "." or "From ", none is longer than 76, and the
+    // text decodes back as it was.
+    var random = FixedSeedRandom(seed: 20261204)
+    let words = [".", "..", "From ", "F", "rom", " ", "é", "=", "x", "abc", ".x", "From"]
+    var text = ""
+    for _ in 0..<400 {
+        let length = Int.random(in: 1...60, using: &random)
+        for _ in 0..<length { text += words.randomElement(using: &random)! }
+        text += "\n"
+    }
+    let (randomLines, randomDecoded) = try encodedLines(text)
+    #expect(randomLines.filter { $0.hasPrefix(".") || $0.hasPrefix("From ") }.isEmpty)
+    #expect(randomLines.allSatisfy { $0.utf8.count <= 76 })
+    #expect(randomDecoded == text)
+}
+
+/// A seeded generator: the same text on every run.
+private struct FixedSeedRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state ^ (state >> 29)
+    }
+}
+
 @Test func displayNamesWithSpecialsAreQuoted() throws {
     let box = try Mailbox(displayName: "Dupont, Marie \"DPO\" <boss@evil.example>", address: "marie@example.org")
     let builder = try MIMEBuilder(messageIDDomain: "example.org")
