@@ -262,11 +262,15 @@ package struct StateChange: Equatable {
     }
 
     package init(_ u: SubjectUpdate, stamp: String) {
-        self.init(id: u.id, from: u.from.map { $0.map(\.rawValue).sorted() }, state: u.state.rawValue, reason: u.reason,
+        self.init(id: u.id, from: u.from.map { from in Self.statesByName.filter(from.contains).map(\.rawValue) }, state: u.state.rawValue, reason: u.reason,
                   attempts: u.countsAsAttempt ? 1 : 0, nextAttemptAt: u.nextAttemptAt.map(RFC3339UTC.format),
                   firstAttemptAt: u.firstAttemptAt.map(RFC3339UTC.format), messageID: u.messageID, lastReply: u.lastReply,
                   stamp: stamp)
     }
+
+    /// Every state in the order of its raw name: a `from` set's names sorted without sorting them
+    /// for each change (a campaign makes two a message).
+    private static let statesByName = SubjectState.allCases.sorted { $0.rawValue < $1.rawValue }
 
     /// This change followed by `next` on the same subject as one change, when `next` applies
     /// whenever this one did (its `from` holds this one's state); nil otherwise.

@@ -17,6 +17,7 @@ enum YesNo: String, CaseIterable, ExpressibleByArgument {
 extension IncidentCommand {
     struct Assess: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "assess",
             abstract: "Assess the risk of an incident (ENISA severity, Art. 33 and 34) and record the DPO's decision.",
             discussion: """
                 Without --answers, the questions are asked on the terminal. The recommendation, its \

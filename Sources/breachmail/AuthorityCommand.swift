@@ -38,6 +38,7 @@ struct AuthoritySelection: ParsableArguments {
 extension AuthorityCommand {
     struct Compose: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compose",
             abstract: "Print the notification to the authority, checked for the Art. 33(3) items and lateness.",
             discussion: "Nothing is sent or recorded.\n\nExample:\n  breachmail authority compose BR-2026-0001 --authority cnpd --lang fr")
 
@@ -57,6 +58,7 @@ extension AuthorityCommand {
 
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "send",
             abstract: "Send the notification by the authority's channel and record it in the register.",
             discussion: """
                 email-pgp: encrypted (PGP/MIME) to the key pinned in the configuration; email: in clear, only \
@@ -119,6 +121,7 @@ extension AuthorityCommand {
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record that a notification was submitted (portal) or acknowledged, with the authority's reference.",
             discussion: "Example:\n  breachmail authority record BR-2026-0001 --authority cnil --reference CN-123\n  breachmail authority record BR-2026-0001 --reference CN-123 --json")
 

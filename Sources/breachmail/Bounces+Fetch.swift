@@ -9,6 +9,7 @@ import Foundation
 extension BouncesCommand {
     struct Fetch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fetch",
             abstract: "Record the bounces waiting in the IMAP mailbox of mail.bounces.imap.",
             discussion: """
                 Reads every message of the mailbox (imaps://host/INBOX by default) through libcurl, \

@@ -10,6 +10,7 @@ import Foundation
 extension BouncesCommand {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Record the bounces in a Maildir, an mbox file or on standard input.",
             discussion: """
                 Each message is read, tied to the person it is about by its VERP token (else by the \

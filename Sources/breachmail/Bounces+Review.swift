@@ -7,6 +7,7 @@ import Foundation
 extension BouncesCommand {
     struct Review: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "review",
             abstract: "List the bounces that wait for the DPO's review, or show one with its evidence.",
             discussion: """
                 A bounce without a verified VERP token that names someone only by an address (or by \
@@ -50,6 +51,7 @@ extension BouncesCommand {
 
     struct Confirm: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "confirm",
             abstract: "Confirm a bounce under review: it counts for its subject from now on.",
             discussion: "Recorded in the history with the actor (--actor or BREACHMAIL_ACTOR).\n\nExample:\n  breachmail bounces confirm 12")
         @OptionGroup var workspace: WorkspaceOptions
@@ -61,6 +63,7 @@ extension BouncesCommand {
 
     struct Reject: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reject",
             abstract: "Reject a bounce under review: it counts for no one.",
             discussion: "Recorded in the history with the actor (--actor or BREACHMAIL_ACTOR).\n\nExample:\n  breachmail bounces reject 13")
         @OptionGroup var workspace: WorkspaceOptions

@@ -20,6 +20,7 @@ struct BouncesCommand: ParsableCommand {
 extension BouncesCommand {
     struct Parse: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "parse",
             abstract: "Show what breachmail reads in bounces, without touching any register.",
             discussion: """
                 Prints the kind of message (failure, delay, autoReply, notABounce, unparsable), then per \

@@ -37,6 +37,7 @@ struct ControllerSelection: ParsableArguments {
 extension ControllerCommand {
     struct Compose: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compose",
             abstract: "Print the processor's notice to a controller, checked for the items the processor knows (Art. 33(3)(a)-(d)).",
             discussion: "Nothing is sent or recorded.\n\nExample:\n  breachmail controller compose BR-2026-0001 --controller acme --lang en")
 
@@ -55,6 +56,7 @@ extension ControllerCommand {
 
     struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "send",
             abstract: "Send the processor's notice by the controller's channel and record it in the register.",
             discussion: """
                 email-pgp: encrypted (PGP/MIME) to the key pinned in controllers[].fingerprint, never in clear; \
@@ -121,6 +123,7 @@ extension ControllerCommand {
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record that the notice was handed over or acknowledged by the controller, with a reference.",
             discussion: "Example:\n  breachmail controller record BR-2026-0001 --controller acme --reference A-118")
 

@@ -26,6 +26,7 @@ extension IncidentField.Language: ExpressibleByArgument {
 extension IncidentCommand {
     struct Template: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "template",
             abstract: "Print a commented incident file to fill in.",
             discussion: "Example:\n  breachmail incident template --lang fr > incident.yaml")
 
@@ -38,6 +39,7 @@ extension IncidentCommand {
 
     struct Open: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "open",
             abstract: "Record a new incident from an incident file; its awareness time starts the 72-hour clock.",
             discussion: "Example:\n  breachmail incident open incident.yaml")
 
@@ -57,6 +59,7 @@ extension IncidentCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Record a new version of an incident; earlier versions stay in the register.",
             discussion: "Example:\n  breachmail incident update BR-2026-0001 incident.yaml")
 
@@ -85,6 +88,7 @@ extension IncidentCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the incidents with their 72-hour clock.",
             discussion: "Example:\n  breachmail incident list\n  breachmail incident list --json")
 
@@ -114,6 +118,7 @@ extension IncidentCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show an incident, its current version or an earlier one.",
             discussion: "Example:\n  breachmail incident show BR-2026-0001 --version 1")
 

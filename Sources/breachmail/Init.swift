@@ -7,6 +7,7 @@ import Foundation
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a working directory: configuration, templates, register (0600) and keyring (0700).",
         discussion: """
             Copies Config/breachmail.yaml and the templates from breachmail's share directory \

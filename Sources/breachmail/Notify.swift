@@ -12,6 +12,7 @@ import Synchronization
 extension SubjectsCommand {
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "notify",
             abstract: "Send every subject of an incident its Art. 34 message, in its language; safe to run again.",
             discussion: """
                 Each subject has a durable state: queued → sending → submitted, or deferred (a transient \

@@ -9,6 +9,7 @@ extension RegisterCommand {
     /// `register migrate --to postgres://…`: the SQLite register copied into PostgreSQL.
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Copy the SQLite register into an empty PostgreSQL database, check the copy, and say what to change in breachmail.yaml.",
             discussion: """
                 Every table is copied in one transaction, the history verbatim; the copy is then \

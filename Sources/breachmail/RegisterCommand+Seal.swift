@@ -9,6 +9,7 @@ import Foundation
 extension RegisterCommand {
     struct Seal: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "seal",
             abstract: "Write the history's head hash, signed with the controller's key, to a file to keep elsewhere.",
             discussion: """
                 The seal names the number of history entries and the hash of the last one, signed \

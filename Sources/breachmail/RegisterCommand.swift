@@ -23,6 +23,7 @@ struct RegisterCommand: ParsableCommand {
 extension RegisterCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check the history chain; report the first entry that was altered or removed.",
             discussion: """
                 Exit status: 0 intact; 2 the chain is broken (an entry altered, removed or rewritten, a \
@@ -117,6 +118,7 @@ extension RegisterCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Export every incident with its history, as CSV, JSON, an HTML report or a PDF of it.",
             discussion: """
                 html: the report to hand to the supervisory authority, from the templates of templates/report/ \

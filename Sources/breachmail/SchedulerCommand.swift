@@ -17,6 +17,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     struct Tick: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tick",
             abstract: "Do once every duty due now: retries, bounce mailbox, reach, reminders to the DPO, the response team.",
             discussion: """
                 Sends due deferred people again (and people a stopped run left, once a campaign was \

@@ -6,6 +6,7 @@ import Foundation
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show where an incident stands: the 72-hour clock and what is still to do.",
         discussion: "Example:\n  breachmail status BR-2026-0001")
 

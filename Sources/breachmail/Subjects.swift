@@ -24,6 +24,7 @@ struct SubjectsCommand: ParsableCommand {
 extension SubjectsCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Record the people of a CSV file as subjects of an incident, each with a state.",
             discussion: """
                 The file needs a header row. Recognised columns (any case, with or without accents, in \
@@ -146,6 +147,7 @@ extension SubjectsCommand {
 extension SubjectsCommand {
     struct Preview: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "preview",
             abstract: "Print one subject's message (Art. 34) as it would be sent, without sending or recording anything.",
             discussion: """
                 The subject is chosen by the line of the imported CSV (--row); without it, the first \

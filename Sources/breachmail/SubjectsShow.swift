@@ -5,6 +5,7 @@ import Foundation
 extension SubjectsCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "One person's record: the state of their notice, attempts, the server's last reply, bounces.",
             discussion: """
                 For the DPO answering "was I told?". Find the person by subject id (status and the \

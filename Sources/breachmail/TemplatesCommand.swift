@@ -21,6 +21,7 @@ struct TemplatesCommand: ParsableCommand {
 extension TemplatesCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Report Mustache syntax errors, unknown variables and missing mandatory sections, with file and line.",
             discussion: """
                 Exits with status 65 (EX_DATAERR) when there is any problem. With --incident, also warns about the languages \

@@ -26,6 +26,7 @@ struct TokenCommand: ParsableCommand {
 extension TokenCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token and print its secret, once.",
             discussion: "Example:\n  breachmail token create ops --role operator > ops.token")
 
@@ -60,6 +61,7 @@ extension TokenCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the tokens: name, role, when created and by whom, last use, revocation. Never a secret.",
             discussion: "Example:\n  breachmail token list")
 
@@ -86,6 +88,7 @@ extension TokenCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a token: requests with it get 401 from then on.",
             discussion: "Example:\n  breachmail token revoke ops")
 
