@@ -78,8 +78,9 @@ final class EasyHandle {
         errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
     }
 
-    static func check(_ code: CURLcode, _ operation: String) throws(CurlError) {
-        guard code == CURLE_OK else { throw CurlError(code, operation: operation) }
+    /// `operation` is written only when the call failed (a campaign sets five options a message).
+    static func check(_ code: CURLcode, _ operation: @autoclosure () -> String) throws(CurlError) {
+        guard code == CURLE_OK else { throw CurlError(code, operation: operation()) }
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -66,6 +66,16 @@ import Testing
         }
     }
 
+    /// A change's `from` states are written by name, sorted (the journal and the UPDATE read them
+    /// so): the table behind it gives, for every one of the 128 sets of states, what sorting gives.
+    @Test func everySetOfFromStatesIsNamedInSortedOrder() {
+        let all = SubjectState.allCases
+        for mask in 0..<(1 << all.count) {
+            let states = Set(all.indices.filter { mask & (1 << $0) != 0 }.map { all[$0] })
+            #expect(StateChange.names(states) == states.map(\.rawValue).sorted(), "\(states)")
+        }
+    }
+
     @Test func foldingTheJournalEqualsApplyingEachChangeAtOnce() throws {
         let dir = try TemporaryDirectory("subject-journal")
         let (direct, directID, ids) = try makeRegister(dir, "direct")
