@@ -52,7 +52,8 @@ if [ -z "$breachmail" ]; then
     echo "Building breachmail (release)…"
     breachmail=$(scripts/build-release.sh)
 fi
-cc -O2 -o "$work/curl-ceiling" Benchmarks/curl-ceiling.c $(pkg-config --cflags --libs libcurl)
+. Benchmarks/ceiling.sh
+ceiling_build "$work"
 
 # COUNT made-up people, deterministic: personN@example.org, about half fr, 30 % en, 20 % de.
 csv="$work/subjects.csv"
@@ -78,11 +79,7 @@ prepare() {
 }
 
 # breachmail's message size, for the ceiling: three subjects written to an outbox.
-head -4 "$csv" > "$work/three.csv"
-id=$(prepare "$work/size" outbox:outbox 1)
-"$breachmail" subjects import --dir "$work/size" "$id" "$work/three.csv" >/dev/null
-"$breachmail" subjects notify --dir "$work/size" "$id" >/dev/null 2>&1
-size=$(find "$work/size/outbox" -type f -name '*' ! -name '.*' -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d", n ? s / n : 3000 }')
+size=$(message_size "$breachmail" "$work/size" "$csv")
 peer_size=$("$python" -c '
 import sys; sys.path.insert(0, "Benchmarks"); import campaign_peer as p
 rows = [dict(email="person%d@example.org" % i, first_name="Jérôme", last_name="Müller", language=l) for i, l in enumerate(["fr", "en", "de"])]
@@ -139,19 +136,11 @@ for n in "${connections[@]}"; do
         # The ceiling at n connections, right after: n C loops in parallel, each on one reused handle.
         t0=$(now)
         b0=$(busy)
-        pids=()
-        for ((i = 0; i < n; i++)); do
-            share=$(( count / n + (i < count % n ? 1 : 0) ))
-            "$work/curl-ceiling" "$url" "$share" "$size" >"$work/ceiling-$i.log" &
-            pids+=($!)
-        done
-        failed=0
-        for p in "${pids[@]}"; do wait "$p" || failed=1; done
+        ceiling_run "$work" "$url" "$count" "$n" "$size" || exit 1
         b1=$(busy)
         t1=$(now)
         s=$(elapsed "$t0" "$t1")
         ceiling_cpu=$(cpu_s "$b0" "$b1")
-        [ "$failed" = 0 ] || { cat "$work"/ceiling-*.log >&2; echo "the C ceiling failed" >&2; exit 1; }
         echo "  C ceiling: $count sent, $s s, $(rate "$count" "$s") msg/s, machine CPU $ceiling_cpu s"
         rows+=("libcurl-ceiling $n $count $s $pair")
         ratio=$(awk -v a="$mine" -v n="$count" -v s="$s" 'BEGIN { printf "%.1f", 100 * a / (n / s) }')

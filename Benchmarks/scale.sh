@@ -6,7 +6,10 @@
 # from one size to the next: about 10 for a command linear in the people, from 10× the people.
 # Prints figures, passes nothing. Targets at 1,000,000 people: import ≤ 5 s, campaign ≤ 150 s at 4
 # connections, status ≤ 0.5 s, public-notice ≤ 15 s, 1,000 token-less bounces ≤ 1 s; no command's
-# time grows more than 12× from 100,000 to 1,000,000 people.
+# time grows more than 12× from 100,000 to 1,000,000 people. Right after each campaign, the C
+# ceiling (Benchmarks/curl-ceiling.c) sends as many messages of the same size at as many
+# connections: this machine's speed drifts by 2× within an hour, and the campaign's time is read
+# beside it.
 #
 #   Benchmarks/scale.sh [SIZE...]                         (default 10000 100000)
 #   BREACHMAIL_BIN=.build-release/release/breachmail Benchmarks/scale.sh 10000 100000 1000000
@@ -14,7 +17,7 @@
 # CONNECTIONS (default 4) sets mail.connections. SHUFFLE=1 puts the rows in a random (but fixed)
 # order: the addresses then reach the address index in no order, as in a real customer list (the
 # default person1@…, person2@… reach it nearly in order: the import is about twice as fast).
-# Needs Debian's postfix (/usr/sbin/smtp-sink).
+# Needs Debian's postfix (/usr/sbin/smtp-sink), cc and libcurl4-openssl-dev.
 # Peak memory (VmHWM) of the import is printed beside its time, and the largest write-ahead log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +44,10 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+
+. Benchmarks/ceiling.sh
+ceiling_build "$work"
+size=
 
 sink_user=()
 [ "$(id -u)" = 0 ] && sink_user=(-u nobody)
@@ -73,7 +80,7 @@ timed_import() {
 }
 
 declare -A seconds
-labels=("import" "campaign (notify)" "status" "public-notice --force" "1,000 bounces, tokens" "1,000 bounces, no token")
+labels=("import" "campaign (notify)" "C ceiling, as many" "status" "public-notice --force" "1,000 bounces, tokens" "1,000 bounces, no token")
 for n in "${sizes[@]}"; do
     echo "— $n people"
     dir="$work/$n"
@@ -114,6 +121,16 @@ for n in "${sizes[@]}"; do
     sent=$(grep -o 'this run submitted [0-9]*' "$work/notify.log" | grep -o '[0-9]*$')
     seconds["$n,campaign (notify)"]=$s
     echo "  campaign (notify)        $s s   $sent submitted, $(awk -v n="$sent" -v s="$s" 'BEGIN { printf "%.0f", n / s }') msg/s at $connections connections"
+
+    # The C ceiling right after, as many messages of breachmail's size at as many connections:
+    # the machine's speed drifts, and the campaign's time means something beside it.
+    [ -n "$size" ] || size=$(message_size "$breachmail" "$work/size" "$csv")
+    campaign_s=$s
+    t0=$EPOCHREALTIME
+    ceiling_run "$work" "smtp://127.0.0.1:$port" "$sent" "$connections" "$size" || exit 1
+    s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+    seconds["$n,C ceiling, as many"]=$s
+    echo "  C ceiling, as many       $s s   ($size-byte messages; the campaign at $(awk -v c="$s" -v b="$campaign_s" 'BEGIN { printf "%.1f", 100 * c / b }') % of its rate)"
 
     s=$(timed "$work/status.log" "$breachmail" status --dir "$dir" "$id")
     seconds["$n,status"]=$s
