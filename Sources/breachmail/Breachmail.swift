@@ -2,6 +2,9 @@ import BreachApp
 import ArgumentParser
 import Foundation
 
+/// The command line. Every command gives its `commandName`: without one, swift-argument-parser
+/// derives it at each start from `String(describing:)` of the type, a search of every protocol
+/// conformance of the binary (5 ms of a 30 ms command, for the 33 that had none).
 @main
 struct Breachmail: AsyncParsableCommand {
     static let release = "0.1.0"
