@@ -65,22 +65,22 @@ enum MIMEText {
         while i < end {
             let b = line[i]
             let atLineEnd = i + 1 == end
-            func literal(opening: Bool) -> Bool {
-                switch b {
-                case 32, 9: return !atLineEnd  // trailing white space would be lost in transport
-                case 61: return false  // "="
-                case 33...126: return !(opening && (b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(line, i))))
-                default: return false
-                }
+            // Encoded wherever it opens a line: a "." or the "F" of "From ".
+            let unsafeFirst = b == UInt8(ascii: ".") || (b == UInt8(ascii: "F") && startsFrom(line, i))
+            var isLiteral: Bool
+            switch b {
+            case 32, 9: isLiteral = !atLineEnd  // trailing white space would be lost in transport
+            case 61: isLiteral = false  // "="
+            case 33...126: isLiteral = !(lineLength == 0 && unsafeFirst)
+            default: isLiteral = false
             }
-            var isLiteral = literal(opening: lineLength == 0)
             // Keep room for the soft break "=" unless this is the last character of the line.
             let limit = atLineEnd ? 76 : 75
             if lineLength + (isLiteral ? 1 : 3) > limit {
                 out.append(61)
                 out.append(contentsOf: crlf)
                 lineLength = 0
-                if isLiteral { isLiteral = literal(opening: true) }  // this character opens the next line
+                if unsafeFirst { isLiteral = false }  // this character opens the next line
             }
             if isLiteral {
                 out.append(b)

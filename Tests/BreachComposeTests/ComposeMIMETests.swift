@@ -164,7 +164,7 @@ func strictParse(kind: MessageKind, language: Language) throws {
     // Lines of every length, of dots, "From ", spaces, "=" and two-byte letters: wherever the
     // breaks fall, no encoded line opens with "." or "From ", none is longer than 76, and the
     // text decodes back as it was.
-    var random = FixedSeedRandom(seed: 20261204)
+    var random = SeededRandom(seed: 20261204)
     let words = [".", "..", "From ", "F", "rom", " ", "é", "=", "x", "abc", ".x", "From"]
     var text = ""
     for _ in 0..<400 {
@@ -176,16 +176,6 @@ func strictParse(kind: MessageKind, language: Language) throws {
     #expect(randomLines.filter { $0.hasPrefix(".") || $0.hasPrefix("From ") }.isEmpty)
     #expect(randomLines.allSatisfy { $0.utf8.count <= 76 })
     #expect(randomDecoded == text)
-}
-
-/// A seeded generator: the same text on every run.
-private struct FixedSeedRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state ^ (state >> 29)
-    }
 }
 
 @Test func displayNamesWithSpecialsAreQuoted() throws {

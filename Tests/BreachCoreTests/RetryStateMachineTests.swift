@@ -3,6 +3,15 @@ import Foundation
 import Synchronization
 import Testing
 
+extension EnhancedStatusCode {
+    /// The code at the start of `text`, read as a reply line's bytes are.
+    init?(prefixOf text: String) {
+        var text = text
+        guard let code = text.withUTF8({ EnhancedStatusCode(prefixOf: $0) }) else { return nil }
+        self = code
+    }
+}
+
 /// A clock the test sets.
 final class ManualClock: DeliveryClock {
     private let current: Mutex<Date>

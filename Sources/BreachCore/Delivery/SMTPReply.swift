@@ -120,15 +120,9 @@ public struct EnhancedStatusCode: Sendable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// Parses `5.1.1` at the start of `text`, followed by a space or the end: a class of 2, 4 or
-    /// 5, then a subject and a detail of one to three digits each, dot-separated.
-    public init?(prefixOf text: Substring) {
-        var copy = text
-        guard let code = copy.withUTF8({ Self(prefixOf: $0) }) else { return nil }
-        self = code
-    }
-
-    /// Parses `5.1.1` at the start of `bytes`, as the reading of a `Substring` does.
+    /// Parses `5.1.1` at the start of a reply line's text (its bytes), followed by a space or the
+    /// end: a class of 2, 4 or 5, then a subject and a detail of one to three digits each,
+    /// dot-separated.
     package init?(prefixOf bytes: UnsafeBufferPointer<UInt8>) {
         var numbers = (0, 0)
         var part = 0, digits = 0, value = 0
