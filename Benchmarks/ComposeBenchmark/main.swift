@@ -66,7 +66,7 @@ do {
     }
     print("identical: \(identical ? "yes" : "NO") (first \(min(1_000, count)) messages, skeleton against rendering)")
 
-    var random = SystemRandomNumberGenerator()
+    var random = BufferedSystemRandom()  // as each connection of a campaign draws its numbers
     var bytes = 0
     let before = prepared.compositionCounts
     var start = clock.now

@@ -109,10 +109,12 @@ struct CommonHeaders: Sendable {
         afterTo = out
     }
 
-    /// Whether these were written from `message`'s values.
+    /// Whether these were written from `message`'s values. The subject is compared byte for
+    /// byte: two subjects that are equal as `String`s (canonically equivalent) may be written
+    /// with other bytes, and comparing non-ASCII text as `String`s normalizes it, for every message.
     func matches(_ message: MessageHeaders) -> Bool {
-        from == message.from && replyTo == message.replyTo && subject == message.subject && date == message.date
-            && utcOffsetSeconds == message.utcOffsetSeconds
+        from == message.from && replyTo == message.replyTo && subject.utf8.elementsEqual(message.subject.utf8)
+            && date == message.date && utcOffsetSeconds == message.utcOffsetSeconds
     }
 }
 
@@ -248,7 +250,9 @@ public struct MIMEBuilder: Sendable {
         }
         MIMEText.foldedHeader("To", toTokens, into: &out)
         out.append(contentsOf: common.afterTo)
-        Self.header(&out, "Message-ID", "<\(id)>")
+        out.append(contentsOf: "Message-ID: <".utf8)
+        out.append(contentsOf: idBytes)
+        out.append(contentsOf: ">\r\n".utf8)
         for header in message.extraHeaders {
             MIMEText.foldedHeader(header.name, MIMEText.unstructuredTokens(header.value), into: &out)
         }
@@ -257,9 +261,11 @@ public struct MIMEBuilder: Sendable {
         // The body entity: text alone, or text and HTML as alternatives.
         func writeBody(into out: inout [UInt8], random: inout some RandomNumberGenerator) {
             if let html {
-                let boundary = "=_alt_" + Self.token(&random, 12)
-                Self.header(&out, "Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
-                out.append(contentsOf: MIMEText.crlf)
+                var boundary = Array("=_alt_".utf8)
+                Self.appendToken(&random, 12, to: &boundary)
+                out.append(contentsOf: "Content-Type: multipart/alternative; boundary=\"".utf8)
+                out.append(contentsOf: boundary)
+                out.append(contentsOf: "\"\r\n\r\n".utf8)
                 Self.textPart(&out, boundary: boundary, subtype: "plain", text: text, language: message.language)
                 Self.textPart(&out, boundary: boundary, subtype: "html", text: html, language: message.language)
                 Self.closing(&out, boundary)
@@ -273,9 +279,11 @@ public struct MIMEBuilder: Sendable {
         if attachments.isEmpty {
             writeBody(into: &out, random: &random)
         } else {
-            let boundary = "=_mix_" + Self.token(&random, 12)
-            Self.header(&out, "Content-Type", "multipart/mixed; boundary=\"\(boundary)\"")
-            out.append(contentsOf: MIMEText.crlf)
+            var boundary = Array("=_mix_".utf8)
+            Self.appendToken(&random, 12, to: &boundary)
+            out.append(contentsOf: "Content-Type: multipart/mixed; boundary=\"".utf8)
+            out.append(contentsOf: boundary)
+            out.append(contentsOf: "\"\r\n\r\n".utf8)
             Self.opening(&out, boundary)
             writeBody(into: &out, random: &random)
             for attachment in attachments {
@@ -295,30 +303,35 @@ public struct MIMEBuilder: Sendable {
         out.append(contentsOf: MIMEText.crlf)
     }
 
-    private static func opening(_ out: inout [UInt8], _ boundary: String) {
-        out.append(contentsOf: "--\(boundary)\r\n".utf8)
+    private static func opening(_ out: inout [UInt8], _ boundary: [UInt8]) {
+        out.append(contentsOf: "--".utf8)
+        out.append(contentsOf: boundary)
+        out.append(contentsOf: MIMEText.crlf)
     }
 
-    private static func closing(_ out: inout [UInt8], _ boundary: String) {
-        out.append(contentsOf: "--\(boundary)--\r\n".utf8)
+    private static func closing(_ out: inout [UInt8], _ boundary: [UInt8]) {
+        out.append(contentsOf: "--".utf8)
+        out.append(contentsOf: boundary)
+        out.append(contentsOf: "--\r\n".utf8)
     }
 
     private static func textHeaders(_ out: inout [UInt8], subtype: String, language: String?) {
-        Self.header(&out, "Content-Type", "text/\(subtype); charset=utf-8")
-        Self.header(&out, "Content-Transfer-Encoding", "quoted-printable")
+        out.append(contentsOf: "Content-Type: text/".utf8)
+        out.append(contentsOf: subtype.utf8)
+        out.append(contentsOf: "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n".utf8)
         if let language, !language.isEmpty, language.utf8.allSatisfy({ MIMEText.isAtext($0) }) {
             Self.header(&out, "Content-Language", language)
         }
     }
 
-    private static func textPart(_ out: inout [UInt8], boundary: String, subtype: String, text: some QuotedPrintableText, language: String?) {
+    private static func textPart(_ out: inout [UInt8], boundary: [UInt8], subtype: String, text: some QuotedPrintableText, language: String?) {
         opening(&out, boundary)
         textHeaders(&out, subtype: subtype, language: language)
         out.append(contentsOf: MIMEText.crlf)
         text.writeQuotedPrintable(into: &out)
     }
 
-    private static func attachmentPart(_ out: inout [UInt8], boundary: String, _ a: Attachment) throws {
+    private static func attachmentPart(_ out: inout [UInt8], boundary: [UInt8], _ a: Attachment) throws {
         let type = a.contentType.utf8
         guard type.contains(UInt8(ascii: "/")),
               type.allSatisfy({ MIMEText.isAtext($0) || $0 == UInt8(ascii: ".") }) else {
@@ -356,14 +369,6 @@ public struct MIMEBuilder: Sendable {
     // MARK: Identifiers
 
     private static let alphabet: [UInt8] = Array("0123456789abcdefghijklmnopqrstuv".utf8)
-
-    /// `count` random base-32 characters.
-    private static func token(_ random: inout some RandomNumberGenerator, _ count: Int) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        appendToken(&random, count, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
 
     /// Appends `count` random base-32 characters to `bytes`.
     private static func appendToken(_ random: inout some RandomNumberGenerator, _ count: Int, to bytes: inout [UInt8]) {

@@ -142,9 +142,9 @@ enum MIMEText {
         }
     }
 
-    /// The Q encoding of one character (RFC 2047 §4.2, restricted to the phrase-safe set).
-    private static func qPiece(_ character: Character, into piece: inout [UInt8]) {
-        for b in character.utf8 {
+    /// The Q encoding of one character's bytes (RFC 2047 §4.2, restricted to the phrase-safe set).
+    private static func qPiece(_ bytes: some Collection<UInt8>, into piece: inout [UInt8]) {
+        for b in bytes {
             if b == 32 {
                 piece.append(UInt8(ascii: "_"))
             } else if isQSafe(b) {
@@ -158,6 +158,8 @@ enum MIMEText {
     }
 
     private static let wordPrefix = Array("=?utf-8?q?".utf8), wordSuffix = Array("?=".utf8)
+    /// The most a character's encoding may take in a word of 75 characters (RFC 2047 §2).
+    private static let longestPiece = 75 - wordPrefix.count - wordSuffix.count
 
     /// Whether a word of unstructured text can stay as it is.
     private static func isPlainWord(_ word: Substring) -> Bool {
@@ -241,30 +243,78 @@ enum MIMEText {
                 out.append(contentsOf: text.utf8)
                 lineLength += 1 + width
             case .encoded(let text):
-                let overhead = wordPrefix.count + wordSuffix.count
-                var characters = Substring(text)
-                var piece: [UInt8] = []
-                while !characters.isEmpty {
-                    // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets).
-                    if 78 - lineLength - 1 - overhead < 12 { newLine() }
-                    let payload = min(78 - lineLength - 1, 75) - overhead
-                    var word: [UInt8] = []
-                    while let c = characters.first {
-                        piece.removeAll(keepingCapacity: true)
-                        qPiece(c, into: &piece)
-                        if word.count + piece.count > payload && !word.isEmpty { break }
-                        word.append(contentsOf: piece)
-                        characters.removeFirst()
+                // Cut between characters (grapheme clusters). When every scalar stands alone
+                // (a name in Latin, Greek, Cyrillic… letters), each scalar is a character: the
+                // same cuts, found on the UTF-8 bytes without breaking the text into characters.
+                if text.unicodeScalars.allSatisfy(SubjectSkeleton.standsAlone) {
+                    var bytes = Substring(text).utf8
+                    encodedWords(&bytes, out: &out, lineLength: &lineLength) { bytes, piece in
+                        let lead = bytes.first!
+                        let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                        qPiece(bytes.prefix(length), into: &piece)
+                        bytes.removeFirst(length)
                     }
-                    out.append(32)
-                    out.append(contentsOf: wordPrefix)
-                    out.append(contentsOf: word)
-                    out.append(contentsOf: wordSuffix)
-                    lineLength += 1 + overhead + word.count
+                } else {
+                    var characters = Substring(text)
+                    encodedWords(&characters, out: &out, lineLength: &lineLength) { characters, piece in
+                        qPiece(characters.first!.utf8, into: &piece)
+                        if piece.count <= longestPiece {
+                            characters.removeFirst()
+                        } else {
+                            // A character longer than a word can hold (a long emoji sequence):
+                            // its scalars go one at a time, the characters RFC 2047 means.
+                            piece.removeAll(keepingCapacity: true)
+                            qPiece(characters.unicodeScalars.first!.utf8, into: &piece)
+                            characters = Substring(characters.unicodeScalars.dropFirst())
+                        }
+                    }
                 }
             }
         }
         out.append(contentsOf: crlf)
+    }
+
+    /// Writes `text` as encoded words that fill the header's lines, each of at most 75
+    /// characters; `next` takes the text's next character off and appends its Q encoding to
+    /// `piece` (at most ``longestPiece`` octets). A character is never split between two words.
+    private static func encodedWords<Text: Collection>(
+        _ text: inout Text, out: inout [UInt8], lineLength: inout Int,
+        next: (inout Text, inout [UInt8]) -> Void
+    ) {
+        let overhead = wordPrefix.count + wordSuffix.count
+        var piece: [UInt8] = []
+        var word: [UInt8] = []
+        var pending = false  // `piece` holds the encoding of a character not yet in a word
+        while pending || !text.isEmpty {
+            if !pending {
+                piece.removeAll(keepingCapacity: true)
+                next(&text, &piece)
+                pending = true
+            }
+            // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets),
+            // and for this word's first character (a character of several scalars may take more).
+            if 78 - lineLength - 1 - overhead < max(12, piece.count) {
+                out.append(contentsOf: crlf)
+                lineLength = 0
+            }
+            let payload = min(78 - lineLength - 1, 75) - overhead
+            word.removeAll(keepingCapacity: true)
+            while pending || !text.isEmpty {
+                if !pending {
+                    piece.removeAll(keepingCapacity: true)
+                    next(&text, &piece)
+                    pending = true
+                }
+                if word.count + piece.count > payload && !word.isEmpty { break }
+                word.append(contentsOf: piece)
+                pending = false
+            }
+            out.append(32)
+            out.append(contentsOf: wordPrefix)
+            out.append(contentsOf: word)
+            out.append(contentsOf: wordSuffix)
+            lineLength += 1 + overhead + word.count
+        }
     }
 
     // MARK: Date

@@ -302,6 +302,12 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
 
 extension String {
     func trimmingASCIISpaces() -> String {
+        // A character that is a space or a tab is that one byte: when neither end's byte is one,
+        // neither end's character is (the usual case, without breaking the text into characters).
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        if let first = utf8.first, let last = utf8.last, first != space, first != tab, last != space, last != tab {
+            return self
+        }
         var s = Substring(self)
         while s.first == " " || s.first == "\t" { s.removeFirst() }
         while s.last == " " || s.last == "\t" { s.removeLast() }
