@@ -321,13 +321,22 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
     }
 
-    /// A subject taken, composed and ready to be claimed and sent.
-    private struct Prepared {
+    /// A subject taken, composed and ready to be claimed and sent. A class: handed from the
+    /// composing to the sending with one reference, not a copy of every field.
+    private final class Prepared {
         let row: Subject
         let subject: CampaignSubject
         let claim: SubjectUpdate
         let message: BreachCore.OutgoingMessage
         let messageID: String
+
+        init(row: Subject, subject: CampaignSubject, claim: SubjectUpdate, message: BreachCore.OutgoingMessage, messageID: String) {
+            self.row = row
+            self.subject = subject
+            self.claim = claim
+            self.message = message
+            self.messageID = messageID
+        }
     }
 
     private enum Prepare {
@@ -342,7 +351,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
     /// Whether the run is to stop or pause (under `lock`).
     private func stopOrPause() -> Prepare? {
         if stop.isSet || halted != nil || failed != nil || relayGaveUp != nil { return .stop }
-        if let left = outage.remaining(at: seconds()) { return .pause(seconds: left) }
+        // The clock is read only when the relay ever asked for a pause (most runs: never).
+        if outage.resumeAt != nil, let left = outage.remaining(at: seconds()) { return .pause(seconds: left) }
         return nil
     }
 

@@ -85,7 +85,12 @@ public struct SubjectMessages: Sendable {
     private static func language(of subject: Subject) -> Language { Language(rawValue: subject.language) ?? .fr }
 
     private static func fields(of subject: Subject) -> SubjectFields {
-        let name = [subject.firstName, subject.lastName].compactMap { $0 }.joined(separator: " ")
+        let name = switch (subject.firstName, subject.lastName) {
+        case let (first?, last?): first + " " + last
+        case let (first?, nil): first
+        case let (nil, last?): last
+        case (nil, nil): ""
+        }
         return SubjectFields(name: name, email: subject.email ?? "", fields: subject.fields)
     }
 }
