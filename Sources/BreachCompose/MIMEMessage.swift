@@ -261,11 +261,7 @@ public struct MIMEBuilder: Sendable {
         // The body entity: text alone, or text and HTML as alternatives.
         func writeBody(into out: inout [UInt8], random: inout some RandomNumberGenerator) {
             if let html {
-                var boundary = Array("=_alt_".utf8)
-                Self.appendToken(&random, 12, to: &boundary)
-                out.append(contentsOf: "Content-Type: multipart/alternative; boundary=\"".utf8)
-                out.append(contentsOf: boundary)
-                out.append(contentsOf: "\"\r\n\r\n".utf8)
+                let boundary = Self.multipartHeader(&out, "alternative", boundaryPrefix: "=_alt_", using: &random)
                 Self.textPart(&out, boundary: boundary, subtype: "plain", text: text, language: message.language)
                 Self.textPart(&out, boundary: boundary, subtype: "html", text: html, language: message.language)
                 Self.closing(&out, boundary)
@@ -279,11 +275,7 @@ public struct MIMEBuilder: Sendable {
         if attachments.isEmpty {
             writeBody(into: &out, random: &random)
         } else {
-            var boundary = Array("=_mix_".utf8)
-            Self.appendToken(&random, 12, to: &boundary)
-            out.append(contentsOf: "Content-Type: multipart/mixed; boundary=\"".utf8)
-            out.append(contentsOf: boundary)
-            out.append(contentsOf: "\"\r\n\r\n".utf8)
+            let boundary = Self.multipartHeader(&out, "mixed", boundaryPrefix: "=_mix_", using: &random)
             Self.opening(&out, boundary)
             writeBody(into: &out, random: &random)
             for attachment in attachments {
@@ -301,6 +293,20 @@ public struct MIMEBuilder: Sendable {
         out.append(contentsOf: ": ".utf8)
         out.append(contentsOf: value.utf8)
         out.append(contentsOf: MIMEText.crlf)
+    }
+
+    /// `Content-Type: multipart/SUBTYPE` with a new boundary (`boundaryPrefix` and 12 random
+    /// characters), and the empty line that ends the headers; returns the boundary.
+    private static func multipartHeader(_ out: inout [UInt8], _ subtype: String, boundaryPrefix: String,
+                                        using random: inout some RandomNumberGenerator) -> [UInt8] {
+        var boundary = Array(boundaryPrefix.utf8)
+        appendToken(&random, 12, to: &boundary)
+        out.append(contentsOf: "Content-Type: multipart/".utf8)
+        out.append(contentsOf: subtype.utf8)
+        out.append(contentsOf: "; boundary=\"".utf8)
+        out.append(contentsOf: boundary)
+        out.append(contentsOf: "\"\r\n\r\n".utf8)
+        return boundary
     }
 
     private static func opening(_ out: inout [UInt8], _ boundary: [UInt8]) {

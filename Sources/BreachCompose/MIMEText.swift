@@ -224,7 +224,8 @@ enum MIMEText {
 
     /// `Name: value` folded so that no line exceeds 78 characters (a plain token longer than a
     /// line stays whole, within 998), with CRLF after the last line. Encoded text is cut into
-    /// encoded words of at most 75 characters that fill each line, never splitting a character.
+    /// encoded words of at most 75 characters that fill each line, never splitting a character
+    /// (one too long for any word, an emoji sequence, is cut between its code points).
     static func foldedHeader(_ name: String, _ tokens: [Token], into out: inout [UInt8]) {
         out.append(contentsOf: name.utf8)
         out.append(UInt8(ascii: ":"))
@@ -276,7 +277,7 @@ enum MIMEText {
 
     /// Writes `text` as encoded words that fill the header's lines, each of at most 75
     /// characters; `next` takes the text's next character off and appends its Q encoding to
-    /// `piece` (at most ``longestPiece`` octets). A character is never split between two words.
+    /// `piece` (at most ``longestPiece`` octets), so a piece is never split between two words.
     private static func encodedWords<Text: Collection>(
         _ text: inout Text, out: inout [UInt8], lineLength: inout Int,
         next: (inout Text, inout [UInt8]) -> Void
