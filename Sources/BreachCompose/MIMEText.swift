@@ -285,37 +285,39 @@ enum MIMEText {
         let overhead = wordPrefix.count + wordSuffix.count
         var piece: [UInt8] = []
         var word: [UInt8] = []
+        var payload = 0
         var pending = false  // `piece` holds the encoding of a character not yet in a word
-        while pending || !text.isEmpty {
-            if !pending {
-                piece.removeAll(keepingCapacity: true)
-                next(&text, &piece)
-                pending = true
-            }
-            // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets),
-            // and for this word's first character (a character of several scalars may take more).
-            if 78 - lineLength - 1 - overhead < max(12, piece.count) {
-                out.append(contentsOf: crlf)
-                lineLength = 0
-            }
-            let payload = min(78 - lineLength - 1, 75) - overhead
-            word.removeAll(keepingCapacity: true)
-            while pending || !text.isEmpty {
-                if !pending {
-                    piece.removeAll(keepingCapacity: true)
-                    next(&text, &piece)
-                    pending = true
-                }
-                if word.count + piece.count > payload && !word.isEmpty { break }
-                word.append(contentsOf: piece)
-                pending = false
-            }
+        func writeWord() {
             out.append(32)
             out.append(contentsOf: wordPrefix)
             out.append(contentsOf: word)
             out.append(contentsOf: wordSuffix)
             lineLength += 1 + overhead + word.count
+            word.removeAll(keepingCapacity: true)
         }
+        while true {
+            if !pending {
+                guard !text.isEmpty else { break }
+                piece.removeAll(keepingCapacity: true)
+                next(&text, &piece)
+                pending = true
+            }
+            if word.isEmpty {
+                // Room on this line for " =?utf-8?q?…?=" with at least one character (≤ 12 octets),
+                // and for this word's first character (a character of several scalars may take more).
+                if 78 - lineLength - 1 - overhead < max(12, piece.count) {
+                    out.append(contentsOf: crlf)
+                    lineLength = 0
+                }
+                payload = min(78 - lineLength - 1, 75) - overhead
+            } else if word.count + piece.count > payload {
+                writeWord()
+                continue
+            }
+            word.append(contentsOf: piece)
+            pending = false
+        }
+        if !word.isEmpty { writeWord() }
     }
 
     // MARK: Date
