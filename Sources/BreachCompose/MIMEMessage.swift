@@ -113,8 +113,20 @@ struct CommonHeaders: Sendable {
     /// byte: two subjects that are equal as `String`s (canonically equivalent) may be written
     /// with other bytes, and comparing non-ASCII text as `String`s normalizes it, for every message.
     func matches(_ message: MessageHeaders) -> Bool {
-        from == message.from && replyTo == message.replyTo && subject.utf8.elementsEqual(message.subject.utf8)
+        from == message.from && replyTo == message.replyTo && Self.sameBytes(subject, message.subject)
             && date == message.date && utcOffsetSeconds == message.utcOffsetSeconds
+    }
+
+    /// Whether `a` and `b` hold the same UTF-8 bytes: one `memcmp` of their storage when both are
+    /// native strings (a subject read from a template always is), else byte by byte.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        let compared = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                x.count == 0 || x.baseAddress == y.baseAddress || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+            }
+        }
+        return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
     }
 }
 
