@@ -144,8 +144,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         /// The connection's last changes submitted and perhaps not yet recorded (a shared store's
         /// outcome, written while the next message goes), waited for before its next append.
         public var submitted: LedgerReceipt?
-        /// The next message, composed while the relay answered this one (``prepareNext(connection:)``).
-        var prepared: Prepared?
+        /// The next messages, composed while the relay answered this one (``prepareNext(connection:)``), the next one last.
+        var prepared: [Prepared] = []
         /// The connection's random numbers (its messages' MIME boundaries and Message-IDs).
         var random = BufferedSystemRandom()
     }
@@ -200,6 +200,13 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             folding.broadcast()
             while !folderDone { folding.wait() }
         }
+        // Composed ahead and never sent (a connection that ended on a relay failure): back in
+        // the page, never claimed, released with it. The connections have ended.
+        let unsent = slots.flatMap { slot in
+            defer { slot.prepared = [] }
+            return slot.prepared.map(\.row)
+        }
+        lock.withLock { page.append(contentsOf: unsent) }
         releaseClaimed()
         if let error = failure { throw error }
         try ledger.close()
@@ -252,22 +259,23 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         let slot = slots[connection]
         while true {
             let ready: Prepared
-            if let prepared = slot.prepared {
+            if let prepared = slot.prepared.last {
                 // Composed while the previous message went: sent unless its outcome (or
                 // anything else) stops or pauses the run.
                 switch lock.withLock({ stopOrPause() }) {
                 case .stop?:
-                    slot.prepared = nil
+                    let rows = slot.prepared.map(\.row)
+                    slot.prepared = []
                     // Back in the page, never claimed: a shared store's people left there are
                     // released at the end (`releaseClaimed`).
-                    lock.withLock { page.append(prepared.row) }
+                    lock.withLock { page.append(contentsOf: rows) }
                     _ = append(slot, [])
                     return nil
                 case .pause(let seconds)?:
                     if !pause(slot, seconds: seconds) { return nil }
                     continue
                 default:
-                    slot.prepared = nil
+                    slot.prepared.removeLast()
                     ready = prepared
                 }
             } else {
@@ -301,25 +309,38 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         }
     }
 
-    /// While the relay answers the connection's message: its next subject taken and composed
-    /// (not claimed: `next(connection:)` records the claim, after this message's outcome).
+    /// While the relay answers the connection's message: its next subjects taken and composed
+    /// (``ahead``; not claimed: `next(connection:)` records each claim, after the previous
+    /// message's outcome).
     /// A subject whose notice cannot be composed is recorded as such, and the next one taken.
     /// Only from the page in memory, or a page read from an SQLite register: a shared store's
     /// claim is a round trip to a server that may be slow or gone, and the SMTP transaction's
     /// time-out runs meanwhile.
     public func prepareNext(connection: Int) {
         let slot = slots[connection]
-        guard slot.prepared == nil else { return }
-        while true {
+        guard slot.prepared.isEmpty else { return }
+        var batch: [Prepared] = []
+        batch.reserveCapacity(Self.ahead)
+        var bytes = 0
+        compose: while batch.count < Self.ahead, bytes < Self.aheadBytes {
             switch takeAndCompose(slot, claiming: false) {
             case .ready(let prepared):
-                slot.prepared = prepared
-                return
+                batch.append(prepared)
+                bytes += prepared.message.bytes.count
             case .renderFailed: continue
-            case .stop, .pause, .claimRunning: return  // `next(connection:)` sees to it
+            case .stop, .pause, .claimRunning: break compose  // `next(connection:)` sees to it
             }
         }
+        slot.prepared = batch.reversed()
     }
+
+    /// How many messages a connection composes at once, while the relay answers (at most, and
+    /// no more once they hold `aheadBytes`): composing a few in a row, with the composing code
+    /// and the templates' bytes still in the processor's caches, costs about a tenth less of the
+    /// campaign's CPU than composing one between each two SMTP transactions. Not claimed: a run
+    /// that stops puts them back (``finish()``).
+    static let ahead = 8
+    static let aheadBytes = 256 << 10
 
     /// A subject taken, composed and ready to be claimed and sent. A class: handed from the
     /// composing to the sending with one reference, not a copy of every field.
