@@ -75,9 +75,12 @@ public final class SMTPConnection {
     /// Sends one message to its one recipient and says how it ended. Blocks.
     ///
     /// - Parameter meanwhile: work for this thread, done once, the first time the transaction
-    ///   waits for the server (a campaign composes its next message there); nil for none.
-    public func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil) -> SendOutcome {
+    ///   waits for the server (a campaign composes its next messages there); nil for none. Its
+    ///   argument says whether the server has answered meanwhile (a reply waits to be read),
+    ///   for work that can stop early.
+    public func send(_ message: OutgoingMessage, meanwhile: ((_ answered: () -> Bool) -> Void)? = nil) -> SendOutcome {
         context.reset(message: message.bytes)
+        context.multi = multi
         context.conversation = options.conversation
         context.recipient = message.id
         var recipients: UnsafeMutablePointer<curl_slist>?
@@ -135,7 +138,9 @@ extension SMTPConnection: Sendable {}
 /// The caller's work while a transaction waits (``TransferContext/meanwhile``).
 private let meanwhileCallback: @convention(c) (UnsafeMutableRawPointer?) -> Void = { userData in
     guard let userData else { return }
-    Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue().meanwhile?()
+    let context = Unmanaged<TransferContext>.fromOpaque(userData).takeUnretainedValue()
+    guard let work = context.meanwhile, let multi = context.multi else { return }
+    work { bm_curl_multi_answered(multi) != 0 }
 }
 
 /// What the C callbacks of one transaction read and write; reached through `Unmanaged`.
@@ -147,7 +152,9 @@ private final class TransferContext {
     var conversation: (@Sendable (String) -> Void)?
     var recipient = ""
     /// The caller's work while this transaction waits for the server, set for the transfer only.
-    var meanwhile: (() -> Void)?
+    var meanwhile: ((_ answered: () -> Bool) -> Void)?
+    /// The multi handle the transfer runs on (whether the server answered: ``meanwhile``).
+    var multi: UnsafeMutableRawPointer?
 
     func reset(message: [UInt8]) {
         bytes = message

@@ -29,14 +29,16 @@ public protocol DeliveryFeed: Sendable {
     /// How the message last handed to `connection` went.
     func delivered(_ message: OutgoingMessage, _ outcome: SendOutcome, connection: Int)
     /// Called on `connection`'s thread while the relay works on its message (once a message, at
-    /// most): the feed may get that connection's next message ready, to hand it over at its next
-    /// `next(connection:)` — or not at all, when the outcome stops the run.
-    func prepareNext(connection: Int)
+    /// most): the feed may get that connection's next messages ready, to hand them over at its
+    /// next calls of `next(connection:)` — or not at all, when an outcome stops the run.
+    /// `answered` says whether the relay has answered meanwhile (then the connection would
+    /// rather go on with its transaction).
+    func prepareNext(connection: Int, answered: () -> Bool)
 }
 
 extension DeliveryFeed {
     /// Nothing prepared ahead: `next(connection:)` does everything.
-    public func prepareNext(connection: Int) {}
+    public func prepareNext(connection: Int, answered: () -> Bool) {}
 }
 
 /// Makes the transport a configuration asks for.

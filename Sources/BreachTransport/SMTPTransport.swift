@@ -83,7 +83,7 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage, meanwhile: (() -> Void)? = nil) -> SendOutcome {
+        func send(_ message: OutgoingMessage, meanwhile: ((_ answered: () -> Bool) -> Void)? = nil) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
@@ -103,8 +103,8 @@ public final class SMTPTransport: MailTransport {
                 while let message = drain.feed.next(connection: index) {
                     let wait = waitForTurn()
                     if wait > .zero { Thread.sleep(forTimeInterval: wait.timeInterval) }
-                    // The feed composes the next message while the relay answers this one.
-                    let outcome = send(message) { drain.feed.prepareNext(connection: index) }
+                    // The feed composes the next messages while the relay answers this one.
+                    let outcome = send(message) { answered in drain.feed.prepareNext(connection: index, answered: answered) }
                     drain.feed.delivered(message, outcome, connection: index)
                 }
                 drain.finished()

@@ -37,6 +37,13 @@ static inline CURLcode bm_curl_getinfo_long(CURL *handle, CURLINFO info, long *v
 // The connection stays in `multi`'s cache for the next transfer. On failure, `*socket` is the
 // transfer's socket, read before the handle leaves the multi handle (after which libcurl no
 // longer says), else CURL_SOCKET_BAD.
+// Whether the server has said something on `multi`'s connection (a reply is there to read),
+// without waiting: `curl_multi_wait` with no time-out, which polls the transfer's socket.
+static inline int bm_curl_multi_answered(CURLM *multi) {
+    int ready = 0;
+    return curl_multi_wait(multi, NULL, 0, 0, &ready) == CURLM_OK && ready > 0;
+}
+
 static inline CURLcode bm_curl_multi_transfer(CURLM *multi, CURL *easy, void (*meanwhile)(void *), void *context,
                                               curl_socket_t *socket) {
     *socket = CURL_SOCKET_BAD;

@@ -178,6 +178,37 @@ import Testing
         #expect(try bm(["register", "verify"]).status == 0)
     }
 
+    /// Ctrl-C while a worker's connection waits for a reply, with messages composed ahead: the
+    /// message in flight is recorded, nothing composed ahead is sent, and every person this
+    /// worker claimed and did not send is released at once (`queued`, not left `sending` until
+    /// its lease runs out). One connection; the third person's end of data answered after 3 s.
+    @Test func anInterruptedWorkerReleasesThePeopleItComposedAhead() throws {
+        let smtp = try SMTPTestServer(faults: ["oliver.wilson3@example.org": .delay(seconds: 3)])
+        try workingDirectory(smtp: smtp)
+        let config = work.appendingPathComponent("breachmail.yaml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "  connections: 4 ", with: "  connections: 1 ")
+            .write(to: config, atomically: true, encoding: .utf8)
+        let process = try worker(["BREACHMAIL_TEST_DELAY_MS": "5"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, (try? smtp.receivedMessages().count) ?? 0 < 2 { usleep(20_000) }
+        usleep(800_000)  // the third message waits for its reply; the next ones are composed
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let sent = try Self.recipients(smtp)
+        #expect(sent.count == 3 && sent.last == "oliver.wilson3@example.org", "\(sent)")
+        let state = try server.psql(database, "SELECT state, COUNT(*) FROM subject GROUP BY state ORDER BY state")
+        #expect(state.output.contains("submitted|3"), "\(state.output)")
+        #expect(state.output.contains("queued|290"), "\(state.output)")
+        #expect(!state.output.contains("sending"), "\(state.output)")
+        // Carried on at once (no lease to wait for): everyone else once.
+        let rest = try bm(["subjects", "notify", "BR-2026-0001"])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        let all = try Self.recipients(smtp)
+        #expect(all.count == 293 && Set(all).count == 293)
+    }
+
     @Test func migrateCopiesAnSQLiteRegisterThatVerifiesToTheSameHead() throws {
         // An SQLite working directory with a campaign sent to its outbox.
         let made = try bm(["init", work.path])
