@@ -38,6 +38,7 @@ public final class SMTPConnection {
             throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_multi_init returned NULL", operation: "create a multi handle")
         }
         self.multi = multi
+        context.multi = multi
         self.options = options
         try configure()
     }
@@ -80,7 +81,6 @@ public final class SMTPConnection {
     ///   for work that can stop early.
     public func send(_ message: OutgoingMessage, meanwhile: ((_ answered: () -> Bool) -> Void)? = nil) -> SendOutcome {
         context.reset(message: message.bytes)
-        context.multi = multi
         context.conversation = options.conversation
         context.recipient = message.id
         var recipients: UnsafeMutablePointer<curl_slist>?

@@ -30,13 +30,6 @@ static inline CURLcode bm_curl_getinfo_long(CURL *handle, CURLINFO info, long *v
     return curl_easy_getinfo(handle, info, value);
 }
 
-// One transfer of `easy` on `multi`, as curl_easy_perform runs it on a multi handle of its own
-// (poll, then perform, until the transfer is done; multi failures reported the same way), with
-// one difference: the first time the transfer has to wait for the server, `meanwhile(context)`
-// is called once, so that the caller's thread does its own work while the server answers.
-// The connection stays in `multi`'s cache for the next transfer. On failure, `*socket` is the
-// transfer's socket, read before the handle leaves the multi handle (after which libcurl no
-// longer says), else CURL_SOCKET_BAD.
 // Whether the server has said something on `multi`'s connection (a reply is there to read),
 // without waiting: `curl_multi_wait` with no time-out, which polls the transfer's socket.
 static inline int bm_curl_multi_answered(CURLM *multi) {
@@ -44,6 +37,13 @@ static inline int bm_curl_multi_answered(CURLM *multi) {
     return curl_multi_wait(multi, NULL, 0, 0, &ready) == CURLM_OK && ready > 0;
 }
 
+// One transfer of `easy` on `multi`, as curl_easy_perform runs it on a multi handle of its own
+// (poll, then perform, until the transfer is done; multi failures reported the same way), with
+// one difference: the first time the transfer has to wait for the server, `meanwhile(context)`
+// is called once, so that the caller's thread does its own work while the server answers.
+// The connection stays in `multi`'s cache for the next transfer. On failure, `*socket` is the
+// transfer's socket, read before the handle leaves the multi handle (after which libcurl no
+// longer says), else CURL_SOCKET_BAD.
 static inline CURLcode bm_curl_multi_transfer(CURLM *multi, CURL *easy, void (*meanwhile)(void *), void *context,
                                               curl_socket_t *socket) {
     *socket = CURL_SOCKET_BAD;
