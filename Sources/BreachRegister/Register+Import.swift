@@ -35,6 +35,10 @@ extension Register {
     /// `BREACHMAIL_TEST_IMPORT_BATCH` makes it smaller for the crash tests.
     package static let importBatch = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_IMPORT_BATCH"].flatMap { Int($0) }
         .flatMap { $0 > 0 ? $0 : nil } ?? 50_000
+    /// Test hook (`BREACHMAIL_TEST_IMPORT_HOLD=N`): once N batches are committed and some rows
+    /// of the next one written (its transaction open), the import stays there until the process
+    /// is killed, so that a crash test kills it at a point it knows, without racing it.
+    package static let importHold = ProcessInfo.processInfo.environment["BREACHMAIL_TEST_IMPORT_HOLD"].flatMap { Int($0) }
 
     /// The lock file of one incident, beside the register: held by its campaign run, or by an
     /// import into it, while they run.

@@ -213,6 +213,8 @@ public final class SubjectWriter {
     /// end needs).
     private var inserts: [Int: Statement] = [:]
     private var inBatch = 0
+    /// Batches committed so far (the test hook ``Register/importHold``).
+    private var committed = 0
     /// Sums the digest of the rows inserted, on a thread of its own.
     private let digester: RowDigester
     /// The texts bound to the statement being run.
@@ -287,6 +289,10 @@ public final class SubjectWriter {
                 try db.commit()
                 try db.beginTransaction(.immediate)
                 inBatch = 0
+                committed += 1
+            }
+            if let hold = Register.importHold, committed == hold, inBatch > 0 {
+                while true { Thread.sleep(forTimeInterval: 3600) }  // until SIGKILL: the test hook
             }
             start += n
         }
