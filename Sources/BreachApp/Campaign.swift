@@ -81,7 +81,8 @@ public struct Campaign: Sendable {
 /// connection composes and records on its own thread.
 ///
 /// A subject's path: taken from the page under the lock, and composed outside it — while the
-/// relay answers the connection's previous message (``prepareNext(connection:)``), or when
+/// relay answers the connection's previous message, with up to seven others
+/// (``prepareNext(connection:answered:)``), or when
 /// the connection asks for it; `sending` appended to the ``SubjectOutcomeLedger`` together with
 /// the connection's previous outcome; sent; its outcome kept for the connection's next append
 /// (or the last one, when the connection stops). A subject composed ahead and not sent (the run
@@ -144,7 +145,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
         /// The connection's last changes submitted and perhaps not yet recorded (a shared store's
         /// outcome, written while the next message goes), waited for before its next append.
         public var submitted: LedgerReceipt?
-        /// The next messages, composed while the relay answered this one (``prepareNext(connection:)``), the next one last.
+        /// The next messages, composed while the relay answered the one before
+        /// (``prepareNext(connection:answered:)``), the next one last.
         var prepared: [Prepared] = []
         /// The connection's random numbers (its messages' MIME boundaries and Message-IDs).
         var random = BufferedSystemRandom()
