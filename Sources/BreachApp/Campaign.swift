@@ -203,12 +203,8 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             while !folderDone { folding.wait() }
         }
         // Composed ahead and never sent (a connection that ended on a relay failure): back in
-        // the page, never claimed, released with it. The connections have ended.
-        let unsent = slots.flatMap { slot in
-            defer { slot.prepared = [] }
-            return slot.prepared.map(\.row)
-        }
-        lock.withLock { page.append(contentsOf: unsent) }
+        // the page, released with it. The connections have ended.
+        for slot in slots { putBack(slot) }
         releaseClaimed()
         if let error = failure { throw error }
         try ledger.close()
@@ -266,11 +262,7 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
                 // anything else) stops or pauses the run.
                 switch lock.withLock({ stopOrPause() }) {
                 case .stop?:
-                    let rows = slot.prepared.map(\.row)
-                    slot.prepared = []
-                    // Back in the page, never claimed: a shared store's people left there are
-                    // released at the end (`releaseClaimed`).
-                    lock.withLock { page.append(contentsOf: rows) }
+                    putBack(slot)
                     _ = append(slot, [])
                     return nil
                 case .pause(let seconds)?:
@@ -336,6 +328,16 @@ public final class CampaignFeed: DeliveryFeed, @unchecked Sendable {
             }
         }
         slot.prepared = batch.reversed()
+    }
+
+    /// The slot's messages composed ahead and not sent, back in the page (next one last, as
+    /// taken): never claimed; a shared store's people left there are released at the end
+    /// (`releaseClaimed`).
+    private func putBack(_ slot: Slot) {
+        guard !slot.prepared.isEmpty else { return }
+        let rows = slot.prepared.map(\.row)
+        slot.prepared = []
+        lock.withLock { page.append(contentsOf: rows) }
     }
 
     /// How many messages a connection composes at once, while the relay answers (at most; fewer

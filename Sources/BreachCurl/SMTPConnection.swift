@@ -73,13 +73,17 @@ public final class SMTPConnection {
         try easy.set(CURLOPT_VERBOSE, 1)
     }
 
+    /// Work for the thread while a transaction waits for the server; its argument says whether
+    /// the server has answered meanwhile.
+    public typealias Meanwhile = (_ answered: () -> Bool) -> Void
+
     /// Sends one message to its one recipient and says how it ended. Blocks.
     ///
     /// - Parameter meanwhile: work for this thread, done once, the first time the transaction
     ///   waits for the server (a campaign composes its next messages there); nil for none. Its
     ///   argument says whether the server has answered meanwhile (a reply waits to be read),
     ///   for work that can stop early.
-    public func send(_ message: OutgoingMessage, meanwhile: ((_ answered: () -> Bool) -> Void)? = nil) -> SendOutcome {
+    public func send(_ message: OutgoingMessage, meanwhile: Meanwhile? = nil) -> SendOutcome {
         context.reset(message: message.bytes)
         context.conversation = options.conversation
         context.recipient = message.id
@@ -152,7 +156,7 @@ private final class TransferContext {
     var conversation: (@Sendable (String) -> Void)?
     var recipient = ""
     /// The caller's work while this transaction waits for the server, set for the transfer only.
-    var meanwhile: ((_ answered: () -> Bool) -> Void)?
+    var meanwhile: SMTPConnection.Meanwhile?
     /// The multi handle the transfer runs on (whether the server answered: ``meanwhile``).
     var multi: UnsafeMutableRawPointer?
 

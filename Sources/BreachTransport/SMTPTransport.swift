@@ -83,7 +83,7 @@ public final class SMTPTransport: MailTransport {
         index: Int, queue: JobQueue, options: SMTPSessionOptions, logger: Logger, waitForTurn: @Sendable () -> Duration
     ) {
         var connection: SMTPConnection?
-        func send(_ message: OutgoingMessage, meanwhile: ((_ answered: () -> Bool) -> Void)? = nil) -> SendOutcome {
+        func send(_ message: OutgoingMessage, meanwhile: SMTPConnection.Meanwhile? = nil) -> SendOutcome {
             let outcome: SendOutcome
             do {
                 if connection == nil { connection = try SMTPConnection(options: options) }
